@@ -1,0 +1,150 @@
+/**
+ * Backend selection. perturb runs on whichever TensorFlow.js backend is best on the machine:
+ * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (with perturb's training kernels) → cpu.
+ * The native packages are optional dependencies, loaded only if installed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError } from './errors';
+import { registerTrainingKernels } from './kernels/register';
+
+/** perturb's names for the backends it can run on. */
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+interface Candidate {
+  /** The npm package that provides the backend. */
+  packageName: string;
+  /** The name the package registers with tfjs. */
+  tfName: string;
+}
+
+const CANDIDATES: Record<BackendName, Candidate> = {
+  'tensorflow-gpu': { packageName: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
+  tensorflow: { packageName: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
+  wasm: { packageName: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
+  cpu: { packageName: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
+};
+
+/** The default preference order: fastest first. */
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface InitBackendOptions {
+  /**
+   * Use exactly this backend and fail if it cannot start. Default: the `PERTURB_BACKEND`
+   * environment variable, else the first of `order` that starts.
+   */
+  backend?: BackendName;
+  /** Preference order for automatic selection. Default `BACKEND_ORDER`. */
+  order?: readonly BackendName[];
+  /** Print the chosen backend on stderr. Default true. */
+  log?: boolean;
+  /** Loads a backend package; replaceable in tests. Default: dynamic `import()`. */
+  load?: (packageName: string) => Promise<unknown>;
+  /** Environment to read `PERTURB_BACKEND` from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface BackendInfo {
+  /** The backend that runs. */
+  name: BackendName;
+  /** The package that provides it. */
+  packageName: string;
+  /** Backends tried before it and why each was skipped. */
+  skipped: Array<{ name: BackendName; reason: string }>;
+  /** Kernels perturb registered on it so conv nets can train (wasm only). */
+  registeredKernels: string[];
+}
+
+let active: BackendInfo | null = null;
+
+/** The backend chosen by the last `initBackend`, or null before it ran. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}
+
+function isBackendName(value: string): value is BackendName {
+  return value in CANDIDATES;
+}
+
+function isNotInstalled(error: unknown, packageName: string): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') &&
+    String(e.message ?? '').includes(packageName)
+  );
+}
+
+/**
+ * Chooses, starts and returns the backend, registering perturb's training kernels where the
+ * backend lacks them. Safe to call more than once: later calls return the first choice unless
+ * a different backend is asked for.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const env = options.env ?? process.env;
+  const forcedByEnv = env.PERTURB_BACKEND?.trim();
+  if (forcedByEnv && !isBackendName(forcedByEnv)) {
+    throw new PerturbError(
+      `PERTURB_BACKEND="${forcedByEnv}" is not a backend perturb knows`,
+      `set it to one of ${Object.keys(CANDIDATES).join(', ')}, or unset it to choose automatically`,
+    );
+  }
+  const forced = options.backend ?? (forcedByEnv as BackendName | undefined);
+  if (active && (!forced || forced === active.name)) return active;
+
+  const load = options.load ?? ((name: string) => import(name));
+  const order = forced ? [forced] : (options.order ?? BACKEND_ORDER);
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    const candidate = CANDIDATES[name];
+    const reason = await tryStart(name, candidate, load);
+    if (reason === null) {
+      const registeredKernels = registerTrainingKernels(candidate.tfName);
+      active = { name, packageName: candidate.packageName, skipped, registeredKernels };
+      if (options.log ?? true) {
+        const why = skipped.length > 0 ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
+        process.stderr.write(`perturb: using the ${name} backend${why}\n`);
+      }
+      return active;
+    }
+    if (forced) {
+      throw new PerturbError(
+        `the ${name} backend was asked for${forcedByEnv && !options.backend ? ' by PERTURB_BACKEND' : ''} but ${reason}`,
+        reason.startsWith('not installed')
+          ? `run \`npm install ${candidate.packageName}\`, or choose another backend`
+          : 'choose another backend, or unset PERTURB_BACKEND to choose automatically',
+      );
+    }
+    skipped.push({ name, reason });
+  }
+  throw new PerturbError(
+    `no TensorFlow.js backend could start (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`,
+    'reinstall @perturb/core so its wasm and cpu backends are present',
+  );
+}
+
+/** Loads and activates one backend; returns null on success or why it could not start. */
+async function tryStart(
+  name: BackendName,
+  candidate: Candidate,
+  load: (packageName: string) => Promise<unknown>,
+): Promise<string | null> {
+  try {
+    if (name === 'wasm') {
+      // The threaded wasm build creates workers from blob: URLs, which Node rejects.
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    }
+    await load(candidate.packageName);
+  } catch (error) {
+    if (isNotInstalled(error, candidate.packageName)) return 'not installed';
+    return `failed to load (${(error as Error).message.split('\n')[0]})`;
+  }
+  if (!tf.findBackendFactory(candidate.tfName)) {
+    return `${candidate.packageName} registered no "${candidate.tfName}" backend with perturb's @tensorflow/tfjs-core@${tf.version_core}; install a matching version`;
+  }
+  try {
+    if (!(await tf.setBackend(candidate.tfName))) return 'failed to initialize';
+    await tf.ready();
+  } catch (error) {
+    return `failed to initialize (${(error as Error).message.split('\n')[0]})`;
+  }
+  return null;
+}

@@ -1,0 +1,49 @@
+/**
+ * Module checkpoints: the module's state dict (plus any extra tensors, such as optimizer slots)
+ * in one safetensors file, with a JSON document of run state (epoch, rng positions, config)
+ * in its metadata under the key `perturb`.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Module } from './module';
+import { loadSafetensors, saveSafetensors } from './safetensors';
+
+export interface Checkpoint<Meta> {
+  /** Tensors by name; the caller owns them. */
+  tensors: Record<string, tf.Tensor>;
+  meta: Meta;
+}
+
+/** Prefix of module state inside a checkpoint, so extra tensors cannot collide with it. */
+const MODEL_PREFIX = 'model.';
+
+/** Writes `module`'s state, `extra` tensors and `meta` atomically to `path`. */
+export function saveCheckpoint<Meta>(
+  path: string,
+  module: Module,
+  meta: Meta,
+  extra: Record<string, tf.Tensor> = {},
+): void {
+  const tensors: Record<string, tf.Tensor> = { ...extra };
+  for (const [name, t] of Object.entries(module.stateDict())) tensors[MODEL_PREFIX + name] = t;
+  saveSafetensors(path, tensors, { perturb: JSON.stringify(meta ?? null) });
+}
+
+/**
+ * Loads `path` into `module` (strictly: names and shapes must match) and returns its metadata
+ * and the extra tensors, which the caller owns.
+ */
+export function loadCheckpoint<Meta>(path: string, module: Module): Checkpoint<Meta> {
+  const { tensors, metadata } = loadSafetensors(path);
+  const state: Record<string, tf.Tensor> = {};
+  const extra: Record<string, tf.Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith(MODEL_PREFIX)) state[name.slice(MODEL_PREFIX.length)] = t;
+    else extra[name] = t;
+  }
+  try {
+    module.loadStateDict(state);
+  } finally {
+    for (const t of Object.values(state)) t.dispose();
+  }
+  return { tensors: extra, meta: JSON.parse(metadata.perturb ?? 'null') as Meta };
+}

@@ -1,0 +1,16 @@
+export { PerturbError, check } from './errors';
+export { initBackend, activeBackend, BACKEND_ORDER } from './backend';
+export type { BackendName, BackendInfo, InitBackendOptions } from './backend';
+export { Module } from './module';
+export type { StateDict } from './module';
+export { Rng } from './rng';
+export type { RngState } from './rng';
+export { writeFileAtomic } from './atomic';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint';
+export type { Checkpoint } from './checkpoint';
+export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
+export type { LeakCheckOptions } from './leaks';
+export type { Batch, ForwardOptions, Classifier, StepContext, LossTerm, LossStage, Augmenter } from './plugin';
+export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';
+export type { Conv2dOptions, BatchNorm2dOptions } from './nn';

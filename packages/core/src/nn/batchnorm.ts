@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module } from '../module';
+
+export interface BatchNorm2dOptions {
+  /** Weight of the new batch statistics in the running averages (PyTorch convention). Default 0.1. */
+  momentum?: number;
+  /** Default 1e-5. */
+  epsilon?: number;
+}
+
+/**
+ * Batch normalization over N, H, W of NHWC inputs, as PyTorch's `BatchNorm2d`: batch statistics
+ * in training mode (running averages updated with the unbiased variance), running statistics
+ * in eval mode.
+ *
+ * The training-mode gradient is the closed form dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)),
+ * written with broadcasting: tfjs-core's own gradient of batchNorm materializes every broadcast
+ * with `tile`, which made it the largest cost of a ResNet step on wasm.
+ */
+export class BatchNorm2d extends Module {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly momentum: number;
+  readonly epsilon: number;
+
+  constructor(channels: number, options: BatchNorm2dOptions = {}) {
+    super();
+    this.momentum = options.momentum ?? 0.1;
+    this.epsilon = options.epsilon ?? 1e-5;
+    this.gamma = this.addParameter('gamma', tf.ones([channels]));
+    this.beta = this.addParameter('beta', tf.zeros([channels]));
+    this.runningMean = this.addBuffer('runningMean', tf.zeros([channels]));
+    this.runningVar = this.addBuffer('runningVar', tf.ones([channels]));
+  }
+
+  /** `training` defaults to the module's mode. */
+  forward(x: tf.Tensor4D, training = this.training): tf.Tensor4D {
+    if (!training) {
+      return tf.batchNorm4d(
+        x,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        this.beta as tf.Tensor1D,
+        this.gamma as tf.Tensor1D,
+        this.epsilon,
+      );
+    }
+    const { y, mean, variance } = normalizeWithBatchStats(x, this.gamma, this.beta, this.epsilon);
+    this.updateRunningStats(mean, variance, x.size / x.shape[3]);
+    return y;
+  }
+
+  private updateRunningStats(mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+    tf.tidy(() => {
+      const m = this.momentum;
+      const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
+  }
+}
+
+/** Batch-statistics normalization with the closed-form gradient; also returns the (biased) moments. */
+function normalizeWithBatchStats(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const axes = [0, 1, 2];
+  const { mean, variance } = tf.moments(x, axes);
+  const stats = { mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  const invStd = tf.rsqrt(tf.add(stats.variance, epsilon));
+  const normalize = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const xHat = tf.mul(tf.sub(xIn, stats.mean), invStd);
+    save([xHat, g, invStd]);
+    return {
+      value: tf.add(tf.mul(xHat, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, gSaved, invStdSaved] = saved;
+        const dyMean = tf.mean(dy, axes);
+        const dyXhMean = tf.mean(tf.mul(dy, xh), axes);
+        const dx = tf.mul(tf.mul(gSaved, invStdSaved), tf.sub(tf.sub(dy, dyMean), tf.mul(xh, dyXhMean)));
+        const count = dy.size / (dy.shape[3] as number);
+        return [dx, tf.mul(dyXhMean, count), tf.sum(dy, axes)];
+      },
+    };
+  });
+  const y = normalize(x, gamma, beta) as tf.Tensor4D;
+  return { y, mean: stats.mean, variance: stats.variance };
+}

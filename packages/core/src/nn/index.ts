@@ -1,0 +1,6 @@
+export { Conv2d } from './conv2d';
+export type { Conv2dOptions } from './conv2d';
+export { Linear } from './linear';
+export { BatchNorm2d } from './batchnorm';
+export type { BatchNorm2dOptions } from './batchnorm';
+export { heNormal, fanInUniform } from './init';

@@ -1,0 +1,84 @@
+/**
+ * The plugin contract. Every augmentation method in perturb, built in or third party, is an
+ * `Augmenter`; every model it trains is a `Classifier` with named feature sites. The trainer
+ * composes augmenters through these types alone.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Module } from './module';
+import type { Rng } from './rng';
+
+/** A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or soft). */
+export interface Batch {
+  x: tf.Tensor4D;
+  y: tf.Tensor2D;
+}
+
+/** Options of a classifier forward pass. */
+export interface ForwardOptions {
+  /** Training mode: BatchNorm uses (and updates) batch statistics. */
+  training: boolean;
+}
+
+/**
+ * An image classifier whose forward pass can be split at named feature sites, so feature-level
+ * methods (A-FAN) can perturb the features between `head` and `tail`.
+ * For every site s: `tail(head(x, s), s)` equals `logits(x)`.
+ */
+export interface Classifier extends Module {
+  /** Feature sites in forward order, e.g. `['stem', 'stage1', 'stage2', 'stage3']`. */
+  readonly sites: readonly string[];
+  /** Number of classes. */
+  readonly numClasses: number;
+  logits(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor2D;
+  /** Input → features at `site`. */
+  head(x: tf.Tensor4D, site: string, options: ForwardOptions): tf.Tensor4D;
+  /** Features at `site` → logits. */
+  tail(features: tf.Tensor4D, site: string, options: ForwardOptions): tf.Tensor2D;
+}
+
+/** What the trainer hands an augmenter at every step. */
+export interface StepContext {
+  /** The classifier being trained; adversarial augmenters attack it, they must not update it. */
+  model: Classifier;
+  /** This augmenter's own seeded stream (derived from the run seed and the augmenter's name). */
+  rng: Rng;
+  /** Optimizer step, counted from 0 over the whole run. */
+  step: number;
+  epoch: number;
+}
+
+/** A weighted extra loss term an augmenter adds inside the network. */
+export interface LossTerm {
+  name: string;
+  weight: number;
+  value: tf.Scalar;
+}
+
+/**
+ * What an augmenter's loss stage contributes to one step. `losses()` does its attack work
+ * (e.g. PGD on features, with its own `tf.grad`) *outside* the trainer's gradient scope, and
+ * returns this; `terms()` is then called *inside* the scope, so only the final loss terms,
+ * not the attack, are differentiated with respect to the model's parameters.
+ */
+export interface LossStage {
+  /** Multiplies the clean cross-entropy (e.g. 0.5 for ½ clean + ½ adversarial). Default 1. */
+  cleanWeight?: number;
+  terms(): LossTerm[];
+}
+
+/**
+ * An augmentation plugin. Both stages are optional. The trainer runs each step inside its own
+ * tensor scope, so an augmenter need not dispose intermediates, and must not keep tensors
+ * between steps.
+ */
+export interface Augmenter {
+  /** Unique within a pipeline; also names the augmenter's `Rng` stream. */
+  readonly name: string;
+  /**
+   * Input stage: the batch the classifier trains on. May attack `ctx.model` with gradients
+   * over its inputs (`tf.grad`), never by updating its variables.
+   */
+  transform?(batch: Batch, ctx: StepContext): Batch;
+  /** Loss stage: extra weighted loss terms computed through `ctx.model` (A-FAN). */
+  losses?(batch: Batch, ctx: StepContext): LossStage;
+}
