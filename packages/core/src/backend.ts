@@ -4,6 +4,8 @@
  * The native packages are optional dependencies, loaded only if installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; training needs all of them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { PerturbError } from './errors';
 import { registerTrainingKernels } from './kernels/register';
 
@@ -128,11 +130,11 @@ async function tryStart(
   load: (packageName: string) => Promise<unknown>,
 ): Promise<string | null> {
   try {
+    await load(candidate.packageName);
     if (name === 'wasm') {
       // The threaded wasm build creates workers from blob: URLs, which Node rejects.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     }
-    await load(candidate.packageName);
   } catch (error) {
     if (isNotInstalled(error, candidate.packageName)) return 'not installed';
     return `failed to load (${(error as Error).message.split('\n')[0]})`;

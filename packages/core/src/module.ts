@@ -119,15 +119,19 @@ export abstract class Module {
         );
       }
     }
+    // Check every shape before assigning anything, so a bad state dict leaves the module as it was.
     for (const [name, variable] of Object.entries(own)) {
       const value = state[name];
-      if (value === undefined) continue;
-      if (!tf.util.arraysEqual(value.shape, variable.shape)) {
+      if (value !== undefined && !tf.util.arraysEqual(value.shape, variable.shape)) {
         throw new PerturbError(
           `"${name}" has shape [${value.shape}] in the state dict but [${variable.shape}] in the model`,
           'load a checkpoint saved from the same model configuration',
         );
       }
+    }
+    for (const [name, variable] of Object.entries(own)) {
+      const value = state[name];
+      if (value === undefined || value === variable) continue;
       (variable as tf.Variable).assign(value.dtype === variable.dtype ? value : tf.cast(value, variable.dtype));
     }
   }

@@ -80,7 +80,8 @@ export function decodeSafetensors(
     if (!tfDtype) throw corrupt(`"${name}" has unsupported dtype ${dtype}`);
     const [begin, end] = data_offsets;
     if (dataStart + end > bytes.length) throw corrupt(`data of "${name}" is truncated`);
-    const raw = bytes.slice(dataStart + begin, dataStart + end);
+    // Copy into a fresh ArrayBuffer: Node's Buffer.slice returns a view into a shared pool.
+    const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     const values =
       tfDtype === 'float32' ? new Float32Array(raw.buffer) : tfDtype === 'int32' ? new Int32Array(raw.buffer) : raw;
     const size = shape.reduce((a, b) => a * b, 1);

@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from './backend';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { Module } from './module';
+import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+class Tiny extends Module {
+  readonly w: tf.Variable;
+  constructor(value: number) {
+    super();
+    this.w = this.addParameter('w', tf.fill([2, 3], value));
+    this.addBuffer('count', tf.scalar(7, 'int32'));
+  }
+}
+
+describe('safetensors', () => {
+  it('round-trips float32, int32 and bool tensors with metadata', () => {
+    const tensors = {
+      b: tf.tensor([[1.5, -2], [3, 4.25]]),
+      a: tf.tensor([1, 2, 3], [3], 'int32'),
+      c: tf.tensor([true, false], [2], 'bool'),
+    };
+    const bytes = encodeSafetensors(tensors, { note: 'hi' });
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect((8 + headerLength) % 8).toBe(0);
+    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString());
+    expect(header.a).toEqual({ dtype: 'I32', shape: [3], data_offsets: [0, 12] });
+    const { tensors: out, metadata } = decodeSafetensors(bytes);
+    expect(metadata).toEqual({ note: 'hi' });
+    expect(out.b.arraySync()).toEqual([[1.5, -2], [3, 4.25]]);
+    expect(out.a.dtype).toBe('int32');
+    expect(out.c.arraySync()).toEqual([1, 0]);
+  });
+
+  it('names the file and the problem when it is truncated or not safetensors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-st-'));
+    const path = join(dir, 'model.safetensors');
+    saveSafetensors(path, { w: tf.ones([100]) });
+    writeFileSync(path, readFileSync(path).subarray(0, 200));
+    expect(() => loadSafetensors(path)).toThrow(`${path} is not a valid safetensors file (data of "w" is truncated)`);
+    writeFileSync(path, 'garbage!');
+    expect(() => loadSafetensors(path)).toThrow(/not a valid safetensors file/);
+    expect(() => loadSafetensors(join(dir, 'none.safetensors'))).toThrow(/does not exist/);
+  });
+
+  it('writes atomically: no temp files stay behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-st-'));
+    saveSafetensors(join(dir, 'a.safetensors'), { w: tf.ones([4]) });
+    saveSafetensors(join(dir, 'a.safetensors'), { w: tf.zeros([4]) });
+    expect(readdirSync(dir)).toEqual(['a.safetensors']);
+  });
+});
+
+describe('checkpoints', () => {
+  it('save → load restores module state, extra tensors and metadata', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-ckpt-'));
+    const path = join(dir, 'ckpt.safetensors');
+    const source = new Tiny(3);
+    saveCheckpoint(path, source, { epoch: 4 }, { 'optimizer.m.w': tf.fill([2, 3], 0.5) });
+    const target = new Tiny(0);
+    const { meta, tensors } = loadCheckpoint<{ epoch: number }>(path, target);
+    expect(meta.epoch).toBe(4);
+    expect(Array.from(target.w.dataSync())).toEqual([3, 3, 3, 3, 3, 3]);
+    expect(Array.from(tensors['optimizer.m.w'].dataSync())).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+  });
+});

@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch, Classifier } from '@perturb/core';
+import { countCorrect, crossEntropy } from './loss';
+
+export interface EvalResult {
+  loss: number;
+  /** Fraction correct in [0, 1]. */
+  accuracy: number;
+  count: number;
+}
+
+/** Mean loss and accuracy of `model` in eval mode over `batches` (each disposed after use). */
+export function evaluate(model: Classifier, batches: Iterable<Batch>): EvalResult {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  for (const batch of batches) {
+    tf.tidy(() => {
+      const logits = model.logits(batch.x, { training: false });
+      const n = batch.x.shape[0];
+      lossSum += crossEntropy(logits, batch.y).dataSync()[0] * n;
+      correct += countCorrect(logits, batch.y);
+      count += n;
+    });
+    tf.dispose([batch.x, batch.y]);
+  }
+  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count };
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Augmenter, type Batch, Rng, TinyClassifier, initBackend } from '@perturb/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readMetrics, train, type TrainData, type TrainOptions } from './trainer';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+const SIZE = 8;
+
+/** Two classes: a bright top half or a bright bottom half, plus noise. */
+function toyData(count: number, seed: number): { images: Float32Array; labels: number[] } {
+  const rng = new Rng(seed);
+  const images = new Float32Array(count * SIZE * SIZE);
+  const labels: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const label = i % 2;
+    labels.push(label);
+    for (let p = 0; p < SIZE * SIZE; p++) {
+      const top = p < (SIZE * SIZE) / 2;
+      images[i * SIZE * SIZE + p] = (top === (label === 0) ? 0.7 : 0.2) + 0.2 * rng.next();
+    }
+  }
+  return { images, labels };
+}
+
+function batchOf(data: { images: Float32Array; labels: number[] }, indices: ArrayLike<number>): Batch {
+  const n = indices.length;
+  const x = new Float32Array(n * SIZE * SIZE);
+  for (let j = 0; j < n; j++) x.set(data.images.subarray(indices[j] * SIZE * SIZE, (indices[j] + 1) * SIZE * SIZE), j * SIZE * SIZE);
+  return {
+    x: tf.tensor4d(x, [n, SIZE, SIZE, 1]),
+    y: tf.tidy(() => tf.cast(tf.oneHot(Array.from(indices, (i) => data.labels[i]), 2), 'float32')) as tf.Tensor2D,
+  };
+}
+
+function trainData(data: { images: Float32Array; labels: number[] }, batchSize: number): TrainData {
+  const count = data.labels.length;
+  return {
+    batchesPerEpoch: Math.ceil(count / batchSize),
+    *batches(rng: Rng) {
+      const order = rng.permutation(count);
+      for (let b = 0; b < count; b += batchSize) yield batchOf(data, order.subarray(b, b + batchSize));
+    },
+  };
+}
+
+function options(overrides: Partial<TrainOptions> = {}): TrainOptions {
+  const trainSet = toyData(32, 1);
+  const testSet = toyData(16, 2);
+  return {
+    model: overrides.model ?? new TinyClassifier({ numClasses: 2, width: 4, seed: 3 }),
+    train: trainData(trainSet, 8),
+    test: () => [batchOf(testSet, Array.from({ length: 16 }, (_, i) => i))],
+    optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
+    lr: 0.05,
+    schedule: { name: 'onecycle' },
+    epochs: 3,
+    seed: 7,
+    progress: false,
+    ...overrides,
+  };
+}
+
+describe('train', () => {
+  it('learns a separable toy problem', async () => {
+    const result = await train(options({ epochs: 6 }));
+    expect(result.epochs[5].trainLoss).toBeLessThan(result.epochs[0].trainLoss);
+    expect(result.final!.accuracy).toBeGreaterThan(0.9);
+  });
+
+  it('repeats exactly with the same seed', async () => {
+    const a = await train(options());
+    const b = await train(options());
+    expect(b.final).toEqual(a.final);
+    expect(b.epochs.map((e) => e.trainLoss)).toEqual(a.epochs.map((e) => e.trainLoss));
+  });
+
+  it('resumes a killed run to exactly the metrics of an uninterrupted one', async () => {
+    const uninterrupted = await train(options({ outDir: mkdtempSync(join(tmpdir(), 'perturb-a-')) }));
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-b-'));
+    const killAfterEpoch2 = (record: { epoch: number }) => {
+      if (record.epoch === 2) throw new Error('killed');
+    };
+    await expect(train(options({ outDir, onEpochEnd: killAfterEpoch2 }))).rejects.toThrow('killed');
+    const resumed = await train(options({ outDir }));
+    expect(resumed.resumedEpochs).toBe(2);
+    expect(resumed.final).toEqual(uninterrupted.final);
+    expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(uninterrupted.epochs.map((e) => e.trainLoss));
+    expect(readMetrics(outDir)).toHaveLength(3);
+    expect(readdirSync(outDir).sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
+  });
+
+  it('refuses to resume a checkpoint of another configuration', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-c-'));
+    await train(options({ outDir, epochs: 1, fingerprint: 'a' }));
+    await expect(train(options({ outDir, epochs: 1, fingerprint: 'b' }))).rejects.toThrow(
+      /belongs to a run with a different configuration/,
+    );
+  });
+
+  it('stops with a clear error when the loss is NaN', async () => {
+    const poisoned: Augmenter = {
+      name: 'poison',
+      transform: (batch) => ({ x: tf.mul(batch.x, NaN) as tf.Tensor4D, y: batch.y }),
+    };
+    await expect(train(options({ augmenters: [poisoned] }))).rejects.toThrow(
+      /the loss became NaN at epoch 1, step 1\. lower the learning rate/,
+    );
+  });
+
+  it('adds augmenter loss terms and rescales the clean loss', async () => {
+    let calls = 0;
+    const extra: Augmenter = {
+      name: 'extra',
+      losses: () => ({
+        cleanWeight: 0.5,
+        terms: () => {
+          calls++;
+          return [{ name: 'constant', weight: 2, value: tf.scalar(1) }];
+        },
+      }),
+    };
+    const plain = await train(options({ epochs: 1, lr: 1e-9 }));
+    const withExtra = await train(options({ epochs: 1, lr: 1e-9, augmenters: [extra] }));
+    expect(calls).toBe(4);
+    // lr ≈ 0 keeps the model fixed, so the loss is exactly ½·clean + 2·1
+    expect(withExtra.epochs[0].trainLoss).toBeCloseTo(0.5 * plain.epochs[0].trainLoss + 2, 5);
+  });
+
+  it('keeps the tensor count flat across whole epochs', async () => {
+    const model = new TinyClassifier({ numClasses: 2, width: 4 });
+    await train(options({ model, epochs: 1 }));
+    const before = tf.memory().numTensors;
+    await train(options({ model, epochs: 2 }));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects duplicate augmenter names and bad epoch counts', async () => {
+    const a: Augmenter = { name: 'same' };
+    await expect(train(options({ augmenters: [a, a] }))).rejects.toThrow(/two augmenters are named "same"/);
+    await expect(train(options({ epochs: 0 }))).rejects.toThrow(/epochs = 0 is invalid/);
+  });
+});
