@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError } from '../errors';
 import { Module } from '../module';
 import { BatchNorm2d, Conv2d, Linear } from '../nn';
 import type { Classifier, ForwardOptions } from '../plugin';
@@ -55,7 +56,9 @@ export class TinyClassifier extends Module implements Classifier {
   }
 
   private checkSite<T>(value: T, site: string): T {
-    if (!this.sites.includes(site as 'stem')) throw new Error(`TinyClassifier has no site "${site}"`);
+    if (!this.sites.includes(site as 'stem')) {
+      throw new PerturbError(`TinyClassifier has no feature site "${site}"`, `use one of ${this.sites.join(', ')}`);
+    }
     return value;
   }
 }

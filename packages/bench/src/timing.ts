@@ -1,0 +1,13 @@
+/** Median wall time of a step after warm-up: the figure every benchmark row reports. */
+export async function medianStepMs(step: () => unknown | Promise<unknown>, options: { warmup?: number; repeats?: number } = {}): Promise<number> {
+  const { warmup = 1, repeats = 5 } = options;
+  for (let i = 0; i < warmup; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = performance.now();
+    await step();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFingerprint, DEFAULT_CONFIG, readConfigFile, resolveConfig } from './config';
+
+function yamlFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'perturb-cfg-')), 'run.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('train config', () => {
+  it('fills defaults and lets flags override the file', () => {
+    const file = readConfigFile(yamlFile('model: resnet32\nepochs: 5\naugmenters:\n  - randomCrop: { padding: 2 }\n  - horizontalFlip\n'));
+    const config = resolveConfig([file, { epochs: 7, out: 'x' }]);
+    expect(config).toMatchObject({ model: 'resnet32', epochs: 7, out: 'x', lr: DEFAULT_CONFIG.lr, dataset: 'fashion-mnist-small' });
+    expect(config.augmenters).toEqual([
+      { name: 'randomCrop', options: { padding: 2 } },
+      { name: 'horizontalFlip', options: {} },
+    ]);
+  });
+
+  it('accepts augmenters as a comma list and as { name, ...options }', () => {
+    expect(resolveConfig([{ augmenters: 'randomCrop, horizontalFlip' }]).augmenters.map((a) => a.name)).toEqual([
+      'randomCrop',
+      'horizontalFlip',
+    ]);
+    expect(resolveConfig([{ augmenters: [{ name: 'cutout', size: 8 }] }]).augmenters).toEqual([
+      { name: 'cutout', options: { size: 8 } },
+    ]);
+  });
+
+  it('names unknown settings and bad values with the fix', () => {
+    expect(() => resolveConfig([{ epoch: 3 }], 'run.yaml')).toThrow(/unknown setting "epoch" in run.yaml\. valid settings are .*epochs/);
+    expect(() => resolveConfig([{ epochs: 0 }])).toThrow(/"epochs" is 0 in the config\. use a whole number ≥ 1/);
+    expect(() => resolveConfig([{ lr: -1 }])).toThrow(/"lr" is -1/);
+    expect(() => resolveConfig([{ augmenters: [[1]] }])).toThrow(/augmenter \[1\] in the config is not understood/);
+  });
+
+  it('names a missing or broken config file', () => {
+    expect(() => readConfigFile('/nonexistent/run.yaml')).toThrow(/config file \/nonexistent\/run.yaml does not exist/);
+    expect(() => readConfigFile(yamlFile('a: [1'))).toThrow(/is not valid YAML/);
+    expect(() => readConfigFile(yamlFile('- 1\n- 2\n'))).toThrow(/is not a mapping/);
+  });
+
+  it('fingerprints what changes the numbers, not the output folder', () => {
+    const a = resolveConfig([{ out: 'a' }]);
+    expect(configFingerprint(resolveConfig([{ out: 'b' }]))).toBe(configFingerprint(a));
+    expect(configFingerprint(resolveConfig([{ seed: 1 }]))).not.toBe(configFingerprint(a));
+  });
+});

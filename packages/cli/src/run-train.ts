@@ -1,0 +1,77 @@
+/** `perturb train`: one classifier training run from a validated config. */
+import { join } from 'node:path';
+import { activeBackend, initBackend, Rng, writeFileAtomic } from '@perturb/core';
+import { createClassifier } from '@perturb/classifiers';
+import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
+import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
+import { buildAugmenters } from './augmenter-registry';
+import { configFingerprint, type TrainConfig } from './config';
+
+export interface TrainRunResult {
+  config: TrainConfig;
+  /** Final test accuracy in [0, 1]. */
+  testAccuracy: number;
+  test: EvalResult;
+  epochs: EpochRecord[];
+  backend: string;
+  /** Wall time of this invocation (a resumed run counts only its own part). */
+  seconds: number;
+  finishedAt: string;
+}
+
+/** The train and test splits a config asks for. */
+export async function loadSplits(config: TrainConfig): Promise<{ trainSet: Dataset; testSet: Dataset }> {
+  const common = { padTo: config.padTo, ...(config.dataRoot ? { path: config.dataRoot } : {}) };
+  const fullTrain = await loadDataset(config.dataset, { ...common, split: 'train' });
+  const fullTest = await loadDataset(config.dataset, { ...common, split: 'test' });
+  return {
+    trainSet: config.trainSize ? stratifiedSubset(fullTrain, { size: config.trainSize }) : fullTrain,
+    testSet: config.testSize ? stratifiedSubset(fullTest, { size: config.testSize }) : fullTest,
+  };
+}
+
+/** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
+export async function runTrain(config: TrainConfig, options: { progress?: boolean } = {}): Promise<TrainRunResult> {
+  const started = Date.now();
+  await initBackend({ log: options.progress ?? true });
+  const { trainSet, testSet } = await loadSplits(config);
+  const model = createClassifier(config.model, {
+    rng: new Rng(config.seed).child('model'),
+    numClasses: trainSet.numClasses,
+    inChannels: trainSet.shape.channels,
+  });
+  const augmenters = buildAugmenters(config.augmenters);
+  const result = await train({
+    model,
+    train: {
+      batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
+      batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
+    },
+    test: () => batches(testSet, { batchSize: 500, shuffle: false }),
+    augmenters,
+    optimizer: config.optimizer,
+    lr: config.lr,
+    schedule: config.schedule,
+    warmupSteps: config.warmupSteps,
+    epochs: config.epochs,
+    seed: config.seed,
+    evalEvery: config.evalEvery,
+    outDir: config.out,
+    fingerprint: configFingerprint(config),
+    progress: options.progress ?? true,
+    label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
+  });
+  model.dispose();
+  const test = result.final as EvalResult;
+  const runResult: TrainRunResult = {
+    config,
+    testAccuracy: test.accuracy,
+    test,
+    epochs: result.epochs,
+    backend: activeBackend()?.name ?? 'unknown',
+    seconds: (Date.now() - started) / 1000,
+    finishedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
+  return runResult;
+}
