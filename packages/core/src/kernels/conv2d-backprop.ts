@@ -3,7 +3,7 @@
  * convolution (the fastest primitive it has) instead of naive loops.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { channelsLastShape, conv2dInfo, fromChannelsLast, toChannelsLast, transposedPadding, type PadAttr } from './conv-geometry';
+import { channelsLastShape, conv2dInfo, fromChannelsLast, toChannelsLast, transposedPadding, type Conv2DInfo, type PadAttr } from './conv-geometry';
 import { flipFilter, zeroDilate } from './rearrange';
 import { withScope, type KernelArgs, type WasmScope } from './wasm-context';
 
@@ -21,6 +21,7 @@ interface GradAttrs {
  */
 function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterShape: number[], attrs: GradAttrs): TensorInfo {
   const info = conv2dInfo(x.shape, filterShape, attrs);
+  if (info.filterHeight === 1 && info.filterWidth === 1) return pointwiseFilterGradient(scope, x, dy, info);
   const { top, left } = info.padInfo;
   const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
   // Rows/columns past the input that the last filter tap of the last output reads (zero padding).
@@ -43,6 +44,33 @@ function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterS
   if (gh === filterHeight && gw === filterWidth) return hwio;
   // Padding beyond what the filter reaches made the result larger than the filter.
   return scope.run('Slice', { x: hwio }, { begin: [0, 0, 0, 0], size: filterShape });
+}
+
+/**
+ * dW of a 1×1 convolution as one XNNPACK matmul: the strided pixels x reads, gathered
+ * channel-major `[ci, n·oh·ow]`, times dy `[n·oh·ow, co]`.
+ */
+function pointwiseFilterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
+  const { top, left } = info.padInfo;
+  const positions = batchSize * outHeight * outWidth;
+  const gathered = scope.alloc([inChannels, positions]);
+  const src = scope.f32(x);
+  const dst = scope.f32(gathered);
+  for (let n = 0, p = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const ih = oh * strideHeight - top;
+      for (let ow = 0; ow < outWidth; ow++, p++) {
+        const iw = ow * strideWidth - left;
+        const inside = ih >= 0 && ih < inHeight && iw >= 0 && iw < inWidth;
+        const from = ((n * inHeight + ih) * inWidth + iw) * inChannels;
+        for (let c = 0; c < inChannels; c++) dst[c * positions + p] = inside ? src[from + c] : 0;
+      }
+    }
+  }
+  const dyMatrix = scope.reshape(dy, [positions, outChannels]);
+  const grad = scope.run('BatchMatMul', { a: gathered, b: dyMatrix }, { transposeA: false, transposeB: false });
+  return scope.reshape(grad, [1, 1, inChannels, outChannels]);
 }
 
 /** dx as a stride-1 correlation of the zero-dilated dy with the flipped, in/out-swapped filter. */

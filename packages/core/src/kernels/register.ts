@@ -17,8 +17,10 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 
 /**
  * Registers perturb's training kernels on the tfjs backend named `tfBackendName` and returns
- * their kernel names. Only `'wasm'` needs them; for any other backend nothing is registered and
- * the list is empty. Calling it again is harmless: kernels already registered are kept.
+ * their kernel names. Only `'wasm'` needs them: it gets the convolution and depthwise
+ * gradients and `UnsortedSegmentSum` it lacks, and its naive `Conv2DBackpropInput` is replaced.
+ * For any other backend nothing is registered and the list is empty. Calling it again is
+ * harmless: kernels already registered by perturb are kept.
  */
 export function registerTrainingKernels(tfBackendName: string): string[] {
   if (tfBackendName !== 'wasm') return [];

@@ -1,0 +1,26 @@
+/** Tensor operations on whole batches (images and labels together). */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '@perturb/core';
+import { flagTensor } from './sampling';
+
+/** The samples at `indices`, in that order. */
+export function gatherBatch(batch: Batch, indices: ArrayLike<number>): Batch {
+  const at = tf.tensor1d(Array.from(indices), 'int32');
+  return { x: tf.gather(batch.x, at), y: tf.gather(batch.y, at) };
+}
+
+/** Per sample: `chosen` where `flags` is true, else `other`. */
+export function selectSamples(flags: readonly boolean[], chosen: Batch, other: Batch): Batch {
+  if (flags.every((f) => f)) return chosen;
+  if (!flags.some((f) => f)) return other;
+  const mask = flagTensor(flags);
+  // tf.where broadcasts its condition: give it a size-1 axis for every non-batch axis.
+  const pick = <T extends tf.Tensor>(a: T, b: T): T =>
+    tf.where(tf.reshape(mask, [flags.length, ...new Array<number>(a.rank - 1).fill(1)]), a, b);
+  return { x: pick(chosen.x, other.x), y: pick(chosen.y, other.y) };
+}
+
+/** `weight·a + (1 − weight)·b`, with a scalar or a tensor weight that broadcasts. */
+export function blend<T extends tf.Tensor>(a: T, b: T, weight: number | tf.Tensor): T {
+  return tf.add(tf.mul(a, weight), tf.mul(b, tf.sub(1, weight))) as T;
+}
