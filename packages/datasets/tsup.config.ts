@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // CJS output gets a working import.meta.url (src/embedded.ts locates the shipped data/ folder).
+  shims: true,
 });

@@ -4,8 +4,9 @@
  * The native packages are optional dependencies, loaded only if installed.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients; training needs all of them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// tfjs-core alone registers no gradients, and its own `dist/register_all_gradients` is ESM with
+// extensionless imports that Node cannot load; tfjs-layers' Node bundle registers all of them.
+import '@tensorflow/tfjs-layers';
 import { PerturbError } from './errors';
 import { registerTrainingKernels } from './kernels/register';
 

@@ -14,6 +14,8 @@ export interface ProgressBarOptions {
   logIntervalMs?: number;
   /** Units already done when the bar starts (a resumed run), excluded from the rate. Default 0. */
   start?: number;
+  /** Formats the done/total counts, e.g. as bytes. Default: the plain number. */
+  formatCount?: (count: number) => string;
 }
 
 export type Metrics = Record<string, number | string>;
@@ -53,6 +55,7 @@ export class ProgressBar {
   /** The bar as text, e.g. `train [#####.....] 50% 4/8 12.0s ETA 12s loss=0.41`. */
   render(metrics: Metrics = {}): string {
     const { total, label } = this.options;
+    const format = this.options.formatCount ?? String;
     const fraction = total > 0 ? Math.min(1, this.current / total) : 1;
     const width = 24;
     const filled = Math.round(fraction * width);
@@ -66,7 +69,7 @@ export class ProgressBar {
       label,
       `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`,
       `${Math.floor(fraction * 100)}%`,
-      `${this.current}/${total}`,
+      `${format(this.current)}/${format(total)}`,
       formatDuration(elapsed),
       `ETA ${Number.isFinite(eta) ? formatDuration(eta) : '?'}`,
       shown,

@@ -1,0 +1,83 @@
+/** The in-memory dataset: uint8 pixels on the host, converted to tensors one batch at a time. */
+import { PerturbError } from '@perturb/core';
+
+/** A dataset split. */
+export type Split = 'train' | 'test';
+
+/** Height, width and channel count of every image in a dataset. */
+export interface ImageShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/**
+ * Images and labels of one split, kept as uint8 on the host (a float32 copy of CIFAR-10's
+ * training set would take 600 MB); `toBatch`/`batches` convert one batch at a time.
+ */
+export interface Dataset {
+  /** Display name, e.g. `fashion-mnist`. */
+  readonly name: string;
+  /** Pixels 0..255, NHWC, `count × height × width × channels` bytes. */
+  readonly images: Uint8Array;
+  /** Class index of each image, in `0..numClasses-1`. */
+  readonly labels: Uint8Array | Int32Array;
+  readonly shape: ImageShape;
+  readonly numClasses: number;
+  /** One name per class index. */
+  readonly classNames: readonly string[];
+}
+
+/** Number of examples in `dataset`. */
+export function exampleCount(dataset: Dataset): number {
+  return dataset.labels.length;
+}
+
+/** Bytes of one image of `shape`. */
+export function imageSize(shape: ImageShape): number {
+  return shape.height * shape.width * shape.channels;
+}
+
+/** How many examples of each class `dataset` holds, indexed by class. */
+export function classCounts(dataset: Dataset): number[] {
+  const counts = new Array<number>(dataset.numClasses).fill(0);
+  for (const label of dataset.labels) counts[label]++;
+  return counts;
+}
+
+/** A new dataset holding the examples at `indices`, in that order (pixels are copied). */
+export function selectExamples(dataset: Dataset, indices: ArrayLike<number>): Dataset {
+  const size = imageSize(dataset.shape);
+  const count = exampleCount(dataset);
+  const images = new Uint8Array(indices.length * size);
+  const labels = new (dataset.labels.constructor as Uint8ArrayConstructor | Int32ArrayConstructor)(
+    indices.length,
+  );
+  for (let i = 0; i < indices.length; i++) {
+    const index = indices[i];
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new PerturbError(
+        `example index ${index} is outside ${dataset.name}'s ${count} examples`,
+        `Pass indices in 0..${count - 1}`,
+      );
+    }
+    images.set(dataset.images.subarray(index * size, (index + 1) * size), i * size);
+    labels[i] = dataset.labels[index];
+  }
+  return { ...dataset, images, labels };
+}
+
+/**
+ * Checks that every label of `labels` is a class of `numClasses`, naming `source` (a file) if not,
+ * so a corrupt labels file fails at load time rather than as NaN losses later.
+ */
+export function checkLabels(labels: ArrayLike<number>, numClasses: number, source: string): void {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] >= numClasses) {
+      throw new PerturbError(
+        `${source} has label ${labels[i]} at example ${i}, but the dataset has only ${numClasses} classes`,
+        'The file is corrupt or belongs to another dataset: replace it with the original file',
+      );
+    }
+  }
+}

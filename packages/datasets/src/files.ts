@@ -1,0 +1,43 @@
+/** Reading data files from disk, inflating gzip transparently. */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { PerturbError } from '@perturb/core';
+
+const CORRUPT_FIX = 'Delete it so it is downloaded again, or replace it with the original file';
+
+/** True if `bytes` start with the gzip magic number (content decides, not the file name). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** Inflates `bytes` if they are gzip, else returns them as they are. `source` names them in errors. */
+export function maybeGunzip(bytes: Uint8Array, source: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new PerturbError(
+      `${source} is not a complete gzip file (${(error as Error).message})`,
+      CORRUPT_FIX,
+    );
+  }
+}
+
+/** The contents of the file at `path`, inflated if gzip. */
+export function readDataFile(path: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new PerturbError(
+      `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'Check that the file exists and is readable',
+    );
+  }
+  return maybeGunzip(bytes, path);
+}
+
+/** A `PerturbError` for a damaged data file: `problem` says what is wrong with `source`. */
+export function corruptFileError(source: string, problem: string): PerturbError {
+  return new PerturbError(`${source} ${problem}`, CORRUPT_FIX);
+}
