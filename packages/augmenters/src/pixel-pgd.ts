@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Augmenter, Classifier } from '@perturb/core';
-import { PerturbError } from '@perturb/core';
+import type { Augmenter } from '@perturb/core';
+import { PerturbError, ascentDirection, crossEntropy, predictedLabels, projectToBall } from '@perturb/core';
 import { type AugmenterOptions, checkChoice, checkInteger, checkNonNegative } from './options';
 
 /** Options of {@link pixelPgd}. */
@@ -73,7 +73,6 @@ export function pixelPgd(options: PixelPgdOptions | PixelPgdPreset = {}): Augmen
   checkNonNegative(epsilon, 'pixelPgd epsilon');
   checkNonNegative(stepSize, 'pixelPgd stepSize');
   checkInteger(steps, 'pixelPgd steps', 0);
-  const ball = norm === 'l2' ? L2_BALL : LINF_BALL;
   const training = bnMode === 'train';
   return {
     name,
@@ -86,7 +85,7 @@ export function pixelPgd(options: PixelPgdOptions | PixelPgdPreset = {}): Augmen
       const lossGradient = (input: tf.Tensor4D) => gradientAt(input) as tf.Tensor4D;
       let adversarial = tf.tidy(() => {
         const start = randomStart
-          ? ball.project(ctx.rng.uniformTensor(x.shape, -epsilon, epsilon), epsilon)
+          ? projectToBall([ctx.rng.uniformTensor(x.shape, -epsilon, epsilon)], norm, epsilon)[0]
           : tf.zerosLike(x);
         return tf.clipByValue(tf.add(x, start), 0, 1) as tf.Tensor4D;
       });
@@ -94,8 +93,8 @@ export function pixelPgd(options: PixelPgdOptions | PixelPgdPreset = {}): Augmen
         const previous = adversarial;
         // One tidy per step keeps a long attack's memory flat, whatever scope the caller runs in.
         adversarial = tf.tidy(() => {
-          const moved = tf.add(previous, tf.mul(ball.direction(lossGradient(previous)), stepSize));
-          const delta = ball.project(tf.sub(moved, x), epsilon);
+          const moved = tf.add(previous, tf.mul(ascentDirection([lossGradient(previous)], norm)[0], stepSize));
+          const [delta] = projectToBall([tf.sub(moved, x)], norm, epsilon);
           return tf.clipByValue(tf.add(x, delta), 0, 1) as tf.Tensor4D;
         });
         previous.dispose();
@@ -113,42 +112,4 @@ function presetOptions(preset: string): PixelPgdOptions {
     );
   }
   return PIXEL_PGD_PRESETS[preset as PixelPgdPreset];
-}
-
-/** One-hot labels of the classifier's own predictions. */
-function predictedLabels(model: Classifier, x: tf.Tensor4D, training: boolean): tf.Tensor2D {
-  return tf.tidy(() => {
-    const logits = model.logits(x, { training });
-    return tf.cast(tf.oneHot(tf.argMax(logits, 1), logits.shape[1]), 'float32') as tf.Tensor2D;
-  });
-}
-
-/** Mean cross-entropy against label distributions (one-hot or soft). */
-function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-}
-
-/** The geometry of a threat model: the ascent direction of a gradient and the projection onto the ε-ball. */
-interface Ball {
-  direction(gradient: tf.Tensor4D): tf.Tensor4D;
-  project(delta: tf.Tensor, epsilon: number): tf.Tensor4D;
-}
-
-const LINF_BALL: Ball = {
-  direction: (gradient) => tf.sign(gradient),
-  project: (delta, epsilon) => tf.clipByValue(delta, -epsilon, epsilon) as tf.Tensor4D,
-};
-
-/** Below this norm a vector counts as zero, so normalizing it gives zero instead of NaN. */
-const TINY_NORM = 1e-12;
-
-const L2_BALL: Ball = {
-  direction: (gradient) => tf.div(gradient, tf.maximum(sampleNorms(gradient), TINY_NORM)),
-  project: (delta, epsilon) =>
-    tf.mul(delta, tf.minimum(1, tf.div(epsilon, tf.maximum(sampleNorms(delta), TINY_NORM)))) as tf.Tensor4D,
-};
-
-/** The L2 norm of every sample, shaped [N, 1, 1, 1] to broadcast against it. */
-function sampleNorms(t: tf.Tensor): tf.Tensor4D {
-  return tf.reshape(tf.norm(tf.reshape(t, [t.shape[0], -1]), 2, 1), [t.shape[0], 1, 1, 1]);
 }

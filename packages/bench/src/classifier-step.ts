@@ -1,8 +1,8 @@
 /** One SGD training step of a classifier, as the peer's `--bench` times it. */
 import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier } from '@perturb/classifiers';
-import { Rng } from '@perturb/core';
-import { createOptimizer, crossEntropy } from '@perturb/trainer';
+import { Rng, crossEntropy } from '@perturb/core';
+import { createOptimizer } from '@perturb/trainer';
 
 export interface ClassifierStepSpec {
   model: string;

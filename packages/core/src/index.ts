@@ -18,3 +18,5 @@ export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';
 export type { TinyClassifierOptions } from './testing/tiny-classifier';
+export { crossEntropy, predictedLabels, ascentDirection, projectToBall, perturbationNorms } from './adversarial';
+export type { ThreatNorm } from './adversarial';

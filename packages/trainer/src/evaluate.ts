@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, Classifier } from '@perturb/core';
-import { countCorrect, crossEntropy } from './loss';
+import { crossEntropy } from '@perturb/core';
+import { countCorrect } from './loss';
 
 export interface EvalResult {
   loss: number;

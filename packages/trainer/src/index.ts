@@ -6,4 +6,4 @@ export { createOptimizer } from './optimizers';
 export type { Optimizer, OptimizerConfig, StepHyper } from './optimizers';
 export { createSchedule } from './schedules';
 export type { Schedule, ScheduleConfig, ScheduleOptions } from './schedules';
-export { crossEntropy, countCorrect } from './loss';
+export { countCorrect } from './loss';

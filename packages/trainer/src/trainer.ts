@@ -20,7 +20,8 @@ import {
   writeFileAtomic,
 } from '@perturb/core';
 import { evaluate, type EvalResult } from './evaluate';
-import { countCorrect, crossEntropy } from './loss';
+import { crossEntropy } from '@perturb/core';
+import { countCorrect } from './loss';
 import { createOptimizer, type OptimizerConfig } from './optimizers';
 import { createSchedule, type ScheduleConfig } from './schedules';
 
