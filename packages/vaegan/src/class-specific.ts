@@ -1,0 +1,141 @@
+/**
+ * Stutz et al.'s set of generative models: one VAE-GAN per class (the class manifolds the
+ * on-manifold attack runs on), optionally one more on all classes, each in its own resumable
+ * checkpoint `<outDir>/class-<k>.safetensors` (and `agnostic.safetensors`).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError, Rng, loadCheckpoint, loadSafetensors } from '@perturb/core';
+import { selectExamples, type Dataset } from '@perturb/datasets';
+import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
+import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
+
+/** Options of {@link trainClassSpecific}. */
+export interface TrainClassSpecificOptions {
+  /** Training set; each class's model sees only that class's images. */
+  dataset: Dataset;
+  /** Folder of the checkpoints. */
+  outDir: string;
+  epochs: number;
+  /** Architecture of every model (the image shape comes from the dataset). Defaults as in `VaeGanConfig`. */
+  architecture?: Partial<Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma'>>;
+  /** KL weight of the class-specific models. Default 2.75 (`STUTZ_BETA.classSpecific`). */
+  beta?: number;
+  /** Also train a class-agnostic model on all images. Default false. */
+  classAgnostic?: boolean;
+  /** KL weight of the class-agnostic model. Default 3 (`STUTZ_BETA.classAgnostic`). */
+  agnosticBeta?: number;
+  /** Images per batch. Default 64. */
+  batchSize?: number;
+  /** Adam learning rate. Default 1e-3. */
+  lr?: number;
+  /** Seeds every model's initialization and training. Default 0. */
+  seed?: number;
+  /** Called after every step of every model; `model` is `'class-<k>'` or `'agnostic'`. */
+  onProgress?: (progress: VaeGanProgress & { model: string }) => void;
+}
+
+export interface ClassSpecificResult {
+  /** The trained model of each class, in class order. */
+  models: VaeGan[];
+  /** The class-agnostic model, with `classAgnostic`. */
+  agnostic?: VaeGan;
+  /** Epochs run by this call per model name (0 for models whose checkpoint was complete). */
+  epochsRun: Record<string, number>;
+}
+
+/** Checkpoint file name of class `k`'s model. */
+export function classCheckpointName(k: number): string {
+  return `class-${k}.safetensors`;
+}
+
+const AGNOSTIC_FILE = 'agnostic.safetensors';
+
+/**
+ * Trains one VAE-GAN per class of `dataset` (plus, with `classAgnostic`, one on all of it),
+ * one after the other. Rerunning with the same options resumes: finished models are loaded,
+ * not retrained, and an interrupted one continues from its last epoch.
+ */
+export async function trainClassSpecific(options: TrainClassSpecificOptions): Promise<ClassSpecificResult> {
+  const { dataset, outDir, seed = 0 } = options;
+  const { height, width, channels } = dataset.shape;
+  const imageShape: [number, number, number] = [height, width, channels];
+  const root = new Rng(seed);
+  const train = async (name: string, data: Dataset, beta: number, fileName: string) => {
+    const rng = root.child(name);
+    const model = new VaeGan({ ...options.architecture, imageShape, beta, rng: rng.child('init') });
+    const result = await trainVaeGan({
+      model,
+      data,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      lr: options.lr,
+      seed: rng.child('train').nextUint32(),
+      outDir,
+      fileName,
+      onProgress: options.onProgress && ((p) => options.onProgress!({ ...p, model: name })),
+    });
+    return { model, epochsRun: result.epochsRun };
+  };
+
+  const models: VaeGan[] = [];
+  const epochsRun: Record<string, number> = {};
+  for (let k = 0; k < dataset.numClasses; k++) {
+    const members = indicesOfClass(dataset, k);
+    if (members.length === 0) {
+      throw new PerturbError(`${dataset.name} has no images of class ${k}`, 'train on a dataset with every class present, e.g. a stratified subset');
+    }
+    const name = `class-${k}`;
+    const trained = await train(name, selectExamples(dataset, members), options.beta ?? STUTZ_BETA.classSpecific, classCheckpointName(k));
+    models.push(trained.model);
+    epochsRun[name] = trained.epochsRun;
+  }
+  if (!options.classAgnostic) return { models, epochsRun };
+  const agnostic = await train('agnostic', dataset, options.agnosticBeta ?? STUTZ_BETA.classAgnostic, AGNOSTIC_FILE);
+  epochsRun.agnostic = agnostic.epochsRun;
+  return { models, agnostic: agnostic.model, epochsRun };
+}
+
+function indicesOfClass(dataset: Dataset, k: number): number[] {
+  const out: number[] = [];
+  dataset.labels.forEach((label, i) => {
+    if (label === k) out.push(i);
+  });
+  return out;
+}
+
+/** Rebuilds a `VaeGan` from a checkpoint written by `trainVaeGan` (its configuration is stored in it). */
+export function loadVaeGan(path: string): VaeGan {
+  if (!existsSync(path)) {
+    throw new PerturbError(`VAE-GAN checkpoint ${path} does not exist`, 'train it first with trainVaeGan or trainClassSpecific');
+  }
+  // The configuration lives in the metadata, which has to be read before the model can be built.
+  const header = loadSafetensors(path);
+  tf.dispose(Object.values(header.tensors));
+  const meta = JSON.parse(header.metadata.perturb ?? 'null') as VaeGanCheckpointMeta | null;
+  if (!meta?.config) {
+    throw new PerturbError(`${path} holds no VAE-GAN configuration`, 'pass a checkpoint written by trainVaeGan');
+  }
+  const model = new VaeGan(meta.config);
+  tf.dispose(Object.values(loadCheckpoint(path, model).tensors));
+  return model;
+}
+
+/** Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `outDir`, in class order. */
+export function loadClassSpecific(outDir: string): VaeGan[] {
+  const found = existsSync(outDir) ? readdirSync(outDir).filter((f) => /^class-\d+\.safetensors$/.test(f)) : [];
+  if (found.length === 0) {
+    throw new PerturbError(`${outDir} holds no class-<k>.safetensors checkpoints`, 'train them first with trainClassSpecific');
+  }
+  const models: VaeGan[] = [];
+  for (let k = 0; k < found.length; k++) {
+    const path = join(outDir, classCheckpointName(k));
+    if (!existsSync(path)) {
+      for (const model of models) model.dispose();
+      throw new PerturbError(`${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`, 'rerun trainClassSpecific to finish every class');
+    }
+    models.push(loadVaeGan(path));
+  }
+  return models;
+}

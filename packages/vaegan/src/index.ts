@@ -1,0 +1,17 @@
+/**
+ * @perturb/vaegan: LA-VAE-GAN (Stutz, Hein & Schiele, CVPR 2019) for perturb — class-specific
+ * VAE-GANs, their training, and on-manifold adversarial training as an `Augmenter` plugin.
+ */
+export { VaeGan, STUTZ_BETA, resolveVaeGanConfig } from './vaegan';
+export type { VaeGanConfig, VaeGanOptions } from './vaegan';
+export { Encoder, Decoder, Discriminator } from './networks';
+export { reconstructionError, klDivergence, ganLoss } from './losses';
+export { vaeGanStep, createVaeGanOptimizers, PARAMETER_GROUPS } from './step';
+export type { VaeGanLosses, VaeGanOptimizers, ParameterGroup } from './step';
+export { trainVaeGan, computeCodeRange } from './train';
+export type { TrainVaeGanOptions, TrainVaeGanResult, VaeGanProgress, VaeGanEpochRecord, VaeGanCheckpointMeta } from './train';
+export type { VaeGanData } from './data';
+export { trainClassSpecific, loadVaeGan, loadClassSpecific, classCheckpointName } from './class-specific';
+export type { TrainClassSpecificOptions, ClassSpecificResult } from './class-specific';
+export { onManifoldAdversarial, onManifoldAttack } from './on-manifold';
+export type { OnManifoldOptions, OnManifoldAttackOptions, OnManifoldAttackResult } from './on-manifold';

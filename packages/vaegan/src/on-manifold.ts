@@ -1,0 +1,192 @@
+/**
+ * On-manifold adversarial examples (Stutz, Hein & Schiele, CVPR 2019): the perturbation lives in
+ * the latent space of the true class's VAE-GAN, so the adversarial image x' = decode_y(z + δ)
+ * stays on that class's learned manifold. δ starts uniform in [−ε, ε]ᵈ and takes Adam steps
+ * that increase the classifier's cross-entropy, projected back onto the L∞ ball after each.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Augmenter, type Batch, type Classifier, PerturbError, type Rng, check, crossEntropy } from '@perturb/core';
+import type { VaeGan } from './vaegan';
+
+/** Settings of the latent attack. */
+export interface OnManifoldAttackOptions {
+  /** L∞ radius ε of δ. Default 0.3 (Stutz et al.'s class manifolds; they use 0.1 on the data manifold). */
+  epsilon?: number;
+  /** Adam steps on δ. Default 40. */
+  iterations?: number;
+  /** Adam learning rate on δ. Default 0.005. */
+  lr?: number;
+  /**
+   * BatchNorm mode of the classifier during the attack: `'eval'` uses (and keeps) its running
+   * statistics; `'train'` uses batch statistics and so moves them once per step. Default `'eval'`.
+   */
+  bnMode?: 'eval' | 'train';
+}
+
+/** Options of {@link onManifoldAdversarial}. */
+export interface OnManifoldOptions extends OnManifoldAttackOptions {
+  /**
+   * One VAE-GAN per class, in class order, or a function returning them (called once, at the
+   * first step; e.g. `() => loadClassSpecific('runs/vaegan')`).
+   */
+  models: VaeGan[] | (() => VaeGan[]);
+  /** Share of each batch replaced by adversarial examples (rounded to a count). Default 0.5. */
+  ratio?: number;
+  /** Name in the pipeline; names the augmenter's `Rng` stream. Default `'onManifoldAdversarial'`. */
+  name?: string;
+}
+
+type AttackSettings = Required<OnManifoldAttackOptions>;
+
+function resolveAttack(options: OnManifoldAttackOptions): AttackSettings {
+  const { epsilon = 0.3, iterations = 40, lr = 0.005, bnMode = 'eval' } = options;
+  check(Number.isFinite(epsilon) && epsilon >= 0, `onManifoldAdversarial epsilon ${epsilon} is invalid`, 'pass a finite number ≥ 0, e.g. 0.3');
+  check(Number.isInteger(iterations) && iterations >= 0, `onManifoldAdversarial iterations ${iterations} is invalid`, 'pass an integer ≥ 0, e.g. 40');
+  check(Number.isFinite(lr) && lr >= 0, `onManifoldAdversarial lr ${lr} is invalid`, 'pass a finite number ≥ 0, e.g. 0.005');
+  check(bnMode === 'eval' || bnMode === 'train', `onManifoldAdversarial bnMode "${bnMode}" is invalid`, 'use "eval" or "train"');
+  return { epsilon, iterations, lr, bnMode };
+}
+
+/** The samples of each class, so that each class's encoder and decoder run once on all of them. */
+interface ClassGroups {
+  /** Sample indices sorted by class (stable), i.e. the attack's row order. */
+  order: number[];
+  /** [class, first row, row count] of each class present. */
+  groups: Array<[number, number, number]>;
+}
+
+function groupByClass(y: tf.Tensor2D, numModels: number): ClassGroups {
+  const labels = tf.tidy(() => tf.argMax(y, 1).dataSync());
+  const members = new Map<number, number[]>();
+  labels.forEach((label, i) => {
+    if (label >= numModels) {
+      throw new PerturbError(`a sample has class ${label}, but only ${numModels} class-specific VAE-GANs were given`, 'pass one VAE-GAN per class');
+    }
+    const list = members.get(label);
+    if (list) list.push(i);
+    else members.set(label, [i]);
+  });
+  const order: number[] = [];
+  const groups: Array<[number, number, number]> = [];
+  for (const [label, indices] of [...members].sort((a, b) => a[0] - b[0])) {
+    groups.push([label, order.length, indices.length]);
+    order.push(...indices);
+  }
+  return { order, groups };
+}
+
+/** Per-class application of the models over the rows of `codes` (sorted by class). */
+function perClass<T extends tf.Tensor>(groups: ClassGroups['groups'], rows: tf.Tensor, run: (model: number, part: tf.Tensor) => T): T {
+  const parts = groups.map(([label, start, count]) => run(label, tf.slice(rows, start, count)));
+  return (parts.length === 1 ? parts[0] : tf.concat(parts)) as T;
+}
+
+/** What the attack returns; the caller owns both tensors. */
+export interface OnManifoldAttackResult {
+  /** x' = decode_y(clip(z + δ)), in the order of the input. */
+  images: tf.Tensor4D;
+  /** δ, [N, latentSize], in the order of the input; |δ|∞ ≤ ε. */
+  delta: tf.Tensor2D;
+}
+
+/**
+ * Attacks `classifier` on `x` (labels `y`, one-hot or soft: the argmax is the class) in the
+ * latent spaces of `models[class]`: z = encoder mean, δ₀ ~ U(−ε, ε), `iterations` Adam steps
+ * maximizing the mean cross-entropy of classifier(decode(clip(z + δ))) with z + δ clipped to
+ * the model's range of training codes, δ clipped to [−ε, ε] after each step. Only δ is
+ * differentiated: no variable of the classifier or the VAE-GANs changes. `onStep` receives the
+ * loss at δ before each step.
+ */
+export function onManifoldAttack(
+  classifier: Classifier,
+  models: readonly VaeGan[],
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  rng: Rng,
+  options: OnManifoldAttackOptions = {},
+  onStep?: (iteration: number, loss: number) => void,
+): OnManifoldAttackResult {
+  const { epsilon, iterations, lr, bnMode } = resolveAttack(options);
+  const { order, groups } = groupByClass(y, models.length);
+  for (const [label] of groups) assertFits(models[label], x, label);
+  return tf.tidy(() => {
+    const rows = tf.tensor1d(order, 'int32');
+    const labels = tf.gather(y, rows);
+    const codes = perClass<tf.Tensor2D>(groups, tf.gather(x, rows), (k, part) => models[k].encode(part as tf.Tensor4D).mean);
+    const decodeAll = (delta: tf.Tensor) =>
+      perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) => models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)));
+    const lossAt = (delta: tf.Tensor) => crossEntropy(classifier.logits(decodeAll(delta), { training: bnMode === 'train' }), labels);
+
+    let delta = rng.uniformTensor(codes.shape, -epsilon, epsilon);
+    let m = tf.zerosLike(delta);
+    let v = tf.zerosLike(delta);
+    const [beta1, beta2, tiny] = [0.9, 0.999, 1e-8];
+    for (let t = 1; t <= iterations; t++) {
+      const previous = [delta, m, v];
+      // Adam ascent on δ, one tidy per step so a long attack's memory stays flat.
+      [delta, m, v] = tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad(lossAt)(delta);
+        if (onStep) onStep(t, value.dataSync()[0]);
+        const nextM = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
+        const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
+        const step = tf.div(tf.div(nextM, 1 - beta1 ** t), tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny));
+        return [tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon), nextM, nextV];
+      });
+      tf.dispose(previous);
+    }
+    const back = tf.tensor1d(inversePermutation(order), 'int32');
+    return { images: tf.gather(decodeAll(delta), back), delta: tf.gather(delta, back) as tf.Tensor2D };
+  });
+}
+
+function inversePermutation(order: readonly number[]): number[] {
+  const inverse = new Array<number>(order.length);
+  order.forEach((row, i) => (inverse[row] = i));
+  return inverse;
+}
+
+function assertFits(model: VaeGan, x: tf.Tensor4D, label: number): void {
+  const [h, w, c] = model.config.imageShape;
+  if (x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) {
+    throw new PerturbError(
+      `the VAE-GAN of class ${label} takes ${h}×${w}×${c} images but the batch has ${x.shape.slice(1).join('×')}`,
+      'train the VAE-GANs on images of the classifier\'s input shape (pad or resize the dataset the same way)',
+    );
+  }
+}
+
+/**
+ * LA-VAE-GAN as an `Augmenter`: replaces exactly `round(ratio · N)` samples of each batch,
+ * chosen with `ctx.rng`, by their on-manifold adversarial examples (`onManifoldAttack` on the
+ * classifier being trained). With the default ratio 0.5 the trainer's mean cross-entropy is
+ * Stutz et al.'s (L_clean + L_adv)/2. Labels are unchanged.
+ */
+export function onManifoldAdversarial(options: OnManifoldOptions): Augmenter {
+  const { name = 'onManifoldAdversarial', ratio = 0.5 } = options;
+  const attack = resolveAttack(options);
+  check(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1, `onManifoldAdversarial ratio ${ratio} is invalid`, 'pass a number in [0, 1], e.g. 0.5');
+  check(
+    Array.isArray(options.models) ? options.models.length > 0 : typeof options.models === 'function',
+    'onManifoldAdversarial needs class-specific VAE-GANs',
+    'pass models: one VaeGan per class, or a function that loads them',
+  );
+  let models: readonly VaeGan[] | null = Array.isArray(options.models) ? options.models : null;
+  return {
+    name,
+    transform(batch: Batch, ctx): Batch {
+      models ??= (options.models as () => VaeGan[])();
+      const n = batch.x.shape[0];
+      const count = Math.round(ratio * n);
+      if (count === 0) return batch;
+      const chosen = Array.from(ctx.rng.permutation(n).subarray(0, count)).sort((a, b) => a - b);
+      return tf.tidy(() => {
+        const picked = tf.tensor1d(chosen, 'int32');
+        const { images } = onManifoldAttack(ctx.model, models!, tf.gather(batch.x, picked), tf.gather(batch.y, picked), ctx.rng, attack);
+        // Rows n… of [x; x'] are the adversarial images: point each chosen sample at its own.
+        const source = Array.from({ length: n }, (_, i) => i);
+        chosen.forEach((row, j) => (source[row] = n + j));
+        return { x: tf.gather(tf.concat([batch.x, images]), tf.tensor1d(source, 'int32')), y: batch.y };
+      });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { toBatch } from '@perturb/datasets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClassSpecific, loadVaeGan, trainClassSpecific } from './class-specific';
+import { createVaeGanOptimizers, vaeGanStep, PARAMETER_GROUPS } from './step';
+import { bandDataset, tinyVaeGan, values } from './test-support';
+import { trainVaeGan } from './train';
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+  dir = mkdtempSync(join(tmpdir(), 'vaegan-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('vaeGanStep', () => {
+  it('lowers the VAE loss over a few steps on a fixed batch', () => {
+    const model = tinyVaeGan();
+    const optimizers = createVaeGanOptimizers(model);
+    const { x, y } = toBatch(bandDataset());
+    const rng = new Rng(1);
+    const losses = Array.from({ length: 10 }, () => vaeGanStep(model, optimizers, x, rng, 1e-2).vae);
+    expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)));
+    tf.dispose([x, y]);
+  });
+
+  it('moves each parameter group with its own optimizer', () => {
+    const model = tinyVaeGan();
+    const before = PARAMETER_GROUPS.map((g) => values(model[g].parameters()[0]));
+    const { x, y } = toBatch(bandDataset());
+    vaeGanStep(model, createVaeGanOptimizers(model), x, new Rng(1), 1e-2);
+    PARAMETER_GROUPS.forEach((g, i) => expect(values(model[g].parameters()[0])).not.toEqual(before[i]));
+    tf.dispose([x, y]);
+  });
+
+  it('leaks no tensors', async () => {
+    const model = tinyVaeGan();
+    const optimizers = createVaeGanOptimizers(model);
+    const { x, y } = toBatch(bandDataset(2));
+    const rng = new Rng(2);
+    await assertNoTensorLeak(() => vaeGanStep(model, optimizers, x, rng, 1e-3), { warmup: 1, iterations: 2 });
+    tf.dispose([x, y]);
+  });
+
+  it('raises a PerturbError on a NaN loss and leaves the model unchanged', () => {
+    const model = tinyVaeGan();
+    const before = values(model.encoder.parameters()[0]);
+    const x = tf.fill([2, 8, 8, 1], NaN) as tf.Tensor4D;
+    expect(() => vaeGanStep(model, createVaeGanOptimizers(model), x, new Rng(0), 1e-3)).toThrow(PerturbError);
+    expect(values(model.encoder.parameters()[0])).toEqual(before);
+  });
+});
+
+describe('trainVaeGan', () => {
+  it('checkpoints every epoch with the code range, resumes exactly, and refuses other settings', async () => {
+    const data = bandDataset(4);
+    const outDir = join(dir, 'single');
+    const straight = tinyVaeGan(3);
+    await trainVaeGan({ model: straight, data, epochs: 2, batchSize: 4, seed: 5 });
+    const first = tinyVaeGan(3);
+    const progress: number[] = [];
+    await trainVaeGan({ model: first, data, epochs: 1, batchSize: 4, seed: 5, outDir, onProgress: (p) => progress.push(p.step) });
+    expect(progress).toEqual([1, 2]);
+    const resumed = tinyVaeGan(3);
+    const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, outDir });
+    expect(result.epochsRun).toBe(1);
+    expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(values(resumed.decoder.parameters()[0])).toEqual(values(straight.decoder.parameters()[0]));
+
+    const loaded = loadVaeGan(result.checkpoint!);
+    const range = loaded.codeRange();
+    expect(Array.from(range.min)).toEqual(Array.from(straight.codeRange().min));
+    expect(range.min.every((v, d) => Number.isFinite(v) && v <= range.max[d])).toBe(true);
+    await expect(trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, outDir })).rejects.toThrow(/other settings/);
+  });
+});
+
+describe('trainClassSpecific', () => {
+  it('writes one checkpoint per class (plus the agnostic one) and trains nothing when rerun', async () => {
+    const outDir = join(dir, 'classes');
+    const options = { dataset: bandDataset(4), outDir, epochs: 1, batchSize: 4, classAgnostic: true, architecture: { latentSize: 4, widths: [4, 8] } };
+    const first = await trainClassSpecific(options);
+    expect(first.epochsRun).toEqual({ 'class-0': 1, 'class-1': 1, agnostic: 1 });
+    expect(readdirSync(outDir).sort()).toEqual(['agnostic.safetensors', 'class-0.safetensors', 'class-1.safetensors']);
+    expect([first.models[0].config.beta, first.agnostic!.config.beta]).toEqual([2.75, 3]);
+    const again = await trainClassSpecific(options);
+    expect(again.epochsRun).toEqual({ 'class-0': 0, 'class-1': 0, agnostic: 0 });
+    const loaded = loadClassSpecific(outDir);
+    expect(loaded).toHaveLength(2);
+    expect(values(loaded[1].decoder.parameters()[0])).toEqual(values(first.models[1].decoder.parameters()[0]));
+  });
+});
