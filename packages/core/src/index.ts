@@ -14,6 +14,7 @@ export type { LeakCheckOptions } from './leaks';
 export type { Batch, ForwardOptions, Classifier, StepContext, LossTerm, LossStage, Augmenter } from './plugin';
 export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';
 export type { Conv2dOptions, BatchNorm2dOptions } from './nn';
+export { channelSums, channelMeans, channelAffine } from './nn';
 export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';

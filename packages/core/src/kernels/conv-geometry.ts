@@ -63,3 +63,50 @@ export function transposedPadding(
   const after = size - 1 + padBefore - (dilatedSize - 1);
   return { before: Math.max(before, 0), after: Math.max(after, 0), crop: Math.max(before, 0) - before };
 }
+
+/**
+ * One spatial axis of a strided convolution's input gradient split by output phase: input row
+ * `stride·r + phase` only receives filter taps `k ≡ phase + padBefore (mod stride)`, so every
+ * phase is a stride-1 correlation of dy. All phases share one window of `window` dy rows
+ * (`padBefore`/`padAfter` zero rows around dy); phase results start `skip` rows into the
+ * correlation's output and span `rows` rows (`stride·rows` ≥ the input size).
+ */
+export interface PhaseAxis {
+  window: number;
+  padBefore: number;
+  padAfter: number;
+  skip: number;
+  rows: number;
+  /** The filter tap that window position `t` applies in `phase`, or -1 for none. */
+  tap(phase: number, t: number): number;
+}
+
+export function phaseAxis(size: number, outSize: number, filterSize: number, stride: number, padBefore: number): PhaseAxis {
+  // Phase p, tap k = first + stride·m reads dy row r + shift − m, with shift = ⌊(p + pad)/stride⌋.
+  const first = (p: number) => (p + padBefore) % stride;
+  const shift = (p: number) => Math.floor((p + padBefore) / stride);
+  const taps = (p: number) => Math.max(0, Math.ceil((filterSize - first(p)) / stride));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let p = 0; p < stride; p++) {
+    if (taps(p) === 0) continue;
+    lo = Math.min(lo, shift(p) - taps(p) + 1);
+    hi = Math.max(hi, shift(p));
+  }
+  if (lo > hi) [lo, hi] = [0, 0];
+  const window = hi - lo + 1;
+  const rows = Math.ceil(size / stride);
+  const before = Math.max(-lo, 0);
+  const skip = Math.max(lo, 0);
+  return {
+    window,
+    padBefore: before,
+    padAfter: Math.max(0, rows + skip + window - 1 - outSize - before),
+    skip,
+    rows,
+    tap: (p, t) => {
+      const m = shift(p) - (t + lo);
+      return m >= 0 && m < taps(p) ? first(p) + stride * m : -1;
+    },
+  };
+}

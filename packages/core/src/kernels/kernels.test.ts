@@ -18,6 +18,9 @@ const KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
+  'Identity',
+  'Sum',
+  'Mean',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {
@@ -212,6 +215,30 @@ describe('wasm training kernels match the cpu backend', () => {
       const ints: Input = { shape: x.shape, values: Int32Array.from(x.values, (v) => Math.round(v * 10)), dtype: 'int32' };
       expect(await errorVsCpu('UnsortedSegmentSum', { x: ints, segmentIds }, { numSegments })).toBe(0);
     }
+  });
+
+  it('Sum and Mean over leading axes (pooled) and over other axes (the backend’s own)', async () => {
+    const rng = new Rng(5).child('reductions');
+    const cases: Array<[number[], number[], boolean]> = [
+      [[6, 5, 4, 3], [0, 1, 2], false],
+      [[6, 5, 4, 3], [2, 0, 1], true],
+      [[7, 5], [0], false],
+      [[1, 4, 3], [0, 1], false],
+      [[6, 5, 4, 3], [1, 2], false],
+      [[6, 5, 4], [2], true],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      const x = randomInput(rng, shape);
+      for (const kernel of ['Sum', 'Mean']) {
+        expect(await errorVsCpu(kernel, { x }, { axis, keepDims }), `${kernel} ${JSON.stringify([shape, axis])}`).toBeLessThan(1e-6);
+        const out = tf.tidy(() => tf.engine().runKernel(kernel, { x: tf.zeros(shape) }, { axis, keepDims }) as tf.Tensor);
+        const kept = shape.map((d, i) => (axis.includes(i) ? (keepDims ? 1 : 0) : d)).filter((d) => d > 0);
+        expect(out.shape).toEqual(kept);
+        out.dispose();
+      }
+    }
+    const ints: Input = { shape: [4, 3], values: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), dtype: 'int32' };
+    expect(await errorVsCpu('Sum', { x: ints }, { axis: [0], keepDims: false })).toBe(0);
   });
 
   it('gives tf.grad of conv2d and depthwiseConv2d the cpu backend’s values', async () => {

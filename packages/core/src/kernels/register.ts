@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
+import { identityConfig } from './identity';
+import { meanConfig, sumConfig, wrapBackendReduction } from './leading-axes-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -13,12 +15,18 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
   unsortedSegmentSumConfig,
+  identityConfig,
 ];
+
+/** Faster versions of kernels the wasm backend has, which fall back to the backend's own. */
+const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [sumConfig, meanConfig];
 
 /**
  * Registers perturb's training kernels on the tfjs backend named `tfBackendName` and returns
  * their kernel names. Only `'wasm'` needs them: it gets the convolution and depthwise
- * gradients and `UnsortedSegmentSum` it lacks, and its naive `Conv2DBackpropInput` is replaced.
+ * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
+ * `Identity` are replaced, and its `Sum` and `Mean` run leading-axes (per-channel) reductions
+ * by pooling.
  * For any other backend nothing is registered and the list is empty. Calling it again is
  * harmless: kernels already registered by perturb are kept.
  */
@@ -30,5 +38,11 @@ export function registerTrainingKernels(tfBackendName: string): string[] {
     if (current) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
-  return WASM_TRAINING_KERNELS.map((config) => config.kernelName);
+  for (const config of WASM_WRAPPED_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (!current || current.kernelFunc === config.kernelFunc) continue;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(wrapBackendReduction(config, current));
+  }
+  return [...WASM_TRAINING_KERNELS, ...WASM_WRAPPED_KERNELS].map((config) => config.kernelName);
 }

@@ -7,10 +7,11 @@ import type { DataId, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The parts of `@tensorflow/tfjs-backend-wasm`'s `BackendWasm` these kernels rely on. */
 export interface WasmBackendLike {
-  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array };
-  dataIdMap: { get(dataId: DataId): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array; tfjs: { disposeData(id: number): void } };
+  dataIdMap: { get(dataId: DataId): { id: number; memoryOffset: number }; delete(dataId: DataId): boolean };
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): TensorInfo;
   disposeData(dataId: DataId): boolean;
+  incRef(dataId: DataId): void;
 }
 
 /** Arguments tfjs passes to a kernel function. */
@@ -27,16 +28,21 @@ export interface KernelArgs {
 export class WasmScope {
   readonly backend: WasmBackendLike;
   private readonly intermediates: TensorInfo[] = [];
+  private readonly views: TensorInfo[] = [];
 
   constructor(backend: unknown) {
     this.backend = backend as WasmBackendLike;
   }
 
-  /** Runs the wasm backend's kernel `name` and tracks its output as an intermediate. */
-  run(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
+  /**
+   * Runs the wasm backend's kernel `name` and tracks its output as an intermediate. `inputs` is
+   * a list for kernels that take one (`AddN`, `Concat`).
+   */
+  run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: NamedAttrMap = {}): TensorInfo {
     const config = tf.getKernel(name, 'wasm');
     if (!config) throw new Error(`perturb: the wasm backend has no ${name} kernel`);
-    const out = config.kernelFunc({ inputs, backend: this.backend as unknown as tf.KernelBackend, attrs });
+    const namedInputs = inputs as Record<string, TensorInfo>;
+    const out = config.kernelFunc({ inputs: namedInputs, backend: this.backend as unknown as tf.KernelBackend, attrs });
     return this.track(out as TensorInfo);
   }
 
@@ -61,6 +67,19 @@ export class WasmScope {
     return this.run('Transpose', { x }, { perm });
   }
 
+  /**
+   * A float32 tensor of `shape` over `t`'s memory from element `offset` on, registered under a
+   * fresh id and unregistered (never freed) by `dispose`. The wasm backend caches XNNPACK
+   * operators (packed matmul and conv weights) by tensor id, not by shape, so an operand used
+   * with a new shape must have a new id; a view's cached operator also dies with the view.
+   */
+  view(t: TensorInfo, shape: number[], offset = 0): TensorInfo {
+    const start = this.backend.dataIdMap.get(t.dataId).memoryOffset + offset * 4;
+    const v = this.backend.makeOutput(shape, 'float32', start);
+    this.views.push(v);
+    return v;
+  }
+
   /** A live view of a float32 tensor's memory; invalid after the next allocation (the heap may grow). */
   f32(t: TensorInfo): Float32Array {
     const heap = this.backend.wasm.HEAPF32;
@@ -82,8 +101,13 @@ export class WasmScope {
     return t;
   }
 
-  /** Frees every tracked intermediate. */
+  /** Frees every tracked intermediate and unregisters every view. */
   dispose(): void {
+    for (const v of this.views) {
+      this.backend.wasm.tfjs.disposeData(this.backend.dataIdMap.get(v.dataId).id);
+      this.backend.dataIdMap.delete(v.dataId);
+    }
+    this.views.length = 0;
     for (const t of this.intermediates) this.backend.disposeData(t.dataId);
     this.intermediates.length = 0;
   }

@@ -4,3 +4,4 @@ export { Linear } from './linear';
 export { BatchNorm2d } from './batchnorm';
 export type { BatchNorm2dOptions } from './batchnorm';
 export { heNormal, fanInUniform } from './init';
+export { channelSums, channelMeans, channelAffine } from './channelwise';
