@@ -1,0 +1,137 @@
+/**
+ * A-FAN (Chen et al., arXiv 2103.12171): adversarial feature augmentation and normalization as
+ * an `Augmenter` loss stage. Split the classifier at a feature site, f = head(x); find δ by PGD
+ * on CE(tail(f + δ), y); train on the clean loss plus the losses of tail(f + α·δ) for each
+ * strength α, optionally with the adversarial moments re-injected into f (A-FN).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Augmenter, check } from '@perturb/core';
+import { crossEntropy } from '@perturb/core';
+import { adversarialFeatureNormalization } from './normalization';
+import { type FeaturePluginOptions, type PluginSettings, checkSites, resolvePluginOptions } from './options';
+import { AFAN_ATTACK_DEFAULTS } from './pgd';
+import { attackSites, termFeatures } from './sites';
+
+/** Options of {@link afan}. Every field is plain JSON, so a YAML config can set it. */
+export interface AfanOptions extends FeaturePluginOptions {
+  /**
+   * Feature sites to perturb, each attacked on its own. Default `['stage1']`, the end of the
+   * first residual stage of the CIFAR ResNets in `@perturb/classifiers` (the paper's site).
+   */
+  sites?: string[];
+  /**
+   * Strengths α: one adversarial term per strength and site, on f + α·δ. Default `[1]`
+   * (classification); the paper uses `[0.25, 0.5, 0.75, 1]` for detection, `[0.5, 1]` for
+   * segmentation.
+   */
+  strengths?: number[];
+  /**
+   * The strengths whose term uses A-FN, σ_adv·(f − μ)/σ + μ_adv with the moments of f + α·δ,
+   * instead of f + α·δ itself. Default `[]`: the classification code uses no A-FN (detection
+   * uses it on the two strongest, e.g. `[0.75, 1]`).
+   */
+  afnStrengths?: number[];
+}
+
+/** One adversarial term per site: a strength and whether it goes through A-FN. */
+export interface Perturbation {
+  strength: number;
+  normalize: boolean;
+}
+
+/** Validated options of {@link afan}. */
+export interface AfanSettings extends PluginSettings {
+  sites: string[];
+  perturbations: Perturbation[];
+}
+
+const TRAINING = { training: true };
+
+/**
+ * The A-FAN augmenter: a loss stage only. Its attack work (head pass, PGD) runs in `losses()`
+ * outside the trainer's gradient scope; `terms()` returns one cross-entropy per site and
+ * strength, named `<name>/<site>/α=<strength>` (`+afn` with A-FN), against the batch's labels.
+ *
+ * Defaults reproduce the paper's classification setting (ResNet-56 on CIFAR-10): site
+ * `stage1`, PGD-5 with sign steps of 0.5/255, no random init, no clipping, BatchNorm in training
+ * mode during the attack, one strength α = 1 without A-FN, loss ½·clean + ½·adversarial, head
+ * features detached.
+ */
+export function afan(options: AfanOptions = {}): Augmenter {
+  const settings = resolveAfanOptions(options);
+  const { name, sites, perturbations, attack, cleanWeight, adversarialWeight, detachHead } = settings;
+  return {
+    name,
+    losses(batch, ctx) {
+      const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
+      return {
+        cleanWeight,
+        terms: () =>
+          attacked.flatMap((site) => {
+            const features = termFeatures(ctx.model, batch, site, detachHead);
+            return perturbations.map((p) => ({
+              name: termName(name, site.site, p),
+              weight: adversarialWeight,
+              value: crossEntropy(
+                ctx.model.tail(perturbedFeatures(features, site.delta, p), site.site, TRAINING),
+                batch.y,
+              ),
+            }));
+          }),
+      };
+    },
+  };
+}
+
+/** Validates {@link AfanOptions} and fills in the defaults. */
+export function resolveAfanOptions(options: AfanOptions): AfanSettings {
+  const { sites = ['stage1'], strengths = [1], afnStrengths = [] } = options;
+  checkSites(sites, 'afan');
+  checkStrengths(strengths, 'afan strengths');
+  checkStrengths(afnStrengths, 'afan afnStrengths', true);
+  for (const s of afnStrengths) {
+    check(
+      strengths.includes(s),
+      `afan afnStrengths lists ${s}, which is not one of the strengths`,
+      'list only values that strengths also lists',
+    );
+  }
+  return {
+    ...resolvePluginOptions(options, {
+      name: 'afan',
+      ...AFAN_ATTACK_DEFAULTS,
+      terms: sites.length * strengths.length,
+    }),
+    sites,
+    perturbations: strengths.map((strength) => ({ strength, normalize: afnStrengths.includes(strength) })),
+  };
+}
+
+/** f + α·δ, or its A-FN mix with f when `normalize`. */
+export function perturbedFeatures(
+  features: tf.Tensor4D,
+  delta: tf.Tensor4D,
+  perturbation: Perturbation,
+): tf.Tensor4D {
+  const adversarial = tf.add(features, tf.mul(delta, perturbation.strength)) as tf.Tensor4D;
+  return perturbation.normalize ? adversarialFeatureNormalization(features, adversarial) : adversarial;
+}
+
+function termName(name: string, site: string, perturbation: Perturbation): string {
+  return `${name}/${site}/α=${perturbation.strength}${perturbation.normalize ? '+afn' : ''}`;
+}
+
+function checkStrengths(values: readonly number[], what: string, allowEmpty = false): void {
+  check(
+    Array.isArray(values) &&
+      (allowEmpty || values.length > 0) &&
+      values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
+    `${what} is ${JSON.stringify(values)}`,
+    'pass a list of finite numbers ≥ 0, e.g. [0.5, 1]',
+  );
+  check(
+    new Set(values).size === values.length,
+    `${what} ${JSON.stringify(values)} repeats a value`,
+    'list each strength once',
+  );
+}

@@ -1,0 +1,160 @@
+/**
+ * L-ALFA, A-FAN's learnable variant: adversarial perturbations at several sites at once, each
+ * scaled by a learned weight w_i, f_i = f + w_i·δ_i. The weights live in the plugin, which
+ * updates them itself every step (the trainer only optimizes the model's parameters).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { type Augmenter, check } from '@perturb/core';
+import { crossEntropy } from '@perturb/core';
+import { type FeaturePluginOptions, checkNonNegative, checkSites, resolvePluginOptions } from './options';
+import { type AttackedSite, attackSites, termFeatures } from './sites';
+import { projectOntoSimplex } from './simplex';
+
+/** Options of {@link lalfa}. Every field is plain JSON, so a YAML config can set it. */
+export interface LalfaOptions extends FeaturePluginOptions {
+  /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required. */
+  sites: string[];
+  /** Learning rate of the weights' SGD. Default 0.01. */
+  weightLr?: number;
+  /** Momentum of the weights' SGD (PyTorch form, as the official code's optimizer). Default 0.9. */
+  weightMomentum?: number;
+  /** Coefficient of the ‖w‖₁ penalty in the weights' objective. Default 1. */
+  l1Coefficient?: number;
+}
+
+/** What {@link LalfaAugmenter.state} returns and `loadState` takes: plain JSON. */
+export interface LalfaState {
+  /** w, one per site in the order of `sites`. */
+  weights: number[];
+  /** The weights' SGD momentum buffer. */
+  velocity: number[];
+}
+
+/** The L-ALFA augmenter: an `Augmenter` whose per-site weights can be read and restored. */
+export interface LalfaAugmenter extends Augmenter {
+  /** The current weights w, one per site in the order of `sites`; on the simplex (≥ 0, sum 1). */
+  weights(): number[];
+  /** A copy of the learned state, for saving it beside a checkpoint. */
+  state(): LalfaState;
+  /** Restores a state from {@link LalfaAugmenter.state}. */
+  loadState(state: LalfaState): void;
+}
+
+const TRAINING = { training: true };
+
+/**
+ * The L-ALFA augmenter. Every step, in `losses()` (outside the trainer's gradient scope), it
+ * runs PGD at each site, then takes the gradient of the step's loss
+ * (CE_clean + mean_i CE(tail(f_i + w_i·δ_i)))/2 + λ‖w‖₁ with respect to w, and updates w by SGD
+ * with momentum followed by projection onto the simplex. `terms()` returns one cross-entropy per
+ * site, named `<name>/<site>`, built with the weights from before the update: w and the model
+ * take their step from the same loss, as in the official code.
+ *
+ * Defaults follow the official L-ALFA script: PGD-3 with sign steps of 1/255, no random init,
+ * no clipping, BatchNorm in training mode during the attack (and during the extra tail passes
+ * that give w its gradient), w_i = 1/n at the start, weight lr 0.01 with momentum 0.9, λ = 1,
+ * head features detached.
+ *
+ * The weights are plugin state: the trainer does not checkpoint them. Save
+ * {@link LalfaAugmenter.state} yourself and call `loadState` before resuming, or a resumed run
+ * starts again from 1/n.
+ *
+ * Differences from the official code: the projection is the Euclidean one onto the simplex, so
+ * weights also stay ≥ 0 (the official shift only restores the sum); and since ‖w‖₁ does not
+ * depend on the model's parameters it only enters w's update, not the trainer's reported loss.
+ */
+export function lalfa(options: LalfaOptions): LalfaAugmenter {
+  const { sites, weightLr = 0.01, weightMomentum = 0.9, l1Coefficient = 1 } = options ?? ({} as LalfaOptions);
+  checkSites(sites, 'lalfa');
+  const settings = resolvePluginOptions(options, {
+    name: 'lalfa',
+    stepSize: 1 / 255,
+    steps: 3,
+    terms: sites.length,
+  });
+  checkNonNegative(weightLr, 'lalfa weightLr');
+  checkNonNegative(weightMomentum, 'lalfa weightMomentum');
+  checkNonNegative(l1Coefficient, 'lalfa l1Coefficient');
+  const { name, attack, cleanWeight, adversarialWeight, detachHead } = settings;
+
+  let weights = sites.map(() => 1 / sites.length);
+  let velocity = sites.map(() => 0);
+
+  const updateWeights = (gradient: number[]) => {
+    velocity = velocity.map(
+      (v, i) => weightMomentum * v + gradient[i] + l1Coefficient * Math.sign(weights[i]),
+    );
+    weights = projectOntoSimplex(weights.map((w, i) => w - weightLr * velocity[i]));
+  };
+
+  return {
+    name,
+    weights: () => [...weights],
+    state: () => ({ weights: [...weights], velocity: [...velocity] }),
+    loadState(state) {
+      checkState(state, sites.length);
+      weights = [...state.weights];
+      velocity = [...state.velocity];
+    },
+    losses(batch, ctx) {
+      const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
+      const stepWeights = weights;
+      const attackTail = (f: tf.Tensor4D, site: string) =>
+        ctx.model.tail(f, site, { training: attack.training });
+      updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, batch.y));
+      return {
+        cleanWeight,
+        terms: () =>
+          attacked.map((site, i) => ({
+            name: `${name}/${site.site}`,
+            weight: adversarialWeight,
+            value: crossEntropy(
+              ctx.model.tail(
+                weighted(termFeatures(ctx.model, batch, site, detachHead), site.delta, stepWeights[i]),
+                site.site,
+                TRAINING,
+              ),
+              batch.y,
+            ),
+          })),
+      };
+    },
+  };
+}
+
+/** f + w·δ. */
+function weighted(features: tf.Tensor4D, delta: tf.Tensor4D, weight: tf.Scalar | number): tf.Tensor4D {
+  return tf.add(features, tf.mul(delta, weight)) as tf.Tensor4D;
+}
+
+/** ∂/∂w of adversarialWeight·Σ_i CE(tail(f_i + w_i·δ_i)), on the host. */
+function weightGradient(
+  attacked: AttackedSite[],
+  weights: number[],
+  adversarialWeight: number,
+  tail: (features: tf.Tensor4D, site: string) => tf.Tensor2D,
+  labels: tf.Tensor2D,
+): number[] {
+  return tf.tidy(() => {
+    const lossOf = (w: tf.Tensor) => {
+      const perSite = tf.unstack(w);
+      const losses = attacked.map((site, i) =>
+        crossEntropy(tail(weighted(site.features, site.delta, perSite[i] as tf.Scalar), site.site), labels),
+      );
+      return tf.mul(tf.addN(losses), adversarialWeight) as tf.Scalar;
+    };
+    return Array.from(tf.grad(lossOf)(tf.tensor1d(weights)).dataSync());
+  });
+}
+
+function checkState(state: LalfaState, sites: number): void {
+  const valid = (values: unknown) =>
+    Array.isArray(values) &&
+    values.length === sites &&
+    values.every((v) => typeof v === 'number' && Number.isFinite(v));
+  check(
+    state !== null && typeof state === 'object' && valid(state.weights) && valid(state.velocity),
+    `the L-ALFA state does not hold ${sites} finite weights and velocities`,
+    'pass a state that lalfa(...).state() returned for the same sites',
+  );
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateRuns } from './aggregate';
+import { RECORDS } from './test-records';
+
+describe('aggregateRuns', () => {
+  it('summarizes every method and size, baseline first, sizes ascending', () => {
+    const rows = aggregateRuns([...RECORDS].reverse(), { baseline: 'baseline' });
+    expect(rows.map((r) => [r.method, r.trainSize])).toEqual([
+      ['baseline', 100],
+      ['baseline', 1000],
+      ['pixel-pgd', 100],
+      ['pixel-pgd', 1000],
+    ]);
+    const [base100, , pgd100, pgd1000] = rows;
+    expect(base100.seeds).toEqual([0, 1, 2]);
+    expect(base100.accuracy.mean).toBeCloseTo(0.5723333333, 9);
+    expect(base100.improvement).toBeUndefined();
+    expect(base100.pairedTest).toBeUndefined();
+    expect(pgd100.accuracy.std).toBeCloseTo(0.0160416125540213, 12);
+    expect(pgd100.improvement).toBeCloseTo(7.163657542224818, 9);
+    expect(pgd100.pairedTest?.p).toBeCloseTo(0.09083235561001268, 10);
+    expect(pgd100.meanSeconds).toBe(30);
+    // Differences are a constant +0.02: certain improvement.
+    expect(pgd1000.pairedTest?.p).toBeCloseTo(0, 10);
+    expect(pgd1000.improvement).toBeCloseTo(2.5, 9);
+  });
+
+  it('pairs only the seeds both methods have', () => {
+    const rows = aggregateRuns(
+      RECORDS.filter((r) => !(r.method === 'baseline' && r.seed === 2)),
+      { baseline: 'baseline' },
+    );
+    const pgd100 = rows.find((r) => r.method === 'pixel-pgd' && r.trainSize === 100)!;
+    expect(pgd100.accuracy.n).toBe(3);
+    expect(pgd100.pairedTest?.n).toBe(2);
+    const onePair = aggregateRuns(
+      RECORDS.filter((r) => !(r.method === 'baseline' && r.seed > 0)),
+      { baseline: 'baseline' },
+    );
+    expect(onePair.find((r) => r.method === 'pixel-pgd')?.pairedTest).toBeUndefined();
+  });
+
+  it('rejects duplicate seeds and an unknown baseline', () => {
+    expect(() => aggregateRuns([...RECORDS, { ...RECORDS[0], source: 'b/result.json' }])).toThrow(
+      /two runs .*seed 0 \(b\/result.json\)/,
+    );
+    expect(() => aggregateRuns(RECORDS, { baseline: 'none' })).toThrow(/baseline method "none" has no runs/);
+  });
+});

@@ -1,0 +1,27 @@
+export { MetricTally, accuracy, topKAccuracy, confusionMatrix, expectedCalibrationError } from './metrics';
+export type {
+  Labels,
+  ScoreKind,
+  MetricTallyOptions,
+  ClassificationMetrics,
+  CalibrationOptions,
+} from './metrics';
+export { imageDistances } from './distances';
+export type { ImageDistances } from './distances';
+export { evaluateClassifier } from './evaluate-classifier';
+export type {
+  EvaluateClassifierOptions,
+  ClassifierEvaluation,
+  AttackEvaluation,
+  DistanceSummary,
+} from './evaluate-classifier';
+export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTTail, studentTQuantile } from './special';
+export { mean, sampleStd, summarize, relativeImprovement, pairedTTest } from './statistics';
+export type { SampleSummary, PairedTTest } from './statistics';
+export { aggregateRuns } from './aggregate';
+export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
+export { readRunResults } from './run-results';
+export { writeReport } from './report';
+export type { ReportImage, ReportOptions, ReportFiles } from './report';
+export { lineChartSvg, barChartSvg, niceTicks } from './svg-chart';
+export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';

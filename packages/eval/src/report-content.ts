@@ -1,0 +1,149 @@
+/**
+ * What a report shows, independent of its format: the tables (already formatted as text cells)
+ * and the accuracy plot. The Markdown and HTML renderers both draw from this one model.
+ */
+import type { AggregateRow } from './aggregate';
+import { barChartSvg, lineChartSvg } from './svg-chart';
+
+/** A table of text cells; the first column holds names, the others numbers. */
+export interface ReportTable {
+  title: string;
+  /** One sentence on how to read the numbers. */
+  caption: string;
+  header: string[];
+  rows: string[][];
+}
+
+/** A PNG image shown in the report. */
+export interface ReportImageData {
+  title: string;
+  /** Path relative to the report folder, for the Markdown link. */
+  relativePath: string;
+  png: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Everything both report formats render. */
+export interface ReportContent {
+  title: string;
+  notes?: string;
+  tables: ReportTable[];
+  /** The accuracy plot as an SVG document, and its file name next to the report. */
+  plot: { svg: string; file: string };
+  images: ReportImageData[];
+}
+
+/** The file name of the accuracy plot beside the report. */
+export const PLOT_FILE = 'accuracy.svg';
+
+/** Accuracy in percent with two decimals. */
+function percent(value: number): string {
+  return (100 * value).toFixed(2);
+}
+
+function meanWithStd(row: AggregateRow): string {
+  const { mean, std } = row.accuracy;
+  return Number.isNaN(std) ? percent(mean) : `${percent(mean)} ± ${percent(std)}`;
+}
+
+function improvementCell(row: AggregateRow, baseline: string): string {
+  if (row.method === baseline) return 'baseline';
+  if (row.improvement === undefined) return '—';
+  return `${row.improvement >= 0 ? '+' : ''}${row.improvement.toFixed(2)}%`;
+}
+
+function pValueCell(row: AggregateRow): string {
+  const p = row.pairedTest?.p;
+  if (p === undefined) return '—';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(2)} h`;
+}
+
+/** Methods in row order and training sizes ascending. */
+function axes(rows: readonly AggregateRow[]): { methods: string[]; sizes: number[] } {
+  return {
+    methods: [...new Set(rows.map((r) => r.method))],
+    sizes: [...new Set(rows.map((r) => r.trainSize))].sort((a, b) => a - b),
+  };
+}
+
+/** The summary table (method × training-set size) and the per-row details table. */
+export function reportTables(rows: readonly AggregateRow[], baseline: string): ReportTable[] {
+  const { methods, sizes } = axes(rows);
+  const cell = (method: string, size: number) =>
+    rows.find((r) => r.method === method && r.trainSize === size);
+  return [
+    {
+      title: 'Test accuracy (%)',
+      caption: 'Mean ± sample standard deviation over seeds, per method and number of training images.',
+      header: ['method', ...sizes.map((size) => `n = ${size}`)],
+      rows: methods.map((method) => [
+        method,
+        ...sizes.map((size) => {
+          const row = cell(method, size);
+          return row ? meanWithStd(row) : '—';
+        }),
+      ]),
+    },
+    {
+      title: 'Details',
+      caption:
+        `95% CI: Student's t interval of the mean (n − 1 degrees of freedom). vs ${baseline}: relative improvement of the mean, ` +
+        '(acc − base) / base. p: two-sided paired t-test over the seeds shared with the baseline. Time: mean wall time per run.',
+      header: [
+        'method',
+        'train size',
+        'seeds',
+        'accuracy (%)',
+        '95% CI (%)',
+        `vs ${baseline}`,
+        'p (paired)',
+        'time / run',
+      ],
+      rows: rows.map((row) => [
+        row.method,
+        String(row.trainSize),
+        String(row.accuracy.n),
+        meanWithStd(row),
+        Number.isNaN(row.accuracy.low)
+          ? '—'
+          : `[${percent(row.accuracy.low)}, ${percent(row.accuracy.high)}]`,
+        improvementCell(row, baseline),
+        pValueCell(row),
+        formatSeconds(row.meanSeconds),
+      ]),
+    },
+  ];
+}
+
+/**
+ * Accuracy (%) against training-set size, one line per method with ± std error bars (log x axis
+ * when the sizes span a factor of 10 or more); a bar chart of the methods when there is one size.
+ */
+export function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
+  const { methods, sizes } = axes(rows);
+  const error = (row: AggregateRow) => (Number.isNaN(row.accuracy.std) ? undefined : 100 * row.accuracy.std);
+  const yLabel = 'test accuracy (%)';
+  if (sizes.length === 1) {
+    const bars = rows.map((row) => ({ name: row.method, value: 100 * row.accuracy.mean, error: error(row) }));
+    return barChartSvg(bars, { title: `Test accuracy with ${sizes[0]} training images (± std)`, yLabel });
+  }
+  const series = methods.map((method) => ({
+    name: method,
+    points: rows
+      .filter((r) => r.method === method)
+      .map((row) => ({ x: row.trainSize, y: 100 * row.accuracy.mean, error: error(row) })),
+  }));
+  return lineChartSvg(series, {
+    title: 'Test accuracy vs training-set size (± std)',
+    xLabel: 'training images',
+    yLabel,
+    logX: sizes[0] > 0 && sizes[sizes.length - 1] / sizes[0] >= 10,
+  });
+}

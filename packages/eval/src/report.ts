@@ -1,0 +1,87 @@
+/** `writeReport`: tables, a plot and image grids of a multi-seed experiment as Markdown and HTML. */
+import { readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { PNG } from 'pngjs';
+import { PerturbError, writeFileAtomic } from '@perturb/core';
+import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
+import { PLOT_FILE, type ReportImageData, accuracyPlotSvg, reportTables } from './report-content';
+import { renderHtml } from './report-html';
+import { renderMarkdown } from './report-markdown';
+
+/** A PNG shown in the report's image section. */
+export interface ReportImage {
+  title: string;
+  /** Path of a PNG file, e.g. one written by `writeImageGrid` from `@perturb/flows`. */
+  path: string;
+}
+
+/** Options of `writeReport`. */
+export interface ReportOptions {
+  /** Heading of the report. */
+  title: string;
+  /** The runs, e.g. from `readRunResults`. */
+  records: readonly RunRecord[];
+  /** The method every other method is compared with; must have runs. */
+  baseline: string;
+  /** PNG images (e.g. augmented-sample grids) to show. Default none. */
+  images?: readonly ReportImage[];
+  /** Free text under the title (Markdown in report.md, paragraphs in report.html). Default none. */
+  notes?: string;
+}
+
+/** Paths of the written files, and the aggregated rows the tables show. */
+export interface ReportFiles {
+  markdown: string;
+  html: string;
+  /** The accuracy plot as a standalone SVG (also inline in the HTML). */
+  plot: string;
+  rows: AggregateRow[];
+}
+
+function loadImage(dir: string, image: ReportImage): ReportImageData {
+  let png: Buffer;
+  let size: { width: number; height: number };
+  try {
+    png = readFileSync(image.path);
+    size = PNG.sync.read(png);
+  } catch (error) {
+    throw new PerturbError(
+      `cannot read the PNG image ${image.path} (${(error as Error).message})`,
+      'pass the path of an existing PNG file',
+    );
+  }
+  return {
+    title: image.title,
+    relativePath: relative(resolve(dir), resolve(image.path)),
+    png,
+    width: size.width,
+    height: size.height,
+  };
+}
+
+/**
+ * Aggregates `records` over seeds and writes `report.md`, a self-contained `report.html` and the
+ * plot `accuracy.svg` into `dir` (created if needed), each atomically.
+ */
+export function writeReport(dir: string, options: ReportOptions): ReportFiles {
+  if (options.records.length === 0)
+    throw new PerturbError('there are no runs to report', 'pass the records of at least one run');
+  const rows = aggregateRuns(options.records, { baseline: options.baseline });
+  const content = {
+    title: options.title,
+    notes: options.notes,
+    tables: reportTables(rows, options.baseline),
+    plot: { svg: accuracyPlotSvg(rows), file: PLOT_FILE },
+    images: (options.images ?? []).map((image) => loadImage(dir, image)),
+  };
+  const files = {
+    markdown: join(dir, 'report.md'),
+    html: join(dir, 'report.html'),
+    plot: join(dir, PLOT_FILE),
+    rows,
+  };
+  writeFileAtomic(files.plot, content.plot.svg + '\n');
+  writeFileAtomic(files.markdown, renderMarkdown(content));
+  writeFileAtomic(files.html, renderHtml(content));
+  return files;
+}

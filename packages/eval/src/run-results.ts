@@ -1,0 +1,93 @@
+/**
+ * Reads the `result.json` files `perturb train` writes into run records. Layout of an experiment:
+ * `<dir>/runs/<method>/n<trainSize>-s<seed>/result.json`; the method is the folder above the run
+ * folder, or, when the run folder is not named `n<size>-s<seed>`, the file's `method` field.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { PerturbError } from '@perturb/core';
+import type { RunRecord } from './aggregate';
+
+/** `n<trainSize>-s<seed>`, the name of one run's folder. */
+const RUN_FOLDER = /^n(\d+)-s(\d+)$/;
+
+/** The fields of `perturb train`'s `result.json` that records need (the CLI's `TrainRunResult`). */
+interface ResultFile {
+  method?: unknown;
+  config?: { trainSize?: unknown; seed?: unknown };
+  testAccuracy?: unknown;
+  test?: { accuracy?: unknown };
+  seconds?: unknown;
+}
+
+/**
+ * Every `result.json` below `dir` (hidden folders and `node_modules` skipped) as a run record,
+ * sorted by method, train size and seed. Train size and seed come from the run's config, else
+ * from its folder name; accuracy is `testAccuracy`; seconds is the wall time `perturb train`
+ * recorded (a resumed run counts only its last invocation).
+ */
+export function readRunResults(dir: string): RunRecord[] {
+  const records = findResultFiles(dir).map((path) => toRecord(path, relative(dir, path).split(sep)));
+  return records.sort(
+    (a, b) => a.method.localeCompare(b.method) || a.trainSize - b.trainSize || a.seed - b.seed,
+  );
+}
+
+function findResultFiles(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    throw new PerturbError(
+      `cannot read the folder ${dir}`,
+      'pass the experiment folder that holds runs/<method>/n<size>-s<seed>/result.json',
+    );
+  }
+  return entries
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory())
+        return entry.name.startsWith('.') || entry.name === 'node_modules' ? [] : findResultFiles(path);
+      return entry.isFile() && entry.name === 'result.json' ? [path] : [];
+    });
+}
+
+function toRecord(path: string, parts: string[]): RunRecord {
+  let file: ResultFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
+  } catch (error) {
+    throw new PerturbError(
+      `${path} is not valid JSON (${(error as Error).message})`,
+      'delete it and rerun that run',
+    );
+  }
+  const layout = parts.length >= 3 ? RUN_FOLDER.exec(parts[parts.length - 2]) : null;
+  const method = layout ? parts[parts.length - 3] : file.method;
+  if (typeof method !== 'string' || method === '') {
+    throw new PerturbError(
+      `cannot tell the method of ${path}`,
+      'put it at runs/<method>/n<size>-s<seed>/result.json or add a "method" field',
+    );
+  }
+  return {
+    method,
+    trainSize: numberField(path, 'config.trainSize', file.config?.trainSize ?? layout?.[1]),
+    seed: numberField(path, 'config.seed', file.config?.seed ?? layout?.[2]),
+    accuracy: numberField(path, 'testAccuracy', file.testAccuracy ?? file.test?.accuracy),
+    seconds: numberField(path, 'seconds', file.seconds),
+    source: path,
+  };
+}
+
+function numberField(path: string, name: string, value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number)) {
+    throw new PerturbError(
+      `${path} has no numeric ${name}`,
+      'use a result.json written by perturb train, or name its folder n<size>-s<seed>',
+    );
+  }
+  return number;
+}
