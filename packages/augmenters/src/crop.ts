@@ -22,15 +22,7 @@ export function randomCrop(options: RandomCropOptions = {}): Augmenter {
     name,
     transform(batch, ctx) {
       if (padding === 0) return batch;
-      const [n, h, w] = batch.x.shape;
-      const rows = new Int32Array(n * h);
-      const cols = new Int32Array(n * w);
-      for (let i = 0; i < n; i++) {
-        const top = ctx.rng.int(2 * padding + 1);
-        const left = ctx.rng.int(2 * padding + 1);
-        for (let r = 0; r < h; r++) rows[i * h + r] = top + r;
-        for (let c = 0; c < w; c++) cols[i * w + c] = left + c;
-      }
+      const [n, h, w, c] = batch.x.shape;
       const padded = tf.pad(
         batch.x,
         [
@@ -41,9 +33,13 @@ export function randomCrop(options: RandomCropOptions = {}): Augmenter {
         ],
         fill,
       );
-      // Two batched gathers (rows, then columns) crop every sample at its own offset in O(1) ops.
-      const cropRows = tf.gather(padded, tf.tensor2d(rows, [n, h], 'int32'), 1, 1);
-      const x = tf.gather(cropRows, tf.tensor2d(cols, [n, w], 'int32'), 2, 1);
+      // One slice per sample: tfjs-wasm's batched gather (batchDims 1) reads out of bounds.
+      const crops = Array.from({ length: n }, (_, i) => {
+        const top = ctx.rng.int(2 * padding + 1);
+        const left = ctx.rng.int(2 * padding + 1);
+        return tf.slice(padded, [i, top, left, 0], [1, h, w, c]);
+      });
+      const x = tf.concat(crops, 0) as tf.Tensor4D;
       return { x, y: batch.y };
     },
   };
