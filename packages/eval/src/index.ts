@@ -25,3 +25,5 @@ export { writeReport } from './report';
 export type { ReportImage, ReportOptions, ReportFiles } from './report';
 export { lineChartSvg, barChartSvg, niceTicks } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';
+export { writeImageGrid, writeAugmentationGrid } from './image-grid';
+export type { ImageGridOptions } from './image-grid';

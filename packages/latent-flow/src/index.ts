@@ -3,5 +3,3 @@ export type { LatentRandomOptions } from './latent-random';
 export { latentAdversarial, LATENT_ADVERSARIAL_PRESETS } from './latent-adversarial';
 export type { LatentAdversarialOptions, LatentAdversarialPreset } from './latent-adversarial';
 export { decodePerturbed } from './flow-perturbation';
-export { pixelDistances, writePerturbationGrid } from './diagnostics';
-export type { PixelDistances } from './diagnostics';

@@ -1,0 +1,2 @@
+export { gaussianNoise } from './gaussian-noise';
+export type { GaussianNoiseOptions } from './gaussian-noise';
