@@ -40,7 +40,9 @@ export class ConvBn extends Module {
 
 /**
  * A bias-free convolution with PyTorch's symmetric padding (k−1)/2 (not TensorFlow's `'same'`,
- * which pads stride-2 convs asymmetrically and so would shift every downsampled feature map).
+ * which pads stride-2 convs asymmetrically and so would shift every downsampled feature map),
+ * initialized as PyTorch's `nn.Conv2d` (U(±1/√fanIn)), so a recipe from PyTorch code that keeps
+ * the default init (as the peers do) trains the same way here.
  */
 export function plainConv(
   rng: Rng,
@@ -54,6 +56,7 @@ export function plainConv(
     stride,
     padding: (kernelSize - 1) / 2,
     bias: false,
+    init: 'uniform',
   });
 }
 

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * Runs perturb and the PyTorch peer on the same low-data Fashion-MNIST recipe, 3 seeds, with and
+ * without crop+flip, and writes docs/results/resnet20-parity.{json,md}. Resumable: finished
+ * perturb runs are read from their result.json, finished peer runs from runs/parity/peer-*.json.
+ *
+ *   npm run build && node experiments/resnet20-parity.mjs [--seeds 0,1,2] [--peer-threads 1] [--no-peer] [--settings baseline,cropflip]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '0,1,2' },
+    'peer-threads': { type: 'string', default: '1' },
+    // Run only perturb's runs (e.g. a second process on another core); the table is written when all results exist.
+    'no-peer': { type: 'boolean', default: false },
+    // Which settings to run: baseline, cropflip or both (to spread runs over processes).
+    settings: { type: 'string', default: 'baseline,cropflip' },
+  },
+});
+const seeds = values.seeds.split(',').map(Number);
+const runsDir = join(root, 'runs/parity');
+mkdirSync(runsDir, { recursive: true });
+const peer = process.env.PERTURB_PEERS ?? join(root, '../shared/peers');
+
+function atomicWrite(path, text) {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+function runOurs(seed, aug) {
+  const out = join(runsDir, `perturb-${aug ? 'cropflip' : 'baseline'}-s${seed}`);
+  const done = join(out, 'result.json');
+  if (existsSync(done)) return Promise.resolve(JSON.parse(readFileSync(done, 'utf8')));
+  const args = [join(root, 'packages/cli/dist/bin.js'), 'train', '--config', join(root, 'experiments/resnet20-parity.yaml'), '--seed', String(seed), '--out', out];
+  if (aug) args.push('--augment', 'randomCrop,horizontalFlip');
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(readFileSync(done, 'utf8'))) : reject(new Error(`perturb run exited ${code}`))));
+  });
+}
+
+function runPeer(seed, aug) {
+  const path = join(runsDir, `peer-${aug ? 'cropflip' : 'baseline'}-s${seed}.json`);
+  if (existsSync(path)) return Promise.resolve(JSON.parse(readFileSync(path, 'utf8')));
+  const args = [join(peer, 'resnet_peer.py'), '--train', '--n', '1000', '--epochs', '30', '--seed', String(seed), '--threads', values['peer-threads']];
+  if (aug) args.push('--aug');
+  return new Promise((resolvePromise, reject) => {
+    let text = '';
+    const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (d) => (text += d));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`peer exited ${code}`));
+      const line = text.trim().split('\n').pop();
+      atomicWrite(path, line + '\n');
+      resolvePromise(JSON.parse(line));
+    });
+  });
+}
+
+const stats = (xs) => {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
+  return { mean, std };
+};
+
+// Two lanes: ours one run at a time (tfjs-wasm uses one core), the peer on the other core.
+const settings = values.settings.split(',').map((name) => name.trim() === 'cropflip');
+const jobs = seeds.flatMap((seed) => settings.map((aug) => ({ seed, aug })));
+const [ours, peers] = await Promise.all([
+  (async () => { const r = []; for (const j of jobs) r.push({ ...j, result: await runOurs(j.seed, j.aug) }); return r; })(),
+  (async () => { const r = []; if (values['no-peer']) return r; for (const j of jobs) r.push({ ...j, result: await runPeer(j.seed, j.aug) }); return r; })(),
+]);
+if (values['no-peer']) process.exit(0);
+
+const table = [false, true].map((aug) => {
+  const o = ours.filter((r) => r.aug === aug);
+  const p = peers.filter((r) => r.aug === aug);
+  const oursAcc = o.map((r) => 100 * r.result.testAccuracy);
+  const peerAcc = p.map((r) => r.result.test_acc);
+  return {
+    setting: aug ? 'crop+flip' : 'no augmentation',
+    seeds,
+    perturb: oursAcc,
+    peer: peerAcc,
+    perturbMean: stats(oursAcc),
+    peerMean: stats(peerAcc),
+    difference: stats(oursAcc).mean - stats(peerAcc).mean,
+    perturbSeconds: o.map((r) => r.result.seconds),
+    peerSeconds: p.map((r) => r.result.train_s),
+  };
+});
+const backend = ours[0]?.result.backend;
+const md = [
+  '# ResNet-20 on 1,000 Fashion-MNIST images: perturb vs the PyTorch peer',
+  '',
+  `Recipe of \`resnet_peer.py --train --n 1000 --epochs 30\` (SGD 0.1, Nesterov 0.9, wd 5e-4, batch 128, one-cycle,`,
+  `28×28 zero-padded to 32×32), full 10,000-image test set, seeds ${seeds.join(', ')}. perturb on ${backend};`,
+  `peer: Debian torch, ${values['peer-threads']} thread(s). Written by \`experiments/resnet20-parity.mjs\` on ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  '| setting | perturb test acc % (per seed) | mean ± std | peer test acc % (per seed) | mean ± std | difference (points) |',
+  '| --- | --- | --- | --- | --- | ---: |',
+  ...table.map((t) => `| ${t.setting} | ${t.perturb.map((v) => v.toFixed(2)).join(', ')} | ${t.perturbMean.mean.toFixed(2)} ± ${t.perturbMean.std.toFixed(2)} | ${t.peer.map((v) => v.toFixed(2)).join(', ')} | ${t.peerMean.mean.toFixed(2)} ± ${t.peerMean.std.toFixed(2)} | ${t.difference >= 0 ? '+' : ''}${t.difference.toFixed(2)} |`),
+  '',
+  `Wall time per run (s): perturb ${table.flatMap((t) => t.perturbSeconds).map((s) => s.toFixed(0)).join(', ')}; peer ${table.flatMap((t) => t.peerSeconds).join(', ')}.`,
+  '',
+].join('\n');
+mkdirSync(join(root, 'docs/results'), { recursive: true });
+atomicWrite(join(root, 'docs/results/resnet20-parity.json'), JSON.stringify({ backend, table }, null, 2) + '\n');
+atomicWrite(join(root, 'docs/results/resnet20-parity.md'), md);
+process.stdout.write(md);
