@@ -12,7 +12,15 @@ beforeAll(async () => {
 function toyBatch(rng: Rng, n = 8): Batch {
   return {
     x: rng.uniformTensor([n, 8, 8, 1]) as tf.Tensor4D,
-    y: tf.tidy(() => tf.cast(tf.oneHot(Array.from({ length: n }, (_, i) => i % 2), 2), 'float32')) as tf.Tensor2D,
+    y: tf.tidy(() =>
+      tf.cast(
+        tf.oneHot(
+          Array.from({ length: n }, (_, i) => i % 2),
+          2,
+        ),
+        'float32',
+      ),
+    ) as tf.Tensor2D,
   };
 }
 

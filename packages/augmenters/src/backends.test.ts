@@ -14,7 +14,13 @@ function augmentOn(backend: string): Float32Array {
   return tf.tidy(() => {
     const rng = new Rng(1);
     const x = rng.uniformTensor([16, 8, 8, 1]) as tf.Tensor4D;
-    const y = tf.cast(tf.oneHot(Array.from({ length: 16 }, (_, i) => i % 10), 10), 'float32') as tf.Tensor2D;
+    const y = tf.cast(
+      tf.oneHot(
+        Array.from({ length: 16 }, (_, i) => i % 10),
+        10,
+      ),
+      'float32',
+    ) as tf.Tensor2D;
     const augment = pipeline([randomCrop(), horizontalFlip(), cutout(), mixup(), cutmix()]);
     const out = augment.transform!({ x, y }, { model: null as never, rng: new Rng(2), step: 0, epoch: 0 });
     return out.x.dataSync() as Float32Array;

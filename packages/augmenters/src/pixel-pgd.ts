@@ -93,7 +93,10 @@ export function pixelPgd(options: PixelPgdOptions | PixelPgdPreset = {}): Augmen
         const previous = adversarial;
         // One tidy per step keeps a long attack's memory flat, whatever scope the caller runs in.
         adversarial = tf.tidy(() => {
-          const moved = tf.add(previous, tf.mul(ascentDirection([lossGradient(previous)], norm)[0], stepSize));
+          const moved = tf.add(
+            previous,
+            tf.mul(ascentDirection([lossGradient(previous)], norm)[0], stepSize),
+          );
           const [delta] = projectToBall([tf.sub(moved, x)], norm, epsilon);
           return tf.clipByValue(tf.add(x, delta), 0, 1) as tf.Tensor4D;
         });

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((id) => !BENCHMARKS.some((b) => b.id === id)) ?? [];
   if (unknown.length > 0) {
-    throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.id).join(', ')}`);
+    throw new Error(
+      `unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.id).join(', ')}`,
+    );
   }
   const backend = await initBackend();
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,9 +56,17 @@ async function main(): Promise<void> {
     dispose();
     const peerRun = (threads: number) =>
       python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
-    rows.push({ id: bench.id, what: bench.what, perturbMs, peer1: peerRun(1), peerAll: peerRun(cpus().length) });
+    rows.push({
+      id: bench.id,
+      what: bench.what,
+      perturbMs,
+      peer1: peerRun(1),
+      peerAll: peerRun(cpus().length),
+    });
     const last = rows[rows.length - 1];
-    process.stderr.write(`bench: ${bench.id}: ${last.perturbMs.toFixed(0)} ms (peer 1 thread ${last.peer1?.ms ?? '-'} ms)\n`);
+    process.stderr.write(
+      `bench: ${bench.id}: ${last.perturbMs.toFixed(0)} ms (peer 1 thread ${last.peer1?.ms ?? '-'} ms)\n`,
+    );
   }
   const report = {
     date: new Date().toISOString(),

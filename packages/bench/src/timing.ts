@@ -1,5 +1,8 @@
 /** Median wall time of a step after warm-up: the figure every benchmark row reports. */
-export async function medianStepMs(step: () => unknown | Promise<unknown>, options: { warmup?: number; repeats?: number } = {}): Promise<number> {
+export async function medianStepMs(
+  step: () => unknown,
+  options: { warmup?: number; repeats?: number } = {},
+): Promise<number> {
   const { warmup = 1, repeats = 5 } = options;
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];

@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 /** The `perturb` command. */
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { PerturbError } from '@perturb/core';
+import { readCompareConfig, runCompare } from './compare';
 import { readConfigFile, resolveConfig } from './config';
+import { runDemo } from './demo';
+import { resolveFlowConfig } from './flow-config';
+import { writeCompareReport } from './report';
 import { runTrain } from './run-train';
+import { runTrainFlow } from './run-train-flow';
 
 const integer = (value: string) => {
   const n = Number(value);
@@ -15,8 +21,12 @@ const number = (value: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
   return n;
 };
+/** This script, for child processes of `compare`. */
+const self = fileURLToPath(import.meta.url);
 
-const program = new Command('perturb').description('Semantic data augmentation for TensorFlow.js classifiers');
+const program = new Command('perturb').description(
+  'Semantic data augmentation for TensorFlow.js classifiers',
+);
 
 program
   .command('train')
@@ -34,6 +44,7 @@ program
   .option('--seed <n>', 'seed', integer)
   .option('--eval-every <n>', 'evaluate every n epochs (0: only at the end)', integer)
   .option('-o, --out <dir>', 'output folder')
+  .option('-q, --quiet', 'no progress bar')
   .action(async (flags) => {
     const fromFile = flags.config ? readConfigFile(flags.config) : {};
     const fromFlags = {
@@ -51,8 +62,67 @@ program
       out: flags.out,
     };
     const config = resolveConfig([fromFile, fromFlags], flags.config ?? 'the flags');
-    const result = await runTrain(config);
-    process.stdout.write(`test accuracy ${(100 * result.testAccuracy).toFixed(2)}% → ${config.out}/result.json\n`);
+    const result = await runTrain(config, { progress: !flags.quiet });
+    process.stdout.write(
+      `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% → ${config.out}/result.json\n`,
+    );
+  });
+
+program
+  .command('train-flow')
+  .description(
+    'train a Glow by maximum likelihood; writes <out>/checkpoint.safetensors, sample grids and result.json',
+  )
+  .option('-c, --config <file>', 'YAML config (flags override its settings)')
+  .option('--dataset <name>', 'dataset name')
+  .option('--train-size <n>', 'training images, balanced over classes', integer)
+  .option('--levels <n>', 'levels L', integer)
+  .option('--steps <n>', 'flow steps K per level', integer)
+  .option('--hidden <n>', 'coupling width', integer)
+  .option('--epochs <n>', 'epochs', integer)
+  .option('--seed <n>', 'seed', integer)
+  .option('-o, --out <dir>', 'output folder')
+  .option('-q, --quiet', 'no progress bar')
+  .action(async (flags) => {
+    const fromFile = flags.config ? readConfigFile(flags.config) : {};
+    const { dataset, trainSize, levels, steps, hidden, epochs, seed, out } = flags;
+    const config = resolveFlowConfig(
+      [fromFile, { dataset, trainSize, levels, steps, hidden, epochs, seed, out }],
+      flags.config ?? 'the flags',
+    );
+    const result = await runTrainFlow(config, { progress: !flags.quiet });
+    process.stdout.write(`test bits/dim ${result.testBitsPerDim?.toFixed(4)} → ${config.out}/result.json\n`);
+  });
+
+program
+  .command('compare')
+  .description('run a grid of methods × training-set sizes × seeds (resumable) and write the report')
+  .requiredOption('-c, --config <file>', 'compare config (YAML)')
+  .option('-o, --out <dir>', 'output folder (overrides the config)')
+  .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
+  .action(async (flags) => {
+    const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
+    await runCompare(config, { bin: self, onDone: () => void writeCompareReport(config.out) });
+  });
+
+program
+  .command('report')
+  .description('write report.md and report.html for a compare folder')
+  .argument('<dir>', 'the folder `perturb compare` wrote')
+  .action((dir: string) => {
+    const paths = writeCompareReport(dir);
+    process.stdout.write(`report: ${paths.html}\n`);
+  });
+
+program
+  .command('demo')
+  .description(
+    'the quick comparison on the embedded Fashion-MNIST subset (no download, about 10 minutes on 2 cores)',
+  )
+  .option('-o, --out <dir>', 'output folder', 'runs/demo')
+  .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
+  .action(async (flags) => {
+    await runDemo({ out: flags.out, jobs: flags.jobs, bin: self });
   });
 
 program.parseAsync().catch((error: unknown) => {

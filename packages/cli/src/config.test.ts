@@ -12,9 +12,19 @@ function yamlFile(text: string): string {
 
 describe('train config', () => {
   it('fills defaults and lets flags override the file', () => {
-    const file = readConfigFile(yamlFile('model: resnet32\nepochs: 5\naugmenters:\n  - randomCrop: { padding: 2 }\n  - horizontalFlip\n'));
+    const file = readConfigFile(
+      yamlFile(
+        'model: resnet32\nepochs: 5\naugmenters:\n  - randomCrop: { padding: 2 }\n  - horizontalFlip\n',
+      ),
+    );
     const config = resolveConfig([file, { epochs: 7, out: 'x' }]);
-    expect(config).toMatchObject({ model: 'resnet32', epochs: 7, out: 'x', lr: DEFAULT_CONFIG.lr, dataset: 'fashion-mnist-small' });
+    expect(config).toMatchObject({
+      model: 'resnet32',
+      epochs: 7,
+      out: 'x',
+      lr: DEFAULT_CONFIG.lr,
+      dataset: 'fashion-mnist-small',
+    });
     expect(config.augmenters).toEqual([
       { name: 'randomCrop', options: { padding: 2 } },
       { name: 'horizontalFlip', options: {} },
@@ -22,24 +32,31 @@ describe('train config', () => {
   });
 
   it('accepts augmenters as a comma list and as { name, ...options }', () => {
-    expect(resolveConfig([{ augmenters: 'randomCrop, horizontalFlip' }]).augmenters.map((a) => a.name)).toEqual([
-      'randomCrop',
-      'horizontalFlip',
-    ]);
+    expect(
+      resolveConfig([{ augmenters: 'randomCrop, horizontalFlip' }]).augmenters.map((a) => a.name),
+    ).toEqual(['randomCrop', 'horizontalFlip']);
     expect(resolveConfig([{ augmenters: [{ name: 'cutout', size: 8 }] }]).augmenters).toEqual([
       { name: 'cutout', options: { size: 8 } },
     ]);
   });
 
   it('names unknown settings and bad values with the fix', () => {
-    expect(() => resolveConfig([{ epoch: 3 }], 'run.yaml')).toThrow(/unknown setting "epoch" in run.yaml\. valid settings are .*epochs/);
-    expect(() => resolveConfig([{ epochs: 0 }])).toThrow(/"epochs" is 0 in the config\. use a whole number ≥ 1/);
+    expect(() => resolveConfig([{ epoch: 3 }], 'run.yaml')).toThrow(
+      /unknown setting "epoch" in run.yaml\. valid settings are .*epochs/,
+    );
+    expect(() => resolveConfig([{ epochs: 0 }])).toThrow(
+      /"epochs" is 0 in the config\. use a whole number ≥ 1/,
+    );
     expect(() => resolveConfig([{ lr: -1 }])).toThrow(/"lr" is -1/);
-    expect(() => resolveConfig([{ augmenters: [[1]] }])).toThrow(/augmenter \[1\] in the config is not understood/);
+    expect(() => resolveConfig([{ augmenters: [[1]] }])).toThrow(
+      /augmenter \[1\] in the config is not understood/,
+    );
   });
 
   it('names a missing or broken config file', () => {
-    expect(() => readConfigFile('/nonexistent/run.yaml')).toThrow(/config file \/nonexistent\/run.yaml does not exist/);
+    expect(() => readConfigFile('/nonexistent/run.yaml')).toThrow(
+      /config file \/nonexistent\/run.yaml does not exist/,
+    );
     expect(() => readConfigFile(yamlFile('a: [1'))).toThrow(/is not valid YAML/);
     expect(() => readConfigFile(yamlFile('- 1\n- 2\n'))).toThrow(/is not a mapping/);
   });

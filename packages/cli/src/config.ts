@@ -76,11 +76,17 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     parsed = parseYaml(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new PerturbError(`config file ${path} is not valid YAML (${(error as Error).message.split('\n')[0]})`, 'fix the YAML syntax');
+    throw new PerturbError(
+      `config file ${path} is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      'fix the YAML syntax',
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new PerturbError(`config file ${path} is not a mapping of keys to values`, 'write it as `key: value` lines');
+    throw new PerturbError(
+      `config file ${path} is not a mapping of keys to values`,
+      'write it as `key: value` lines',
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -96,7 +102,10 @@ export function resolveConfig(layers: Array<Record<string, unknown>>, source = '
   }
   for (const key of Object.keys(raw)) {
     if (!KEYS.includes(key)) {
-      throw new PerturbError(`unknown setting "${key}" in ${source}`, `valid settings are ${KEYS.join(', ')}`);
+      throw new PerturbError(
+        `unknown setting "${key}" in ${source}`,
+        `valid settings are ${KEYS.join(', ')}`,
+      );
     }
   }
   const config = { ...DEFAULT_CONFIG, ...raw } as TrainConfig & { augmenters: unknown };
@@ -119,7 +128,10 @@ export function resolveConfig(layers: Array<Record<string, unknown>>, source = '
   }
   for (const key of ['dataset', 'model', 'out'] as const) {
     if (typeof config[key] !== 'string' || config[key] === '') {
-      throw new PerturbError(`"${key}" is ${JSON.stringify(config[key])} in ${source}`, 'use a non-empty string');
+      throw new PerturbError(
+        `"${key}" is ${JSON.stringify(config[key])} in ${source}`,
+        'use a non-empty string',
+      );
     }
   }
   config.augmenters = parseAugmenters(config.augmenters, source);
@@ -131,9 +143,18 @@ export function resolveConfig(layers: Array<Record<string, unknown>>, source = '
  * comma-separated string (from `--augment`).
  */
 function parseAugmenters(value: unknown, source: string): AugmenterConfig[] {
-  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+  const items =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(items)) {
-    throw new PerturbError(`"augmenters" in ${source} is not a list`, 'write it as a YAML list, e.g. [randomCrop, horizontalFlip]');
+    throw new PerturbError(
+      `"augmenters" in ${source} is not a list`,
+      'write it as a YAML list, e.g. [randomCrop, horizontalFlip]',
+    );
   }
   return items.map((item): AugmenterConfig => {
     if (typeof item === 'string') return { name: item, options: {} };

@@ -4,8 +4,9 @@ import { activeBackend, initBackend, Rng, writeFileAtomic } from '@perturb/core'
 import { createClassifier } from '@perturb/classifiers';
 import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
-import { buildAugmenters } from './augmenter-registry';
+import { TrainedModels, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
+import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 
 export interface TrainRunResult {
   config: TrainConfig;
@@ -14,13 +15,18 @@ export interface TrainRunResult {
   test: EvalResult;
   epochs: EpochRecord[];
   backend: string;
+  /** What the augmenters do to the first training images (see `augmented.png`), or null without augmenters. */
+  augmentation: AugmentationDiagnostics | null;
   /** Wall time of this invocation (a resumed run counts only its own part). */
   seconds: number;
   finishedAt: string;
 }
 
-/** The train and test splits a config asks for. */
-export async function loadSplits(config: TrainConfig): Promise<{ trainSet: Dataset; testSet: Dataset }> {
+/** The settings that choose a run's data. */
+export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 'trainSize' | 'testSize'>;
+
+/** The train and test splits a config asks for (balanced subsets: the first examples of each class). */
+export async function loadSplits(config: DataSettings): Promise<{ trainSet: Dataset; testSet: Dataset }> {
   const common = { padTo: config.padTo, ...(config.dataRoot ? { path: config.dataRoot } : {}) };
   const fullTrain = await loadDataset(config.dataset, { ...common, split: 'train' });
   const fullTest = await loadDataset(config.dataset, { ...common, split: 'test' });
@@ -31,7 +37,10 @@ export async function loadSplits(config: TrainConfig): Promise<{ trainSet: Datas
 }
 
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
-export async function runTrain(config: TrainConfig, options: { progress?: boolean } = {}): Promise<TrainRunResult> {
+export async function runTrain(
+  config: TrainConfig,
+  options: { progress?: boolean } = {},
+): Promise<TrainRunResult> {
   const started = Date.now();
   await initBackend({ log: options.progress ?? true });
   const { trainSet, testSet } = await loadSplits(config);
@@ -40,7 +49,8 @@ export async function runTrain(config: TrainConfig, options: { progress?: boolea
     numClasses: trainSet.numClasses,
     inChannels: trainSet.shape.channels,
   });
-  const augmenters = buildAugmenters(config.augmenters);
+  const trainedModels = new TrainedModels();
+  const augmenters = buildAugmenters(config.augmenters, trainedModels);
   const result = await train({
     model,
     train: {
@@ -61,7 +71,9 @@ export async function runTrain(config: TrainConfig, options: { progress?: boolea
     progress: options.progress ?? true,
     label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
   });
+  const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
   model.dispose();
+  trainedModels.dispose();
   const test = result.final as EvalResult;
   const runResult: TrainRunResult = {
     config,
@@ -69,6 +81,7 @@ export async function runTrain(config: TrainConfig, options: { progress?: boolea
     test,
     epochs: result.epochs,
     backend: activeBackend()?.name ?? 'unknown',
+    augmentation,
     seconds: (Date.now() - started) / 1000,
     finishedAt: new Date().toISOString(),
   };

@@ -8,7 +8,13 @@ beforeAll(async () => {
 });
 
 describe('attack geometry over several tensors', () => {
-  const parts = () => [tf.tensor2d([[3, 0], [0, 0]]), tf.tensor3d([[[4]], [[0]]])];
+  const parts = () => [
+    tf.tensor2d([
+      [3, 0],
+      [0, 0],
+    ]),
+    tf.tensor3d([[[4]], [[0]]]),
+  ];
 
   it('normalizes L2 steps per sample jointly, leaving zero gradients at zero', () => {
     const [a, b] = ascentDirection(parts(), 'l2');

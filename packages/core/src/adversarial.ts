@@ -44,9 +44,16 @@ export function ascentDirection<T extends tf.Tensor>(grads: readonly T[], norm: 
 }
 
 /** Projects `deltas` onto the ε-ball of `norm`: clipping for L∞, shrinking per sample for L2. */
-export function projectToBall<T extends tf.Tensor>(deltas: readonly T[], norm: ThreatNorm, epsilon: number): T[] {
+export function projectToBall<T extends tf.Tensor>(
+  deltas: readonly T[],
+  norm: ThreatNorm,
+  epsilon: number,
+): T[] {
   if (norm === 'linf') return deltas.map((d) => tf.clipByValue(d, -epsilon, epsilon));
-  return scaleSamples(deltas, tf.minimum(1, tf.div(epsilon, tf.maximum(jointNorms(deltas), TINY_NORM)))) as T[];
+  return scaleSamples(
+    deltas,
+    tf.minimum(1, tf.div(epsilon, tf.maximum(jointNorms(deltas), TINY_NORM))),
+  ) as T[];
 }
 
 /** Each sample's norm of `deltas` (jointly over all parts), [N]: the L∞ or L2 size of a perturbation. */

@@ -8,7 +8,9 @@ function fakeLoader(installed: string[], loaded: string[] = []) {
   return async (name: string) => {
     loaded.push(name);
     if (!installed.includes(name)) {
-      throw Object.assign(new Error(`Cannot find package '${name}' imported from x`), { code: 'ERR_MODULE_NOT_FOUND' });
+      throw Object.assign(new Error(`Cannot find package '${name}' imported from x`), {
+        code: 'ERR_MODULE_NOT_FOUND',
+      });
     }
     if (name.startsWith('@tensorflow/tfjs-node')) {
       if (!tf.findBackendFactory('tensorflow')) tf.registerBackend('tensorflow', () => new MathBackendCPU());
@@ -32,7 +34,11 @@ describe('initBackend', () => {
     });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(loaded).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm']);
+    expect(loaded).toEqual([
+      '@tensorflow/tfjs-node-gpu',
+      '@tensorflow/tfjs-node',
+      '@tensorflow/tfjs-backend-wasm',
+    ]);
     expect(info.skipped).toEqual([
       { name: 'tensorflow-gpu', reason: 'not installed' },
       { name: 'tensorflow', reason: 'not installed' },

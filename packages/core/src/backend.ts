@@ -103,7 +103,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const registeredKernels = registerTrainingKernels(candidate.tfName);
       active = { name, packageName: candidate.packageName, skipped, registeredKernels };
       if (options.log ?? true) {
-        const why = skipped.length > 0 ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
+        const why =
+          skipped.length > 0 ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
         process.stderr.write(`perturb: using the ${name} backend${why}\n`);
       }
       return active;

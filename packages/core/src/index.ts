@@ -11,7 +11,15 @@ export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { Checkpoint } from './checkpoint';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
-export type { Batch, ForwardOptions, Classifier, StepContext, LossTerm, LossStage, Augmenter } from './plugin';
+export type {
+  Batch,
+  ForwardOptions,
+  Classifier,
+  StepContext,
+  LossTerm,
+  LossStage,
+  Augmenter,
+} from './plugin';
 export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';
 export type { Conv2dOptions, BatchNorm2dOptions } from './nn';
 export { channelSums, channelMeans, channelAffine } from './nn';
@@ -19,5 +27,11 @@ export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';
 export type { TinyClassifierOptions } from './testing/tiny-classifier';
-export { crossEntropy, predictedLabels, ascentDirection, projectToBall, perturbationNorms } from './adversarial';
+export {
+  crossEntropy,
+  predictedLabels,
+  ascentDirection,
+  projectToBall,
+  perturbationNorms,
+} from './adversarial';
 export type { ThreatNorm } from './adversarial';

@@ -9,7 +9,9 @@ beforeAll(async () => {
 
 describe('leak guard', () => {
   it('passes a tidy step and catches a leaking one', async () => {
-    await expect(assertNoTensorLeak(() => tf.tidy(() => void tf.add(tf.ones([3]), 1)))).resolves.toBeUndefined();
+    await expect(
+      assertNoTensorLeak(() => tf.tidy(() => void tf.add(tf.ones([3]), 1))),
+    ).resolves.toBeUndefined();
     const kept: tf.Tensor[] = [];
     await expect(assertNoTensorLeak(() => kept.push(tf.ones([3])))).rejects.toThrow(/tensor leak/);
     expect(await tensorCountsAcross(() => undefined, { iterations: 2 })).toHaveLength(2);

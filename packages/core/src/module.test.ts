@@ -28,7 +28,13 @@ beforeAll(async () => {
 describe('Module', () => {
   it('names parameters and buffers with dotted paths', () => {
     const net = new Net(0);
-    expect(net.namedParameters().map(([n]) => n)).toEqual(['conv.weight', 'bn.gamma', 'bn.beta', 'fc.weight', 'fc.bias']);
+    expect(net.namedParameters().map(([n]) => n)).toEqual([
+      'conv.weight',
+      'bn.gamma',
+      'bn.beta',
+      'fc.weight',
+      'fc.bias',
+    ]);
     expect(net.namedBuffers().map(([n]) => n)).toEqual(['bn.runningMean', 'bn.runningVar']);
     expect(net.numParameters()).toBe(3 * 3 * 2 * 4 + 4 + 4 + 4 * 3 + 3);
     net.dispose();
@@ -83,7 +89,12 @@ describe('Module', () => {
     const w = rng.normalTensor([2, 3, 3, 3]);
     const plain = (input: tf.Tensor) => {
       const { mean, variance } = tf.moments(input, [0, 1, 2]);
-      return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5))), bn.gamma), bn.beta), w));
+      return tf.sum(
+        tf.mul(
+          tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-5))), bn.gamma), bn.beta),
+          w,
+        ),
+      );
     };
     const ours = (input: tf.Tensor) => tf.sum(tf.mul(bn.forward(input as tf.Tensor4D, true), w));
     const gPlain = tf.grad(plain)(x);

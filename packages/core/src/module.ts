@@ -67,7 +67,10 @@ export abstract class Module {
       throw new PerturbError(`invalid state name "${name}"`, 'use a non-empty name without dots');
     }
     if (this.ownParameters.has(name) || this.ownBuffers.has(name) || this.children.has(name)) {
-      throw new PerturbError(`"${name}" is registered twice on ${this.constructor.name}`, 'give it a unique name');
+      throw new PerturbError(
+        `"${name}" is registered twice on ${this.constructor.name}`,
+        'give it a unique name',
+      );
     }
   }
 
@@ -132,7 +135,9 @@ export abstract class Module {
     for (const [name, variable] of Object.entries(own)) {
       const value = state[name];
       if (value === undefined || value === variable) continue;
-      (variable as tf.Variable).assign(value.dtype === variable.dtype ? value : tf.cast(value, variable.dtype));
+      (variable as tf.Variable).assign(
+        value.dtype === variable.dtype ? value : tf.cast(value, variable.dtype),
+      );
     }
   }
 

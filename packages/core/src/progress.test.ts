@@ -11,7 +11,9 @@ describe('ProgressBar', () => {
     const { stream } = fakeStream(false);
     const bar = new ProgressBar({ total: 8, label: 'train', stream });
     bar.update(4, { loss: 0.41234, epoch: 2 });
-    expect(bar.render({ loss: 0.41234 })).toMatch(/^train \[#{12}\.{12}\] 50% 4\/8 \S+ ETA \S+ loss=0\.4123$/);
+    expect(bar.render({ loss: 0.41234 })).toMatch(
+      /^train \[#{12}\.{12}\] 50% 4\/8 \S+ ETA \S+ loss=0\.4123$/,
+    );
   });
 
   it('logs whole lines off a terminal, throttled, and always the last one', () => {

@@ -39,7 +39,10 @@ export class ProgressBar {
     const now = Date.now();
     if (this.stream.isTTY) {
       this.stream.write(`\r${this.render(metrics)}\x1b[K`);
-    } else if (now - this.lastLogAt >= (this.options.logIntervalMs ?? 10_000) || current >= this.options.total) {
+    } else if (
+      now - this.lastLogAt >= (this.options.logIntervalMs ?? 10_000) ||
+      current >= this.options.total
+    ) {
       this.lastLogAt = now;
       this.stream.write(`${this.render(metrics)}\n`);
     }

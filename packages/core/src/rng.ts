@@ -137,7 +137,11 @@ export class Rng {
   }
 
   getState(): RngState {
-    return { seed: this.seed, s: [this.s[0], this.s[1], this.s[2], this.s[3]], spareNormal: this.spareNormal };
+    return {
+      seed: this.seed,
+      s: [this.s[0], this.s[1], this.s[2], this.s[3]],
+      spareNormal: this.spareNormal,
+    };
   }
 
   setState(state: RngState): void {

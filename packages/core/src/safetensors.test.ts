@@ -24,7 +24,10 @@ class Tiny extends Module {
 describe('safetensors', () => {
   it('round-trips float32, int32 and bool tensors with metadata', () => {
     const tensors = {
-      b: tf.tensor([[1.5, -2], [3, 4.25]]),
+      b: tf.tensor([
+        [1.5, -2],
+        [3, 4.25],
+      ]),
       a: tf.tensor([1, 2, 3], [3], 'int32'),
       c: tf.tensor([true, false], [2], 'bool'),
     };
@@ -35,7 +38,10 @@ describe('safetensors', () => {
     expect(header.a).toEqual({ dtype: 'I32', shape: [3], data_offsets: [0, 12] });
     const { tensors: out, metadata } = decodeSafetensors(bytes);
     expect(metadata).toEqual({ note: 'hi' });
-    expect(out.b.arraySync()).toEqual([[1.5, -2], [3, 4.25]]);
+    expect(out.b.arraySync()).toEqual([
+      [1.5, -2],
+      [3, 4.25],
+    ]);
     expect(out.a.dtype).toBe('int32');
     expect(out.c.arraySync()).toEqual([1, 0]);
   });
@@ -45,7 +51,9 @@ describe('safetensors', () => {
     const path = join(dir, 'model.safetensors');
     saveSafetensors(path, { w: tf.ones([100]) });
     writeFileSync(path, readFileSync(path).subarray(0, 200));
-    expect(() => loadSafetensors(path)).toThrow(`${path} is not a valid safetensors file (data of "w" is truncated)`);
+    expect(() => loadSafetensors(path)).toThrow(
+      `${path} is not a valid safetensors file (data of "w" is truncated)`,
+    );
     writeFileSync(path, 'garbage!');
     expect(() => loadSafetensors(path)).toThrow(/not a valid safetensors file/);
     expect(() => loadSafetensors(join(dir, 'none.safetensors'))).toThrow(/does not exist/);

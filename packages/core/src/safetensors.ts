@@ -20,7 +20,10 @@ interface HeaderEntry {
 }
 
 /** Encodes tensors (and string metadata) as safetensors bytes. Names are written sorted. */
-export function encodeSafetensors(tensors: Record<string, tf.Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, tf.Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -29,14 +32,21 @@ export function encodeSafetensors(tensors: Record<string, tf.Tensor>, metadata: 
   for (const name of names) {
     const t = tensors[name];
     if (!(t.dtype in DTYPES)) {
-      throw new PerturbError(`cannot save "${name}" of dtype ${t.dtype}`, 'cast it to float32 or int32 first');
+      throw new PerturbError(
+        `cannot save "${name}" of dtype ${t.dtype}`,
+        'cast it to float32 or int32 first',
+      );
     }
     const values = t.dataSync();
     const bytes =
       t.dtype === 'bool'
         ? Uint8Array.from(values as Uint8Array)
         : new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
-    header[name] = { dtype: DTYPES[t.dtype as SupportedDtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    header[name] = {
+      dtype: DTYPES[t.dtype as SupportedDtype],
+      shape: t.shape,
+      data_offsets: [offset, offset + bytes.length],
+    };
     chunks.push(bytes);
     offset += bytes.length;
   }
@@ -83,7 +93,11 @@ export function decodeSafetensors(
     // Copy into a fresh ArrayBuffer: Node's Buffer.slice returns a view into a shared pool.
     const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     const values =
-      tfDtype === 'float32' ? new Float32Array(raw.buffer) : tfDtype === 'int32' ? new Int32Array(raw.buffer) : raw;
+      tfDtype === 'float32'
+        ? new Float32Array(raw.buffer)
+        : tfDtype === 'int32'
+          ? new Int32Array(raw.buffer)
+          : raw;
     const size = shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw corrupt(`"${name}" holds ${values.length} values for shape [${shape}]`);
     tensors[name] = tf.tensor(values, shape, tfDtype);
@@ -92,12 +106,19 @@ export function decodeSafetensors(
 }
 
 /** Saves tensors to `path` atomically as safetensors. */
-export function saveSafetensors(path: string, tensors: Record<string, tf.Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, tf.Tensor>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 /** Loads a safetensors file; the caller owns (and disposes) the returned tensors. */
-export function loadSafetensors(path: string): { tensors: Record<string, tf.Tensor>; metadata: Record<string, string> } {
+export function loadSafetensors(path: string): {
+  tensors: Record<string, tf.Tensor>;
+  metadata: Record<string, string>;
+} {
   if (!existsSync(path)) {
     throw new PerturbError(`checkpoint ${path} does not exist`, 'check the path, or train the model first');
   }

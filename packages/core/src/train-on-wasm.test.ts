@@ -15,7 +15,10 @@ function toyBatch(rng: Rng, size: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
     const noise = rng.normalTensor([size, 8, 8, 2], 0, 0.5);
     const left = tf.concat([tf.ones([1, 8, 4, 2]), tf.zeros([1, 8, 4, 2])], 2);
     const right = tf.reverse(left, 2);
-    const signal = tf.concat(labels.map((l) => (l === 0 ? left : right)), 0);
+    const signal = tf.concat(
+      labels.map((l) => (l === 0 ? left : right)),
+      0,
+    );
     return tf.add(noise, signal) as tf.Tensor4D;
   });
   return { x, y: tf.oneHot(tf.tensor1d(labels, 'int32'), 2) as tf.Tensor2D };
@@ -54,12 +57,27 @@ describe('training conv nets on wasm', () => {
     const { x, y } = toyBatch(new Rng(10), 16);
     const model = tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [8, 8, 2], filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.heNormal({ seed: 1 }) }),
+        tfl.layers.conv2d({
+          inputShape: [8, 8, 2],
+          filters: 8,
+          kernelSize: 3,
+          padding: 'same',
+          kernelInitializer: tfl.initializers.heNormal({ seed: 1 }),
+        }),
         tfl.layers.batchNormalization(),
         tfl.layers.reLU(),
-        tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: tfl.initializers.heNormal({ seed: 2 }) }),
+        tfl.layers.depthwiseConv2d({
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          depthwiseInitializer: tfl.initializers.heNormal({ seed: 2 }),
+        }),
         tfl.layers.globalAveragePooling2d({}),
-        tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+        tfl.layers.dense({
+          units: 2,
+          activation: 'softmax',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+        }),
       ],
     });
     model.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
@@ -78,7 +96,10 @@ describe('training conv nets on wasm', () => {
     const sgdStep = (lr: number): number =>
       tf.tidy(() => {
         const params = net.parameters() as tf.Variable[];
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(batch.y, net.forward(batch.x)), params);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(batch.y, net.forward(batch.x)),
+          params,
+        );
         for (const p of params) p.assign(tf.sub(p, tf.mul(grads[p.name], lr)));
         return value.dataSync()[0];
       });

@@ -27,6 +27,28 @@ describe('image grids', () => {
     writeAugmentationGrid(path, clean, tf.fill([2, 2, 2, 1], 0.5) as tf.Tensor4D);
     const png = PNG.sync.read(readFileSync(path));
     expect([png.width, png.height]).toEqual([3 * 3 + 1, 2 * 3 + 1]);
-    expect(() => writeImageGrid(path, tf.zeros([1, 2, 2, 2]) as tf.Tensor4D)).toThrow(/cannot write 2-channel images/);
+    expect(() => writeImageGrid(path, tf.zeros([1, 2, 2, 2]) as tf.Tensor4D)).toThrow(
+      /cannot write 2-channel images/,
+    );
+  });
+
+  it('lays out RGB images in a padded grid, clamping values to [0, 1]', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'perturb-grid-')), 'grid.png');
+    const images = tf.tensor4d(
+      [
+        1, 0, 0, 2, 0, 0, 1, 0, 0, 1, 0, 0, /* */ 0, 0, -1, 0, 0, 1, 0, 0, 1, 0, 0, 1, /* */ 0.5, 0.5, 0.5,
+        0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+      ],
+      [3, 2, 2, 3],
+    );
+    expect(writeImageGrid(path, images, { cols: 2 })).toEqual({ width: 7, height: 7 });
+    const png = PNG.sync.read(readFileSync(path));
+    const pixel = (x: number, y: number) =>
+      Array.from(png.data.subarray((y * 7 + x) * 4, (y * 7 + x) * 4 + 3));
+    expect(pixel(1, 1)).toEqual([255, 0, 0]);
+    expect(pixel(4, 2)).toEqual([0, 0, 255]);
+    expect(pixel(1, 4)).toEqual([128, 128, 128]);
+    expect(pixel(0, 0)).toEqual([255, 255, 255]);
+    images.dispose();
   });
 });

@@ -17,10 +17,17 @@ export interface ImageGridOptions {
  * Writes images (NHWC, values in [0, 1], clamped; 1 channel for gray or 3 for RGB) as one PNG
  * grid, atomically. Returns the grid's pixel size.
  */
-export function writeImageGrid(path: string, images: tf.Tensor4D, options: ImageGridOptions = {}): { width: number; height: number } {
+export function writeImageGrid(
+  path: string,
+  images: tf.Tensor4D,
+  options: ImageGridOptions = {},
+): { width: number; height: number } {
   const [n, h, w, c] = images.shape;
   if (c !== 1 && c !== 3) {
-    throw new PerturbError(`cannot write ${c}-channel images as PNG`, 'pass images with 1 (gray) or 3 (RGB) channels');
+    throw new PerturbError(
+      `cannot write ${c}-channel images as PNG`,
+      'pass images with 1 (gray) or 3 (RGB) channels',
+    );
   }
   if (n === 0) throw new PerturbError('no images to write into a grid', 'pass at least one image');
   const cols = Math.min(n, options.cols ?? Math.ceil(Math.sqrt(n)));

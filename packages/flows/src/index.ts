@@ -1,1 +1,30 @@
-export {};
+export { FlowLayer, Sequential } from './flow-layer';
+export type { FlowForward, FlowInverse } from './flow-layer';
+export { ActNorm } from './actnorm';
+export { InvConv1x1, InvConv1x1LU } from './invconv';
+export { AffineCoupling, AdditiveCoupling, CouplingNet, ZeroConv2d } from './coupling';
+export type { AffineCouplingOptions, CouplingOptions, ScaleForm } from './coupling';
+export type { ConvGradients } from './conv';
+export { Squeeze } from './squeeze';
+export { SplitPrior, TopPrior, gaussianLogProb, gaussianSample } from './priors';
+export type { Gaussian, PriorKind } from './priors';
+export { dequantize } from './dequantize';
+export type { DequantizeOptions } from './dequantize';
+export { Glow } from './glow';
+export type { GlowOptions, GlowConfig, GlowEncoding, DensityOptions, SampleOptions } from './glow';
+export { checkFlowLayer } from './check-flow-layer';
+export type { CheckFlowLayerOptions, FlowLayerReport } from './check-flow-layer';
+export { FlowOptimizer } from './optimizer';
+export type { FlowOptimizerOptions, OptimizerKind } from './optimizer';
+export { flowTrainingStep } from './train-step';
+export type { FlowStepOptions, FlowStepResult } from './train-step';
+export type { ImageArray, ImageSource, FlowBatch } from './data';
+export { trainFlow } from './train';
+export type {
+  TrainFlowOptions,
+  FlowTrainingConfig,
+  FlowTrainingResult,
+  FlowProgress,
+  FlowEpochSummary,
+} from './train';
+export { loadGlow } from './load';

@@ -22,7 +22,7 @@ function trajectory(config: Parameters<typeof createOptimizer>[0], lr: number, s
 }
 
 describe('optimizers', () => {
-  it('SGD with Nesterov momentum and weight decay follows PyTorch\'s rule', () => {
+  it("SGD with Nesterov momentum and weight decay follows PyTorch's rule", () => {
     // g = p + wd·p; buf = g (first), then 0.9·buf + g; update g + 0.9·buf
     let p = 1;
     let buf = 0;

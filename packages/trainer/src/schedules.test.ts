@@ -20,21 +20,34 @@ describe('schedules', () => {
   });
 
   it('multistep multiplies by gamma at each milestone epoch', () => {
-    const s = createSchedule({ name: 'multistep', milestones: [2, 4], gamma: 0.2 }, { lr: 1, totalSteps: 60, stepsPerEpoch: 10 });
+    const s = createSchedule(
+      { name: 'multistep', milestones: [2, 4], gamma: 0.2 },
+      { lr: 1, totalSteps: 60, stepsPerEpoch: 10 },
+    );
     expect([s(0).lr, s(19).lr, s(20).lr, s(40).lr]).toEqual([1, 1, 0.2, 0.2 * 0.2]);
   });
 
   it('step, cosine and linear warm-up', () => {
-    const step = createSchedule({ name: 'step', everyEpochs: 1, gamma: 0.5 }, { lr: 1, totalSteps: 30, stepsPerEpoch: 10 });
+    const step = createSchedule(
+      { name: 'step', everyEpochs: 1, gamma: 0.5 },
+      { lr: 1, totalSteps: 30, stepsPerEpoch: 10 },
+    );
     expect([step(9).lr, step(10).lr]).toEqual([1, 0.5]);
-    const cosine = createSchedule({ name: 'cosine' }, { lr: 1, totalSteps: 100, stepsPerEpoch: 10, warmupSteps: 10 });
+    const cosine = createSchedule(
+      { name: 'cosine' },
+      { lr: 1, totalSteps: 100, stepsPerEpoch: 10, warmupSteps: 10 },
+    );
     expect(cosine(0).lr).toBeCloseTo(0.1 * 1, 6);
     expect(cosine(50).lr).toBeCloseTo(0.5, 6);
     expect(cosine(100).lr).toBeCloseTo(0, 6);
   });
 
   it('rejects a bad learning rate and an unknown schedule', () => {
-    expect(() => createSchedule({ name: 'constant' }, { lr: 0, totalSteps: 1, stepsPerEpoch: 1 })).toThrow(/learning rate 0 is invalid/);
-    expect(() => createSchedule({ name: 'wavy' } as never, { lr: 1, totalSteps: 1, stepsPerEpoch: 1 })).toThrow(/unknown schedule "wavy"/);
+    expect(() => createSchedule({ name: 'constant' }, { lr: 0, totalSteps: 1, stepsPerEpoch: 1 })).toThrow(
+      /learning rate 0 is invalid/,
+    );
+    expect(() =>
+      createSchedule({ name: 'wavy' } as never, { lr: 1, totalSteps: 1, stepsPerEpoch: 1 }),
+    ).toThrow(/unknown schedule "wavy"/);
   });
 });

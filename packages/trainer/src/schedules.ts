@@ -15,7 +15,13 @@ export type ScheduleConfig =
    * `pctStart` (0.3) of steps, then cosine decay to lr/25/1e4; momentum cycles 0.95 → 0.85 → 0.95
    * unless `cycleMomentum` is false.
    */
-  | { name: 'onecycle'; pctStart?: number; divFactor?: number; finalDivFactor?: number; cycleMomentum?: boolean };
+  | {
+      name: 'onecycle';
+      pctStart?: number;
+      divFactor?: number;
+      finalDivFactor?: number;
+      cycleMomentum?: boolean;
+    };
 
 export interface ScheduleOptions {
   /** The peak (or base) learning rate. */
@@ -44,10 +50,14 @@ export function createSchedule(config: ScheduleConfig, options: ScheduleOptions)
     case 'constant':
       return withWarmup(() => lr);
     case 'step':
-      return withWarmup((s) => lr * (config.gamma ?? 0.1) ** Math.floor(s / stepsPerEpoch / config.everyEpochs));
+      return withWarmup(
+        (s) => lr * (config.gamma ?? 0.1) ** Math.floor(s / stepsPerEpoch / config.everyEpochs),
+      );
     case 'multistep':
       return withWarmup(
-        (s) => lr * (config.gamma ?? 0.1) ** config.milestones.filter((m) => Math.floor(s / stepsPerEpoch) >= m).length,
+        (s) =>
+          lr *
+          (config.gamma ?? 0.1) ** config.milestones.filter((m) => Math.floor(s / stepsPerEpoch) >= m).length,
       );
     case 'cosine':
       return withWarmup((s) => cosineBetween(lr, config.minLr ?? 0, s / totalSteps));
@@ -62,7 +72,9 @@ export function createSchedule(config: ScheduleConfig, options: ScheduleOptions)
         const fraction = rising ? step / peakStep : (step - peakStep) / (lastStep - peakStep);
         return {
           lr: rising ? cosineBetween(initial, lr, fraction) : cosineBetween(lr, final, fraction),
-          ...(cycle ? { momentum: rising ? cosineBetween(0.95, 0.85, fraction) : cosineBetween(0.85, 0.95, fraction) } : {}),
+          ...(cycle
+            ? { momentum: rising ? cosineBetween(0.95, 0.85, fraction) : cosineBetween(0.85, 0.95, fraction) }
+            : {}),
         };
       };
     }

@@ -31,10 +31,19 @@ function toyData(count: number, seed: number): { images: Float32Array; labels: n
 function batchOf(data: { images: Float32Array; labels: number[] }, indices: ArrayLike<number>): Batch {
   const n = indices.length;
   const x = new Float32Array(n * SIZE * SIZE);
-  for (let j = 0; j < n; j++) x.set(data.images.subarray(indices[j] * SIZE * SIZE, (indices[j] + 1) * SIZE * SIZE), j * SIZE * SIZE);
+  for (let j = 0; j < n; j++)
+    x.set(data.images.subarray(indices[j] * SIZE * SIZE, (indices[j] + 1) * SIZE * SIZE), j * SIZE * SIZE);
   return {
     x: tf.tensor4d(x, [n, SIZE, SIZE, 1]),
-    y: tf.tidy(() => tf.cast(tf.oneHot(Array.from(indices, (i) => data.labels[i]), 2), 'float32')) as tf.Tensor2D,
+    y: tf.tidy(() =>
+      tf.cast(
+        tf.oneHot(
+          Array.from(indices, (i) => data.labels[i]),
+          2,
+        ),
+        'float32',
+      ),
+    ) as tf.Tensor2D,
   };
 }
 
@@ -55,7 +64,12 @@ function options(overrides: Partial<TrainOptions> = {}): TrainOptions {
   return {
     model: overrides.model ?? new TinyClassifier({ numClasses: 2, width: 4, seed: 3 }),
     train: trainData(trainSet, 8),
-    test: () => [batchOf(testSet, Array.from({ length: 16 }, (_, i) => i))],
+    test: () => [
+      batchOf(
+        testSet,
+        Array.from({ length: 16 }, (_, i) => i),
+      ),
+    ],
     optimizer: { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
     lr: 0.05,
     schedule: { name: 'onecycle' },

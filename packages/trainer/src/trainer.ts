@@ -136,7 +136,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const resumedEpochs = history.length;
 
-  const bar = options.progress === false ? null : new ProgressBar({ total: totalSteps, label: options.label ?? 'train', start: step });
+  const bar =
+    options.progress === false
+      ? null
+      : new ProgressBar({ total: totalSteps, label: options.label ?? 'train', start: step });
   const evalEvery = options.evalEvery ?? 1;
   try {
     for (let epoch = resumedEpochs; epoch < epochs; epoch++) {
@@ -149,12 +152,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (const batch of options.train.batches(rng.child(`epoch-${epoch}`))) {
         const hyper = schedule(step);
         lr = hyper.lr;
-        const result = trainStep(model, augmenters, batch, { rng, step, epoch }, (grads) => optimizer.step(grads, hyper));
+        const result = trainStep(model, augmenters, batch, { rng, step, epoch }, (grads) =>
+          optimizer.step(grads, hyper),
+        );
         tf.dispose([batch.x, batch.y]);
         if (!Number.isFinite(result.loss)) {
           throw new PerturbError(
             `the loss became ${result.loss} at epoch ${epoch + 1}, step ${step + 1}`,
-            'lower the learning rate, check the inputs for NaN, or check the augmenters\' settings',
+            "lower the learning rate, check the inputs for NaN, or check the augmenters' settings",
           );
         }
         lossSum += result.loss * result.count;
@@ -165,7 +170,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       const isLast = epoch === epochs - 1;
       const test =
-        options.test && evalEvery > 0 && (epoch + 1) % evalEvery === 0 && !isLast ? evaluate(model, options.test()) : undefined;
+        options.test && evalEvery > 0 && (epoch + 1) % evalEvery === 0 && !isLast
+          ? evaluate(model, options.test())
+          : undefined;
       const record: EpochRecord = {
         epoch: epoch + 1,
         step,
@@ -177,8 +184,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       history.push(record);
       if (checkpointPath && options.outDir) {
-        saveCheckpoint<CheckpointMeta>(checkpointPath, model, { epoch: epoch + 1, step, fingerprint, history }, prefixKeys(optimizer.state(), OPTIMIZER_PREFIX));
-        writeFileAtomic(join(options.outDir, 'metrics.jsonl'), history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        saveCheckpoint<CheckpointMeta>(
+          checkpointPath,
+          model,
+          { epoch: epoch + 1, step, fingerprint, history },
+          prefixKeys(optimizer.state(), OPTIMIZER_PREFIX),
+        );
+        writeFileAtomic(
+          join(options.outDir, 'metrics.jsonl'),
+          history.map((r) => JSON.stringify(r)).join('\n') + '\n',
+        );
       }
       options.onEpochEnd?.(record);
     }
@@ -216,7 +231,9 @@ function trainStep(
     for (const augmenter of augmenters) {
       if (augmenter.transform) current = augmenter.transform(current, contextFor(augmenter));
     }
-    const stages: LossStage[] = augmenters.flatMap((a) => (a.losses ? [a.losses(current, contextFor(a))] : []));
+    const stages: LossStage[] = augmenters.flatMap((a) =>
+      a.losses ? [a.losses(current, contextFor(a))] : [],
+    );
     const cleanWeight = stages.reduce((w, s) => w * (s.cleanWeight ?? 1), 1);
     const input = current;
     let logitsSeen: tf.Tensor2D | null = null;
@@ -242,7 +259,10 @@ function assertUniqueNames(augmenters: Augmenter[]): void {
   const seen = new Set<string>();
   for (const a of augmenters) {
     if (seen.has(a.name)) {
-      throw new PerturbError(`two augmenters are named "${a.name}"`, 'give each augmenter in a run a unique name');
+      throw new PerturbError(
+        `two augmenters are named "${a.name}"`,
+        'give each augmenter in a run a unique name',
+      );
     }
     seen.add(a.name);
   }

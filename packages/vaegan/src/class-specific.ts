@@ -84,15 +84,28 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
   for (let k = 0; k < dataset.numClasses; k++) {
     const members = indicesOfClass(dataset, k);
     if (members.length === 0) {
-      throw new PerturbError(`${dataset.name} has no images of class ${k}`, 'train on a dataset with every class present, e.g. a stratified subset');
+      throw new PerturbError(
+        `${dataset.name} has no images of class ${k}`,
+        'train on a dataset with every class present, e.g. a stratified subset',
+      );
     }
     const name = `class-${k}`;
-    const trained = await train(name, selectExamples(dataset, members), options.beta ?? STUTZ_BETA.classSpecific, classCheckpointName(k));
+    const trained = await train(
+      name,
+      selectExamples(dataset, members),
+      options.beta ?? STUTZ_BETA.classSpecific,
+      classCheckpointName(k),
+    );
     models.push(trained.model);
     epochsRun[name] = trained.epochsRun;
   }
   if (!options.classAgnostic) return { models, epochsRun };
-  const agnostic = await train('agnostic', dataset, options.agnosticBeta ?? STUTZ_BETA.classAgnostic, AGNOSTIC_FILE);
+  const agnostic = await train(
+    'agnostic',
+    dataset,
+    options.agnosticBeta ?? STUTZ_BETA.classAgnostic,
+    AGNOSTIC_FILE,
+  );
   epochsRun.agnostic = agnostic.epochsRun;
   return { models, agnostic: agnostic.model, epochsRun };
 }
@@ -108,14 +121,20 @@ function indicesOfClass(dataset: Dataset, k: number): number[] {
 /** Rebuilds a `VaeGan` from a checkpoint written by `trainVaeGan` (its configuration is stored in it). */
 export function loadVaeGan(path: string): VaeGan {
   if (!existsSync(path)) {
-    throw new PerturbError(`VAE-GAN checkpoint ${path} does not exist`, 'train it first with trainVaeGan or trainClassSpecific');
+    throw new PerturbError(
+      `VAE-GAN checkpoint ${path} does not exist`,
+      'train it first with trainVaeGan or trainClassSpecific',
+    );
   }
   // The configuration lives in the metadata, which has to be read before the model can be built.
   const header = loadSafetensors(path);
   tf.dispose(Object.values(header.tensors));
   const meta = JSON.parse(header.metadata.perturb ?? 'null') as VaeGanCheckpointMeta | null;
   if (!meta?.config) {
-    throw new PerturbError(`${path} holds no VAE-GAN configuration`, 'pass a checkpoint written by trainVaeGan');
+    throw new PerturbError(
+      `${path} holds no VAE-GAN configuration`,
+      'pass a checkpoint written by trainVaeGan',
+    );
   }
   const model = new VaeGan(meta.config);
   tf.dispose(Object.values(loadCheckpoint(path, model).tensors));
@@ -124,16 +143,24 @@ export function loadVaeGan(path: string): VaeGan {
 
 /** Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `outDir`, in class order. */
 export function loadClassSpecific(outDir: string): VaeGan[] {
-  const found = existsSync(outDir) ? readdirSync(outDir).filter((f) => /^class-\d+\.safetensors$/.test(f)) : [];
+  const found = existsSync(outDir)
+    ? readdirSync(outDir).filter((f) => /^class-\d+\.safetensors$/.test(f))
+    : [];
   if (found.length === 0) {
-    throw new PerturbError(`${outDir} holds no class-<k>.safetensors checkpoints`, 'train them first with trainClassSpecific');
+    throw new PerturbError(
+      `${outDir} holds no class-<k>.safetensors checkpoints`,
+      'train them first with trainClassSpecific',
+    );
   }
   const models: VaeGan[] = [];
   for (let k = 0; k < found.length; k++) {
     const path = join(outDir, classCheckpointName(k));
     if (!existsSync(path)) {
       for (const model of models) model.dispose();
-      throw new PerturbError(`${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`, 'rerun trainClassSpecific to finish every class');
+      throw new PerturbError(
+        `${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`,
+        'rerun trainClassSpecific to finish every class',
+      );
     }
     models.push(loadVaeGan(path));
   }

@@ -9,7 +9,13 @@ export { reconstructionError, klDivergence, ganLoss } from './losses';
 export { vaeGanStep, createVaeGanOptimizers, PARAMETER_GROUPS } from './step';
 export type { VaeGanLosses, VaeGanOptimizers, ParameterGroup } from './step';
 export { trainVaeGan, computeCodeRange } from './train';
-export type { TrainVaeGanOptions, TrainVaeGanResult, VaeGanProgress, VaeGanEpochRecord, VaeGanCheckpointMeta } from './train';
+export type {
+  TrainVaeGanOptions,
+  TrainVaeGanResult,
+  VaeGanProgress,
+  VaeGanEpochRecord,
+  VaeGanCheckpointMeta,
+} from './train';
 export type { VaeGanData } from './data';
 export { trainClassSpecific, loadVaeGan, loadClassSpecific, classCheckpointName } from './class-specific';
 export type { TrainClassSpecificOptions, ClassSpecificResult } from './class-specific';

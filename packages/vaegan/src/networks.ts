@@ -26,7 +26,12 @@ function bottleneck({ imageShape, widths }: NetworkShape): [number, number, numb
 class DownsamplingStack extends Module {
   private readonly convs: Conv2d[];
 
-  constructor(rng: Rng, inChannels: number, widths: readonly number[], private readonly activation: (x: tf.Tensor4D) => tf.Tensor4D) {
+  constructor(
+    rng: Rng,
+    inChannels: number,
+    widths: readonly number[],
+    private readonly activation: (x: tf.Tensor4D) => tf.Tensor4D,
+  ) {
     super();
     this.convs = widths.map((width, i) =>
       this.addModule(String(i), new Conv2d(rng, i === 0 ? inChannels : widths[i - 1], width, { stride: 2 })),
@@ -48,12 +53,18 @@ export class Encoder extends Module {
   constructor(rng: Rng, shape: NetworkShape) {
     super();
     const [h, w, c] = bottleneck(shape);
-    this.stack = this.addModule('convs', new DownsamplingStack(rng, shape.imageShape[2], shape.widths, tf.relu));
+    this.stack = this.addModule(
+      'convs',
+      new DownsamplingStack(rng, shape.imageShape[2], shape.widths, tf.relu),
+    );
     this.head = this.addModule('head', new Linear(rng, h * w * c, 2 * shape.latentSize));
   }
 
   forward(x: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
-    const [mean, logVar] = tf.split(this.head.forward(this.stack.forward(x)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [mean, logVar] = tf.split(this.head.forward(this.stack.forward(x)), 2, 1) as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
     return { mean, logVar };
   }
 }
@@ -75,7 +86,10 @@ export class Decoder extends Module {
     this.upsampling = channels.map((width, i) =>
       this.addModule(`up${i}`, new Conv2d(rng, width, channels[Math.min(i + 1, channels.length - 1)])),
     );
-    this.output = this.addModule('output', new Conv2d(rng, shape.widths[0], shape.imageShape[2], { init: 'uniform' }));
+    this.output = this.addModule(
+      'output',
+      new Conv2d(rng, shape.widths[0], shape.imageShape[2], { init: 'uniform' }),
+    );
   }
 
   forward(z: tf.Tensor2D): tf.Tensor4D {
@@ -95,7 +109,10 @@ export class Discriminator extends Module {
   constructor(rng: Rng, shape: NetworkShape) {
     super();
     const [h, w, c] = bottleneck(shape);
-    this.stack = this.addModule('convs', new DownsamplingStack(rng, shape.imageShape[2], shape.widths, (x) => tf.leakyRelu(x, 0.2)));
+    this.stack = this.addModule(
+      'convs',
+      new DownsamplingStack(rng, shape.imageShape[2], shape.widths, (x) => tf.leakyRelu(x, 0.2)),
+    );
     this.head = this.addModule('head', new Linear(rng, h * w * c, 1));
   }
 

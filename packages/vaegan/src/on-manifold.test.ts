@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, TinyClassifier, assertNoTensorLeak, crossEntropy, initBackend, type Batch, type StepContext } from '@perturb/core';
+import {
+  PerturbError,
+  Rng,
+  TinyClassifier,
+  assertNoTensorLeak,
+  crossEntropy,
+  initBackend,
+  type Batch,
+  type StepContext,
+} from '@perturb/core';
 import { toBatch } from '@perturb/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onManifoldAdversarial, onManifoldAttack } from './on-manifold';
@@ -23,7 +32,10 @@ const maxAbs = (t: tf.Tensor) => Math.max(...values(t).map(Math.abs));
 
 describe('onManifoldAttack', () => {
   it('with ε = 0 returns the on-manifold reconstruction decode_y(z)', () => {
-    const { images, delta } = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), { ...fast, epsilon: 0 });
+    const { images, delta } = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), {
+      ...fast,
+      epsilon: 0,
+    });
     expect(maxAbs(delta)).toBe(0);
     const expected = tf.concat([0, 1, 2, 3].map((i) => models[i % 2].reconstruct(tf.slice(batch.x, i, 1))));
     expect(maxAbs(tf.sub(images, expected))).toBeLessThan(1e-6);
@@ -32,20 +44,40 @@ describe('onManifoldAttack', () => {
   it('keeps |δ|∞ ≤ ε and z + δ inside the code range', () => {
     const model = tinyVaeGan(10);
     const z = values(model.encode(tf.slice(batch.x, 0, 1)).mean);
-    model.setCodeRange(z.map((v) => v - 0.01), z.map((v) => v + 0.01));
+    model.setCodeRange(
+      z.map((v) => v - 0.01),
+      z.map((v) => v + 0.01),
+    );
     const narrow = [model, models[1]];
-    const { images, delta } = onManifoldAttack(classifier, narrow, batch.x, batch.y, new Rng(0), { iterations: 4, lr: 0.5, epsilon: 0.2 });
+    const { images, delta } = onManifoldAttack(classifier, narrow, batch.x, batch.y, new Rng(0), {
+      iterations: 4,
+      lr: 0.5,
+      epsilon: 0.2,
+    });
     expect(maxAbs(delta)).toBeLessThanOrEqual(0.2 + 1e-7);
     // Sample 0's code may move only 0.01 per dimension: its image changes less than its unclipped twin's.
-    const unclipped = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), { iterations: 4, lr: 0.5, epsilon: 0.2 }).images;
-    const change = (result: tf.Tensor4D) => maxAbs(tf.sub(tf.slice(result, 0, 1), model.reconstruct(tf.slice(batch.x, 0, 1))));
+    const unclipped = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), {
+      iterations: 4,
+      lr: 0.5,
+      epsilon: 0.2,
+    }).images;
+    const change = (result: tf.Tensor4D) =>
+      maxAbs(tf.sub(tf.slice(result, 0, 1), model.reconstruct(tf.slice(batch.x, 0, 1))));
     expect(change(images)).toBeLessThan(0.5 * change(unclipped));
   });
 
-  it('raises the classifier\'s loss, leaving its variables and BatchNorm statistics unchanged', () => {
+  it("raises the classifier's loss, leaving its variables and BatchNorm statistics unchanged", () => {
     const state = Object.values(classifier.stateDict()).map(values);
     const losses: number[] = [];
-    const { images } = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), { iterations: 8, lr: 0.05 }, (_, loss) => losses.push(loss));
+    const { images } = onManifoldAttack(
+      classifier,
+      models,
+      batch.x,
+      batch.y,
+      new Rng(0),
+      { iterations: 8, lr: 0.05 },
+      (_, loss) => losses.push(loss),
+    );
     expect(losses).toHaveLength(8);
     const after = crossEntropy(classifier.logits(images, { training: false }), batch.y).dataSync()[0];
     expect(after).toBeGreaterThan(losses[0]);
@@ -54,12 +86,15 @@ describe('onManifoldAttack', () => {
   });
 
   it('refuses a class without a model', () => {
-    expect(() => onManifoldAttack(classifier, [models[0]], batch.x, batch.y, new Rng(0), fast)).toThrow(PerturbError);
+    expect(() => onManifoldAttack(classifier, [models[0]], batch.x, batch.y, new Rng(0), fast)).toThrow(
+      PerturbError,
+    );
   });
 });
 
 describe('onManifoldAdversarial', () => {
-  const rowsEqual = (a: tf.Tensor, b: tf.Tensor, i: number) => maxAbs(tf.sub(tf.slice(a, i, 1), tf.slice(b, i, 1))) === 0;
+  const rowsEqual = (a: tf.Tensor, b: tf.Tensor, i: number) =>
+    maxAbs(tf.sub(tf.slice(a, i, 1), tf.slice(b, i, 1))) === 0;
 
   it('replaces exactly half the batch and keeps the labels', () => {
     const out = onManifoldAdversarial({ models, ...fast }).transform!(batch, context(3));
@@ -88,7 +123,10 @@ describe('onManifoldAdversarial', () => {
 
   it('leaks no tensors', async () => {
     const augmenter = onManifoldAdversarial({ models, ...fast });
-    await assertNoTensorLeak(() => tf.dispose(tf.tidy(() => augmenter.transform!(batch, context(6)).x)), { warmup: 1, iterations: 2 });
+    await assertNoTensorLeak(() => tf.dispose(tf.tidy(() => augmenter.transform!(batch, context(6)).x)), {
+      warmup: 1,
+      iterations: 2,
+    });
   });
 
   it('validates its options', () => {

@@ -5,7 +5,15 @@
  * that increase the classifier's cross-entropy, projected back onto the L∞ ball after each.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Batch, type Classifier, PerturbError, type Rng, check, crossEntropy } from '@perturb/core';
+import {
+  type Augmenter,
+  type Batch,
+  type Classifier,
+  PerturbError,
+  type Rng,
+  check,
+  crossEntropy,
+} from '@perturb/core';
 import type { VaeGan } from './vaegan';
 
 /** Settings of the latent attack. */
@@ -40,10 +48,26 @@ type AttackSettings = Required<OnManifoldAttackOptions>;
 
 function resolveAttack(options: OnManifoldAttackOptions): AttackSettings {
   const { epsilon = 0.3, iterations = 40, lr = 0.005, bnMode = 'eval' } = options;
-  check(Number.isFinite(epsilon) && epsilon >= 0, `onManifoldAdversarial epsilon ${epsilon} is invalid`, 'pass a finite number ≥ 0, e.g. 0.3');
-  check(Number.isInteger(iterations) && iterations >= 0, `onManifoldAdversarial iterations ${iterations} is invalid`, 'pass an integer ≥ 0, e.g. 40');
-  check(Number.isFinite(lr) && lr >= 0, `onManifoldAdversarial lr ${lr} is invalid`, 'pass a finite number ≥ 0, e.g. 0.005');
-  check(bnMode === 'eval' || bnMode === 'train', `onManifoldAdversarial bnMode "${bnMode}" is invalid`, 'use "eval" or "train"');
+  check(
+    Number.isFinite(epsilon) && epsilon >= 0,
+    `onManifoldAdversarial epsilon ${epsilon} is invalid`,
+    'pass a finite number ≥ 0, e.g. 0.3',
+  );
+  check(
+    Number.isInteger(iterations) && iterations >= 0,
+    `onManifoldAdversarial iterations ${iterations} is invalid`,
+    'pass an integer ≥ 0, e.g. 40',
+  );
+  check(
+    Number.isFinite(lr) && lr >= 0,
+    `onManifoldAdversarial lr ${lr} is invalid`,
+    'pass a finite number ≥ 0, e.g. 0.005',
+  );
+  check(
+    bnMode === 'eval' || bnMode === 'train',
+    `onManifoldAdversarial bnMode "${bnMode}" is invalid`,
+    'use "eval" or "train"',
+  );
   return { epsilon, iterations, lr, bnMode };
 }
 
@@ -60,7 +84,10 @@ function groupByClass(y: tf.Tensor2D, numModels: number): ClassGroups {
   const members = new Map<number, number[]>();
   labels.forEach((label, i) => {
     if (label >= numModels) {
-      throw new PerturbError(`a sample has class ${label}, but only ${numModels} class-specific VAE-GANs were given`, 'pass one VAE-GAN per class');
+      throw new PerturbError(
+        `a sample has class ${label}, but only ${numModels} class-specific VAE-GANs were given`,
+        'pass one VAE-GAN per class',
+      );
     }
     const list = members.get(label);
     if (list) list.push(i);
@@ -76,7 +103,11 @@ function groupByClass(y: tf.Tensor2D, numModels: number): ClassGroups {
 }
 
 /** Per-class application of the models over the rows of `codes` (sorted by class). */
-function perClass<T extends tf.Tensor>(groups: ClassGroups['groups'], rows: tf.Tensor, run: (model: number, part: tf.Tensor) => T): T {
+function perClass<T extends tf.Tensor>(
+  groups: ClassGroups['groups'],
+  rows: tf.Tensor,
+  run: (model: number, part: tf.Tensor) => T,
+): T {
   const parts = groups.map(([label, start, count]) => run(label, tf.slice(rows, start, count)));
   return (parts.length === 1 ? parts[0] : tf.concat(parts)) as T;
 }
@@ -112,10 +143,17 @@ export function onManifoldAttack(
   return tf.tidy(() => {
     const rows = tf.tensor1d(order, 'int32');
     const labels = tf.gather(y, rows);
-    const codes = perClass<tf.Tensor2D>(groups, tf.gather(x, rows), (k, part) => models[k].encode(part as tf.Tensor4D).mean);
+    const codes = perClass<tf.Tensor2D>(
+      groups,
+      tf.gather(x, rows),
+      (k, part) => models[k].encode(part as tf.Tensor4D).mean,
+    );
     const decodeAll = (delta: tf.Tensor) =>
-      perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) => models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)));
-    const lossAt = (delta: tf.Tensor) => crossEntropy(classifier.logits(decodeAll(delta), { training: bnMode === 'train' }), labels);
+      perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) =>
+        models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)),
+      );
+    const lossAt = (delta: tf.Tensor) =>
+      crossEntropy(classifier.logits(decodeAll(delta), { training: bnMode === 'train' }), labels);
 
     let delta = rng.uniformTensor(codes.shape, -epsilon, epsilon);
     let m = tf.zerosLike(delta);
@@ -129,7 +167,10 @@ export function onManifoldAttack(
         if (onStep) onStep(t, value.dataSync()[0]);
         const nextM = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
         const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
-        const step = tf.div(tf.div(nextM, 1 - beta1 ** t), tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny));
+        const step = tf.div(
+          tf.div(nextM, 1 - beta1 ** t),
+          tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny),
+        );
         return [tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon), nextM, nextV];
       });
       tf.dispose(previous);
@@ -150,7 +191,7 @@ function assertFits(model: VaeGan, x: tf.Tensor4D, label: number): void {
   if (x.shape[1] !== h || x.shape[2] !== w || x.shape[3] !== c) {
     throw new PerturbError(
       `the VAE-GAN of class ${label} takes ${h}×${w}×${c} images but the batch has ${x.shape.slice(1).join('×')}`,
-      'train the VAE-GANs on images of the classifier\'s input shape (pad or resize the dataset the same way)',
+      "train the VAE-GANs on images of the classifier's input shape (pad or resize the dataset the same way)",
     );
   }
 }
@@ -164,7 +205,11 @@ function assertFits(model: VaeGan, x: tf.Tensor4D, label: number): void {
 export function onManifoldAdversarial(options: OnManifoldOptions): Augmenter {
   const { name = 'onManifoldAdversarial', ratio = 0.5 } = options;
   const attack = resolveAttack(options);
-  check(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1, `onManifoldAdversarial ratio ${ratio} is invalid`, 'pass a number in [0, 1], e.g. 0.5');
+  check(
+    Number.isFinite(ratio) && ratio >= 0 && ratio <= 1,
+    `onManifoldAdversarial ratio ${ratio} is invalid`,
+    'pass a number in [0, 1], e.g. 0.5',
+  );
   check(
     Array.isArray(options.models) ? options.models.length > 0 : typeof options.models === 'function',
     'onManifoldAdversarial needs class-specific VAE-GANs',
@@ -181,7 +226,14 @@ export function onManifoldAdversarial(options: OnManifoldOptions): Augmenter {
       const chosen = Array.from(ctx.rng.permutation(n).subarray(0, count)).sort((a, b) => a - b);
       return tf.tidy(() => {
         const picked = tf.tensor1d(chosen, 'int32');
-        const { images } = onManifoldAttack(ctx.model, models!, tf.gather(batch.x, picked), tf.gather(batch.y, picked), ctx.rng, attack);
+        const { images } = onManifoldAttack(
+          ctx.model,
+          models!,
+          tf.gather(batch.x, picked),
+          tf.gather(batch.y, picked),
+          ctx.rng,
+          attack,
+        );
         // Rows n… of [x; x'] are the adversarial images: point each chosen sample at its own.
         const source = Array.from({ length: n }, (_, i) => i);
         chosen.forEach((row, j) => (source[row] = n + j));

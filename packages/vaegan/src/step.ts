@@ -20,7 +20,10 @@ export type VaeGanOptimizers = Record<ParameterGroup, Optimizer>;
 /** Adam (β₁ 0.9, β₂ 0.999) over each parameter group of `model`. */
 export function createVaeGanOptimizers(model: VaeGan): VaeGanOptimizers {
   return Object.fromEntries(
-    PARAMETER_GROUPS.map((group) => [group, createOptimizer({ name: 'adam' }, model[group].namedParameters())]),
+    PARAMETER_GROUPS.map((group) => [
+      group,
+      createOptimizer({ name: 'adam' }, model[group].namedParameters()),
+    ]),
   ) as VaeGanOptimizers;
 }
 
@@ -43,7 +46,13 @@ export type VaeGanLosses = {
  * reparameterization noise and the prior codes from `rng`. Throws a `PerturbError`, before
  * changing anything, if a loss is not finite.
  */
-export function vaeGanStep(model: VaeGan, optimizers: VaeGanOptimizers, x: tf.Tensor4D, rng: Rng, lr: number): VaeGanLosses {
+export function vaeGanStep(
+  model: VaeGan,
+  optimizers: VaeGanOptimizers,
+  x: tf.Tensor4D,
+  rng: Rng,
+  lr: number,
+): VaeGanLosses {
   const { beta, gamma, latentSize } = model.config;
   return tf.tidy(() => {
     const n = x.shape[0];
@@ -65,7 +74,10 @@ export function vaeGanStep(model: VaeGan, optimizers: VaeGanOptimizers, x: tf.Te
     }, model.encoder.parameters());
     const generator = tf.variableGrads(() => {
       const f = forward();
-      const fooling = tf.add(ganLoss(model.discriminate(f.reconstruction), 'real'), ganLoss(model.discriminate(f.samples), 'real'));
+      const fooling = tf.add(
+        ganLoss(model.discriminate(f.reconstruction), 'real'),
+        ganLoss(model.discriminate(f.samples), 'real'),
+      );
       return tf.add(tf.mul(reconstructionError(x, f.reconstruction), gamma), fooling);
     }, model.decoder.parameters());
     const { reconstruction: fakes, samples } = forward();

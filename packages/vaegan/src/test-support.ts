@@ -19,7 +19,14 @@ export function bandDataset(perClass = 6, numClasses = 2, seed = 0): Dataset {
       images[i * 64 + p] = (row >= band && row < band + 8 / numClasses ? 200 : 20) + rng.int(40);
     }
   }
-  return { name: 'bands', images, labels, shape: { height: 8, width: 8, channels: 1 }, numClasses, classNames: Array.from({ length: numClasses }, (_, k) => `band${k}`) };
+  return {
+    name: 'bands',
+    images,
+    labels,
+    shape: { height: 8, width: 8, channels: 1 },
+    numClasses,
+    classNames: Array.from({ length: numClasses }, (_, k) => `band${k}`),
+  };
 }
 
 /** A VaeGan for 8×8×1 images with latent size 4 and widths [4, 8]. */
@@ -29,7 +36,9 @@ export function tinyVaeGan(seed = 0): VaeGan {
 
 /** One-hot labels for `classes`. */
 export function oneHot(classes: number[], numClasses = 2): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), numClasses), 'float32') as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.cast(tf.oneHot(tf.tensor1d(classes, 'int32'), numClasses), 'float32') as tf.Tensor2D,
+  );
 }
 
 /** The values of a tensor as a flat array. */

@@ -65,7 +65,15 @@ describe('trainVaeGan', () => {
     await trainVaeGan({ model: straight, data, epochs: 2, batchSize: 4, seed: 5 });
     const first = tinyVaeGan(3);
     const progress: number[] = [];
-    await trainVaeGan({ model: first, data, epochs: 1, batchSize: 4, seed: 5, outDir, onProgress: (p) => progress.push(p.step) });
+    await trainVaeGan({
+      model: first,
+      data,
+      epochs: 1,
+      batchSize: 4,
+      seed: 5,
+      outDir,
+      onProgress: (p) => progress.push(p.step),
+    });
     expect(progress).toEqual([1, 2]);
     const resumed = tinyVaeGan(3);
     const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, outDir });
@@ -77,22 +85,37 @@ describe('trainVaeGan', () => {
     const range = loaded.codeRange();
     expect(Array.from(range.min)).toEqual(Array.from(straight.codeRange().min));
     expect(range.min.every((v, d) => Number.isFinite(v) && v <= range.max[d])).toBe(true);
-    await expect(trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, outDir })).rejects.toThrow(/other settings/);
+    await expect(
+      trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, outDir }),
+    ).rejects.toThrow(/other settings/);
   });
 });
 
 describe('trainClassSpecific', () => {
   it('writes one checkpoint per class (plus the agnostic one) and trains nothing when rerun', async () => {
     const outDir = join(dir, 'classes');
-    const options = { dataset: bandDataset(4), outDir, epochs: 1, batchSize: 4, classAgnostic: true, architecture: { latentSize: 4, widths: [4, 8] } };
+    const options = {
+      dataset: bandDataset(4),
+      outDir,
+      epochs: 1,
+      batchSize: 4,
+      classAgnostic: true,
+      architecture: { latentSize: 4, widths: [4, 8] },
+    };
     const first = await trainClassSpecific(options);
     expect(first.epochsRun).toEqual({ 'class-0': 1, 'class-1': 1, agnostic: 1 });
-    expect(readdirSync(outDir).sort()).toEqual(['agnostic.safetensors', 'class-0.safetensors', 'class-1.safetensors']);
+    expect(readdirSync(outDir).sort()).toEqual([
+      'agnostic.safetensors',
+      'class-0.safetensors',
+      'class-1.safetensors',
+    ]);
     expect([first.models[0].config.beta, first.agnostic!.config.beta]).toEqual([2.75, 3]);
     const again = await trainClassSpecific(options);
     expect(again.epochsRun).toEqual({ 'class-0': 0, 'class-1': 0, agnostic: 0 });
     const loaded = loadClassSpecific(outDir);
     expect(loaded).toHaveLength(2);
-    expect(values(loaded[1].decoder.parameters()[0])).toEqual(values(first.models[1].decoder.parameters()[0]));
+    expect(values(loaded[1].decoder.parameters()[0])).toEqual(
+      values(first.models[1].decoder.parameters()[0]),
+    );
   });
 });

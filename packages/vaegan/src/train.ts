@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, check, loadCheckpoint, saveCheckpoint } from '@perturb/core';
 import { imageBatches, type ImageBatches, type VaeGanData } from './data';
-import { PARAMETER_GROUPS, createVaeGanOptimizers, vaeGanStep, type VaeGanLosses, type VaeGanOptimizers } from './step';
+import {
+  PARAMETER_GROUPS,
+  createVaeGanOptimizers,
+  vaeGanStep,
+  type VaeGanLosses,
+  type VaeGanOptimizers,
+} from './step';
 import type { VaeGan, VaeGanConfig } from './vaegan';
 
 /** Options of {@link trainVaeGan}. */
@@ -79,14 +85,21 @@ const OPTIMIZER_PREFIX = 'optimizer.';
 export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVaeGanResult> {
   const { model, epochs, batchSize = 64, lr = 1e-3, seed = 0, onProgress } = options;
   check(Number.isInteger(epochs) && epochs >= 1, `epochs = ${epochs} is invalid`, 'use a whole number ≥ 1');
-  check(Number.isInteger(batchSize) && batchSize >= 1, `batchSize = ${batchSize} is invalid`, 'use a whole number ≥ 1');
+  check(
+    Number.isInteger(batchSize) && batchSize >= 1,
+    `batchSize = ${batchSize} is invalid`,
+    'use a whole number ≥ 1',
+  );
   check(Number.isFinite(lr) && lr > 0, `lr = ${lr} is invalid`, 'use a finite number > 0, e.g. 1e-3');
   const data = imageBatches(options.data, batchSize);
   const fingerprint = JSON.stringify({ config: model.config, batchSize, lr, seed });
   const path = options.outDir ? join(options.outDir, options.fileName ?? 'vaegan.safetensors') : undefined;
   const optimizers = createVaeGanOptimizers(model);
   try {
-    const history = path && (options.resume ?? true) && existsSync(path) ? restore(path, model, optimizers, fingerprint) : [];
+    const history =
+      path && (options.resume ?? true) && existsSync(path)
+        ? restore(path, model, optimizers, fingerprint)
+        : [];
     const resumed = history.length;
     const rng = new Rng(seed);
     for (let epoch = resumed; epoch < epochs; epoch++) {
@@ -103,7 +116,8 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
         } finally {
           x.dispose();
         }
-        for (const [k, v] of Object.entries(losses) as Array<[keyof VaeGanLosses, number]>) sums.set(k, (sums.get(k) ?? 0) + v);
+        for (const [k, v] of Object.entries(losses) as Array<[keyof VaeGanLosses, number]>)
+          sums.set(k, (sums.get(k) ?? 0) + v);
         step++;
         onProgress?.({ epoch: epoch + 1, epochs, step, stepsPerEpoch: data.batchesPerEpoch, losses });
       }
@@ -114,10 +128,18 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       if (path) {
         const state = Object.fromEntries(
           PARAMETER_GROUPS.flatMap((group) =>
-            Object.entries(optimizers[group].state()).map(([k, v]) => [`${OPTIMIZER_PREFIX}${group}.${k}`, v]),
+            Object.entries(optimizers[group].state()).map(([k, v]) => [
+              `${OPTIMIZER_PREFIX}${group}.${k}`,
+              v,
+            ]),
           ),
         );
-        saveCheckpoint<VaeGanCheckpointMeta>(path, model, { epoch: epoch + 1, config: model.config, fingerprint, history }, state);
+        saveCheckpoint<VaeGanCheckpointMeta>(
+          path,
+          model,
+          { epoch: epoch + 1, config: model.config, fingerprint, history },
+          state,
+        );
       }
     }
     return { history, epochsRun: epochs - Math.min(resumed, epochs), ...(path ? { checkpoint: path } : {}) };
@@ -127,7 +149,12 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
 }
 
 /** Loads a checkpoint into `model` and `optimizers`; returns its history. */
-function restore(path: string, model: VaeGan, optimizers: VaeGanOptimizers, fingerprint: string): VaeGanEpochRecord[] {
+function restore(
+  path: string,
+  model: VaeGan,
+  optimizers: VaeGanOptimizers,
+  fingerprint: string,
+): VaeGanEpochRecord[] {
   const { tensors, meta } = loadCheckpoint<VaeGanCheckpointMeta>(path, model);
   try {
     if (meta.fingerprint !== fingerprint) {
@@ -139,7 +166,11 @@ function restore(path: string, model: VaeGan, optimizers: VaeGanOptimizers, fing
     for (const group of PARAMETER_GROUPS) {
       const prefix = `${OPTIMIZER_PREFIX}${group}.`;
       optimizers[group].loadState(
-        Object.fromEntries(Object.entries(tensors).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : []))),
+        Object.fromEntries(
+          Object.entries(tensors).flatMap(([k, v]) =>
+            k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [],
+          ),
+        ),
       );
     }
     return meta.history;
@@ -152,7 +183,11 @@ function restore(path: string, model: VaeGan, optimizers: VaeGanOptimizers, fing
  * Per-dimension [min, max] of the encoder means over one pass of `data`: the box the
  * on-manifold attack keeps z + δ in (Stutz et al.). `trainVaeGan` stores it in the model.
  */
-export function computeCodeRange(model: VaeGan, data: VaeGanData, batchSize = 256): { min: Float32Array; max: Float32Array } {
+export function computeCodeRange(
+  model: VaeGan,
+  data: VaeGanData,
+  batchSize = 256,
+): { min: Float32Array; max: Float32Array } {
   return codeRangeOf(model, imageBatches(data, batchSize));
 }
 

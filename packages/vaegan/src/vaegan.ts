@@ -33,7 +33,13 @@ export interface VaeGanOptions extends Partial<VaeGanConfig> {
 
 /** Fills in and validates a `VaeGan`'s configuration. */
 export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
-  const { imageShape, latentSize = 10, widths = [32, 64], beta = STUTZ_BETA.classSpecific, gamma = 1 } = options;
+  const {
+    imageShape,
+    latentSize = 10,
+    widths = [32, 64],
+    beta = STUTZ_BETA.classSpecific,
+    gamma = 1,
+  } = options;
   check(
     Array.isArray(widths) && widths.length > 0 && widths.every((w) => Number.isInteger(w) && w > 0),
     `VaeGan widths ${JSON.stringify(widths)} are invalid`,
@@ -41,7 +47,9 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
   );
   const factor = 2 ** widths.length;
   check(
-    Array.isArray(imageShape) && imageShape.length === 3 && imageShape.every((s) => Number.isInteger(s) && s > 0),
+    Array.isArray(imageShape) &&
+      imageShape.length === 3 &&
+      imageShape.every((s) => Number.isInteger(s) && s > 0),
     `VaeGan imageShape ${JSON.stringify(imageShape)} is invalid`,
     'pass [height, width, channels], e.g. [28, 28, 1]',
   );
@@ -50,9 +58,20 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
     `VaeGan image sides ${imageShape[0]}×${imageShape[1]} are not divisible by 2^${widths.length} = ${factor} (one halving per width)`,
     'use fewer widths, or pad the images (e.g. 28 → 32)',
   );
-  check(Number.isInteger(latentSize) && latentSize > 0, `VaeGan latentSize ${latentSize} is invalid`, 'pass a positive integer, e.g. 10');
-  for (const [name, value] of [['beta', beta], ['gamma', gamma]] as const) {
-    check(Number.isFinite(value) && value >= 0, `VaeGan ${name} ${value} is invalid`, 'pass a finite number ≥ 0');
+  check(
+    Number.isInteger(latentSize) && latentSize > 0,
+    `VaeGan latentSize ${latentSize} is invalid`,
+    'pass a positive integer, e.g. 10',
+  );
+  for (const [name, value] of [
+    ['beta', beta],
+    ['gamma', gamma],
+  ] as const) {
+    check(
+      Number.isFinite(value) && value >= 0,
+      `VaeGan ${name} ${value} is invalid`,
+      'pass a finite number ≥ 0',
+    );
   }
   return { imageShape: [...imageShape], latentSize, widths: [...widths], beta, gamma };
 }
@@ -76,7 +95,10 @@ export class VaeGan extends Module {
     const rng = options.rng ?? new Rng(0);
     this.encoder = this.addModule('encoder', new Encoder(rng.child('encoder'), this.config));
     this.decoder = this.addModule('decoder', new Decoder(rng.child('decoder'), this.config));
-    this.discriminator = this.addModule('discriminator', new Discriminator(rng.child('discriminator'), this.config));
+    this.discriminator = this.addModule(
+      'discriminator',
+      new Discriminator(rng.child('discriminator'), this.config),
+    );
     this.codeMin = this.addBuffer('codeMin', tf.fill([this.config.latentSize], -Infinity));
     this.codeMax = this.addBuffer('codeMax', tf.fill([this.config.latentSize], Infinity));
   }

@@ -32,12 +32,20 @@ export function conv2dInfo(
 }
 
 /** NCHW → NHWC (a transpose), or `x` itself when it already is channels-last. */
-export function toChannelsLast(scope: WasmScope, x: TensorInfo, dataFormat: 'NHWC' | 'NCHW' | undefined): TensorInfo {
+export function toChannelsLast(
+  scope: WasmScope,
+  x: TensorInfo,
+  dataFormat: 'NHWC' | 'NCHW' | undefined,
+): TensorInfo {
   return dataFormat === 'NCHW' ? scope.transpose(x, [0, 2, 3, 1]) : x;
 }
 
 /** NHWC → NCHW when the caller asked for channels-first. */
-export function fromChannelsLast(scope: WasmScope, x: TensorInfo, dataFormat: 'NHWC' | 'NCHW' | undefined): TensorInfo {
+export function fromChannelsLast(
+  scope: WasmScope,
+  x: TensorInfo,
+  dataFormat: 'NHWC' | 'NCHW' | undefined,
+): TensorInfo {
   return dataFormat === 'NCHW' ? scope.transpose(x, [0, 3, 1, 2]) : x;
 }
 
@@ -81,7 +89,13 @@ export interface PhaseAxis {
   tap(phase: number, t: number): number;
 }
 
-export function phaseAxis(size: number, outSize: number, filterSize: number, stride: number, padBefore: number): PhaseAxis {
+export function phaseAxis(
+  size: number,
+  outSize: number,
+  filterSize: number,
+  stride: number,
+  padBefore: number,
+): PhaseAxis {
   // Phase p, tap k = first + stride·m reads dy row r + shift − m, with shift = ⌊(p + pad)/stride⌋.
   const first = (p: number) => (p + padBefore) % stride;
   const shift = (p: number) => Math.floor((p + padBefore) / stride);

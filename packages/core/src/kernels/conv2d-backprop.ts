@@ -42,7 +42,13 @@ function batchChunk(batch: number): number {
  * is cropped and transposed to HWIO. Chunking the batch (instead of one convolution over all of
  * it) keeps the large "filter" small enough for the cache and makes both transposes cheaper.
  */
-function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterShape: number[], attrs: GradAttrs): TensorInfo {
+function filterGradient(
+  scope: WasmScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: number[],
+  attrs: GradAttrs,
+): TensorInfo {
   const info = conv2dInfo(x.shape, filterShape, attrs);
   if (info.filterHeight === 1 && info.filterWidth === 1) return pointwiseFilterGradient(scope, x, dy, info);
   const { top, left } = info.padInfo;
@@ -53,8 +59,14 @@ function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterS
   const right = Math.max(0, (outWidth - 1) * strideWidth + filterWidth - 1 - left - (inWidth - 1));
   const chunk = batchChunk(batchSize);
   const chunks = batchSize / chunk;
-  const xT = scope.transpose(scope.reshape(x, [chunks, chunk, inHeight, inWidth, inChannels]), [0, 4, 2, 3, 1]);
-  const dyT = scope.transpose(scope.reshape(dy, [chunks, chunk, outHeight, outWidth, outChannels]), [0, 2, 3, 1, 4]);
+  const xT = scope.transpose(
+    scope.reshape(x, [chunks, chunk, inHeight, inWidth, inChannels]),
+    [0, 4, 2, 3, 1],
+  );
+  const dyT = scope.transpose(
+    scope.reshape(dy, [chunks, chunk, outHeight, outWidth, outChannels]),
+    [0, 2, 3, 1, 4],
+  );
   const xChunkSize = inChannels * inHeight * inWidth * chunk;
   const dyChunkSize = outHeight * outWidth * chunk * outChannels;
   const partials: TensorInfo[] = [];
@@ -68,7 +80,12 @@ function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterS
       {
         strides: 1,
         dilations: [strideHeight, strideWidth],
-        pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
         dataFormat: 'NHWC',
       },
     );
@@ -86,8 +103,23 @@ function filterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, filterS
  * dW of a 1×1 convolution as one XNNPACK matmul: the strided pixels x reads, gathered
  * channel-major `[ci, n·oh·ow]`, times dy `[n·oh·ow, co]`.
  */
-function pointwiseFilterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
+function pointwiseFilterGradient(
+  scope: WasmScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    strideHeight,
+    strideWidth,
+  } = info;
   const { top, left } = info.padInfo;
   const positions = batchSize * outHeight * outWidth;
   const gathered = scope.alloc([inChannels, positions]);
@@ -106,7 +138,11 @@ function pointwiseFilterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo
   }
   // dy is the matmul's packed operand: a view gives it an id of its own (see `WasmScope.view`).
   const dyMatrix = scope.view(dy, [positions, outChannels]);
-  const grad = scope.run('BatchMatMul', { a: gathered, b: dyMatrix }, { transposeA: false, transposeB: false });
+  const grad = scope.run(
+    'BatchMatMul',
+    { a: gathered, b: dyMatrix },
+    { transposeA: false, transposeB: false },
+  );
   return scope.reshape(grad, [1, 1, inChannels, outChannels]);
 }
 
@@ -114,9 +150,16 @@ function pointwiseFilterGradient(scope: WasmScope, x: TensorInfo, dy: TensorInfo
  * dx. Stride 1: a correlation of dy with the flipped, in/out-swapped filter. Equal strides s > 1:
  * `phaseInputGradient`. Unequal strides: a stride-1 correlation of the zero-dilated dy.
  */
-function inputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo, inputShape: number[], attrs: GradAttrs): TensorInfo {
+function inputGradient(
+  scope: WasmScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inputShape: number[],
+  attrs: GradAttrs,
+): TensorInfo {
   const info = conv2dInfo(inputShape, filter.shape, attrs);
-  if (info.strideHeight === info.strideWidth && info.strideHeight > 1) return phaseInputGradient(scope, dy, filter, info);
+  if (info.strideHeight === info.strideWidth && info.strideHeight > 1)
+    return phaseInputGradient(scope, dy, filter, info);
   const dilated = zeroDilate(scope, dy, info.strideHeight, info.strideWidth);
   const [, dh, dw] = dilated.shape;
   const rows = transposedPadding(info.inHeight, dh, info.filterHeight, 1, info.padInfo.top);
@@ -127,12 +170,21 @@ function inputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo, inp
     {
       strides: 1,
       dilations: 1,
-      pad: [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]],
+      pad: [
+        [0, 0],
+        [rows.before, rows.after],
+        [cols.before, cols.after],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
     },
   );
   if (dx.shape[1] === info.inHeight && dx.shape[2] === info.inWidth) return dx;
-  return scope.run('Slice', { x: dx }, { begin: [0, rows.crop, cols.crop, 0], size: [-1, info.inHeight, info.inWidth, -1] });
+  return scope.run(
+    'Slice',
+    { x: dx },
+    { begin: [0, rows.crop, cols.crop, 0], size: [-1, info.inHeight, info.inWidth, -1] },
+  );
 }
 
 /**
@@ -141,7 +193,12 @@ function inputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo, inp
  * blocks, then interleaved into place. Its filter holds, for each phase, the taps
  * that reach that phase (in/out-swapped), zeros elsewhere.
  */
-function phaseInputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo): TensorInfo {
+function phaseInputGradient(
+  scope: WasmScope,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
   const stride = info.strideHeight;
   const { inChannels, filterHeight, filterWidth } = info;
   const rows = phaseAxis(info.inHeight, info.outHeight, filterHeight, stride, info.padInfo.top);
@@ -152,7 +209,12 @@ function phaseInputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo
     {
       strides: 1,
       dilations: 1,
-      pad: [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]],
+      pad: [
+        [0, 0],
+        [rows.padBefore, rows.padAfter],
+        [cols.padBefore, cols.padAfter],
+        [0, 0],
+      ],
       dataFormat: 'NHWC',
     },
   );
@@ -160,18 +222,32 @@ function phaseInputGradient(scope: WasmScope, dy: TensorInfo, filter: TensorInfo
   const cropped =
     rows.skip === 0 && cols.skip === 0 && ph === rows.rows && pw === cols.rows
       ? phased
-      : scope.run('Slice', { x: phased }, { begin: [0, rows.skip, cols.skip, 0], size: [batch, rows.rows, cols.rows, -1] });
+      : scope.run(
+          'Slice',
+          { x: phased },
+          { begin: [0, rows.skip, cols.skip, 0], size: [batch, rows.rows, cols.rows, -1] },
+        );
   // Interleave the phases: [n·r, c, phaseRow, (phaseCol, ci)] → [n·r, phaseRow, c, (phaseCol, ci)],
   // a transpose of contiguous blocks (the backend's DepthToSpace is several times slower).
   const blocks = scope.reshape(cropped, [batch * rows.rows, cols.rows, stride, stride * inChannels]);
   const interleaved = scope.transpose(blocks, [0, 2, 1, 3]);
   const dx = scope.reshape(interleaved, [batch, rows.rows * stride, cols.rows * stride, inChannels]);
   if (dx.shape[1] === info.inHeight && dx.shape[2] === info.inWidth) return dx;
-  return scope.run('Slice', { x: dx }, { begin: [0, 0, 0, 0], size: [batch, info.inHeight, info.inWidth, inChannels] });
+  return scope.run(
+    'Slice',
+    { x: dx },
+    { begin: [0, 0, 0, 0], size: [batch, info.inHeight, info.inWidth, inChannels] },
+  );
 }
 
 /** `[window rows, window cols, co, (phaseRow, phaseCol, ci)]` from the HWIO filter; see `phaseInputGradient`. */
-function phaseFilter(scope: WasmScope, filter: TensorInfo, rows: PhaseAxis, cols: PhaseAxis, stride: number): TensorInfo {
+function phaseFilter(
+  scope: WasmScope,
+  filter: TensorInfo,
+  rows: PhaseAxis,
+  cols: PhaseAxis,
+  stride: number,
+): TensorInfo {
   const [, kw, ci, co] = filter.shape;
   const phases = stride * stride;
   const out = scope.zeros([rows.window, cols.window, co, phases * ci]);

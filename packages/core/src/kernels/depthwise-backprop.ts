@@ -22,7 +22,16 @@ function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
     const { x, dy } = args.inputs;
     const info = conv2dInfo(x.shape, attrs.filterShape, attrs, true);
     const [kh, kw, channels, multiplier] = attrs.filterShape;
-    const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+    const {
+      inHeight,
+      inWidth,
+      outHeight,
+      outWidth,
+      strideHeight,
+      strideWidth,
+      dilationHeight,
+      dilationWidth,
+    } = info;
     const { top, left } = info.padInfo;
     const outChannels = channels * multiplier;
     const acc = new Float64Array(kh * kw * outChannels);
@@ -79,12 +88,21 @@ function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
       {
         strides: 1,
         dilations: [info.dilationHeight, info.dilationWidth],
-        pad: [[0, 0], [rows.before, rows.after], [cols.before, cols.after], [0, 0]],
+        pad: [
+          [0, 0],
+          [rows.before, rows.after],
+          [cols.before, cols.after],
+          [0, 0],
+        ],
       },
     );
     const [n, h, w] = attrs.inputShape;
     if (dx.shape[1] !== h || dx.shape[2] !== w) {
-      dx = scope.run('Slice', { x: dx }, { begin: [0, rows.crop, cols.crop, 0], size: [n, h, w, channels * multiplier] });
+      dx = scope.run(
+        'Slice',
+        { x: dx },
+        { begin: [0, rows.crop, cols.crop, 0], size: [n, h, w, channels * multiplier] },
+      );
     }
     if (multiplier > 1) {
       const split = scope.reshape(dx, [n, h, w, channels, multiplier]);

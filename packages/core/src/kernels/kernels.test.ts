@@ -5,7 +5,8 @@ import { initBackend } from '../backend';
 import { Rng } from '../rng';
 import { registerTrainingKernels } from './register';
 
-type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad =
+  'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Input {
   shape: number[];
   values: Float32Array | Int32Array;
@@ -30,10 +31,17 @@ function randomInput(rng: Rng, shape: number[]): Input {
 }
 
 /** Runs one kernel on a backend with fresh tensors; also checks that it frees its intermediates. */
-async function runOn(backend: string, kernel: string, inputs: Record<string, Input>, attrs: object): Promise<Float32Array | Int32Array> {
+async function runOn(
+  backend: string,
+  kernel: string,
+  inputs: Record<string, Input>,
+  attrs: object,
+): Promise<Float32Array | Int32Array> {
   await tf.setBackend(backend);
   const dataIdsBefore = tf.engine().backend.numDataIds();
-  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype)]));
+  const tensors = Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape, v.dtype)]),
+  );
   const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
   const values = out.dataSync() as Float32Array | Int32Array;
   tf.dispose([out, ...Object.values(tensors)]);
@@ -68,7 +76,12 @@ function undilatedFilterShape(shape: number[], [dh, dw]: [number, number]): numb
 }
 
 /** Moves tap (i, j) of an `[kh, kw, c·m]` array to (i·dh, j·dw) of the undilated shape, or back when `inverse`. */
-function remapTaps(values: ArrayLike<number>, shape: number[], [dh, dw]: [number, number], inverse = false): Float32Array {
+function remapTaps(
+  values: ArrayLike<number>,
+  shape: number[],
+  [dh, dw]: [number, number],
+  inverse = false,
+): Float32Array {
   const big = undilatedFilterShape(shape, [dh, dw]);
   const inner = shape[2] * shape[3];
   const out = new Float32Array((inverse ? shape : big).reduce((a, b) => a * b, 1));
@@ -94,7 +107,15 @@ function randomPad(rng: Rng): { pad: Pad; dimRoundingMode?: 'floor' | 'round' | 
   const kind = rng.int(4);
   if (kind === 0) return { pad: 'same' };
   if (kind === 1) return { pad: 'valid' };
-  if (kind === 2) return { pad: [[0, 0], [rng.int(3), rng.int(3)], [rng.int(3), rng.int(3)], [0, 0]] };
+  if (kind === 2)
+    return {
+      pad: [
+        [0, 0],
+        [rng.int(3), rng.int(3)],
+        [rng.int(3), rng.int(3)],
+        [0, 0],
+      ],
+    };
   return { pad: rng.int(3), dimRoundingMode: pick(rng, ['floor', 'round', 'ceil'] as const) };
 }
 
@@ -140,7 +161,14 @@ function randomConv(rng: Rng, multiplier?: number): ConvCase {
 }
 
 function describeCase(c: ConvCase): string {
-  return JSON.stringify({ x: c.x, f: c.filter, s: c.strides, d: c.dilations, pad: c.pad, r: c.dimRoundingMode });
+  return JSON.stringify({
+    x: c.x,
+    f: c.filter,
+    s: c.strides,
+    d: c.dilations,
+    pad: c.pad,
+    r: c.dimRoundingMode,
+  });
 }
 
 describe('wasm training kernels match the cpu backend', () => {
@@ -166,9 +194,17 @@ describe('wasm training kernels match the cpu backend', () => {
       const x = randomInput(rng, toFormat(c.x));
       const dy = randomInput(rng, toFormat(c.dy));
       const filter = randomInput(rng, c.filter);
-      const filterError = await errorVsCpu('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: c.filter });
+      const filterError = await errorVsCpu(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { ...common, filterShape: c.filter },
+      );
       expect(filterError, `filter grad ${describeCase(c)} ${dataFormat}`).toBeLessThan(1e-4);
-      const inputError = await errorVsCpu('Conv2DBackpropInput', { dy, filter }, { ...common, inputShape: toFormat(c.x) });
+      const inputError = await errorVsCpu(
+        'Conv2DBackpropInput',
+        { dy, filter },
+        { ...common, inputShape: toFormat(c.x) },
+      );
       expect(inputError, `input grad ${describeCase(c)} ${dataFormat}`).toBeLessThan(1e-4);
     }
   });
@@ -177,13 +213,22 @@ describe('wasm training kernels match the cpu backend', () => {
     const rng = new Rng(2).child('depthwise');
     for (let i = 0; i < 24; i++) {
       const c = randomConv(rng, 1 + (i % 3 === 2 ? rng.int(3) : 0));
-      const attrs = { strides: c.strides, dilations: c.dilations, pad: c.pad, dimRoundingMode: c.dimRoundingMode };
+      const attrs = {
+        strides: c.strides,
+        dilations: c.dilations,
+        pad: c.pad,
+        dimRoundingMode: c.dimRoundingMode,
+      };
       const reference = { ...attrs, dilations: [1, 1] };
       const x = randomInput(rng, c.x);
       const dy = randomInput(rng, c.dy);
       const filter = randomInput(rng, c.filter);
       const bigShape = undilatedFilterShape(c.filter, c.dilations);
-      const bigFilter: Input = { shape: bigShape, values: remapTaps(filter.values, c.filter, c.dilations), dtype: 'float32' };
+      const bigFilter: Input = {
+        shape: bigShape,
+        values: remapTaps(filter.values, c.filter, c.dilations),
+        dtype: 'float32',
+      };
 
       const filterName = 'DepthwiseConv2dNativeBackpropFilter';
       const expectedFilter = remapTaps(
@@ -193,10 +238,17 @@ describe('wasm training kernels match the cpu backend', () => {
         true,
       );
       const actualFilter = await runOn('wasm', filterName, { x, dy }, { ...attrs, filterShape: c.filter });
-      expect(relativeError(actualFilter, expectedFilter), `filter grad ${describeCase(c)}`).toBeLessThan(1e-4);
+      expect(relativeError(actualFilter, expectedFilter), `filter grad ${describeCase(c)}`).toBeLessThan(
+        1e-4,
+      );
 
       const inputName = 'DepthwiseConv2dNativeBackpropInput';
-      const expectedInput = await runOn('cpu', inputName, { dy, filter: bigFilter }, { ...reference, inputShape: c.x });
+      const expectedInput = await runOn(
+        'cpu',
+        inputName,
+        { dy, filter: bigFilter },
+        { ...reference, inputShape: c.x },
+      );
       const actualInput = await runOn('wasm', inputName, { dy, filter }, { ...attrs, inputShape: c.x });
       expect(relativeError(actualInput, expectedInput), `input grad ${describeCase(c)}`).toBeLessThan(1e-4);
     }
@@ -212,7 +264,11 @@ describe('wasm training kernels match the cpu backend', () => {
       const segmentIds: Input = { shape: [rows], values: ids, dtype: 'int32' };
       const x = randomInput(rng, [rows, ...rest]);
       expect(await errorVsCpu('UnsortedSegmentSum', { x, segmentIds }, { numSegments })).toBeLessThan(1e-6);
-      const ints: Input = { shape: x.shape, values: Int32Array.from(x.values, (v) => Math.round(v * 10)), dtype: 'int32' };
+      const ints: Input = {
+        shape: x.shape,
+        values: Int32Array.from(x.values, (v) => Math.round(v * 10)),
+        dtype: 'int32',
+      };
       expect(await errorVsCpu('UnsortedSegmentSum', { x: ints, segmentIds }, { numSegments })).toBe(0);
     }
   });
@@ -230,14 +286,23 @@ describe('wasm training kernels match the cpu backend', () => {
     for (const [shape, axis, keepDims] of cases) {
       const x = randomInput(rng, shape);
       for (const kernel of ['Sum', 'Mean']) {
-        expect(await errorVsCpu(kernel, { x }, { axis, keepDims }), `${kernel} ${JSON.stringify([shape, axis])}`).toBeLessThan(1e-6);
-        const out = tf.tidy(() => tf.engine().runKernel(kernel, { x: tf.zeros(shape) }, { axis, keepDims }) as tf.Tensor);
+        expect(
+          await errorVsCpu(kernel, { x }, { axis, keepDims }),
+          `${kernel} ${JSON.stringify([shape, axis])}`,
+        ).toBeLessThan(1e-6);
+        const out = tf.tidy(
+          () => tf.engine().runKernel(kernel, { x: tf.zeros(shape) }, { axis, keepDims }) as tf.Tensor,
+        );
         const kept = shape.map((d, i) => (axis.includes(i) ? (keepDims ? 1 : 0) : d)).filter((d) => d > 0);
         expect(out.shape).toEqual(kept);
         out.dispose();
       }
     }
-    const ints: Input = { shape: [4, 3], values: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), dtype: 'int32' };
+    const ints: Input = {
+      shape: [4, 3],
+      values: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+      dtype: 'int32',
+    };
     expect(await errorVsCpu('Sum', { x: ints }, { axis: [0], keepDims: false })).toBe(0);
   });
 
@@ -250,8 +315,13 @@ describe('wasm training kernels match the cpu backend', () => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
         const loss = (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor4D) =>
-          tf.add(tf.sum(tf.square(tf.conv2d(a, b, 2, 'same'))), tf.sum(tf.square(tf.depthwiseConv2d(a, c, 1, 'same'))));
-        const tensors = [x, w, dw].map((t) => tf.tensor4d(t.values, t.shape as [number, number, number, number]));
+          tf.add(
+            tf.sum(tf.square(tf.conv2d(a, b, 2, 'same'))),
+            tf.sum(tf.square(tf.depthwiseConv2d(a, c, 1, 'same'))),
+          );
+        const tensors = [x, w, dw].map((t) =>
+          tf.tensor4d(t.values, t.shape as [number, number, number, number]),
+        );
         const grads = tf.grads(loss as (...args: tf.Tensor[]) => tf.Tensor)(tensors);
         return grads.map((g) => Array.from(g.dataSync()));
       });

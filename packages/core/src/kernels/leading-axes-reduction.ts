@@ -36,9 +36,19 @@ function twoLevelSplit(shape: number[], count: number): [number, number] {
 }
 
 /** Means over the first axis of `x` viewed as `[rows, channels]`, as `[1, 1, 1, channels]`. */
-function poolRows(scope: WasmScope, x: TensorInfo, outer: number, inner: number, channels: number): TensorInfo {
+function poolRows(
+  scope: WasmScope,
+  x: TensorInfo,
+  outer: number,
+  inner: number,
+  channels: number,
+): TensorInfo {
   const pool = (t: TensorInfo, blocks: number, size: number) =>
-    scope.run('AvgPool', { x: scope.reshape(t, [blocks, size, 1, channels]) }, { filterSize: [size, 1], strides: 1, pad: 'valid' });
+    scope.run(
+      'AvgPool',
+      { x: scope.reshape(t, [blocks, size, 1, channels]) },
+      { filterSize: [size, 1], strides: 1, pad: 'valid' },
+    );
   const blockMeans = pool(x, outer, inner);
   return outer > 1 ? pool(blockMeans, 1, outer) : blockMeans;
 }

@@ -16,8 +16,8 @@ export function zeroDilate(scope: WasmScope, x: TensorInfo, strideH: number, str
   const dst = scope.f32(out);
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < h; r++) {
-      let from = ((b * h + r) * w) * c;
-      let to = ((b * dh + r * strideH) * dw) * c;
+      let from = (b * h + r) * w * c;
+      let to = (b * dh + r * strideH) * dw * c;
       for (let col = 0; col < w; col++, from += c, to += strideW * c) {
         dst.set(src.subarray(from, from + c), to);
       }

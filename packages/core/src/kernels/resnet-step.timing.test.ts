@@ -27,7 +27,10 @@ class BasicBlock extends Module {
     this.shortcut =
       stride !== 1 || cin !== cout
         ? {
-            conv: this.addModule('shortcutConv', new Conv2d(rng.child('sc'), cin, cout, { kernelSize: 1, stride, bias: false })),
+            conv: this.addModule(
+              'shortcutConv',
+              new Conv2d(rng.child('sc'), cin, cout, { kernelSize: 1, stride, bias: false }),
+            ),
             bn: this.addModule('shortcutBn', new BatchNorm2d(cout)),
           }
         : null;
@@ -54,7 +57,9 @@ class ResNet20 extends Module {
     [16, 32, 64].forEach((cout, stage) => {
       for (let b = 0; b < 3; b++) {
         const stride = stage > 0 && b === 0 ? 2 : 1;
-        this.blocks.push(this.addModule(`block${stage}${b}`, new BasicBlock(rng.child(`b${stage}${b}`), cin, cout, stride)));
+        this.blocks.push(
+          this.addModule(`block${stage}${b}`, new BasicBlock(rng.child(`b${stage}${b}`), cin, cout, stride)),
+        );
         cin = cout;
       }
     });
@@ -74,11 +79,20 @@ describe.skipIf(process.env.PERTURB_TIMING !== '1')('ResNet-20 SGD step timing o
     const rng = new Rng(0);
     const model = new ResNet20(rng.child('model'));
     const x = rng.normalTensor([128, 32, 32, 1]) as tf.Tensor4D;
-    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 128 }, (_, i) => i % 10), 'int32'), 10);
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 128 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const params = model.parameters() as tf.Variable[];
     const step = () =>
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x)), params);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(labels, model.forward(x)),
+          params,
+        );
         for (const p of params) p.assign(tf.sub(p, tf.mul(grads[p.name], 0.01)));
         return value.dataSync()[0];
       });
@@ -106,7 +120,11 @@ describe.skipIf(process.env.PERTURB_TIMING !== '1')('ResNet-20 SGD step timing o
       byKernel.set(k.name, entry);
     }
     const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-    const lines = rows.slice(0, 20).map(([name, e]) => `${name.padEnd(32)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(1).padStart(9)} ms`);
+    const lines = rows
+      .slice(0, 20)
+      .map(
+        ([name, e]) => `${name.padEnd(32)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(1).padStart(9)} ms`,
+      );
     const total = rows.reduce((s, [, e]) => s + e.ms, 0);
     process.stdout.write(
       `ResNet-20 step (batch 128): wall ${times.map((t) => t.toFixed(0)).join(', ')} ms (median ${median(times).toFixed(0)}), ` +

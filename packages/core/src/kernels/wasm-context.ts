@@ -42,7 +42,11 @@ export class WasmScope {
     const config = tf.getKernel(name, 'wasm');
     if (!config) throw new Error(`perturb: the wasm backend has no ${name} kernel`);
     const namedInputs = inputs as Record<string, TensorInfo>;
-    const out = config.kernelFunc({ inputs: namedInputs, backend: this.backend as unknown as tf.KernelBackend, attrs });
+    const out = config.kernelFunc({
+      inputs: namedInputs,
+      backend: this.backend as unknown as tf.KernelBackend,
+      attrs,
+    });
     return this.track(out as TensorInfo);
   }
 

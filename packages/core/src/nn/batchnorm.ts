@@ -92,7 +92,10 @@ function normalizeWithBatchStats(
         const sumDy = channelSums(dy);
         const sumDyXc = channelSums(tf.mul(dy, xc));
         const dyPart = scaleShift(dy, scaleSaved, tf.mul(scaleSaved, tf.div(sumDy, -count)));
-        const xcPart = scaleShift(xc, tf.mul(scaleSaved, tf.mul(tf.square(invStdSaved), tf.div(sumDyXc, -count))));
+        const xcPart = scaleShift(
+          xc,
+          tf.mul(scaleSaved, tf.mul(tf.square(invStdSaved), tf.div(sumDyXc, -count))),
+        );
         return [tf.add(dyPart, xcPart), tf.mul(sumDyXc, invStdSaved), sumDy];
       },
     };

@@ -22,17 +22,23 @@ describe('channelwise', () => {
 
   it('channelAffine matches x·scale + shift and its autodiff gradients, for rank 4 and rank 2', () => {
     const rng = new Rng(2);
-    for (const shape of [[2, 3, 4, 5], [6, 5]]) {
+    for (const shape of [
+      [2, 3, 4, 5],
+      [6, 5],
+    ]) {
       const x = rng.normalTensor(shape);
       const w = rng.normalTensor(shape);
       const scale = rng.normalTensor([5]) as tf.Tensor1D;
       const shift = rng.normalTensor([5]) as tf.Tensor1D;
       const plain = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.mul(a, s), b), w));
-      const ours = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(channelAffine(a, s as tf.Tensor1D, b as tf.Tensor1D), w));
+      const ours = (a: tf.Tensor, s: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(channelAffine(a, s as tf.Tensor1D, b as tf.Tensor1D), w));
       expect(maxDiff(channelAffine(x, scale, shift), tf.add(tf.mul(x, scale), shift))).toBeLessThan(1e-5);
       const expected = tf.grads(plain)([x, scale, shift]);
       const actual = tf.grads(ours)([x, scale, shift]);
-      expected.forEach((g, i) => expect(maxDiff(actual[i], g), `gradient ${i} for ${JSON.stringify(shape)}`).toBeLessThan(1e-4));
+      expected.forEach((g, i) =>
+        expect(maxDiff(actual[i], g), `gradient ${i} for ${JSON.stringify(shape)}`).toBeLessThan(1e-4),
+      );
     }
   });
 });

@@ -32,7 +32,10 @@ export function channelMeans(x: tf.Tensor): tf.Tensor1D {
  */
 export function scaleShift<T extends tf.Tensor>(x: T, scale: tf.Tensor, shift?: tf.Tensor): T {
   const channels = x.shape[x.rank - 1];
-  const image = x.rank === 4 ? (x as unknown as tf.Tensor4D) : tf.reshape<tf.Rank.R4>(x, [1, x.size / channels, 1, channels]);
+  const image =
+    x.rank === 4
+      ? (x as unknown as tf.Tensor4D)
+      : tf.reshape<tf.Rank.R4>(x, [1, x.size / channels, 1, channels]);
   const filter = tf.reshape<tf.Rank.R4>(scale, [1, 1, channels, 1]);
   const y = shift
     ? tf.fused.depthwiseConv2d({ x: image, filter, strides: 1, pad: 'valid', bias: shift })

@@ -37,21 +37,31 @@ export class Conv2d extends Module {
     const init = options.init ?? 'he';
     this.weight = this.addParameter(
       'weight',
-      init === 'zeros' ? tf.zeros(shape) : init === 'he' ? heNormal(rng, shape, fanIn) : fanInUniform(rng, shape, fanIn),
+      init === 'zeros'
+        ? tf.zeros(shape)
+        : init === 'he'
+          ? heNormal(rng, shape, fanIn)
+          : fanInUniform(rng, shape, fanIn),
     );
     this.bias =
       (options.bias ?? true)
-        ? this.addParameter('bias', init === 'uniform' ? fanInUniform(rng, [outChannels], fanIn) : tf.zeros([outChannels]))
+        ? this.addParameter(
+            'bias',
+            init === 'uniform' ? fanInUniform(rng, [outChannels], fanIn) : tf.zeros([outChannels]),
+          )
         : null;
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D {
-    const pad = typeof this.padding === 'number' ? ([
-      [0, 0],
-      [this.padding, this.padding],
-      [this.padding, this.padding],
-      [0, 0],
-    ] as [[number, number], [number, number], [number, number], [number, number]]) : this.padding;
+    const pad =
+      typeof this.padding === 'number'
+        ? ([
+            [0, 0],
+            [this.padding, this.padding],
+            [this.padding, this.padding],
+            [0, 0],
+          ] as [[number, number], [number, number], [number, number], [number, number]])
+        : this.padding;
     const y = tf.conv2d(x, this.weight as tf.Tensor4D, this.stride, pad, 'NHWC', this.dilation);
     return this.bias ? tf.add<tf.Tensor4D>(y, this.bias as tf.Tensor) : y;
   }

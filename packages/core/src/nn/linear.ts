@@ -11,7 +11,8 @@ export class Linear extends Module {
   constructor(rng: Rng, inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
     this.weight = this.addParameter('weight', fanInUniform(rng, [inFeatures, outFeatures], inFeatures));
-    this.bias = (options.bias ?? true) ? this.addParameter('bias', fanInUniform(rng, [outFeatures], inFeatures)) : null;
+    this.bias =
+      (options.bias ?? true) ? this.addParameter('bias', fanInUniform(rng, [outFeatures], inFeatures)) : null;
   }
 
   forward(x: tf.Tensor2D): tf.Tensor2D {

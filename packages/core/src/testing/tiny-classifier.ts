@@ -57,7 +57,10 @@ export class TinyClassifier extends Module implements Classifier {
 
   private checkSite<T>(value: T, site: string): T {
     if (!this.sites.includes(site as 'stem')) {
-      throw new PerturbError(`TinyClassifier has no feature site "${site}"`, `use one of ${this.sites.join(', ')}`);
+      throw new PerturbError(
+        `TinyClassifier has no feature site "${site}"`,
+        `use one of ${this.sites.join(', ')}`,
+      );
     }
     return value;
   }

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { gridRuns, needsSharedFlow, readCompareConfig, runCompare } from './compare';
+
+/**
+ * A stand-in for the `perturb` script: `train --config <file>` appends the run's folder to a
+ * log and writes result.json, or fails for seed 13 on its first attempt, as a killed run would.
+ */
+function fakeBin(dir: string): string {
+  // The script lives in a temp folder without node_modules, so it imports yaml by URL.
+  const yamlUrl = pathToFileURL(createRequire(import.meta.url).resolve('yaml')).href;
+  const path = join(dir, 'fake-perturb.mjs');
+  writeFileSync(
+    path,
+    `import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse } from ${JSON.stringify(yamlUrl)};
+const config = parse(readFileSync(process.argv[4], 'utf8'));
+appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, config.out + '\\n');
+const marker = join(config.out, 'attempted');
+if (config.seed === 13 && !existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
+writeFileSync(join(config.out, 'result.json'), JSON.stringify({ config, testAccuracy: 0.5, seconds: 1 }));
+`,
+  );
+  return path;
+}
+
+function compareFile(dir: string, settings: Record<string, unknown>): string {
+  const path = join(dir, 'grid.yaml');
+  writeFileSync(path, stringify(settings));
+  return path;
+}
+
+describe('perturb compare', () => {
+  it('expands methods × sizes × seeds into run folders and substitutes the shared flow', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const config = readCompareConfig(
+      compareFile(dir, {
+        base: { epochs: 2 },
+        methods: { baseline: {}, lag: { augmenters: [{ latentAdversarial: { flow: 'shared' } }] } },
+        seeds: [0, 1],
+        trainSizes: [100, 500],
+        flow: { epochs: 1 },
+        out: join(dir, 'out'),
+      }),
+    );
+    const runs = gridRuns(config);
+    expect(runs).toHaveLength(8);
+    expect(runs[0].dir).toBe(join(dir, 'out', 'runs', 'baseline', 'n100-s0'));
+    expect(runs[1].settings).toMatchObject({
+      epochs: 2,
+      trainSize: 100,
+      seed: 0,
+      augmenters: [{ latentAdversarial: { flow: join(dir, 'out', 'flow', 'checkpoint.safetensors') } }],
+    });
+    expect(needsSharedFlow(config)).toBe(true);
+  });
+
+  it('rejects bad grids before training anything', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    expect(() => readCompareConfig(compareFile(dir, { methods: {} }))).toThrow(/has no methods/);
+    expect(() => readCompareConfig(compareFile(dir, { methods: { a: { epochz: 1 } } }))).toThrow(
+      /unknown setting "epochz" in .*grid.yaml \(method a\)/,
+    );
+    expect(() => readCompareConfig(compareFile(dir, { methods: { 'a/b': {} } }))).toThrow(
+      /not usable as a folder name/,
+    );
+  });
+
+  it('skips finished runs and finishes an interrupted grid when run again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, {
+        methods: { baseline: {}, flip: { augmenters: ['horizontalFlip'] } },
+        seeds: [12, 13],
+        jobs: 2,
+        out: join(dir, 'out'),
+      }),
+    );
+    await expect(runCompare(config, { bin })).rejects.toThrow(
+      /2 run\(s\) failed: baseline n0 s13: exited with code 1/,
+    );
+    const calls = () => readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+    expect(calls()).toHaveLength(4);
+    let reported = 0;
+    await runCompare(config, { bin, onDone: () => void reported++ });
+    expect(calls()).toHaveLength(6); // only the two failed runs ran again
+    expect(reported).toBe(1);
+    for (const run of gridRuns(config)) expect(existsSync(join(run.dir, 'result.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,45 @@
+/** What a run's augmenters do to images, written next to its result: a grid and distances. */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Augmenter, type Classifier, Rng } from '@perturb/core';
+import { type Dataset, toBatch } from '@perturb/datasets';
+import { imageDistances, mean, writeAugmentationGrid } from '@perturb/eval';
+import { AUGMENTATION_GRID } from './report';
+
+export interface AugmentationDiagnostics {
+  /** Mean over the shown images of max |x' − x|. */
+  meanLinf: number;
+  /** Mean over the shown images of ‖x' − x‖₂. */
+  meanL2: number;
+  images: number;
+}
+
+/**
+ * Runs the augmenters' input stages, as at a training step, on the first `count` training images
+ * with the trained model, writes `<out>/augmented.png` and returns the mean pixel distances.
+ */
+export function writeAugmentationDiagnostics(
+  out: string,
+  model: Classifier,
+  augmenters: Augmenter[],
+  trainSet: Dataset,
+  seed: number,
+  count = 8,
+): AugmentationDiagnostics | null {
+  const stages = augmenters.filter((a) => a.transform);
+  if (stages.length === 0) return null;
+  const rng = new Rng(seed).child('diagnostics');
+  return tf.tidy(() => {
+    const clean = toBatch(
+      trainSet,
+      Array.from({ length: Math.min(count, trainSet.labels.length) }, (_, i) => i),
+    );
+    let batch = clean;
+    for (const augmenter of stages) {
+      batch = augmenter.transform!(batch, { model, rng: rng.child(augmenter.name), step: 0, epoch: 0 });
+    }
+    writeAugmentationGrid(join(out, AUGMENTATION_GRID), clean.x, batch.x);
+    const distances = imageDistances(clean.x, batch.x);
+    return { meanLinf: mean(distances.linf), meanL2: mean(distances.l2), images: distances.l2.length };
+  });
+}

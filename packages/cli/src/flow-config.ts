@@ -1,0 +1,116 @@
+/** `perturb train-flow` configuration: data, the Glow's shape and the training recipe. */
+import { PerturbError } from '@perturb/core';
+
+export interface TrainFlowConfig {
+  /** A `@perturb/datasets` name. Default `'fashion-mnist-small'`. */
+  dataset: string;
+  dataRoot?: string;
+  /** Training images, balanced over classes. Default: all. */
+  trainSize?: number;
+  /** Test images for test bits/dim, balanced. Default: all. */
+  testSize?: number;
+  /** Default 32. */
+  padTo: number;
+  /** Glow levels L. Default 3. */
+  levels: number;
+  /** Flow steps K per level. Default 8. */
+  steps: number;
+  /** Hidden width of the coupling networks. Default 128. */
+  hidden: number;
+  /** Default `'affine'`. */
+  coupling: 'affine' | 'additive';
+  /** Prior of split-off latents: `'learned'` or `'standard'` (flow-lp's no split prior). Default `'learned'`. */
+  splitPrior: 'learned' | 'standard';
+  /** Default 5. */
+  epochs: number;
+  /** Default 64. */
+  batchSize: number;
+  /** `'adam'` or `'adamax'`. Default `'adam'`. */
+  optimizer: 'adam' | 'adamax';
+  /** Default 1e-3. */
+  lr: number;
+  /** Default 200. */
+  warmupSteps: number;
+  /** Default 50. */
+  gradClipNorm: number;
+  /** Default 0. */
+  seed: number;
+  /** Default `runs/flow`. */
+  out: string;
+}
+
+export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = {
+  dataset: 'fashion-mnist-small',
+  padTo: 32,
+  levels: 3,
+  steps: 8,
+  hidden: 128,
+  coupling: 'affine',
+  splitPrior: 'learned',
+  epochs: 5,
+  batchSize: 64,
+  optimizer: 'adam',
+  lr: 1e-3,
+  warmupSteps: 200,
+  gradClipNorm: 50,
+  seed: 0,
+  out: 'runs/flow',
+};
+
+const INTEGER_KEYS = [
+  'padTo',
+  'levels',
+  'steps',
+  'hidden',
+  'epochs',
+  'batchSize',
+  'warmupSteps',
+  'seed',
+  'trainSize',
+  'testSize',
+] as const;
+const CHOICES: Partial<Record<keyof TrainFlowConfig, readonly string[]>> = {
+  coupling: ['affine', 'additive'],
+  splitPrior: ['learned', 'standard'],
+  optimizer: ['adam', 'adamax'],
+};
+
+/** Merges layers of raw settings over the defaults and validates them. */
+export function resolveFlowConfig(
+  layers: Array<Record<string, unknown>>,
+  source = 'the flow config',
+): TrainFlowConfig {
+  const raw: Record<string, unknown> = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) raw[k] = v;
+  const keys = [...Object.keys(DEFAULT_FLOW_CONFIG), 'dataRoot', 'trainSize', 'testSize'];
+  for (const key of Object.keys(raw)) {
+    if (!keys.includes(key))
+      throw new PerturbError(
+        `unknown setting "${key}" in ${source}`,
+        `valid settings are ${keys.join(', ')}`,
+      );
+  }
+  const config = { ...DEFAULT_FLOW_CONFIG, ...raw } as TrainFlowConfig;
+  for (const key of INTEGER_KEYS) {
+    const v = config[key];
+    const min = key === 'seed' || key === 'warmupSteps' ? 0 : 1;
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
+      throw new PerturbError(`"${key}" is ${JSON.stringify(v)} in ${source}`, `use a whole number ≥ ${min}`);
+    }
+  }
+  for (const key of ['lr', 'gradClipNorm'] as const) {
+    if (!(typeof config[key] === 'number' && config[key] > 0)) {
+      throw new PerturbError(`"${key}" is ${JSON.stringify(config[key])} in ${source}`, 'use a number > 0');
+    }
+  }
+  for (const [key, allowed] of Object.entries(CHOICES)) {
+    const v = config[key as keyof TrainFlowConfig];
+    if (!allowed!.includes(v as string)) {
+      throw new PerturbError(
+        `"${key}" is ${JSON.stringify(v)} in ${source}`,
+        `use one of ${allowed!.join(', ')}`,
+      );
+    }
+  }
+  return config;
+}

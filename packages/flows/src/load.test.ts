@@ -1,0 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng, TinyClassifier, initBackend, saveCheckpoint } from '@perturb/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Glow } from './glow';
+import { loadGlow } from './load';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+describe('loadGlow', () => {
+  it('rebuilds a saved Glow from its checkpoint alone', () => {
+    const rng = new Rng(3);
+    const glow = new Glow({ inputShape: [8, 8, 1], levels: 2, steps: 2, hidden: 8, rng: rng.child('flow') });
+    const x = rng.uniformTensor([2, 8, 8, 1]) as tf.Tensor4D;
+    glow.initialize(x);
+    const path = join(mkdtempSync(join(tmpdir(), 'perturb-glow-')), 'checkpoint.safetensors');
+    saveCheckpoint(path, glow, { model: glow.config });
+    const loaded = loadGlow(path);
+    expect(loaded.config).toEqual(glow.config);
+    const [a] = glow.encode(x).latents;
+    const [b] = loaded.encode(x).latents;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+  });
+
+  it('names a checkpoint that is not a Glow', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'perturb-glow-')), 'other.safetensors');
+    saveCheckpoint(path, new TinyClassifier(), { epoch: 1 });
+    expect(() => loadGlow(path)).toThrow(/is not a Glow checkpoint/);
+  });
+});

@@ -1,0 +1,250 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import type { ImageArray } from './data';
+import { Glow } from './glow';
+import { FlowOptimizer } from './optimizer';
+import { trainFlow } from './train';
+import type { FlowProgress } from './train';
+import { flowTrainingStep } from './train-step';
+
+const tiny = { inputShape: [8, 8, 1], levels: 2, steps: 2, hidden: 8 } as const;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flows-train-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Blobs on a dark background as 8-bit images: structured enough for a flow to learn fast. */
+function blobs(count: number, seed: number): ImageArray {
+  const rng = new Rng(seed);
+  const images = new Uint8Array(count * 64);
+  for (let i = 0; i < count; i++) {
+    const [cx, cy] = [rng.uniform(2, 6), rng.uniform(2, 6)];
+    for (let p = 0; p < 64; p++) {
+      const d2 = ((p % 8) - cx) ** 2 + (Math.floor(p / 8) - cy) ** 2;
+      images[i * 64 + p] = Math.round(230 * Math.exp(-d2 / 4) + 10 * rng.next());
+    }
+  }
+  return {
+    images,
+    count,
+    height: 8,
+    width: 8,
+    channels: 1,
+    labels: Array.from({ length: count }, (_, i) => i % 2),
+  };
+}
+
+function toTensor(data: ImageArray): tf.Tensor4D {
+  return tf.tidy(
+    () => tf.div(tf.tensor4d(Float32Array.from(data.images), [data.count, 8, 8, 1]), 255) as tf.Tensor4D,
+  );
+}
+
+describe('FlowOptimizer', () => {
+  it.each(['adam', 'adamax'] as const)('%s follows the PyTorch update rule on a scalar', (kind) => {
+    const p = tf.variable(tf.scalar(1));
+    const optimizer = new FlowOptimizer([['p', p]], { kind });
+    const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 0.1];
+    let [m, v, expected] = [0, 0, 1];
+    for (const [t, g] of [
+      [1, 0.5],
+      [2, -0.2],
+      [3, 0.3],
+    ]) {
+      optimizer.apply({ p: tf.scalar(g) }, lr);
+      m = b1 * m + (1 - b1) * g;
+      if (kind === 'adam') {
+        v = b2 * v + (1 - b2) * g * g;
+        expected -= ((lr / (1 - b1 ** t)) * m) / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps);
+      } else {
+        v = Math.max(b2 * v, Math.abs(g) + eps);
+        expected -= ((lr / (1 - b1 ** t)) * m) / v;
+      }
+    }
+    expect(p.dataSync()[0]).toBeCloseTo(expected, 6);
+    optimizer.dispose();
+    p.dispose();
+  });
+});
+
+describe('flowTrainingStep', () => {
+  it('a few Adam steps lower the bits/dim of a tiny model', () => {
+    const data = blobs(16, 1);
+    const x = toTensor(data);
+    const model = new Glow({ ...tiny, rng: new Rng(1) });
+    model.initialize(x);
+    const optimizer = new FlowOptimizer(model.namedParameters());
+    const rng = new Rng(2);
+    const history = Array.from(
+      { length: 12 },
+      () => flowTrainingStep(model, optimizer, x, { lr: 5e-3, rng }).bitsPerDim,
+    );
+    expect(history.every(Number.isFinite)).toBe(true);
+    expect(history[history.length - 1]).toBeLessThan(history[0] - 0.3);
+    x.dispose();
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('leaks no tensors', async () => {
+    const x = toTensor(blobs(4, 2));
+    const model = new Glow({ ...tiny, rng: new Rng(3) });
+    model.initialize(x);
+    const optimizer = new FlowOptimizer(model.namedParameters(), { kind: 'adamax', weightDecay: 1e-4 });
+    const rng = new Rng(4);
+    await assertNoTensorLeak(
+      () => flowTrainingStep(model, optimizer, x, { lr: 1e-3, rng, gradClipNorm: 1 }),
+      { iterations: 2 },
+    );
+    x.dispose();
+    optimizer.dispose();
+    model.dispose();
+  });
+
+  it('stops with a PerturbError on a NaN loss, without updating', () => {
+    const x = tf.fill([2, 8, 8, 1], NaN) as tf.Tensor4D;
+    const model = new Glow({ ...tiny, rng: new Rng(5) });
+    const clean = toTensor(blobs(2, 8));
+    model.initialize(clean);
+    const optimizer = new FlowOptimizer(model.namedParameters());
+    const before = model.parameters()[0].dataSync().slice();
+    expect(() => flowTrainingStep(model, optimizer, x, { lr: 1e-3, rng: new Rng(6) })).toThrow(PerturbError);
+    expect(model.parameters()[0].dataSync()).toEqual(before);
+    expect(optimizer.step).toBe(0);
+    tf.dispose([x, clean]);
+    optimizer.dispose();
+    model.dispose();
+  });
+});
+
+describe('trainFlow', () => {
+  const common = { batchSize: 8, lr: 5e-3, warmupSteps: 2, sampleCount: 4, seed: 7 } as const;
+
+  it('trains, evaluates, writes images, a checkpoint and result.json', async () => {
+    const outDir = tempDir();
+    const progress: FlowProgress[] = [];
+    const result = await trainFlow({
+      ...common,
+      model: new Glow({ ...tiny, rng: new Rng(8) }),
+      train: blobs(24, 3),
+      test: blobs(8, 4),
+      outDir,
+      epochs: 2,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress.map((p) => [p.epoch, p.batch, p.step])).toEqual([
+      [0, 1, 1],
+      [0, 2, 2],
+      [0, 3, 3],
+      [1, 1, 4],
+      [1, 2, 5],
+      [1, 3, 6],
+    ]);
+    expect(progress[0].lr).toBeCloseTo(2.5e-3, 10);
+    expect(progress[5].lr).toBe(5e-3);
+    expect(result.history).toHaveLength(2);
+    expect(result.testBitsPerDim).not.toBeNull();
+    expect(result.testBitsPerDim!).toBeLessThan(8);
+    expect(result.history[1].trainBitsPerDim).toBeLessThan(result.history[0].trainBitsPerDim);
+    const saved = JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'));
+    expect(saved.testBitsPerDim).toBe(result.testBitsPerDim);
+    expect(saved.config.model.levels).toBe(2);
+    expect(saved.config.training.optimizer).toBe('adam');
+    expect(existsSync(join(outDir, 'checkpoint.safetensors'))).toBe(true);
+    for (const name of ['samples-t0.7', 'samples-t1', 'reconstructions']) {
+      const png = PNG.sync.read(readFileSync(join(outDir, 'images', `epoch-002-${name}.png`)));
+      expect(png.width).toBe(2 * 9 + 1);
+    }
+  });
+
+  it('resumes after the last completed epoch and ends where an uninterrupted run ends', async () => {
+    const straightDir = tempDir();
+    const resumedDir = tempDir();
+    const run = async (outDir: string, epochs: number, seen: FlowProgress[] = []) => {
+      const model = new Glow({ ...tiny, rng: new Rng(9) });
+      await trainFlow({
+        ...common,
+        model,
+        train: blobs(16, 5),
+        outDir,
+        epochs,
+        temperatures: [1],
+        onProgress: (p) => seen.push(p),
+      });
+      return model;
+    };
+    const straight = await run(straightDir, 2);
+    (await run(resumedDir, 1)).dispose();
+    const seen: FlowProgress[] = [];
+    const resumed = await run(resumedDir, 2, seen);
+    expect(seen.map((p) => [p.epoch, p.step])).toEqual([
+      [1, 3],
+      [1, 4],
+    ]);
+    const a = straight.parameters().map((p) => Array.from(p.dataSync()));
+    const b = resumed.parameters().map((p) => Array.from(p.dataSync()));
+    expect(b).toEqual(a);
+    const result = JSON.parse(readFileSync(join(resumedDir, 'result.json'), 'utf8'));
+    expect(result.history).toHaveLength(2);
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('accepts an async iterable of batches and a class-conditional model', async () => {
+    const data = blobs(16, 6);
+    const x = toTensor(data);
+    const labels = tf.oneHot(tf.tensor1d(data.labels as number[], 'int32'), 2) as tf.Tensor2D;
+    const source = async function* () {
+      for (let start = 0; start < 16; start += 8) {
+        yield {
+          x: tf.slice(x, [start, 0, 0, 0], [8, 8, 8, 1]),
+          labels: tf.slice(labels, [start, 0], [8, 2]),
+        };
+      }
+    };
+    const before = tf.memory().numTensors;
+    const model = new Glow({ ...tiny, numClasses: 2, rng: new Rng(10) });
+    const result = await trainFlow({
+      ...common,
+      model,
+      train: source,
+      test: source,
+      outDir: tempDir(),
+      epochs: 1,
+    });
+    expect(result.steps).toBe(2);
+    expect(Number.isFinite(result.testBitsPerDim!)).toBe(true);
+    model.dispose();
+    // Every batch was disposed, and so was everything the model held (its W⁻¹ caches included).
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, labels]);
+  });
+
+  it('rejects images of the wrong shape with a PerturbError', async () => {
+    const wrong = { ...blobs(4, 7), height: 4, width: 16 };
+    await expect(
+      trainFlow({
+        model: new Glow({ ...tiny, rng: new Rng(11) }),
+        train: wrong,
+        outDir: tempDir(),
+        epochs: 1,
+      }),
+    ).rejects.toThrow(/expects 8×8×1/);
+  });
+});
