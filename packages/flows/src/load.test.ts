@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Rng, TinyClassifier, initBackend, saveCheckpoint } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Glow } from './glow';
