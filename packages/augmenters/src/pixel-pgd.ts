@@ -1,33 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Augmenter } from '@perturb/core';
+import type { Augmenter, PgdOptions } from '@perturb/core';
 import { PerturbError, ascentDirection, crossEntropy, predictedLabels, projectToBall } from '@perturb/core';
 import { type AugmenterOptions, checkChoice, checkInteger, checkNonNegative } from './options';
 
-/** Options of {@link pixelPgd}. */
-export interface PixelPgdOptions extends AugmenterOptions {
-  /** Threat model: `'linf'` (sign steps, box projection) or `'l2'` (per-sample unit-norm steps, ball projection). Default `'linf'`. */
-  norm?: 'linf' | 'l2';
-  /** Radius of the perturbation ball around each image. Default 0.05. */
-  epsilon?: number;
-  /** Step size α. Default 0.05. */
-  stepSize?: number;
-  /** Number of gradient steps. Default 1. */
-  steps?: number;
-  /** Start from δ ~ U(−ε, ε) (rescaled into the ball for L2) instead of δ = 0. Default true. */
-  randomStart?: boolean;
-  /**
-   * Labels the attack maximizes cross-entropy against: the classifier's own argmax predictions
-   * (avoids label leaking, as LA-Glow does) or the batch's labels. Default `'predicted'`.
-   */
-  labels?: 'predicted' | 'true';
-  /**
-   * Mode of the classifier's forward passes during the attack, the label prediction included.
-   * `'train'` (what the LA-Glow code does) uses batch statistics and so also moves BatchNorm
-   * running statistics, once per pass; `'eval'` uses the running statistics and leaves them
-   * untouched. Default `'train'`.
-   */
-  bnMode?: 'train' | 'eval';
-}
+/** Options of {@link pixelPgd}: the PGD options, in pixel space. */
+export interface PixelPgdOptions extends AugmenterOptions, PgdOptions {}
 
 /** Named settings from the papers. */
 export const PIXEL_PGD_PRESETS = {

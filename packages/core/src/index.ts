@@ -34,4 +34,4 @@ export {
   projectToBall,
   perturbationNorms,
 } from './adversarial';
-export type { ThreatNorm } from './adversarial';
+export type { ThreatNorm, PgdOptions } from './adversarial';

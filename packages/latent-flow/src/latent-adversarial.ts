@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
-  type ThreatNorm,
+  type PgdOptions,
   PerturbError,
   ascentDirection,
   check,
@@ -12,27 +12,10 @@ import {
 import type { Glow } from '@perturb/flows';
 import { decodePerturbed, latentAugmenter } from './flow-perturbation';
 
-/** Options of {@link latentAdversarial}. */
-export interface LatentAdversarialOptions {
+/** Options of {@link latentAdversarial}: the PGD options, in latent space, and the flow. */
+export interface LatentAdversarialOptions extends PgdOptions {
   /** The trained flow F (frozen). */
   flow: Glow;
-  /** Threat model in latent space. Default `'linf'`. */
-  norm?: ThreatNorm;
-  /** Radius ε of the ball δ stays in. Default 0.05. */
-  epsilon?: number;
-  /** Step size α. Default 0.05. */
-  stepSize?: number;
-  /** PGD steps. Default 1. */
-  steps?: number;
-  /** Start from δ ~ U(−ε, ε) (projected for L2) instead of 0. Default true. */
-  randomStart?: boolean;
-  /** Attack the classifier's own predictions (`'predicted'`, as the official code) or the batch labels. Default `'predicted'`. */
-  labels?: 'predicted' | 'true';
-  /**
-   * Classifier mode during the attack: `'train'` (as the official code: BatchNorm uses batch
-   * statistics and its running averages move) or `'eval'`. Default `'train'`.
-   */
-  bnMode?: 'train' | 'eval';
   /** Probability that a sample is replaced by its perturbation. Default 1. */
   ratio?: number;
   /** Default `'latentAdversarial'`. */
