@@ -141,9 +141,13 @@ export abstract class Module {
     }
   }
 
-  /** Frees every parameter and buffer of this module and its descendants. */
+  /**
+   * Frees this module's parameters and buffers, then disposes each child through its own
+   * `dispose`, so subclasses that hold other tensors (caches, inverses) free them too.
+   */
   dispose(): void {
-    for (const [, v] of [...this.namedParameters(), ...this.namedBuffers()]) v.dispose();
+    for (const v of [...this.ownParameters.values(), ...this.ownBuffers.values()]) v.dispose();
+    for (const child of this.children.values()) child.dispose();
   }
 
   private collect(pick: (m: Module) => Map<string, tf.Variable>): Array<[string, tf.Variable]> {

@@ -76,11 +76,6 @@ export class Sequential extends FlowLayer {
     }
     return { x, logdet: sumLogdets(logdets, y.shape[0]) };
   }
-
-  /** Disposes each layer through its own `dispose`, so layers holding extra tensors free them too. */
-  override dispose(): void {
-    for (const layer of this.layers) layer.dispose();
-  }
 }
 
 /** The sum of per-sample logdets, in one op. */

@@ -154,14 +154,6 @@ export class Glow extends Module {
     this.top = this.addModule('top', new TopPrior([h, w, c], this.config.topPrior, this.config.numClasses));
   }
 
-  /**
-   * Disposes every part through its own `dispose` (the 1×1 convolutions hold tensors besides
-   * their parameters); a Glow has no parameters of its own.
-   */
-  override dispose(): void {
-    for (const [, child] of this.namedChildren()) child.dispose();
-  }
-
   private flowStep(rng: Rng, channels: number): Sequential {
     const { hidden, coupling, scaleForm, invConv } = this.config;
     return new Sequential([
