@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { gridRuns, needsSharedFlow, readCompareConfig, runCompare } from './compare';
+import { writeCompareReport } from './report';
 
 /**
  * A stand-in for the `perturb` script: `train --config <file>` appends the run's folder to a
@@ -99,5 +100,11 @@ describe('perturb compare', () => {
     expect(calls()).toHaveLength(6); // only the two failed runs ran again
     expect(reported).toBe(1);
     for (const run of gridRuns(config)) expect(existsSync(join(run.dir, 'result.json'))).toBe(true);
+
+    // The report reads the runs only, not the shared flow's own result.json.
+    mkdirSync(join(dir, 'out', 'flow'), { recursive: true });
+    writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
+    const { markdown } = writeCompareReport(join(dir, 'out'));
+    expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
   });
 });

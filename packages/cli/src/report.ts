@@ -15,7 +15,7 @@ export function writeCompareReport(dir: string): { markdown: string; html: strin
       'pass the folder `perturb compare` wrote (its --out)',
     );
   }
-  const records = readRunResults(dir);
+  const records = readRunResults(join(dir, 'runs'));
   const methods = [...new Set(records.map((r) => r.method))];
   const baseline = methods.includes('baseline') ? 'baseline' : methods[0];
   const images: ReportImage[] = [];
