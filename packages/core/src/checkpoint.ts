@@ -3,7 +3,7 @@
  * in one safetensors file, with a JSON document of run state (epoch, rng positions, config)
  * in its metadata under the key `perturb`.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import { loadSafetensors, saveSafetensors } from './safetensors';
 
@@ -28,11 +28,17 @@ export function saveCheckpoint<Meta>(
   saveSafetensors(path, tensors, { perturb: JSON.stringify(meta ?? null) });
 }
 
+/** A checkpoint read from disk but not yet applied to a module. */
+export interface CheckpointContents<Meta> extends Checkpoint<Meta> {
+  /** The module's state dict; the caller owns the tensors. */
+  state: Record<string, tf.Tensor>;
+}
+
 /**
- * Loads `path` into `module` (strictly: names and shapes must match) and returns its metadata
- * and the extra tensors, which the caller owns.
+ * Reads `path` once, without a module: for loaders that must build the module from the
+ * checkpoint's metadata first. The caller owns (and disposes) every returned tensor.
  */
-export function loadCheckpoint<Meta>(path: string, module: Module): Checkpoint<Meta> {
+export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
   const { tensors, metadata } = loadSafetensors(path);
   const state: Record<string, tf.Tensor> = {};
   const extra: Record<string, tf.Tensor> = {};
@@ -40,10 +46,22 @@ export function loadCheckpoint<Meta>(path: string, module: Module): Checkpoint<M
     if (name.startsWith(MODEL_PREFIX)) state[name.slice(MODEL_PREFIX.length)] = t;
     else extra[name] = t;
   }
+  return { state, tensors: extra, meta: JSON.parse(metadata.perturb ?? 'null') as Meta };
+}
+
+/**
+ * Loads `path` into `module` (strictly: names and shapes must match) and returns its metadata
+ * and the extra tensors, which the caller owns.
+ */
+export function loadCheckpoint<Meta>(path: string, module: Module): Checkpoint<Meta> {
+  const { state, tensors, meta } = readCheckpoint<Meta>(path);
   try {
     module.loadStateDict(state);
+  } catch (error) {
+    tf.dispose(Object.values(tensors));
+    throw error;
   } finally {
-    for (const t of Object.values(state)) t.dispose();
+    tf.dispose(Object.values(state));
   }
-  return { tensors: extra, meta: JSON.parse(metadata.perturb ?? 'null') as Meta };
+  return { tensors, meta };
 }

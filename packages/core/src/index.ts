@@ -7,8 +7,8 @@ export { Rng } from './rng';
 export type { RngState } from './rng';
 export { writeFileAtomic } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
-export { saveCheckpoint, loadCheckpoint } from './checkpoint';
-export type { Checkpoint } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, readCheckpoint } from './checkpoint';
+export type { Checkpoint, CheckpointContents } from './checkpoint';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
 export type {

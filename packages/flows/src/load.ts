@@ -1,5 +1,5 @@
 /** Rebuilding a trained Glow from its checkpoint alone. */
-import { PerturbError, Rng, loadCheckpoint, loadSafetensors } from '@perturb/core';
+import { PerturbError, Rng, readCheckpoint } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { Glow, type GlowConfig } from './glow';
 
@@ -8,18 +8,20 @@ import { Glow, type GlowConfig } from './glow';
  * configuration is read from the checkpoint's metadata, so no other file is needed.
  */
 export function loadGlow(path: string): Glow {
-  const { tensors, metadata } = loadSafetensors(path);
-  tf.dispose(Object.values(tensors));
-  const config = (JSON.parse(metadata.perturb ?? 'null') as { model?: GlowConfig } | null)?.model;
-  if (!config) {
-    throw new PerturbError(
-      `${path} is not a Glow checkpoint (its metadata has no model configuration)`,
-      'pass the checkpoint.safetensors written by trainFlow or `perturb train-flow`',
-    );
+  const { state, tensors, meta } = readCheckpoint<{ model?: GlowConfig } | null>(path);
+  try {
+    const config = meta?.model;
+    if (!config) {
+      throw new PerturbError(
+        `${path} is not a Glow checkpoint (its metadata has no model configuration)`,
+        'pass the checkpoint.safetensors written by trainFlow or `perturb train-flow`',
+      );
+    }
+    const { seed, ...options } = config;
+    const glow = new Glow({ ...options, rng: new Rng(seed) });
+    glow.loadStateDict(state);
+    return glow;
+  } finally {
+    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
   }
-  const { seed, ...options } = config;
-  const glow = new Glow({ ...options, rng: new Rng(seed) });
-  const { tensors: extra } = loadCheckpoint(path, glow);
-  tf.dispose(Object.values(extra));
-  return glow;
 }

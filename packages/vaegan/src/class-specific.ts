@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, loadCheckpoint, loadSafetensors } from '@perturb/core';
+import { PerturbError, Rng, readCheckpoint } from '@perturb/core';
 import { selectExamples, type Dataset } from '@perturb/datasets';
 import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
 import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
@@ -127,18 +127,20 @@ export function loadVaeGan(path: string): VaeGan {
     );
   }
   // The configuration lives in the metadata, which has to be read before the model can be built.
-  const header = loadSafetensors(path);
-  tf.dispose(Object.values(header.tensors));
-  const meta = JSON.parse(header.metadata.perturb ?? 'null') as VaeGanCheckpointMeta | null;
-  if (!meta?.config) {
-    throw new PerturbError(
-      `${path} holds no VAE-GAN configuration`,
-      'pass a checkpoint written by trainVaeGan',
-    );
+  const { state, tensors, meta } = readCheckpoint<VaeGanCheckpointMeta | null>(path);
+  try {
+    if (!meta?.config) {
+      throw new PerturbError(
+        `${path} holds no VAE-GAN configuration`,
+        'pass a checkpoint written by trainVaeGan',
+      );
+    }
+    const model = new VaeGan(meta.config);
+    model.loadStateDict(state);
+    return model;
+  } finally {
+    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
   }
-  const model = new VaeGan(meta.config);
-  tf.dispose(Object.values(loadCheckpoint(path, model).tensors));
-  return model;
 }
 
 /** Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `outDir`, in class order. */
