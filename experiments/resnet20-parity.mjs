@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from '
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mean, sampleStd } from '@perturb/eval';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -63,10 +64,7 @@ function runPeer(seed, aug) {
   });
 }
 
-const stats = (xs) => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(xs.length - 1, 1));
-  return { mean, std };
+const stats = (xs) => ({ mean: mean(xs), std: sampleStd(xs) });
 };
 
 // Two lanes: ours one run at a time (tfjs-wasm uses one core), the peer on the other core.
