@@ -65,7 +65,6 @@ function runPeer(seed, aug) {
 }
 
 const stats = (xs) => ({ mean: mean(xs), std: sampleStd(xs) });
-};
 
 // Two lanes: ours one run at a time (tfjs-wasm uses one core), the peer on the other core.
 const settings = values.settings.split(',').map((name) => name.trim() === 'cropflip');
