@@ -106,6 +106,13 @@ const md = [
   '',
   `Wall time per run (s): perturb ${table.flatMap((t) => t.perturbSeconds).map((s) => s.toFixed(0)).join(', ')}; peer ${table.flatMap((t) => t.peerSeconds).join(', ')}.`,
   '',
+  'Both sides may run concurrently with other work, so the wall times are not a speed comparison;',
+  '`npm run bench` measures speed side by side (see [../performance.md](../performance.md)).',
+  '',
+  'Differences in the recipe that remain: perturb crops each image at its own random offset, the',
+  'peer one offset per batch; the training subset is the same (the first 100 images of each',
+  'class); both evaluate the full 10,000-image test set once, after the last epoch.',
+  '',
 ].join('\n');
 mkdirSync(join(root, 'docs/results'), { recursive: true });
 atomicWrite(join(root, 'docs/results/resnet20-parity.json'), JSON.stringify({ backend, table }, null, 2) + '\n');
