@@ -5,6 +5,7 @@
  * then prints a Markdown table of ms per step and ratios.
  *
  *   npm run bench -- [--json out.json] [--md out.md] [--only resnet20,glow] [--repeats 5] [--no-peers]
+ *                    [--profile]   (also prints each step's kernel-time breakdown)
  */
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, writeFileAtomic } from '@perturb/core';
 import { BENCHMARKS } from './benchmarks';
 import { peersDir, pythonWithTorch, runPeer, type PeerRun } from './peers';
+import { kernelTable, profileStep } from './profile';
 import { medianStepMs } from './timing';
 
 interface Row {
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       repeats: { type: 'string', default: '5' },
       'no-peers': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
   });
   const repeats = Number(values.repeats);
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${bench.id} (${bench.what}) ...\n`);
     const { step, dispose } = bench.build();
     const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
+    if (values.profile) process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
     dispose();
     const peerRun = (threads: number) =>
       python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;

@@ -1,6 +1,6 @@
 /** One Adam step of a multi-scale Glow, as `glow_peer.py --bench` times it. */
 import { Rng } from '@perturb/core';
-import { FlowOptimizer, Glow, flowTrainingStep } from '@perturb/flows';
+import { Glow, createFlowOptimizer, flowTrainingStep } from '@perturb/flows';
 import type * as tf from '@tensorflow/tfjs-core';
 
 export interface GlowStepSpec {
@@ -22,7 +22,7 @@ export function glowStep(spec: GlowStepSpec): { step: () => void; dispose: () =>
   });
   const x = rng.uniformTensor([spec.batch, spec.size, spec.size, 1]) as tf.Tensor4D;
   model.initialize(x);
-  const optimizer = new FlowOptimizer(model.namedParameters(), { kind: 'adam' });
+  const optimizer = createFlowOptimizer(model, { kind: 'adam' });
   const noise = rng.child('dequantize');
   return {
     step: () => void flowTrainingStep(model, optimizer, x, { lr: 1e-3, rng: noise, gradClipNorm: 50 }),

@@ -14,10 +14,8 @@ export { Glow } from './glow';
 export type { GlowOptions, GlowConfig, GlowEncoding, DensityOptions, SampleOptions } from './glow';
 export { checkFlowLayer } from './check-flow-layer';
 export type { CheckFlowLayerOptions, FlowLayerReport } from './check-flow-layer';
-export { FlowOptimizer } from './optimizer';
-export type { FlowOptimizerOptions, OptimizerKind } from './optimizer';
-export { flowTrainingStep } from './train-step';
-export type { FlowStepOptions, FlowStepResult } from './train-step';
+export { createFlowOptimizer, flowTrainingStep } from './train-step';
+export type { FlowStepOptions, FlowStepResult, OptimizerKind } from './train-step';
 export type { ImageArray, ImageSource, FlowBatch } from './data';
 export { trainFlow } from './train';
 export type {

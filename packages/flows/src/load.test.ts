@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng, TinyClassifier, initBackend, saveCheckpoint } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Glow } from './glow';
@@ -24,6 +24,17 @@ describe('loadGlow', () => {
     const [a] = glow.encode(x).latents;
     const [b] = loaded.encode(x).latents;
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+  });
+
+  it('frees the half-built Glow when the checkpoint does not fit its configuration', () => {
+    const glow = new Glow({ inputShape: [8, 8, 1], levels: 1, steps: 1, hidden: 4, rng: new Rng(1) });
+    const path = join(mkdtempSync(join(tmpdir(), 'perturb-glow-')), 'checkpoint.safetensors');
+    // The metadata promises wider coupling networks than the weights stored next to it.
+    saveCheckpoint(path, glow, { model: { ...glow.config, hidden: 8 } });
+    glow.dispose();
+    const before = tf.memory().numTensors;
+    for (let attempt = 0; attempt < 2; attempt++) expect(() => loadGlow(path)).toThrow(/has shape/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('names a checkpoint that is not a Glow', () => {

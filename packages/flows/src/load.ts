@@ -19,7 +19,12 @@ export function loadGlow(path: string): Glow {
     }
     const { seed, ...options } = config;
     const glow = new Glow({ ...options, rng: new Rng(seed) });
-    glow.loadStateDict(state);
+    try {
+      glow.loadStateDict(state);
+    } catch (error) {
+      glow.dispose(); // the caller never sees the half-built model, so it could not free it
+      throw error;
+    }
     return glow;
   } finally {
     tf.dispose([...Object.values(state), ...Object.values(tensors)]);

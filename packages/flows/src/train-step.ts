@@ -2,8 +2,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError } from '@perturb/core';
 import type { Rng } from '@perturb/core';
+import { createOptimizer, globalNorm, type Optimizer } from '@perturb/trainer';
 import type { Glow } from './glow';
-import type { FlowOptimizer } from './optimizer';
+
+/** The update rules a flow trains with (Glow's paper and flow-lp's CIFAR recipe use Adamax). */
+export type OptimizerKind = 'adam' | 'adamax';
+
+/**
+ * The optimizer for a flow's parameters: `@perturb/trainer`'s Adam or Adamax in its flat layout,
+ * since a Glow has hundreds of small parameters and every one gets a gradient each step.
+ */
+export function createFlowOptimizer(
+  model: Glow,
+  options: { kind?: OptimizerKind; weightDecay?: number } = {},
+): Optimizer {
+  return createOptimizer(
+    { name: options.kind ?? 'adam', weightDecay: options.weightDecay ?? 0 },
+    model.namedParameters(),
+    { layout: 'flat' },
+  );
+}
 
 /** Options of `flowTrainingStep`. */
 export interface FlowStepOptions {
@@ -31,32 +49,27 @@ export interface FlowStepResult {
  */
 export function flowTrainingStep(
   model: Glow,
-  optimizer: FlowOptimizer,
+  optimizer: Optimizer,
   x: tf.Tensor4D,
   options: FlowStepOptions,
 ): FlowStepResult {
-  const named = model.namedParameters();
-  const byVariableName = new Map(named.map(([name, v]) => [v.name, name]));
   const { value, grads } = tf.variableGrads(
     () => model.bitsPerDim(x, { rng: options.rng, labels: options.labels }),
-    named.map(([, v]) => v),
+    model.parameters() as tf.Variable[],
   );
-  const gradients: Record<string, tf.Tensor> = {};
-  for (const [variableName, g] of Object.entries(grads)) gradients[byVariableName.get(variableName)!] = g;
-  const flat = optimizer.flatten(gradients);
   try {
-    const measured = tf.tidy(() => tf.stack([value, tf.sqrt(tf.sum(tf.square(flat)))]).dataSync());
+    const measured = tf.tidy(() => tf.stack([value, globalNorm(Object.values(grads))]).dataSync());
     const [bitsPerDim, gradNorm] = [measured[0], measured[1]];
     if (!Number.isFinite(bitsPerDim) || !Number.isFinite(gradNorm)) {
       throw new PerturbError(
-        `the flow's training loss became ${Number.isFinite(bitsPerDim) ? `finite (${bitsPerDim}) but its gradient norm ${gradNorm}` : bitsPerDim} at optimizer step ${optimizer.step + 1}`,
+        `the flow's training loss became ${Number.isFinite(bitsPerDim) ? `finite (${bitsPerDim}) but its gradient norm ${gradNorm}` : bitsPerDim} at optimizer step ${optimizer.steps + 1}`,
         'lower the learning rate, lengthen the warm-up or lower gradClipNorm, and check that the images are finite values in [0, 1]',
       );
     }
     const clip = options.gradClipNorm ?? Infinity;
-    optimizer.applyFlat(flat, options.lr, gradNorm > clip ? clip / (gradNorm + 1e-6) : 1);
+    optimizer.step(grads, { lr: options.lr, gradientScale: gradNorm > clip ? clip / (gradNorm + 1e-6) : 1 });
     return { bitsPerDim, gradNorm };
   } finally {
-    tf.dispose([value, flat, ...Object.values(grads)]);
+    tf.dispose([value, ...Object.values(grads)]);
   }
 }

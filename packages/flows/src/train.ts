@@ -12,9 +12,8 @@ import { asFlowBatch, checkImageArray, gatherBatch } from './data';
 import type { FlowBatch, ImageSource } from './data';
 import { dequantize } from './dequantize';
 import type { Glow, GlowConfig } from './glow';
-import { FlowOptimizer } from './optimizer';
-import type { OptimizerKind } from './optimizer';
-import { flowTrainingStep } from './train-step';
+import type { Optimizer } from '@perturb/trainer';
+import { createFlowOptimizer, flowTrainingStep, type OptimizerKind } from './train-step';
 
 /** What `onProgress` receives after every optimizer step. */
 export interface FlowProgress {
@@ -161,7 +160,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       checkImageArray(source, model.config.inputShape, role);
   }
   const rng = new Rng(config.seed);
-  const optimizer = new FlowOptimizer(model.namedParameters(), {
+  const optimizer = createFlowOptimizer(model, {
     kind: config.optimizer,
     weightDecay: config.weightDecay,
   });
@@ -192,7 +191,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
         seconds: (performance.now() - started) / 1000,
       });
       state.epoch = epoch + 1;
-      saveCheckpoint(checkpointPath, model, state, optimizer.state().tensors);
+      saveCheckpoint(checkpointPath, model, state, optimizer.state());
       options.onEpoch?.(state.history[state.history.length - 1]);
     }
     const last = state.history[state.history.length - 1];
@@ -213,7 +212,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
 function resumeFrom(
   path: string,
   model: Glow,
-  optimizer: FlowOptimizer,
+  optimizer: Optimizer,
   kind: OptimizerKind,
 ): CheckpointMeta {
   const { tensors, meta } = loadCheckpoint<CheckpointMeta>(path, model);
@@ -224,7 +223,7 @@ function resumeFrom(
         'resume with the same model and optimizer options, pass resume: false, or use another outDir',
       );
     }
-    optimizer.loadState(tensors, meta.step);
+    optimizer.loadState(tensors);
   } finally {
     tf.dispose(Object.values(tensors));
   }
@@ -278,7 +277,7 @@ async function* epochBatches(
 
 async function trainEpoch(
   model: Glow,
-  optimizer: FlowOptimizer,
+  optimizer: Optimizer,
   options: TrainFlowOptions,
   config: FlowTrainingConfig,
   rng: Rng,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createOptimizer } from './optimizers';
+import { createOptimizer, globalNorm } from './optimizers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -56,5 +56,70 @@ describe('optimizers', () => {
 
   it('rejects negative weight decay', () => {
     expect(() => createOptimizer({ name: 'sgd', weightDecay: -1 }, [])).toThrow(/weight decay -1 is invalid/);
+  });
+});
+
+describe('optimizer layouts', () => {
+  const configs = [
+    { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 0.01 },
+    { name: 'adam', weightDecay: 0.01 },
+    { name: 'adamax' },
+  ] as const;
+
+  /** Parameters of two shapes after three steps with varying gradients and a gradient scale. */
+  function run(config: (typeof configs)[number], layout: 'flat' | 'per-parameter'): number[] {
+    const a = tf.variable(tf.tensor([1, -2, 0.5]));
+    const b = tf.variable(tf.tensor([[0.3, 0.7]]));
+    const opt = createOptimizer(config, [['a', a], ['b', b]], { layout });
+    for (let t = 1; t <= 3; t++) {
+      const grads = { [a.name]: tf.tensor([0.5 * t, -0.2, 0.1]), [b.name]: tf.tensor([[t * 0.3, -0.4]]) };
+      opt.step(grads, { lr: 0.05, gradientScale: t === 2 ? 0.5 : 1 });
+      tf.dispose(Object.values(grads));
+    }
+    const out = [...a.dataSync(), ...b.dataSync()];
+    opt.dispose();
+    tf.dispose([a, b]);
+    return out;
+  }
+
+  it.each(configs)('flat and per-parameter layouts take the same steps ($name)', (config) => {
+    const flat = run(config, 'flat');
+    run(config, 'per-parameter').forEach((v, i) => expect(flat[i]).toBeCloseTo(v, 6));
+  });
+
+  it("Adam follows PyTorch's rule over several steps", () => {
+    const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 0.1];
+    let [m, v, expected] = [0, 0, 1];
+    const p = tf.variable(tf.scalar(1));
+    const opt = createOptimizer({ name: 'adam' }, [['p', p]], { layout: 'flat' });
+    [0.5, -0.2, 0.3].forEach((g, i) => {
+      const t = i + 1;
+      opt.step({ [p.name]: tf.scalar(g) }, { lr });
+      m = b1 * m + (1 - b1) * g;
+      v = b2 * v + (1 - b2) * g * g;
+      expected -= ((lr / (1 - b1 ** t)) * m) / (Math.sqrt(v) / Math.sqrt(1 - b2 ** t) + eps);
+    });
+    expect(p.dataSync()[0]).toBeCloseTo(expected, 6);
+    expect(opt.steps).toBe(3);
+    opt.dispose();
+    p.dispose();
+  });
+
+  it('refuses to restore state saved for different parameter shapes', () => {
+    const p = tf.variable(tf.zeros([3]));
+    const q = tf.variable(tf.zeros([4]));
+    const a = createOptimizer({ name: 'adam' }, [['p', p]], { layout: 'flat' });
+    const b = createOptimizer({ name: 'adam' }, [['p', q]], { layout: 'flat' });
+    a.step({ [p.name]: tf.ones([3]) }, { lr: 0.1 });
+    b.step({ [q.name]: tf.ones([4]) }, { lr: 0.1 });
+    expect(() => b.loadState(a.state())).toThrow(/shape \[3\] but the model needs \[4\]/);
+    tf.dispose([p, q]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('globalNorm is the L2 norm over all gradients', () => {
+    const n = globalNorm([tf.tensor([3]), tf.tensor([[4]])]);
+    expect(n.dataSync()[0]).toBeCloseTo(5, 6);
   });
 });

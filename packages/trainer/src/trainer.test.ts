@@ -109,6 +109,32 @@ describe('train', () => {
     expect(readdirSync(outDir).sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
   });
 
+  it('spends a step budget, cutting the last epoch short, with the schedule spanning it', async () => {
+    // 4 batches per epoch: 6 steps are one full epoch and 2 batches of the next.
+    const uninterrupted = await train(options({ epochs: undefined, steps: 6 }));
+    expect(uninterrupted.epochs.map((e) => e.step)).toEqual([4, 6]);
+    // One-cycle ends at lr / 25 / 1e4 on the budget's last step, not on a whole epoch's.
+    expect(uninterrupted.epochs[1].lr).toBeCloseTo(0.05 / 25 / 1e4, 12);
+
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-steps-'));
+    const killAfterEpoch1 = (record: { epoch: number }) => {
+      if (record.epoch === 1) throw new Error('killed');
+    };
+    await expect(
+      train(options({ epochs: undefined, steps: 6, outDir, onEpochEnd: killAfterEpoch1 })),
+    ).rejects.toThrow('killed');
+    const resumed = await train(options({ epochs: undefined, steps: 6, outDir }));
+    expect(resumed.resumedEpochs).toBe(1);
+    expect(resumed.final).toEqual(uninterrupted.final);
+    expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(uninterrupted.epochs.map((e) => e.trainLoss));
+  });
+
+  it('takes exactly one of epochs and steps', async () => {
+    await expect(train(options({ steps: 6 }))).rejects.toThrow(/both epochs and steps are given\. give exactly one/);
+    await expect(train(options({ epochs: undefined }))).rejects.toThrow(/neither epochs nor steps is given/);
+    await expect(train(options({ epochs: undefined, steps: 0 }))).rejects.toThrow(/steps = 0 is invalid/);
+  });
+
   it('refuses to resume a checkpoint of another configuration', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-c-'));
     await train(options({ outDir, epochs: 1, fingerprint: 'a' }));
@@ -151,6 +177,7 @@ describe('train', () => {
     await train(options({ model, epochs: 1 }));
     const before = tf.memory().numTensors;
     await train(options({ model, epochs: 2 }));
+    await train(options({ model, epochs: undefined, steps: 5 })); // stops inside an epoch
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -47,7 +47,14 @@ export interface TrainOptions {
   schedule?: ScheduleConfig;
   /** Linear warm-up steps (not with one-cycle). Default 0. */
   warmupSteps?: number;
-  epochs: number;
+  /** Passes over the training data. Give this or `steps`. */
+  epochs?: number;
+  /**
+   * Total optimizer steps instead of `epochs`: training runs ⌈steps / batchesPerEpoch⌉ epochs, the
+   * last one cut short when the budget is spent, and the schedule spans exactly these steps.
+   * Give this or `epochs`.
+   */
+  steps?: number;
   /** Seeds batch order and every augmenter's stream. */
   seed: number;
   /** Evaluate on `test` every this many epochs (0: only at the end). Default 1. */
@@ -98,14 +105,11 @@ const CHECKPOINT = 'checkpoint.safetensors';
 const OPTIMIZER_PREFIX = 'optimizer.';
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const { model, epochs } = options;
-  if (!Number.isInteger(epochs) || epochs < 1) {
-    throw new PerturbError(`epochs = ${epochs} is invalid`, 'use a whole number ≥ 1');
-  }
+  const { model } = options;
   const augmenters = options.augmenters ?? [];
   assertUniqueNames(augmenters);
   const stepsPerEpoch = options.train.batchesPerEpoch;
-  const totalSteps = stepsPerEpoch * epochs;
+  const { epochs, totalSteps } = trainingLength(options, stepsPerEpoch);
   const schedule = createSchedule(options.schedule ?? { name: 'constant' }, {
     lr: options.lr,
     totalSteps,
@@ -167,6 +171,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         seen += result.count;
         step++;
         bar?.update(step, { epoch: `${epoch + 1}/${epochs}`, loss: lossSum / seen, acc: correct / seen, lr });
+        // Breaking before the next batch is drawn, so no batch is built and left undisposed.
+        if (step >= totalSteps) break;
       }
       const isLast = epoch === epochs - 1;
       const test =
@@ -253,6 +259,27 @@ function trainStep(
     logits.dispose();
     return result;
   });
+}
+
+/** Epochs to run and the steps the schedule spans, from exactly one of `epochs` and `steps`. */
+function trainingLength(
+  options: Pick<TrainOptions, 'epochs' | 'steps'>,
+  stepsPerEpoch: number,
+): { epochs: number; totalSteps: number } {
+  const { epochs, steps } = options;
+  if ((epochs === undefined) === (steps === undefined)) {
+    throw new PerturbError(
+      epochs === undefined ? 'neither epochs nor steps is given' : 'both epochs and steps are given',
+      'give exactly one of them: epochs (passes over the data) or steps (total optimizer steps)',
+    );
+  }
+  const [name, value] = epochs !== undefined ? ['epochs', epochs] : ['steps', steps as number];
+  if (!Number.isInteger(value) || value < 1) {
+    throw new PerturbError(`${name} = ${value} is invalid`, 'use a whole number ≥ 1');
+  }
+  return epochs !== undefined
+    ? { epochs, totalSteps: epochs * stepsPerEpoch }
+    : { epochs: Math.ceil(value / stepsPerEpoch), totalSteps: value };
 }
 
 function assertUniqueNames(augmenters: Augmenter[]): void {
