@@ -6,14 +6,11 @@
  *
  *   npm run build && node experiments/resnet20-parity.mjs [--seeds 0,1,2] [--peer-threads 1] [--no-peer] [--settings baseline,cropflip]
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mean, sampleStd } from '@perturb/eval';
+import { atomicWrite, inSequence, root, runPeer, runPerturb, stats } from './lib/runs.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '0,1,2' },
@@ -27,51 +24,26 @@ const { values } = parseArgs({
 const seeds = values.seeds.split(',').map(Number);
 const runsDir = join(root, 'runs/parity');
 mkdirSync(runsDir, { recursive: true });
-const peer = process.env.PERTURB_PEERS ?? join(root, '../shared/peers');
-
-function atomicWrite(path, text) {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
+const name = (aug) => (aug ? 'cropflip' : 'baseline');
 
 function runOurs(seed, aug) {
-  const out = join(runsDir, `perturb-${aug ? 'cropflip' : 'baseline'}-s${seed}`);
-  const done = join(out, 'result.json');
-  if (existsSync(done)) return Promise.resolve(JSON.parse(readFileSync(done, 'utf8')));
-  const args = [join(root, 'packages/cli/dist/bin.js'), 'train', '--config', join(root, 'experiments/resnet20-parity.yaml'), '--seed', String(seed), '--out', out];
+  const args = ['train', '--config', join(root, 'experiments/resnet20-parity.yaml'), '--seed', String(seed)];
   if (aug) args.push('--augment', 'randomCrop,horizontalFlip');
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(readFileSync(done, 'utf8'))) : reject(new Error(`perturb run exited ${code}`))));
-  });
+  return runPerturb(args, join(runsDir, `perturb-${name(aug)}-s${seed}`));
 }
 
-function runPeer(seed, aug) {
-  const path = join(runsDir, `peer-${aug ? 'cropflip' : 'baseline'}-s${seed}.json`);
-  if (existsSync(path)) return Promise.resolve(JSON.parse(readFileSync(path, 'utf8')));
-  const args = [join(peer, 'resnet_peer.py'), '--train', '--n', '1000', '--epochs', '30', '--seed', String(seed), '--threads', values['peer-threads']];
+function runResnetPeer(seed, aug) {
+  const args = ['--train', '--n', '1000', '--epochs', '30', '--seed', String(seed), '--threads', values['peer-threads']];
   if (aug) args.push('--aug');
-  return new Promise((resolvePromise, reject) => {
-    let text = '';
-    const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d) => (text += d));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`peer exited ${code}`));
-      const line = text.trim().split('\n').pop();
-      atomicWrite(path, line + '\n');
-      resolvePromise(JSON.parse(line));
-    });
-  });
+  return runPeer('resnet_peer.py', args, join(runsDir, `peer-${name(aug)}-s${seed}.json`));
 }
-
-const stats = (xs) => ({ mean: mean(xs), std: sampleStd(xs) });
 
 // Two lanes: ours one run at a time (tfjs-wasm uses one core), the peer on the other core.
 const settings = values.settings.split(',').map((name) => name.trim() === 'cropflip');
 const jobs = seeds.flatMap((seed) => settings.map((aug) => ({ seed, aug })));
 const [ours, peers] = await Promise.all([
-  (async () => { const r = []; for (const j of jobs) r.push({ ...j, result: await runOurs(j.seed, j.aug) }); return r; })(),
-  (async () => { const r = []; if (values['no-peer']) return r; for (const j of jobs) r.push({ ...j, result: await runPeer(j.seed, j.aug) }); return r; })(),
+  inSequence(jobs.map((j) => async () => ({ ...j, result: await runOurs(j.seed, j.aug) }))),
+  values['no-peer'] ? [] : inSequence(jobs.map((j) => async () => ({ ...j, result: await runResnetPeer(j.seed, j.aug) }))),
 ]);
 if (values['no-peer']) process.exit(0);
 
