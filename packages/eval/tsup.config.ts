@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // CJS output gets a working import.meta.url (src/svg-png.ts resolves resvg and its font from it).
+  shims: true,
 });

@@ -4,15 +4,17 @@ import { afan } from '@perturb/afan';
 import { type Augmenter, PerturbError } from '@perturb/core';
 import { type Glow, loadGlow } from '@perturb/flows';
 import { latentAdversarial, latentRandom } from '@perturb/latent-flow';
-import { loadClassSpecific, onManifoldAdversarial } from '@perturb/vaegan';
+import { type VaeGan, loadClassSpecific, onManifoldAdversarial } from '@perturb/vaegan';
 import type { AugmenterConfig } from './config';
 
 type Options = Record<string, unknown>;
+/** Builds one augmenter from its config options. */
 type Factory = (options: Options, models: TrainedModels) => Augmenter;
 
 /** Trained generative models augmenters refer to by path, each loaded once per process. */
 export class TrainedModels {
   private readonly flows = new Map<string, Glow>();
+  private readonly vaeGans = new Map<string, VaeGan[]>();
 
   /** The Glow saved at `path` (a `perturb train-flow` checkpoint), frozen in eval mode. */
   flow(path: string): Glow {
@@ -24,9 +26,22 @@ export class TrainedModels {
     return flow;
   }
 
+  /** The class-specific VAE-GANs in `dir` (a `perturb train-vaegan` folder), in class order. */
+  classSpecific(dir: string): VaeGan[] {
+    let models = this.vaeGans.get(dir);
+    if (!models) {
+      models = loadClassSpecific(dir);
+      this.vaeGans.set(dir, models);
+    }
+    return models;
+  }
+
+  /** Frees every model loaded so far. */
   dispose(): void {
     for (const flow of this.flows.values()) flow.dispose();
+    for (const model of [...this.vaeGans.values()].flat()) model.dispose();
     this.flows.clear();
+    this.vaeGans.clear();
   }
 }
 
@@ -60,12 +75,14 @@ export const AUGMENTERS: Record<string, Factory> = {
   latentRandom: withFlow(latentRandom, 'latentRandom'),
   latentAdversarial: withFlow(latentAdversarial, 'latentAdversarial'),
   afan: (o) => afan(o),
-  onManifoldAdversarial: (o) => {
+  onManifoldAdversarial: (o, models) => {
     const dir = requirePath(o, 'models', 'onManifoldAdversarial', 'a folder of class-specific VAE-GANs');
-    return onManifoldAdversarial({ ...o, models: () => loadClassSpecific(dir) });
+    // Loaded at the first step, as the factory's own loader would, but freed with the others.
+    return onManifoldAdversarial({ ...o, models: () => models.classSpecific(dir) });
   },
 };
 
+/** Builds the augmenters `configs` name, loading the trained models they need through `models`. */
 export function buildAugmenters(configs: AugmenterConfig[], models: TrainedModels): Augmenter[] {
   return configs.map(({ name, options }) => {
     const factory = AUGMENTERS[name];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `perturb` command. */
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import { readCompareConfig, runCompare } from './compare';
 import { readConfigFile, resolveConfig } from './config';
@@ -10,6 +10,8 @@ import { resolveFlowConfig } from './flow-config';
 import { writeCompareReport } from './report';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
+import { runTrainVaeGan } from './run-train-vaegan';
+import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
 const integer = (value: string) => {
   const n = Number(value);
@@ -40,7 +42,12 @@ program
   .option('--augment <names>', 'comma-separated augmenters, e.g. randomCrop,horizontalFlip')
   .option('--lr <lr>', 'peak learning rate', number)
   .option('--batch-size <n>', 'batch size', integer)
-  .option('--epochs <n>', 'epochs', integer)
+  .option('--epochs <n>', "epochs (replaces the file's steps)", integer)
+  .addOption(
+    new Option('--steps <n>', "total optimizer steps instead of epochs (replaces the file's epochs)")
+      .argParser(integer)
+      .conflicts('epochs'),
+  )
   .option('--seed <n>', 'seed', integer)
   .option('--eval-every <n>', 'evaluate every n epochs (0: only at the end)', integer)
   .option('-o, --out <dir>', 'output folder')
@@ -57,6 +64,7 @@ program
       lr: flags.lr,
       batchSize: flags.batchSize,
       epochs: flags.epochs,
+      steps: flags.steps,
       seed: flags.seed,
       evalEvery: flags.evalEvery,
       out: flags.out,
@@ -92,6 +100,31 @@ program
     );
     const result = await runTrainFlow(config, { progress: !flags.quiet });
     process.stdout.write(`test bits/dim ${result.testBitsPerDim?.toFixed(4)} → ${config.out}/result.json\n`);
+  });
+
+program
+  .command('train-vaegan')
+  .description(
+    'train one VAE-GAN per class (for onManifoldAdversarial); writes <out>/class-<k>.safetensors and result.json',
+  )
+  .option('-c, --config <file>', 'YAML config (flags override its settings)')
+  .option('--dataset <name>', 'dataset name')
+  .option('--train-size <n>', 'training images, balanced over classes', integer)
+  .option('--latent-size <n>', 'size of each code', integer)
+  .option('--epochs <n>', 'epochs of every model', integer)
+  .option('--class-agnostic', 'also train a model on all classes')
+  .option('--seed <n>', 'seed', integer)
+  .option('-o, --out <dir>', 'output folder')
+  .option('-q, --quiet', 'no progress bar')
+  .action(async (flags) => {
+    const fromFile = flags.config ? readConfigFile(flags.config) : {};
+    const { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out } = flags;
+    const config = resolveVaeGanTrainingConfig(
+      [fromFile, { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out }],
+      flags.config ?? 'the flags',
+    );
+    const result = await runTrainVaeGan(config, { progress: !flags.quiet });
+    process.stdout.write(`${result.classes} class-specific VAE-GANs → ${config.out}\n`);
   });
 
 program

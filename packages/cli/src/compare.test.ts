@@ -1,16 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { gridRuns, needsSharedFlow, readCompareConfig, runCompare } from './compare';
+import { gridRuns, readCompareConfig, runCompare } from './compare';
 import { writeCompareReport } from './report';
 
 /**
- * A stand-in for the `perturb` script: `train --config <file>` appends the run's folder to a
- * log and writes result.json, or fails for seed 13 on its first attempt, as a killed run would.
+ * A stand-in for the `perturb` script: `<command> --config <file>` appends the command and the
+ * output folder to a log and writes result.json, or fails for seed 13 on its first attempt, as a
+ * killed run would.
  */
 function fakeBin(dir: string): string {
   // The script lives in a temp folder without node_modules, so it imports yaml by URL.
@@ -23,7 +24,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from ${JSON.stringify(yamlUrl)};
 const config = parse(readFileSync(process.argv[4], 'utf8'));
-appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, config.out + '\\n');
+appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, process.argv[2] + ' ' + config.out + '\\n');
 const marker = join(config.out, 'attempted');
 if (config.seed === 13 && !existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
 writeFileSync(join(config.out, 'result.json'), JSON.stringify({ config, testAccuracy: 0.5, seconds: 1 }));
@@ -60,7 +61,44 @@ describe('perturb compare', () => {
       seed: 0,
       augmenters: [{ latentAdversarial: { flow: join(dir, 'out', 'flow', 'checkpoint.safetensors') } }],
     });
-    expect(needsSharedFlow(config)).toBe(true);
+  });
+
+  it("gives a method's step budget precedence over the base's epochs", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const config = readCompareConfig(
+      compareFile(dir, {
+        base: { epochs: 30 },
+        methods: { baseline: {}, budget: { steps: 240 } },
+        trainSizes: [500, 5000],
+        out: join(dir, 'out'),
+      }),
+    );
+    const [epochs, budget] = gridRuns(config);
+    expect(epochs.settings).toMatchObject({ epochs: 30 });
+    expect(budget.settings).toMatchObject({ steps: 240, trainSize: 500 });
+    expect(budget.settings).not.toHaveProperty('epochs');
+  });
+
+  it('substitutes the shared VAE-GANs and checks their section up front', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const onManifold = { augmenters: [{ onManifoldAdversarial: { models: 'shared', iterations: 2 } }] };
+    const grid = (settings: Record<string, unknown>) =>
+      readCompareConfig(
+        compareFile(dir, { methods: { vae: onManifold }, out: join(dir, 'out'), ...settings }),
+      );
+    const [run] = gridRuns(grid({ vaegan: { epochs: 1 } }));
+    expect(run.settings.augmenters).toEqual([
+      { onManifoldAdversarial: { models: join(dir, 'out', 'vaegan'), iterations: 2 } },
+    ]);
+    expect(() => grid({})).toThrow(
+      /a method uses `models: shared` but .*grid\.yaml has no `vaegan:` section\. add the `perturb train-vaegan` settings/,
+    );
+    expect(() => grid({ vaegan: { epochz: 1 } })).toThrow(
+      /unknown setting "epochz" in .*grid\.yaml \(vaegan\)/,
+    );
+    expect(() => grid({ vaegan: { padTo: 64 } })).toThrow(
+      /method vae trains on 32×32 images but the shared class-specific VAE-GANs on 64×64/,
+    );
   });
 
   it('rejects bad grids before training anything', () => {
@@ -101,10 +139,40 @@ describe('perturb compare', () => {
     expect(reported).toBe(1);
     for (const run of gridRuns(config)) expect(existsSync(join(run.dir, 'result.json'))).toBe(true);
 
-    // The report reads the runs only, not the shared flow's own result.json.
+    // The report reads the runs only, not a shared model's own result.json.
     mkdirSync(join(dir, 'out', 'flow'), { recursive: true });
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
     expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+  });
+
+  it('trains the shared VAE-GANs once, before the runs, and refuses changed settings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const settings = {
+      methods: { vae: { augmenters: [{ onManifoldAdversarial: { models: 'shared' } }] } },
+      seeds: [0, 1],
+      vaegan: { dataset: 'fashion-mnist-small', epochs: 2 },
+      jobs: 1,
+      out: join(dir, 'out'),
+    };
+    const calls = () => readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+    const vaeganDir = join(dir, 'out', 'vaegan');
+    await runCompare(readCompareConfig(compareFile(dir, settings)), { bin });
+    expect(calls()[0]).toBe(`train-vaegan ${vaeganDir}`);
+    expect(
+      calls()
+        .slice(1)
+        .every((call) => call.startsWith('train ')),
+    ).toBe(true);
+
+    rmSync(join(dir, 'out', 'runs'), { recursive: true });
+    await runCompare(readCompareConfig(compareFile(dir, settings)), { bin });
+    expect(calls().filter((call) => call.startsWith('train-vaegan'))).toHaveLength(1);
+
+    const changed = { ...settings, vaegan: { ...settings.vaegan, epochs: 3 } };
+    await expect(runCompare(readCompareConfig(compareFile(dir, changed)), { bin })).rejects.toThrow(
+      /holds the shared class-specific VAE-GANs trained with other settings .* delete .*vaegan to train it again/,
+    );
   });
 });

@@ -2,55 +2,96 @@
  * `perturb compare`: a grid of methods × training-set sizes × seeds, each a `perturb train` run
  * in its own process (one per core by default). Finished runs are skipped and interrupted ones
  * resume from their checkpoint, so killing and restarting the command finishes the grid without
- * redoing work. A flow that methods share (`flow: shared`) is trained once, first.
+ * redoing work. Generative models that methods share (`flow: shared`, `models: shared`) are
+ * trained once, first, and skipped once finished.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseYaml, stringify } from 'yaml';
 import { PerturbError, ProgressBar, writeFileAtomic } from '@perturb/core';
-import { readConfigFile, resolveConfig } from './config';
+import { mergeTrainSettings, readConfigFile, resolveConfig } from './config';
+import { resolveFlowConfig } from './flow-config';
+import { type RawSettings, rejectUnknownKeys } from './settings';
+import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
+/** A `perturb compare` grid: methods × training-set sizes × seeds, and the models they share. */
 export interface CompareConfig {
   /** Settings every run shares (any `perturb train` setting). */
   base: Record<string, unknown>;
-  /** Method name → settings that override `base` (typically `augmenters`). */
+  /** Method name → settings that override `base` (typically `augmenters`; `steps` replaces `base.epochs`). */
   methods: Record<string, Record<string, unknown>>;
   /** Default [0]. */
   seeds: number[];
   /** Training-set sizes; default: `base.trainSize`. */
   trainSizes: number[];
-  /** `perturb train-flow` settings of the flow that `flow: shared` refers to. */
+  /** `perturb train-flow` settings of the flow that `flow: shared` refers to. Default none. */
   flow?: Record<string, unknown>;
+  /** `perturb train-vaegan` settings of the VAE-GANs that `models: shared` refers to. Default none. */
+  vaegan?: Record<string, unknown>;
   /** Runs at once. Default: one per core. */
   jobs: number;
   /** Output folder. */
   out: string;
 }
 
+/** One run of the grid. */
 export interface GridRun {
   method: string;
   trainSize: number;
   seed: number;
   dir: string;
+  /** Its `perturb train` settings, shared models replaced by their paths. */
   settings: Record<string, unknown>;
 }
 
-/** The token a method's augmenter options use for the grid's shared flow. */
-export const SHARED_FLOW = 'shared';
+/** The value augmenter options use for a model the grid trains once (`flow: shared`, `models: shared`). */
+export const SHARED = 'shared';
 
-/** Reads and validates a compare config file. */
+/** A generative model the grid trains once, before any run, for every method that names it. */
+interface SharedModel {
+  /** Its section in the compare config, which is also its folder under `out`. */
+  section: 'flow' | 'vaegan';
+  /** The augmenter option whose value `shared` refers to it. */
+  option: string;
+  /** What it is, for messages. */
+  description: string;
+  /** The `perturb` command that trains it. */
+  command: string;
+  /** What the option is set to, given the model's folder. */
+  path(dir: string): string;
+  /** Validates the section's settings and returns the image size they train on. */
+  resolve(settings: RawSettings, source: string): { padTo: number };
+}
+
+const SHARED_MODELS: SharedModel[] = [
+  {
+    section: 'flow',
+    option: 'flow',
+    description: 'the shared flow',
+    command: 'train-flow',
+    path: (dir) => join(dir, 'checkpoint.safetensors'),
+    resolve: (settings, source) => resolveFlowConfig([settings], source),
+  },
+  {
+    section: 'vaegan',
+    option: 'models',
+    description: 'the shared class-specific VAE-GANs',
+    command: 'train-vaegan',
+    path: (dir) => dir,
+    resolve: (settings, source) => resolveVaeGanTrainingConfig([settings], source),
+  },
+];
+
+/** Reads and validates a compare config file: every run's settings and every shared model's. */
 export function readCompareConfig(
   path: string,
   overrides: { out?: string; jobs?: number } = {},
 ): CompareConfig {
   const raw = readConfigFile(path) as Partial<CompareConfig>;
-  const known = ['base', 'methods', 'seeds', 'trainSizes', 'flow', 'jobs', 'out'];
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key))
-      throw new PerturbError(`unknown setting "${key}" in ${path}`, `valid settings are ${known.join(', ')}`);
-  }
+  rejectUnknownKeys(raw, ['base', 'methods', 'seeds', 'trainSizes', 'flow', 'vaegan', 'jobs', 'out'], path);
   if (!raw.methods || typeof raw.methods !== 'object' || Object.keys(raw.methods).length === 0) {
     throw new PerturbError(
       `${path} has no methods`,
@@ -64,6 +105,7 @@ export function readCompareConfig(
     seeds: raw.seeds ?? [0],
     trainSizes: raw.trainSizes ?? [typeof base.trainSize === 'number' ? base.trainSize : 0],
     ...(raw.flow ? { flow: raw.flow } : {}),
+    ...(raw.vaegan ? { vaegan: raw.vaegan } : {}),
     jobs: overrides.jobs ?? raw.jobs ?? availableParallelism(),
     out: overrides.out ?? raw.out ?? 'runs/compare',
   };
@@ -74,39 +116,106 @@ export function readCompareConfig(
         'use letters, digits, -, _, + and .',
       );
   }
-  // Validate every run's settings now, so a typo fails before hours of training.
-  for (const run of gridRuns(config)) resolveConfig([run.settings], `${path} (method ${run.method})`);
+  // Validate everything now, so a typo fails before hours of training.
+  for (const run of gridRuns(config, path)) resolveConfig([run.settings], `${path} (method ${run.method})`);
+  checkSharedModels(config, path);
   return config;
 }
 
-/** Every run of the grid, in the order they are started: sizes, then seeds, then methods. */
-export function gridRuns(config: CompareConfig): GridRun[] {
-  const flowPath = join(resolve(config.out), 'flow', 'checkpoint.safetensors');
+/**
+ * Every run of the grid, in the order they are started: sizes, then seeds, then methods.
+ * `source` names the config in errors.
+ */
+export function gridRuns(config: CompareConfig, source = 'the compare config'): GridRun[] {
   const runs: GridRun[] = [];
   for (const trainSize of config.trainSizes) {
     for (const seed of config.seeds) {
       for (const [method, overrides] of Object.entries(config.methods)) {
         const dir = join(resolve(config.out), 'runs', method, `n${trainSize}-s${seed}`);
-        const settings = substituteSharedFlow(
-          { ...config.base, ...overrides, ...(trainSize > 0 ? { trainSize } : {}), seed, out: dir },
-          flowPath,
+        const merged = mergeTrainSettings(
+          [config.base, overrides, { ...(trainSize > 0 ? { trainSize } : {}), seed, out: dir }],
+          `${source} (method ${method})`,
         );
-        runs.push({ method, trainSize, seed, dir, settings });
+        runs.push({ method, trainSize, seed, dir, settings: substituteSharedModels(merged, config.out) });
       }
     }
   }
   return runs;
 }
 
-/** Whether any run needs the shared flow. */
-export function needsSharedFlow(config: CompareConfig): boolean {
-  return JSON.stringify(config.methods).includes(`"flow":"${SHARED_FLOW}"`);
+/** Whether `settings` (any nesting) set `model`'s option to `shared`. */
+function usesShared(settings: unknown, model: SharedModel): boolean {
+  return JSON.stringify(settings).includes(`${JSON.stringify(model.option)}:${JSON.stringify(SHARED)}`);
 }
 
-function substituteSharedFlow(settings: Record<string, unknown>, flowPath: string): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(settings), (key, value) =>
-    key === 'flow' && value === SHARED_FLOW ? flowPath : value,
-  );
+/** The shared models some method (or the base) refers to. */
+function sharedModelsUsed(config: CompareConfig): SharedModel[] {
+  return SHARED_MODELS.filter((model) => usesShared([config.base, config.methods], model));
+}
+
+function substituteSharedModels(settings: Record<string, unknown>, out: string): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(settings), (key, value) => {
+    const model = SHARED_MODELS.find((m) => m.option === key);
+    return model && value === SHARED ? model.path(join(resolve(out), model.section)) : value;
+  });
+}
+
+/**
+ * Every shared model a method names has its section, the section's settings are valid, and it
+ * trains on images of the size the methods using it train on.
+ */
+function checkSharedModels(config: CompareConfig, source: string): void {
+  for (const model of sharedModelsUsed(config)) {
+    const settings = config[model.section];
+    if (!settings) {
+      throw new PerturbError(
+        `a method uses \`${model.option}: ${SHARED}\` but ${source} has no \`${model.section}:\` section`,
+        `add the \`perturb ${model.command}\` settings of ${model.description} under \`${model.section}:\``,
+      );
+    }
+    const { padTo } = model.resolve(settings, `${source} (${model.section})`);
+    for (const [method, overrides] of Object.entries(config.methods)) {
+      const merged = mergeTrainSettings([config.base, overrides]);
+      if (!usesShared(merged, model)) continue;
+      const runPadTo = resolveConfig([merged]).padTo;
+      if (runPadTo !== padTo) {
+        throw new PerturbError(
+          `method ${method} trains on ${runPadTo}×${runPadTo} images but ${model.description} on ${padTo}×${padTo} (${source})`,
+          `set the same padTo in \`${model.section}:\` and in the method's settings`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Trains `model` in `<out>/<section>` by `perturb <command>` in a child process unless it has
+ * finished; refuses a folder that was started with other settings.
+ */
+async function trainSharedModel(
+  model: SharedModel,
+  settings: RawSettings,
+  out: string,
+  bin: string,
+): Promise<void> {
+  const dir = join(out, model.section);
+  const configPath = join(dir, 'config.yaml');
+  // The folder is the grid's own, so only the other settings tell two trainings apart (and a
+  // grid folder that moved keeps its models).
+  const withoutOut = ({ out: _out, ...rest }: RawSettings) => rest;
+  if (
+    existsSync(configPath) &&
+    !isDeepStrictEqual(withoutOut(parseYaml(readFileSync(configPath, 'utf8'))), withoutOut(settings))
+  ) {
+    throw new PerturbError(
+      `${dir} holds ${model.description} trained with other settings than the \`${model.section}:\` section`,
+      `restore the section's settings, or delete ${dir} to train it again`,
+    );
+  }
+  if (existsSync(join(dir, 'result.json'))) return;
+  process.stderr.write(`compare: training ${model.description} in ${dir}\n`);
+  writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
+  await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), true);
 }
 
 export interface CompareOptions {
@@ -118,27 +227,13 @@ export interface CompareOptions {
 
 /** Runs the grid (skipping finished runs) and returns its runs. */
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
+  // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
+  checkSharedModels(config, 'the compare config');
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
-  if (needsSharedFlow(config)) {
-    if (!config.flow) {
-      throw new PerturbError(
-        'a method uses `flow: shared` but the config has no `flow:` section',
-        'add the flow training settings under `flow:`',
-      );
-    }
-    const flowDir = join(out, 'flow');
-    if (!existsSync(join(flowDir, 'result.json'))) {
-      process.stderr.write(`compare: training the shared flow in ${flowDir}\n`);
-      writeFileAtomic(join(flowDir, 'config.yaml'), stringify({ ...config.flow, out: flowDir }));
-      await runChild(
-        options.bin,
-        ['train-flow', '--config', join(flowDir, 'config.yaml')],
-        join(flowDir, 'log.txt'),
-        true,
-      );
-    }
+  for (const model of sharedModelsUsed(config)) {
+    await trainSharedModel(model, config[model.section]!, out, options.bin);
   }
   const runs = gridRuns(config);
   const pending = runs.filter((run) => !existsSync(join(run.dir, 'result.json')));

@@ -53,6 +53,20 @@ describe('train config', () => {
     );
   });
 
+  it('takes a step budget instead of epochs, the later layer choosing which', () => {
+    const steps = resolveConfig([{ steps: 240 }]);
+    expect(steps.steps).toBe(240);
+    expect(steps).not.toHaveProperty('epochs');
+    expect(resolveConfig([{ epochs: 5 }, { steps: 240 }])).toMatchObject({ steps: 240 });
+    const flagEpochs = resolveConfig([{ steps: 240 }, { epochs: 5, steps: undefined }]);
+    expect(flagEpochs.epochs).toBe(5);
+    expect(flagEpochs).not.toHaveProperty('steps');
+    expect(() => resolveConfig([{ epochs: 5, steps: 240 }], 'run.yaml')).toThrow(
+      /"epochs" and "steps" are both set in run\.yaml\. keep one of them/,
+    );
+    expect(() => resolveConfig([{ steps: 0 }])).toThrow(/"steps" is 0 in the config/);
+  });
+
   it('names a missing or broken config file', () => {
     expect(() => readConfigFile('/nonexistent/run.yaml')).toThrow(
       /config file \/nonexistent\/run.yaml does not exist/,
@@ -65,5 +79,6 @@ describe('train config', () => {
     const a = resolveConfig([{ out: 'a' }]);
     expect(configFingerprint(resolveConfig([{ out: 'b' }]))).toBe(configFingerprint(a));
     expect(configFingerprint(resolveConfig([{ seed: 1 }]))).not.toBe(configFingerprint(a));
+    expect(configFingerprint(resolveConfig([{ steps: 240 }]))).not.toBe(configFingerprint(a));
   });
 });

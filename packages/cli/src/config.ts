@@ -7,6 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { PerturbError } from '@perturb/core';
 import type { OptimizerConfig, ScheduleConfig } from '@perturb/trainer';
+import {
+  type RawSettings,
+  mergeLayers,
+  rejectUnknownKeys,
+  requirePositiveNumber,
+  requireWholeNumber,
+} from './settings';
 
 /** One augmenter in a config: its registry name and its options. */
 export interface AugmenterConfig {
@@ -14,6 +21,7 @@ export interface AugmenterConfig {
   options: Record<string, unknown>;
 }
 
+/** The settings of one `perturb train` run, every default filled in. */
 export interface TrainConfig {
   /** A `@perturb/datasets` name. Default `'fashion-mnist-small'` (embedded, no download). */
   dataset: string;
@@ -39,8 +47,14 @@ export interface TrainConfig {
   warmupSteps: number;
   /** Default 128. */
   batchSize: number;
-  /** Default 30. */
-  epochs: number;
+  /** Passes over the training set. Default 30 unless `steps` is set; a config has one of the two. */
+  epochs?: number;
+  /**
+   * Total optimizer steps instead of `epochs`, so that runs on training sets of different sizes
+   * get the same budget (the last epoch is cut short; the schedule spans exactly these steps).
+   * Default: not set.
+   */
+  steps?: number;
   /** Default 0. */
   seed: number;
   /** Evaluate on the test set every this many epochs; 0 evaluates only at the end. Default 0. */
@@ -49,6 +63,7 @@ export interface TrainConfig {
   out: string;
 }
 
+/** Every default of `TrainConfig`. */
 export const DEFAULT_CONFIG: TrainConfig = {
   dataset: 'fashion-mnist-small',
   padTo: 32,
@@ -65,10 +80,10 @@ export const DEFAULT_CONFIG: TrainConfig = {
   out: 'runs/train',
 };
 
-const KEYS = Object.keys(DEFAULT_CONFIG).concat(['dataRoot', 'trainSize', 'testSize']);
+const KEYS = Object.keys(DEFAULT_CONFIG).concat(['steps', 'dataRoot', 'trainSize', 'testSize']);
 
 /** Reads a YAML config file into a plain object, naming the file in every error. */
-export function readConfigFile(path: string): Record<string, unknown> {
+export function readConfigFile(path: string): RawSettings {
   if (!existsSync(path)) {
     throw new PerturbError(`config file ${path} does not exist`, 'check the path given to --config');
   }
@@ -88,44 +103,46 @@ export function readConfigFile(path: string): Record<string, unknown> {
       'write it as `key: value` lines',
     );
   }
-  return parsed as Record<string, unknown>;
+  return parsed as RawSettings;
 }
 
 /**
- * Merges layers of raw settings (later ones win) over the defaults and validates the result.
- * `source` names where the settings came from in errors.
+ * Merges layers of raw settings, later ones winning. `epochs` and `steps` are two ways of saying
+ * how long to train: one layer may set only one of them, and a later layer's choice replaces an
+ * earlier layer's other one (a method's `steps` over the base's `epochs`, a flag over the file).
  */
-export function resolveConfig(layers: Array<Record<string, unknown>>, source = 'the config'): TrainConfig {
-  const raw: Record<string, unknown> = {};
+export function mergeTrainSettings(layers: RawSettings[], source = 'the config'): RawSettings {
+  let merged: RawSettings = {};
   for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer)) if (value !== undefined) raw[key] = value;
-  }
-  for (const key of Object.keys(raw)) {
-    if (!KEYS.includes(key)) {
+    const sets = (key: string) => layer[key] !== undefined;
+    if (sets('epochs') && sets('steps')) {
       throw new PerturbError(
-        `unknown setting "${key}" in ${source}`,
-        `valid settings are ${KEYS.join(', ')}`,
+        `"epochs" and "steps" are both set in ${source}`,
+        'keep one of them: epochs counts passes over the training set, steps counts optimizer steps',
       );
     }
+    if (sets('epochs')) delete merged.steps;
+    if (sets('steps')) delete merged.epochs;
+    merged = mergeLayers([merged, layer]);
   }
+  return merged;
+}
+
+/**
+ * Merges layers of raw settings (see {@link mergeTrainSettings}) over the defaults and validates
+ * the result. `source` names where the settings came from in errors.
+ */
+export function resolveConfig(layers: RawSettings[], source = 'the config'): TrainConfig {
+  const raw = mergeTrainSettings(layers, source);
+  rejectUnknownKeys(raw, KEYS, source);
   const config = { ...DEFAULT_CONFIG, ...raw } as TrainConfig & { augmenters: unknown };
-  const positiveInt = (key: keyof TrainConfig, min = 1) => {
-    const v = config[key];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
-      throw new PerturbError(`"${key}" is ${JSON.stringify(v)} in ${source}`, `use a whole number ≥ ${min}`);
-    }
-  };
-  positiveInt('epochs');
-  positiveInt('batchSize');
-  positiveInt('padTo');
-  positiveInt('trainSize');
-  positiveInt('testSize');
-  positiveInt('seed', 0);
-  positiveInt('evalEvery', 0);
-  positiveInt('warmupSteps', 0);
-  if (!(typeof config.lr === 'number' && config.lr > 0 && Number.isFinite(config.lr))) {
-    throw new PerturbError(`"lr" is ${JSON.stringify(config.lr)} in ${source}`, 'use a number > 0, e.g. 0.1');
-  }
+  // A step budget replaces the default epochs; deleting (not overriding) keeps fingerprints of
+  // epoch-based configs as they were.
+  if (config.steps !== undefined) delete config.epochs;
+  for (const key of ['epochs', 'steps', 'batchSize', 'padTo', 'trainSize', 'testSize'])
+    requireWholeNumber(config, key, 1, source);
+  for (const key of ['seed', 'evalEvery', 'warmupSteps']) requireWholeNumber(config, key, 0, source);
+  requirePositiveNumber(config, 'lr', source, ', e.g. 0.1');
   for (const key of ['dataset', 'model', 'out'] as const) {
     if (typeof config[key] !== 'string' || config[key] === '') {
       throw new PerturbError(

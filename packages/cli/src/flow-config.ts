@@ -1,9 +1,18 @@
 /** `perturb train-flow` configuration: data, the Glow's shape and the training recipe. */
 import { PerturbError } from '@perturb/core';
+import {
+  type RawSettings,
+  mergeLayers,
+  rejectUnknownKeys,
+  requirePositiveNumber,
+  requireWholeNumber,
+} from './settings';
 
+/** The settings of one `perturb train-flow` run, every default filled in. */
 export interface TrainFlowConfig {
   /** A `@perturb/datasets` name. Default `'fashion-mnist-small'`. */
   dataset: string;
+  /** Folder with the dataset's files. Default: the datasets package's search order. */
   dataRoot?: string;
   /** Training images, balanced over classes. Default: all. */
   trainSize?: number;
@@ -39,6 +48,7 @@ export interface TrainFlowConfig {
   out: string;
 }
 
+/** Every default of `TrainFlowConfig`. */
 export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = {
   dataset: 'fashion-mnist-small',
   padTo: 32,
@@ -76,33 +86,14 @@ const CHOICES: Partial<Record<keyof TrainFlowConfig, readonly string[]>> = {
 };
 
 /** Merges layers of raw settings over the defaults and validates them. */
-export function resolveFlowConfig(
-  layers: Array<Record<string, unknown>>,
-  source = 'the flow config',
-): TrainFlowConfig {
-  const raw: Record<string, unknown> = {};
-  for (const layer of layers) for (const [k, v] of Object.entries(layer)) if (v !== undefined) raw[k] = v;
-  const keys = [...Object.keys(DEFAULT_FLOW_CONFIG), 'dataRoot', 'trainSize', 'testSize'];
-  for (const key of Object.keys(raw)) {
-    if (!keys.includes(key))
-      throw new PerturbError(
-        `unknown setting "${key}" in ${source}`,
-        `valid settings are ${keys.join(', ')}`,
-      );
-  }
+export function resolveFlowConfig(layers: RawSettings[], source = 'the flow config'): TrainFlowConfig {
+  const raw = mergeLayers(layers);
+  rejectUnknownKeys(raw, [...Object.keys(DEFAULT_FLOW_CONFIG), 'dataRoot', 'trainSize', 'testSize'], source);
   const config = { ...DEFAULT_FLOW_CONFIG, ...raw } as TrainFlowConfig;
   for (const key of INTEGER_KEYS) {
-    const v = config[key];
-    const min = key === 'seed' || key === 'warmupSteps' ? 0 : 1;
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= min)) {
-      throw new PerturbError(`"${key}" is ${JSON.stringify(v)} in ${source}`, `use a whole number ≥ ${min}`);
-    }
+    requireWholeNumber(config, key, key === 'seed' || key === 'warmupSteps' ? 0 : 1, source);
   }
-  for (const key of ['lr', 'gradClipNorm'] as const) {
-    if (!(typeof config[key] === 'number' && config[key] > 0)) {
-      throw new PerturbError(`"${key}" is ${JSON.stringify(config[key])} in ${source}`, 'use a number > 0');
-    }
-  }
+  for (const key of ['lr', 'gradClipNorm'] as const) requirePositiveNumber(config, key, source);
   for (const [key, allowed] of Object.entries(CHOICES)) {
     const v = config[key as keyof TrainFlowConfig];
     if (!allowed!.includes(v as string)) {

@@ -8,6 +8,7 @@ import { TrainedModels, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 
+/** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
   config: TrainConfig;
   /** Final test accuracy in [0, 1]. */
@@ -25,14 +26,25 @@ export interface TrainRunResult {
 /** The settings that choose a run's data. */
 export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 'trainSize' | 'testSize'>;
 
-/** The train and test splits a config asks for (balanced subsets: the first examples of each class). */
+/** One split of a config's dataset; with `size`, a balanced subset (the first examples of each class). */
+export async function loadSplit(
+  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
+  split: 'train' | 'test',
+  size?: number,
+): Promise<Dataset> {
+  const full = await loadDataset(config.dataset, {
+    padTo: config.padTo,
+    split,
+    ...(config.dataRoot ? { path: config.dataRoot } : {}),
+  });
+  return size ? stratifiedSubset(full, { size }) : full;
+}
+
+/** The train and test splits a config asks for. */
 export async function loadSplits(config: DataSettings): Promise<{ trainSet: Dataset; testSet: Dataset }> {
-  const common = { padTo: config.padTo, ...(config.dataRoot ? { path: config.dataRoot } : {}) };
-  const fullTrain = await loadDataset(config.dataset, { ...common, split: 'train' });
-  const fullTest = await loadDataset(config.dataset, { ...common, split: 'test' });
   return {
-    trainSet: config.trainSize ? stratifiedSubset(fullTrain, { size: config.trainSize }) : fullTrain,
-    testSet: config.testSize ? stratifiedSubset(fullTest, { size: config.testSize }) : fullTest,
+    trainSet: await loadSplit(config, 'train', config.trainSize),
+    testSet: await loadSplit(config, 'test', config.testSize),
   };
 }
 
@@ -64,6 +76,7 @@ export async function runTrain(
     schedule: config.schedule,
     warmupSteps: config.warmupSteps,
     epochs: config.epochs,
+    steps: config.steps,
     seed: config.seed,
     evalEvery: config.evalEvery,
     outDir: config.out,

@@ -1,9 +1,10 @@
 /**
- * What a report shows, independent of its format: the tables (already formatted as text cells)
- * and the accuracy plot. The Markdown and HTML renderers both draw from this one model.
+ * What a report shows, independent of its format: the tables (already formatted as text cells),
+ * the accuracy plot and the images. The Markdown and HTML renderers both draw from this one model.
  */
 import type { AggregateRow } from './aggregate';
 import { barChartSvg, lineChartSvg } from './svg-chart';
+import { svgToPng } from './svg-png';
 
 /** A table of text cells; the first column holds names, the others numbers. */
 export interface ReportTable {
@@ -20,6 +21,7 @@ export interface ReportImageData {
   /** Path relative to the report folder, for the Markdown link. */
   relativePath: string;
   png: Uint8Array;
+  /** Pixels. */
   width: number;
   height: number;
 }
@@ -29,13 +31,16 @@ export interface ReportContent {
   title: string;
   notes?: string;
   tables: ReportTable[];
-  /** The accuracy plot as an SVG document, and its file name next to the report. */
-  plot: { svg: string; file: string };
+  /** The accuracy plot, drawn at `PLOT_SCALE` pixels per CSS pixel; its path is the file name beside the report. */
+  plot: ReportImageData;
   images: ReportImageData[];
 }
 
 /** The file name of the accuracy plot beside the report. */
-export const PLOT_FILE = 'accuracy.svg';
+export const PLOT_FILE = 'accuracy.png';
+
+/** The plot's PNG has this many pixels per CSS pixel, so it stays sharp on high-density screens. */
+export const PLOT_SCALE = 2;
 
 /** Accuracy in percent with two decimals. */
 function percent(value: number): string {
@@ -123,10 +128,10 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
 }
 
 /**
- * Accuracy (%) against training-set size, one line per method with ± std error bars (log x axis
+ * Accuracy (%) against training-set size, one line per method with a ± std band (log x axis
  * when the sizes span a factor of 10 or more); a bar chart of the methods when there is one size.
  */
-export function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
+function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
   const { methods, sizes } = axes(rows);
   const error = (row: AggregateRow) => (Number.isNaN(row.accuracy.std) ? undefined : 100 * row.accuracy.std);
   const yLabel = 'test accuracy (%)';
@@ -146,4 +151,13 @@ export function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
     yLabel,
     logX: sizes[0] > 0 && sizes[sizes.length - 1] / sizes[0] >= 10,
   });
+}
+
+/** The accuracy plot of `rows` as a PNG (`accuracyPlotSvg`, rasterized at `PLOT_SCALE`). */
+export function accuracyPlot(rows: readonly AggregateRow[]): ReportImageData {
+  return {
+    title: 'Test accuracy',
+    relativePath: PLOT_FILE,
+    ...svgToPng(accuracyPlotSvg(rows), { scale: PLOT_SCALE }),
+  };
 }

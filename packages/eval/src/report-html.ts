@@ -1,6 +1,6 @@
-/** Renders a report as one self-contained HTML page: inline CSS, inline SVG plot, base64 images. */
+/** Renders a report as one self-contained HTML page: inline CSS, the plot and images as base64 PNGs. */
 import { escapeXml } from './escape';
-import type { ReportContent, ReportImageData, ReportTable } from './report-content';
+import { PLOT_SCALE, type ReportContent, type ReportImageData, type ReportTable } from './report-content';
 
 const STYLE = `
 body { font-family: system-ui, sans-serif; color: #222; max-width: 1000px; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
@@ -14,6 +14,7 @@ tbody tr:nth-child(even) { background: #f7f7f7; }
 figure { margin: 1rem 0; display: inline-block; vertical-align: top; }
 figcaption { color: #555; font-size: .9rem; }
 img.grid { image-rendering: pixelated; border: 1px solid #ddd; }
+img.plot { max-width: 100%; height: auto; }
 `.trim();
 
 /** Small image grids are drawn enlarged (whole pixels) so single images stay visible. */
@@ -28,11 +29,22 @@ function htmlTable(table: ReportTable): string {
   return `<h2>${escapeXml(table.title)}</h2>\n<p class="caption">${escapeXml(table.caption)}</p>\n<table>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
+/** An `<img>` of `image` embedded as a data: URI, shown at `width` × `height` CSS pixels. */
+function embeddedImg(image: ReportImageData, className: string, width: number, height: number): string {
+  const source = `data:image/png;base64,${Buffer.from(image.png).toString('base64')}`;
+  return `<img class="${className}" src="${source}" alt="${escapeXml(image.title)}" width="${width}" height="${height}">`;
+}
+
 function htmlImage(image: ReportImageData): string {
   const scale = Math.max(1, Math.min(MAX_IMAGE_SCALE, Math.floor(TARGET_IMAGE_WIDTH / image.width)));
-  const source = `data:image/png;base64,${Buffer.from(image.png).toString('base64')}`;
-  const title = escapeXml(image.title);
-  return `<figure><img class="grid" src="${source}" alt="${title}" width="${image.width * scale}" height="${image.height * scale}"><figcaption>${title}</figcaption></figure>`;
+  const img = embeddedImg(image, 'grid', image.width * scale, image.height * scale);
+  return `<figure>${img}<figcaption>${escapeXml(image.title)}</figcaption></figure>`;
+}
+
+/** The plot at its drawn size: its PNG holds `PLOT_SCALE` pixels per CSS pixel. */
+function htmlPlot(plot: ReportImageData): string {
+  const img = embeddedImg(plot, 'plot', plot.width / PLOT_SCALE, plot.height / PLOT_SCALE);
+  return `<figure>${img}</figure>`;
 }
 
 /** Notes as paragraphs: blank lines separate them. */
@@ -56,7 +68,7 @@ export function renderHtml(content: ReportContent): string {
   ];
   if (content.notes) parts.push(htmlNotes(content.notes));
   parts.push(...content.tables.map(htmlTable));
-  parts.push('<h2>Plot</h2>', `<figure>${content.plot.svg}</figure>`);
+  parts.push('<h2>Plot</h2>', htmlPlot(content.plot));
   if (content.images.length > 0) parts.push('<h2>Images</h2>', ...content.images.map(htmlImage));
   parts.push('</body>', '</html>');
   return parts.join('\n') + '\n';

@@ -23,7 +23,7 @@ export function renderMarkdown(content: ReportContent): string {
   const sections = [`# ${content.title}`];
   if (content.notes) sections.push(content.notes.trim());
   sections.push(...content.tables.map(markdownTable));
-  sections.push(`## Plot\n\n![Test accuracy](${linkTarget(content.plot.file)})`);
+  sections.push(`## Plot\n\n![${content.plot.title}](${linkTarget(content.plot.relativePath)})`);
   if (content.images.length > 0) {
     sections.push(
       [

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReport } from './report';
+import { countColors } from './test-png';
 import { RECORDS } from './test-records';
+
+/** The colours of the first two methods in the plots. */
+const METHOD_COLORS = ['#0072b2', '#d55e00'];
+
+/** The base64 payloads of every embedded PNG in `html`, in page order. */
+function embeddedPngs(html: string): Buffer[] {
+  return [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
+}
 
 /** A 2×3 PNG with a known first pixel. */
 function writePng(path: string): void {
@@ -21,7 +30,7 @@ describe('writeReport', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes Markdown and self-contained HTML with the numbers, a line plot and embedded images', () => {
+  it('writes Markdown, self-contained HTML with the numbers, a PNG line plot and embedded images', () => {
     const gridPath = join(dir, 'samples grid.png');
     writePng(gridPath);
     const files = writeReport(join(dir, 'report'), {
@@ -46,27 +55,42 @@ describe('writeReport', () => {
     expect(markdown).toContain('| < 0.001 |');
     expect(html).toContain('<td>&lt; 0.001</td>');
     expect(markdown).toContain('![PGD samples](../samples%20grid.png)');
-    expect(markdown).toContain('![Test accuracy](accuracy.svg)');
+    expect(markdown).toContain('![Test accuracy](accuracy.png)');
     expect(html).toContain('<title>Low-data &lt;Fashion-MNIST&gt;</title>');
-    expect(html).toMatch(/<svg [^>]*>[\s\S]*<polyline[\s\S]*<\/svg>/);
-    expect(html).toContain('>pixel-pgd</text>'); // legend
-    const embedded = /src="data:image\/png;base64,([^"]+)"/.exec(html)?.[1];
-    const decoded = PNG.sync.read(Buffer.from(embedded!, 'base64'));
-    expect([decoded.width, decoded.height, decoded.data[0]]).toEqual([2, 3, 200]);
-    expect(readFileSync(files.plot, 'utf8')).toContain('<svg');
+    expect(html).not.toContain('<svg');
+    // The plot file, embedded first (shown at half its pixel size), then the image grid.
+    const plot = readFileSync(files.plot);
+    expect(files.plot).toBe(join(dir, 'report', 'accuracy.png'));
+    const [embeddedPlot, embeddedGrid] = embeddedPngs(html);
+    expect(Buffer.compare(embeddedPlot, plot)).toBe(0);
+    const { width, height } = PNG.sync.read(plot);
+    expect([width, height]).toEqual([1280, 760]);
+    expect(html).toContain('class="plot" src="data:image/png;base64,');
+    expect(html).toMatch(/alt="Test accuracy" width="640" height="380">/);
+    const lines = countColors(plot, METHOD_COLORS);
+    for (const color of METHOD_COLORS) expect(lines[color]).toBeGreaterThan(500);
+    const grid = PNG.sync.read(embeddedGrid);
+    expect([grid.width, grid.height, grid.data[0]]).toEqual([2, 3, 200]);
     expect(files.rows).toHaveLength(4);
   });
 
-  it('draws a bar chart when there is one training-set size', () => {
-    const files = writeReport(dir, {
+  it('draws a bar chart when there is one training-set size, and the same bytes for the same runs', () => {
+    const options = {
       title: 'One size',
       records: RECORDS.filter((r) => r.trainSize === 100),
       baseline: 'baseline',
-    });
+    };
+    const files = writeReport(dir, options);
+    const plot = readFileSync(files.plot);
+    // Solid bars fill far more pixels than the lines of the line chart.
+    const bars = countColors(plot, METHOD_COLORS);
+    for (const color of METHOD_COLORS) expect(bars[color]).toBeGreaterThan(20_000);
     const html = readFileSync(files.html, 'utf8');
-    expect(html).not.toContain('<polyline');
-    expect(html.match(/<rect [^>]*fill="#(0072B2|D55E00)"/g)).toHaveLength(2);
+    expect(embeddedPngs(html)).toHaveLength(1);
     expect(html).not.toContain('<h2>Images</h2>');
+    writeReport(dir, options);
+    expect(Buffer.compare(readFileSync(files.plot), plot)).toBe(0);
+    expect(readFileSync(files.html, 'utf8')).toBe(html);
   });
 
   it('rejects a missing image and an empty run list', () => {

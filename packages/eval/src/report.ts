@@ -1,10 +1,10 @@
-/** `writeReport`: tables, a plot and image grids of a multi-seed experiment as Markdown and HTML. */
+/** `writeReport`: tables, a PNG plot and image grids of a multi-seed experiment as Markdown and HTML. */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import { PerturbError, writeFileAtomic } from '@perturb/core';
 import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
-import { PLOT_FILE, type ReportImageData, accuracyPlotSvg, reportTables } from './report-content';
+import { type ReportImageData, accuracyPlot, reportTables } from './report-content';
 import { renderHtml } from './report-html';
 import { renderMarkdown } from './report-markdown';
 
@@ -33,7 +33,7 @@ export interface ReportOptions {
 export interface ReportFiles {
   markdown: string;
   html: string;
-  /** The accuracy plot as a standalone SVG (also inline in the HTML). */
+  /** The accuracy plot `accuracy.png` (also embedded in the HTML). */
   plot: string;
   rows: AggregateRow[];
 }
@@ -61,7 +61,7 @@ function loadImage(dir: string, image: ReportImage): ReportImageData {
 
 /**
  * Aggregates `records` over seeds and writes `report.md`, a self-contained `report.html` and the
- * plot `accuracy.svg` into `dir` (created if needed), each atomically.
+ * plot `accuracy.png` into `dir` (created if needed), each atomically.
  */
 export function writeReport(dir: string, options: ReportOptions): ReportFiles {
   if (options.records.length === 0)
@@ -71,16 +71,16 @@ export function writeReport(dir: string, options: ReportOptions): ReportFiles {
     title: options.title,
     notes: options.notes,
     tables: reportTables(rows, options.baseline),
-    plot: { svg: accuracyPlotSvg(rows), file: PLOT_FILE },
+    plot: accuracyPlot(rows),
     images: (options.images ?? []).map((image) => loadImage(dir, image)),
   };
   const files = {
     markdown: join(dir, 'report.md'),
     html: join(dir, 'report.html'),
-    plot: join(dir, PLOT_FILE),
+    plot: join(dir, content.plot.relativePath),
     rows,
   };
-  writeFileAtomic(files.plot, content.plot.svg + '\n');
+  writeFileAtomic(files.plot, content.plot.png);
   writeFileAtomic(files.markdown, renderMarkdown(content));
   writeFileAtomic(files.html, renderHtml(content));
   return files;

@@ -3,7 +3,7 @@ import { barChartSvg, lineChartSvg, niceTicks } from './svg-chart';
 
 /** Every opened element is closed and no element repeats an attribute: enough to be well-formed here. */
 function expectWellFormed(svg: string): void {
-  for (const tag of ['svg', 'text', 'title']) {
+  for (const tag of ['svg', 'text']) {
     expect(svg.split(`<${tag}`).length).toBe(svg.split(`</${tag}>`).length);
   }
   for (const element of svg.match(/<[a-z]+ [^>]*>/g) ?? []) {
@@ -20,7 +20,7 @@ describe('svg charts', () => {
     expect(niceTicks(3, 3)).toEqual([3]);
   });
 
-  it('draws lines with error bars, ticks at the data x and a legend, escaping text', () => {
+  it('draws lines with ± bands where points have errors, ticks at the data x and a legend, escaping text', () => {
     const svg = lineChartSvg(
       [
         {
@@ -42,12 +42,13 @@ describe('svg charts', () => {
     );
     expectWellFormed(svg);
     expect(svg.match(/<polyline/g)).toHaveLength(2);
-    expect(svg.match(/<path d="M/g)).toHaveLength(2); // two error bars
+    expect(svg.match(/<polygon /g)).toHaveLength(2); // one band per series with an error
+    expect(svg).not.toContain('<path'); // no error bars on lines
     expect(svg).toContain('>a&lt;b</text>');
     expect(svg).toContain('>1000</text>');
   });
 
-  it('draws bars from zero', () => {
+  it('draws bars from zero with error bars and value labels', () => {
     const svg = barChartSvg(
       [
         { name: 'x', value: 40, error: 5 },
@@ -56,7 +57,18 @@ describe('svg charts', () => {
       { yLabel: 'acc' },
     );
     expectWellFormed(svg);
-    expect(svg.match(/<rect [^>]*><title>/g)).toHaveLength(2);
+    expect(svg.match(/<rect [^>]*fill="#(0072B2|D55E00)"/g)).toHaveLength(2);
+    expect(svg.match(/<path d="M/g)).toHaveLength(1); // only x has an error
+    expect(svg).toContain('>40.0 ± 5.0</text>');
+    expect(svg).toContain('>60.0</text>');
     expect(svg).toContain('>0</text>');
+    expect(svg).not.toContain('rotate(-30');
+  });
+
+  it('slants bar names that would not fit side by side', () => {
+    const bars = ['a-rather-long-method-name', 'another-long-method-name', 'third-long-method-name'].map(
+      (name) => ({ name, value: 50 }),
+    );
+    expect(barChartSvg(bars, { width: 400 })).toContain('rotate(-30');
   });
 });

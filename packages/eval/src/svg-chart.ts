@@ -1,11 +1,12 @@
 /**
- * A small SVG chart writer for reports: line charts with error bars (optionally on a log x axis)
- * and bar charts, with axes, ticks, grid lines and a legend. Output is a standalone `<svg>`
- * string that can be embedded inline in HTML or saved as a `.svg` file.
+ * A small SVG chart writer for reports: line charts with ± error bands (optionally on a log x
+ * axis) and bar charts with error bars and value labels, with axes, ticks, grid lines and a
+ * legend. Output is a standalone `<svg>` string; `svgToPng` turns it into the report's PNG.
  */
 import { escapeXml } from './escape';
+import { CHART_FONT_FAMILY } from './svg-png';
 
-/** One point of a line series; `error` draws a symmetric error bar of that half-length. */
+/** One point of a line series; `error` draws a symmetric band of that half-width around the line. */
 export interface ChartPoint {
   x: number;
   y: number;
@@ -47,7 +48,9 @@ export interface LineChartOptions extends ChartOptions {
 
 /** Colour-blind-safe palette (Okabe & Ito), cycled over series. */
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
-const FONT = 'font-family="system-ui, sans-serif" fill="#333"';
+const FONT = `font-family="'${CHART_FONT_FAMILY}', sans-serif" fill="#333"`;
+/** Width of DejaVu Sans text, a little generous (its lowercase averages about 0.5 em), to make room for labels. */
+const textWidth = (content: string, size = 12) => 0.55 * size * content.length;
 
 /** The colour of the i-th series or bar. */
 function seriesColor(index: number): string {
@@ -86,13 +89,23 @@ interface Frame {
   yTicks: number[];
 }
 
-function makeFrame(options: ChartOptions, yLow: number, yHigh: number, legendWidth: number): Frame {
+/** Pixels beside the plot area: tick labels and the y label on the left, breathing room on the right. */
+const MARGIN = { left: 64, right: 16 };
+
+/** Extra pixels a chart keeps free around the plot area for its labels. Each defaults to 0. */
+interface FrameSpace {
+  right?: number;
+  top?: number;
+  bottom?: number;
+}
+
+function makeFrame(options: ChartOptions, yLow: number, yHigh: number, space: FrameSpace): Frame {
   const width = options.width ?? 640;
   const height = options.height ?? 380;
-  const left = 64;
-  const right = width - 16 - legendWidth;
-  const top = options.title ? 36 : 16;
-  const bottom = height - 48;
+  const left = MARGIN.left;
+  const right = width - MARGIN.right - (space.right ?? 0);
+  const top = (options.title ? 36 : 16) + (space.top ?? 0);
+  const bottom = height - 48 - (space.bottom ?? 0);
   const pad = yHigh > yLow ? 0.05 * (yHigh - yLow) : Math.max(1, Math.abs(yHigh) * 0.05);
   // A range ending at 0 (bars) keeps 0 as its end instead of padding past it.
   const yTicks = niceTicks(yLow === 0 ? 0 : yLow - pad, yHigh === 0 ? 0 : yHigh + pad);
@@ -108,8 +121,7 @@ function frameSvg(frame: Frame, options: ChartOptions, body: string[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   ];
-  if (options.title)
-    parts.push(text((left + right) / 2, 22, options.title, 'middle', 'font-weight="600"', 14));
+  if (options.title) parts.push(text(width / 2, 22, options.title, 'middle', 'font-weight="bold"', 14));
   for (const tick of frame.yTicks) {
     const y = px(frame.y(tick));
     parts.push(`<line x1="${left}" y1="${y}" x2="${right}" y2="${y}" stroke="#e5e5e5"/>`);
@@ -127,26 +139,31 @@ function frameSvg(frame: Frame, options: ChartOptions, body: string[]): string {
   return parts.join('\n');
 }
 
-/** A line chart of `series`, one colour each, with error bars and a legend on the right. */
+/**
+ * A line chart of `series`, one colour each, with a translucent ± `error` band around each line
+ * (bands stay readable where methods overlap, unlike error bars at the same x) and a legend on
+ * the right.
+ */
 export function lineChartSvg(series: readonly ChartSeries[], options: LineChartOptions = {}): string {
   const points = series.flatMap((s) => s.points);
   const logX = options.logX ?? false;
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
-  const legendWidth = 24 + 7 * Math.max(0, ...series.map((s) => s.name.length)) + 16;
+  const legendWidth = 26 + Math.max(0, ...series.map((s) => textWidth(s.name))) + 16;
   const frame = makeFrame(
     options,
     Math.min(...points.map((p) => p.y - (p.error ?? 0))),
     Math.max(...points.map((p) => p.y + (p.error ?? 0))),
-    legendWidth,
+    { right: legendWidth },
   );
   const toAxis = (x: number) => (logX ? Math.log10(x) : x);
   const [xMin, xMax] = [toAxis(xs[0]), toAxis(xs[xs.length - 1])];
-  // Inset the x range so end points and their error bars do not sit on the axes.
+  // Inset the x range so end points do not sit on the axes.
   const inset = 24;
   const x = (value: number) =>
     xMax > xMin
       ? frame.left + inset + ((toAxis(value) - xMin) / (xMax - xMin)) * (frame.right - frame.left - 2 * inset)
       : (frame.left + frame.right) / 2;
+  const at = (value: number, y: number) => `${px(x(value))},${px(frame.y(y))}`;
   const body: string[] = [];
   for (const tick of xs) {
     body.push(
@@ -157,13 +174,18 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   series.forEach((s, i) => {
     const color = seriesColor(i);
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    body.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => `${px(x(p.x))},${px(frame.y(p.y))}`).join(' ')}"/>`,
-    );
-    for (const p of sorted) {
-      if (p.error) body.push(errorBar(x(p.x), frame.y(p.y - p.error), frame.y(p.y + p.error), color));
-      body.push(`<circle cx="${px(x(p.x))}" cy="${px(frame.y(p.y))}" r="3.5" fill="${color}"/>`);
+    if (sorted.some((p) => p.error)) {
+      const upper = sorted.map((p) => at(p.x, p.y + (p.error ?? 0)));
+      const lower = sorted.map((p) => at(p.x, p.y - (p.error ?? 0))).reverse();
+      body.push(
+        `<polygon points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`,
+      );
     }
+    body.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${sorted.map((p) => at(p.x, p.y)).join(' ')}"/>`,
+    );
+    for (const p of sorted)
+      body.push(`<circle cx="${px(x(p.x))}" cy="${px(frame.y(p.y))}" r="3.5" fill="${color}"/>`);
     const ly = frame.top + 8 + 20 * i;
     body.push(
       `<line x1="${frame.right + 16}" y1="${ly}" x2="${frame.right + 36}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
@@ -173,26 +195,44 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   return frameSvg(frame, options, body);
 }
 
-/** A bar chart from a zero baseline, one colour per bar, names under the bars, with error bars. */
+/**
+ * A bar chart from a zero baseline, one colour per bar, with error bars and each bar's value
+ * (± error) above it; names under the bars, slanted when they would not fit side by side.
+ */
 export function barChartSvg(bars: readonly ChartBar[], options: ChartOptions = {}): string {
+  const plotWidth = (options.width ?? 640) - MARGIN.left - MARGIN.right;
+  const longestName = Math.max(...bars.map((b) => textWidth(b.name)));
+  const slantNames = longestName > plotWidth / bars.length - 8;
+  // A name slanted by 30° reaches half its length below its baseline; the bottom margin already
+  // holds 26 px of that, less the x label's line.
+  const nameDepth = slantNames ? Math.max(0, longestName / 2 - 26 + (options.xLabel ? 24 : 0)) : 0;
   const frame = makeFrame(
     options,
     Math.min(0, ...bars.map((b) => b.value - (b.error ?? 0))),
     Math.max(0, ...bars.map((b) => b.value + (b.error ?? 0))),
-    0,
+    // Room above the tallest bar for its value label, and below the axis for slanted names.
+    { top: 14, bottom: Math.min(nameDepth, (options.height ?? 380) / 3) },
   );
   const slot = (frame.right - frame.left) / bars.length;
+  // Every label with the same decimals: three significant digits of the largest value.
+  const largest = Math.max(...bars.map((b) => Math.abs(b.value)));
+  const decimals = largest > 0 ? Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(largest)))) : 0;
   const body = bars.flatMap((bar, i) => {
     const color = seriesColor(i);
     const center = frame.left + slot * (i + 0.5);
     const barWidth = Math.min(80, slot * 0.6);
     const [y0, y1] = [frame.y(0), frame.y(bar.value)];
+    const nameY = frame.bottom + 18;
     const parts = [
-      `<rect x="${px(center - barWidth / 2)}" y="${px(Math.min(y0, y1))}" width="${px(barWidth)}" height="${px(Math.abs(y1 - y0))}" fill="${color}"><title>${escapeXml(`${bar.name}: ${formatNumber(bar.value)}`)}</title></rect>`,
-      text(center, frame.bottom + 18, bar.name, 'middle'),
+      `<rect x="${px(center - barWidth / 2)}" y="${px(Math.min(y0, y1))}" width="${px(barWidth)}" height="${px(Math.abs(y1 - y0))}" fill="${color}"/>`,
+      slantNames
+        ? text(center + 4, nameY, bar.name, 'end', `transform="rotate(-30 ${px(center + 4)} ${px(nameY)})"`)
+        : text(center, nameY, bar.name, 'middle'),
     ];
     if (bar.error)
       parts.push(errorBar(center, frame.y(bar.value - bar.error), frame.y(bar.value + bar.error), '#333'));
+    const label = bar.value.toFixed(decimals) + (bar.error ? ` ± ${bar.error.toFixed(decimals)}` : '');
+    parts.push(text(center, frame.y(Math.max(0, bar.value + (bar.error ?? 0))) - 6, label, 'middle', '', 11));
     return parts;
   });
   return frameSvg(frame, options, body);

@@ -130,7 +130,9 @@ describe('train', () => {
   });
 
   it('takes exactly one of epochs and steps', async () => {
-    await expect(train(options({ steps: 6 }))).rejects.toThrow(/both epochs and steps are given\. give exactly one/);
+    await expect(train(options({ steps: 6 }))).rejects.toThrow(
+      /both epochs and steps are given\. give exactly one/,
+    );
     await expect(train(options({ epochs: undefined }))).rejects.toThrow(/neither epochs nor steps is given/);
     await expect(train(options({ epochs: undefined, steps: 0 }))).rejects.toThrow(/steps = 0 is invalid/);
   });

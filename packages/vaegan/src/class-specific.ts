@@ -136,7 +136,12 @@ export function loadVaeGan(path: string): VaeGan {
       );
     }
     const model = new VaeGan(meta.config);
-    model.loadStateDict(state);
+    try {
+      model.loadStateDict(state);
+    } catch (error) {
+      model.dispose(); // the caller never sees the half-built model, so it could not free it
+      throw error;
+    }
     return model;
   } finally {
     tf.dispose([...Object.values(state), ...Object.values(tensors)]);
@@ -155,16 +160,21 @@ export function loadClassSpecific(outDir: string): VaeGan[] {
     );
   }
   const models: VaeGan[] = [];
-  for (let k = 0; k < found.length; k++) {
-    const path = join(outDir, classCheckpointName(k));
-    if (!existsSync(path)) {
-      for (const model of models) model.dispose();
-      throw new PerturbError(
-        `${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`,
-        'rerun trainClassSpecific to finish every class',
-      );
+  try {
+    for (let k = 0; k < found.length; k++) {
+      const path = join(outDir, classCheckpointName(k));
+      if (!existsSync(path)) {
+        throw new PerturbError(
+          `${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`,
+          'rerun trainClassSpecific to finish every class',
+        );
+      }
+      models.push(loadVaeGan(path));
     }
-    models.push(loadVaeGan(path));
+  } catch (error) {
+    // The classes loaded before the failure would otherwise stay allocated with no owner.
+    for (const model of models) model.dispose();
+    throw error;
   }
   return models;
 }

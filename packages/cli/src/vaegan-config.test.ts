@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
+
+describe('train-vaegan config', () => {
+  it("fills Stutz et al.'s defaults and lets later layers override", () => {
+    const config = resolveVaeGanTrainingConfig([{ epochs: 3, trainSize: 100 }, { epochs: 4 }]);
+    expect(config).toMatchObject({ ...DEFAULT_VAEGAN_CONFIG, epochs: 4, trainSize: 100 });
+    expect(config).toMatchObject({ latentSize: 10, beta: 2.75, agnosticBeta: 3 });
+  });
+
+  it('names unknown settings and bad values with the fix', () => {
+    expect(() => resolveVaeGanTrainingConfig([{ epoch: 3 }], 'v.yaml')).toThrow(
+      /unknown setting "epoch" in v\.yaml\. valid settings are .*latentSize/,
+    );
+    expect(() => resolveVaeGanTrainingConfig([{ batchSize: 0 }])).toThrow(
+      /"batchSize" is 0 in the VAE-GAN config/,
+    );
+    expect(() => resolveVaeGanTrainingConfig([{ lr: 0 }])).toThrow(/"lr" is 0 .* use a number > 0/);
+    expect(() => resolveVaeGanTrainingConfig([{ classAgnostic: 'yes' }])).toThrow(/use true or false/);
+  });
+
+  it('checks the architecture against the image size before training', () => {
+    // Three halvings need sides divisible by 8; 28 is not.
+    expect(() => resolveVaeGanTrainingConfig([{ padTo: 28, widths: [8, 8, 8] }])).toThrow(
+      /not divisible by 2\^3 = 8/,
+    );
+    expect(() => resolveVaeGanTrainingConfig([{ latentSize: 0 }])).toThrow(/latentSize 0 is invalid/);
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, saveCheckpoint } from '@perturb/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classCheckpointName, loadClassSpecific, loadVaeGan } from './class-specific';
+import { tinyVaeGan } from './test-support';
+import type { VaeGanCheckpointMeta } from './train';
+
+let dir: string;
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+  dir = mkdtempSync(join(tmpdir(), 'vaegan-load-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Saves a tiny VAE-GAN whose metadata claims `latentSize`, which its weights may not have. */
+function saveTiny(path: string, latentSize: number): void {
+  const model = tinyVaeGan();
+  const meta: VaeGanCheckpointMeta = {
+    epoch: 1,
+    config: { ...model.config, latentSize },
+    fingerprint: '',
+    history: [],
+  };
+  saveCheckpoint(path, model, meta);
+  model.dispose();
+}
+
+/** Calls `load` twice, expecting it to fail each time, and returns how many tensors it left behind. */
+function tensorsLeftByFailures(load: () => unknown, error: RegExp): number {
+  const before = tf.memory().numTensors;
+  for (let attempt = 0; attempt < 2; attempt++) expect(load).toThrow(error);
+  return tf.memory().numTensors - before;
+}
+
+describe('VAE-GAN loaders after a checkpoint that does not fit', () => {
+  it('loadVaeGan frees the half-built model', () => {
+    const path = join(dir, 'wrong-latent.safetensors');
+    saveTiny(path, 5); // the weights have latent size 4
+    expect(tensorsLeftByFailures(() => loadVaeGan(path), /has shape/)).toBe(0);
+  });
+
+  it('loadClassSpecific frees the classes it had already loaded', () => {
+    const outDir = mkdtempSync(join(dir, 'classes-'));
+    saveTiny(join(outDir, classCheckpointName(0)), 4);
+    saveTiny(join(outDir, classCheckpointName(1)), 5);
+    expect(tensorsLeftByFailures(() => loadClassSpecific(outDir), /has shape/)).toBe(0);
+  });
+});
