@@ -89,7 +89,7 @@ describe('the CIFAR-10 ResNet-18 recipe', () => {
       hidden: 512,
       splitPrior: 'standard',
     });
-    expect(flow).toMatchObject({ optimizer: 'adamax', lr: 5e-4, batchSize: 64 });
+    expect(flow).toMatchObject({ optimizer: 'adamax', lr: 5e-4, weightDecay: 5e-5, batchSize: 64 });
     // train.yaml reads the checkpoint where flow.yaml writes it.
     expect(config.augmenters[2].options.flow).toBe(join(flow.out, 'checkpoint.safetensors'));
   });

@@ -10,7 +10,22 @@ import type { SitedClassifier } from './sited';
 /** Options of `createClassifier`: the common ones plus those of the models that have their own. */
 export interface CreateClassifierOptions extends LeNet5Options, EfficientNetB0Options {}
 
-const BUILDERS = {
+/** The names `createClassifier` accepts. */
+export type ClassifierName =
+  | 'resnet18'
+  | 'resnet34'
+  | 'resnet20'
+  | 'resnet32'
+  | 'resnet44'
+  | 'resnet56'
+  | 'resnet110'
+  | 'preact-resnet18'
+  | 'wrn-28-10'
+  | 'lenet5'
+  | 'efficientnet-b0';
+
+// Typed by the name list, so adding a model without naming it (or the reverse) fails to compile.
+const BUILDERS: Record<ClassifierName, (options: CreateClassifierOptions) => SitedClassifier> = {
   resnet18: (o: CreateClassifierOptions) => cifarResNet(18, o),
   resnet34: (o: CreateClassifierOptions) => cifarResNet(34, o),
   resnet20: (o: CreateClassifierOptions) => heResNet(20, o),
@@ -22,10 +37,7 @@ const BUILDERS = {
   'wrn-28-10': (o: CreateClassifierOptions) => new WideResNet({ ...o, depth: 28, widenFactor: 10 }),
   lenet5: (o: CreateClassifierOptions) => new LeNet5(o),
   'efficientnet-b0': (o: CreateClassifierOptions) => new EfficientNetB0(o),
-} satisfies Record<string, (options: CreateClassifierOptions) => SitedClassifier>;
-
-/** The names `createClassifier` accepts. */
-export type ClassifierName = keyof typeof BUILDERS;
+};
 
 /** Every name `createClassifier` accepts, in the order of the README's table. */
 export const CLASSIFIER_NAMES = Object.keys(BUILDERS) as ClassifierName[];

@@ -17,7 +17,7 @@ export { PreActBlock } from './blocks/preact';
 export { MBConv, SqueezeExcitation } from './blocks/mbconv';
 export type { MBConvSpec } from './blocks/mbconv';
 export { ConvBn, convBn, depthwiseBn, plainConv } from './layers/conv-bn';
-export type { ConvBnOptions } from './layers/conv-bn';
+export type { ConvBnOptions, SpatialConv } from './layers/conv-bn';
 export { DepthwiseConv2d } from './layers/depthwise';
 export { Stage } from './layers/stage';
 export type { FeatureLayer } from './layers/stage';

@@ -1,15 +1,17 @@
 /** Names a config may use for augmenters, and the factories behind them. */
 import { cutmix, cutout, horizontalFlip, mixup, pixelPgd, randomCrop } from '@perturb/augmenters';
-import { afan } from '@perturb/afan';
+import { afan, lalfa } from '@perturb/afan';
 import { type Augmenter, PerturbError } from '@perturb/core';
 import { type Glow, loadGlow } from '@perturb/flows';
 import { latentAdversarial, latentRandom } from '@perturb/latent-flow';
 import { type VaeGan, loadClassSpecific, onManifoldAdversarial } from '@perturb/vaegan';
 import type { AugmenterConfig } from './config';
 
-type Options = Record<string, unknown>;
-/** Builds one augmenter from its config options. */
-type Factory = (options: Options, models: TrainedModels) => Augmenter;
+/**
+ * Builds one augmenter from its config options (plain JSON, validated by the augmenter's own
+ * factory), loading the trained models the options name by path through `models`.
+ */
+export type AugmenterFactory = (options: Record<string, unknown>, models: TrainedModels) => Augmenter;
 
 /** Trained generative models augmenters refer to by path, each loaded once per process. */
 export class TrainedModels {
@@ -45,7 +47,7 @@ export class TrainedModels {
   }
 }
 
-function requirePath(options: Options, key: string, augmenter: string, what: string): string {
+function requirePath(options: Record<string, unknown>, key: string, augmenter: string, what: string): string {
   const value = options[key];
   if (typeof value !== 'string' || value === '') {
     throw new PerturbError(
@@ -56,8 +58,14 @@ function requirePath(options: Options, key: string, augmenter: string, what: str
   return value;
 }
 
+/** A factory with a required option, which the library checks in untyped (YAML) options itself. */
+const checkedByFactory =
+  <T>(make: (options: T) => Augmenter): AugmenterFactory =>
+  (options) =>
+    make(options as T);
+
 const withFlow =
-  <T>(make: (options: T) => Augmenter, name: string): Factory =>
+  <T>(make: (options: T) => Augmenter, name: string): AugmenterFactory =>
   (options, models) =>
     make({
       ...options,
@@ -65,7 +73,7 @@ const withFlow =
     } as T);
 
 /** Every augmenter `perturb train` knows, by the name of its factory. */
-export const AUGMENTERS: Record<string, Factory> = {
+export const AUGMENTERS: Record<string, AugmenterFactory> = {
   randomCrop: (o) => randomCrop(o),
   horizontalFlip: (o) => horizontalFlip(o),
   cutout: (o) => cutout(o),
@@ -75,6 +83,7 @@ export const AUGMENTERS: Record<string, Factory> = {
   latentRandom: withFlow(latentRandom, 'latentRandom'),
   latentAdversarial: withFlow(latentAdversarial, 'latentAdversarial'),
   afan: (o) => afan(o),
+  lalfa: checkedByFactory(lalfa),
   onManifoldAdversarial: (o, models) => {
     const dir = requirePath(o, 'models', 'onManifoldAdversarial', 'a folder of class-specific VAE-GANs');
     // Loaded at the first step, as the factory's own loader would, but freed with the others.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { gridRuns, readCompareConfig, runCompare } from './compare';
 import { writeCompareReport } from './report';
 
@@ -144,6 +144,26 @@ describe('perturb compare', () => {
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
     expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+  });
+
+  it("compares a shared flow's section as written, so adding weightDecay counts as a change", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const settings = {
+      methods: { lag: { augmenters: [{ latentAdversarial: { flow: 'shared' } }] } },
+      flow: { epochs: 1 },
+      jobs: 1,
+      out: join(dir, 'out'),
+    };
+    await runCompare(readCompareConfig(compareFile(dir, settings)), { bin });
+    // The folder records the section as given: no weightDecay, as before the setting existed.
+    const written = parseYaml(readFileSync(join(dir, 'out', 'flow', 'config.yaml'), 'utf8'));
+    expect(written).toEqual({ epochs: 1, out: join(dir, 'out', 'flow') });
+
+    const decayed = { ...settings, flow: { epochs: 1, weightDecay: 1e-4 } };
+    await expect(runCompare(readCompareConfig(compareFile(dir, decayed)), { bin })).rejects.toThrow(
+      /holds the shared flow trained with other settings than the `flow:` section/,
+    );
   });
 
   it('trains the shared VAE-GANs once, before the runs, and refuses changed settings', async () => {

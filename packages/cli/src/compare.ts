@@ -218,10 +218,11 @@ async function trainSharedModel(
   await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), true);
 }
 
+/** How {@link runCompare} runs the grid's child processes. */
 export interface CompareOptions {
   /** The `perturb` executable's script, run with this Node. */
   bin: string;
-  /** Called once the grid is done (e.g. to write the report). */
+  /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
   onDone?: (runs: GridRun[]) => Promise<void> | void;
 }
 

@@ -129,8 +129,10 @@ export function mergeTrainSettings(layers: RawSettings[], source = 'the config')
 }
 
 /**
- * Merges layers of raw settings (see {@link mergeTrainSettings}) over the defaults and validates
- * the result. `source` names where the settings came from in errors.
+ * Merges layers of raw settings over the defaults, later layers winning, and validates the
+ * result. `epochs` and `steps` are two ways of saying how long to train: one layer may set only
+ * one of them, and a later layer's choice replaces an earlier layer's other one. `source` names
+ * where the settings came from in errors.
  */
 export function resolveConfig(layers: RawSettings[], source = 'the config'): TrainConfig {
   const raw = mergeTrainSettings(layers, source);

@@ -41,6 +41,14 @@ export function demoConfig(out: string, jobs?: number): CompareConfig {
   };
 }
 
+/**
+ * Runs `perturb demo`: the {@link demoConfig} grid with {@link runCompare} (finished runs are
+ * skipped, so a rerun resumes), then writes its report and prints the HTML's path on stdout.
+ *
+ * @param options.out the folder everything is written under.
+ * @param options.jobs runs trained at once. Default 2.
+ * @param options.bin the `perturb` executable's script, run with this Node for each child process.
+ */
 export async function runDemo(options: { out: string; jobs?: number; bin: string }): Promise<void> {
   const config = demoConfig(resolve(options.out), options.jobs);
   process.stderr.write(`demo: writing everything under ${config.out}\n`);

@@ -6,11 +6,13 @@ import { type Dataset, toBatch } from '@perturb/datasets';
 import { imageDistances, mean, writeAugmentationGrid } from '@perturb/eval';
 import { AUGMENTATION_GRID } from './report';
 
+/** How far a run's input-stage augmenters move the first training images (`augmented.png`). */
 export interface AugmentationDiagnostics {
   /** Mean over the shown images of max |x' − x|. */
   meanLinf: number;
   /** Mean over the shown images of ‖x' − x‖₂. */
   meanL2: number;
+  /** Number of images shown and measured. */
   images: number;
 }
 

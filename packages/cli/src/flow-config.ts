@@ -4,6 +4,7 @@ import {
   type RawSettings,
   mergeLayers,
   rejectUnknownKeys,
+  requireNonNegativeNumber,
   requirePositiveNumber,
   requireWholeNumber,
 } from './settings';
@@ -36,11 +37,13 @@ export interface TrainFlowConfig {
   batchSize: number;
   /** `'adam'` or `'adamax'`. Default `'adam'`. */
   optimizer: 'adam' | 'adamax';
-  /** Default 1e-3. */
+  /** Peak learning rate. Default 1e-3. */
   lr: number;
-  /** Default 200. */
+  /** Linear learning-rate warm-up steps. Default 200. */
   warmupSteps: number;
-  /** Default 50. */
+  /** Coupled L2 weight decay: `weightDecay · θ` is added to every (clipped) gradient. Default 0. */
+  weightDecay: number;
+  /** Gradients are scaled down to this global L2 norm when larger. Default 50. */
   gradClipNorm: number;
   /** Default 0. */
   seed: number;
@@ -62,6 +65,7 @@ export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = {
   optimizer: 'adam',
   lr: 1e-3,
   warmupSteps: 200,
+  weightDecay: 0,
   gradClipNorm: 50,
   seed: 0,
   out: 'runs/flow',
@@ -94,6 +98,7 @@ export function resolveFlowConfig(layers: RawSettings[], source = 'the flow conf
     requireWholeNumber(config, key, key === 'seed' || key === 'warmupSteps' ? 0 : 1, source);
   }
   for (const key of ['lr', 'gradClipNorm'] as const) requirePositiveNumber(config, key, source);
+  requireNonNegativeNumber(config, 'weightDecay', source, ', e.g. 5e-5');
   for (const [key, allowed] of Object.entries(CHOICES)) {
     const v = config[key as keyof TrainFlowConfig];
     if (!allowed!.includes(v as string)) {

@@ -1,8 +1,11 @@
 export { resolveConfig, readConfigFile, configFingerprint, DEFAULT_CONFIG } from './config';
 export type { TrainConfig, AugmenterConfig } from './config';
+export type { RawSettings } from './settings';
 export { runTrain, loadSplits } from './run-train';
-export type { TrainRunResult } from './run-train';
-export { AUGMENTERS, buildAugmenters } from './augmenter-registry';
+export type { TrainRunResult, DataSettings } from './run-train';
+export type { AugmentationDiagnostics } from './diagnostics';
+export { AUGMENTERS, buildAugmenters, TrainedModels } from './augmenter-registry';
+export type { AugmenterFactory } from './augmenter-registry';
 export { readCompareConfig, runCompare, gridRuns, SHARED } from './compare';
 export type { CompareConfig, GridRun, CompareOptions } from './compare';
 export { resolveFlowConfig, DEFAULT_FLOW_CONFIG } from './flow-config';

@@ -47,6 +47,7 @@ export async function runTrainFlow(
     optimizer: config.optimizer,
     lr: config.lr,
     warmupSteps: config.warmupSteps,
+    weightDecay: config.weightDecay,
     gradClipNorm: config.gradClipNorm,
     seed: config.seed,
     onProgress: (p) => {

@@ -10,16 +10,24 @@ import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './di
 
 /** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
+  /** The validated config the run used. */
   config: TrainConfig;
   /** Final test accuracy in [0, 1]. */
   testAccuracy: number;
+  /** Final evaluation on the test set. */
   test: EvalResult;
+  /** Every epoch's record, those run before a resume included. */
   epochs: EpochRecord[];
+  /** The TensorFlow.js backend that ran (`BackendName` of `@perturb/core`). */
   backend: string;
-  /** What the augmenters do to the first training images (see `augmented.png`), or null without augmenters. */
+  /**
+   * What the input-stage augmenters do to the first training images (see `augmented.png`), or
+   * null when no augmenter has an input stage.
+   */
   augmentation: AugmentationDiagnostics | null;
-  /** Wall time of this invocation (a resumed run counts only its own part). */
+  /** Wall-clock seconds of this invocation (a resumed run counts only its own part). */
   seconds: number;
+  /** When the run finished, as an ISO 8601 timestamp. */
   finishedAt: string;
 }
 

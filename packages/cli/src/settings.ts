@@ -40,6 +40,14 @@ export function requireWholeNumber(config: object, key: string, min: number, sou
   }
 }
 
+/** Refuses `config[key]` unless it is a finite number ≥ 0 (`example` completes the fix). */
+export function requireNonNegativeNumber(config: object, key: string, source: string, example = ''): void {
+  const value = (config as RawSettings)[key];
+  if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
+    throw new PerturbError(`"${key}" is ${JSON.stringify(value)} in ${source}`, `use a number ≥ 0${example}`);
+  }
+}
+
 /** Refuses `config[key]` unless it is a finite number > 0 (`example` completes the fix). */
 export function requirePositiveNumber(config: object, key: string, source: string, example = ''): void {
   const value = (config as RawSettings)[key];

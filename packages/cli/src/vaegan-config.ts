@@ -8,6 +8,7 @@ import {
   type RawSettings,
   mergeLayers,
   rejectUnknownKeys,
+  requireNonNegativeNumber,
   requirePositiveNumber,
   requireWholeNumber,
 } from './settings';
@@ -74,12 +75,7 @@ export function resolveVaeGanTrainingConfig(
   for (const key of ['padTo', 'epochs', 'batchSize', 'trainSize']) requireWholeNumber(config, key, 1, source);
   requireWholeNumber(config, 'seed', 0, source);
   requirePositiveNumber(config, 'lr', source, ', e.g. 0.001');
-  if (!(typeof config.agnosticBeta === 'number' && config.agnosticBeta >= 0)) {
-    throw new PerturbError(
-      `"agnosticBeta" is ${JSON.stringify(config.agnosticBeta)} in ${source}`,
-      'use a number ≥ 0, e.g. 3',
-    );
-  }
+  requireNonNegativeNumber(config, 'agnosticBeta', source, ', e.g. 3');
   if (typeof config.classAgnostic !== 'boolean') {
     throw new PerturbError(
       `"classAgnostic" is ${JSON.stringify(config.classAgnostic)} in ${source}`,

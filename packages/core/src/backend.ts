@@ -30,6 +30,7 @@ const CANDIDATES: Record<BackendName, Candidate> = {
 /** The default preference order: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
+/** How {@link initBackend} chooses the backend. */
 export interface InitBackendOptions {
   /**
    * Use exactly this backend and fail if it cannot start. Default: the `PERTURB_BACKEND`
@@ -46,6 +47,7 @@ export interface InitBackendOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** The backend {@link initBackend} started, and why earlier candidates were skipped. */
 export interface BackendInfo {
   /** The backend that runs. */
   name: BackendName;

@@ -7,9 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import { loadSafetensors, saveSafetensors } from './safetensors';
 
+/**
+ * What {@link loadCheckpoint} returns: the tensors saved besides the module's state (such as
+ * optimizer slots) and the run state saved as `meta`.
+ */
 export interface Checkpoint<Meta> {
   /** Tensors by name; the caller owns them. */
   tensors: Record<string, tf.Tensor>;
+  /** The JSON run state given to {@link saveCheckpoint} (null if none was saved). */
   meta: Meta;
 }
 

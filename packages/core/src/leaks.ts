@@ -1,6 +1,7 @@
 /** Guards against tensor leaks, the most common bug in tfjs training loops. */
 import * as tf from '@tensorflow/tfjs-core';
 
+/** How many times {@link tensorCountsAcross} and {@link assertNoTensorLeak} call the step. */
 export interface LeakCheckOptions {
   /** Calls before counting starts, for one-time allocations such as optimizer slots. Default 1. */
   warmup?: number;

@@ -7,8 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError } from './errors';
 
+/** A module's parameters and buffers by dotted name (`stage1.0.conv1.weight`). */
 export type StateDict = Record<string, tf.Tensor>;
 
+/**
+ * The base class of every trainable model and layer: subclasses register their parameters,
+ * buffers and child modules in the constructor (`addParameter`, `addBuffer`, `addModule`), and
+ * get state dicts, training mode and disposal for free. A new module is in training mode.
+ */
 export abstract class Module {
   private readonly ownParameters = new Map<string, tf.Variable>();
   private readonly ownBuffers = new Map<string, tf.Variable>();

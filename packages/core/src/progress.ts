@@ -18,8 +18,14 @@ export interface ProgressBarOptions {
   formatCount?: (count: number) => string;
 }
 
+/** Values shown after the bar as `name=value`; numbers are rounded for display. */
 export type Metrics = Record<string, number | string>;
 
+/**
+ * A progress bar on a stream (stderr by default): fraction done, elapsed time, ETA and
+ * metrics. On a terminal it redraws one line; elsewhere it prints a line at most every
+ * `logIntervalMs` and when the work is done.
+ */
 export class ProgressBar {
   private readonly stream: NodeJS.WriteStream;
   private readonly startedAt = Date.now();

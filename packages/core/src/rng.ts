@@ -35,6 +35,10 @@ export interface RngState {
   readonly spareNormal: number | null;
 }
 
+/**
+ * A seeded random stream (xoshiro128**): uniform, integer, normal and Bernoulli draws,
+ * permutations, host-filled tensors, and independent named child streams.
+ */
 export class Rng {
   private s: Uint32Array;
   private spareNormal: number | null = null;
@@ -136,6 +140,7 @@ export class Rng {
     return tf.tensor(values, shape, 'float32');
   }
 
+  /** The stream's current position, to save in a checkpoint. */
   getState(): RngState {
     return {
       seed: this.seed,
@@ -144,6 +149,10 @@ export class Rng {
     };
   }
 
+  /**
+   * Moves the stream to a position from {@link Rng.getState}. The seed stays this stream's own,
+   * so child streams are unchanged: restore a state into an `Rng` built with the same seed.
+   */
   setState(state: RngState): void {
     this.s = Uint32Array.from(state.s);
     this.spareNormal = state.spareNormal;

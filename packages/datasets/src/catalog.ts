@@ -67,6 +67,7 @@ export interface CifarSpec extends SpecBase {
   readonly files: Readonly<Record<Split, readonly string[]>>;
 }
 
+/** What perturb knows about one dataset: an MNIST-style IDX dataset or a CIFAR binary one. */
 export type DatasetSpec = IdxSpec | CifarSpec;
 
 const MNIST_STYLE_FILES = {

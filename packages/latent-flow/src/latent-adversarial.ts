@@ -58,6 +58,7 @@ export const LATENT_ADVERSARIAL_PRESETS = {
   },
 } as const satisfies Record<string, Settings>;
 
+/** The name of one of {@link LATENT_ADVERSARIAL_PRESETS}, a named set of attack settings. */
 export type LatentAdversarialPreset = keyof typeof LATENT_ADVERSARIAL_PRESETS;
 
 /**

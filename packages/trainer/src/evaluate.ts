@@ -3,10 +3,13 @@ import type { Batch, Classifier } from '@perturb/core';
 import { crossEntropy } from '@perturb/core';
 import { countCorrect } from './loss';
 
+/** A model's mean loss and accuracy over a set of batches. */
 export interface EvalResult {
+  /** Mean cross-entropy per example (NaN when there were no examples). */
   loss: number;
-  /** Fraction correct in [0, 1]. */
+  /** Fraction correct in [0, 1] (NaN when there were no examples). */
   accuracy: number;
+  /** Number of examples evaluated. */
   count: number;
 }
 

@@ -11,10 +11,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError } from '@perturb/core';
 
+/**
+ * Which optimizer to use and its hyperparameters; the learning rate comes from the schedule.
+ * `'sgd'`: SGD with (optionally Nesterov) momentum. `'adam'`: Adam. `'adamax'`: Adamax (Adam
+ * with an infinity-norm second moment). Weight decay is coupled: `weightDecay · p` is added to
+ * the gradient, as PyTorch's `weight_decay` does.
+ */
 export type OptimizerConfig =
   | {
       name: 'sgd';
-      /** Default 0.9. */
+      /** Momentum factor (0 turns momentum off). Default 0.9. */
       momentum?: number;
       /** Nesterov momentum. Default false. */
       nesterov?: boolean;
@@ -23,11 +29,11 @@ export type OptimizerConfig =
     }
   | {
       name: 'adam' | 'adamax';
-      /** Default 0.9. */
+      /** Decay rate of the first-moment (mean) estimate. Default 0.9. */
       beta1?: number;
-      /** Default 0.999. */
+      /** Decay rate of the second-moment (Adam) or infinity-norm (Adamax) estimate. Default 0.999. */
       beta2?: number;
-      /** Default 1e-8. */
+      /** For numerical stability: added to Adam's denominator, and to |g| in Adamax's norm. Default 1e-8. */
       epsilon?: number;
       /** L2 penalty added to the gradient. Default 0. */
       weightDecay?: number;
@@ -36,6 +42,7 @@ export type OptimizerConfig =
 /** How an optimizer holds its parameters' state while updating them. */
 export type OptimizerLayout = 'per-parameter' | 'flat';
 
+/** How {@link createOptimizer} lays out the optimizer's state. */
 export interface OptimizerOptions {
   /**
    * `'per-parameter'`: slots per parameter; parameters without a gradient in a step are left
@@ -48,6 +55,7 @@ export interface OptimizerOptions {
 
 /** One optimizer step's hyperparameters, from the schedule. */
 export interface StepHyper {
+  /** The step's learning rate. */
   lr: number;
   /** Overrides SGD momentum (one-cycle) or Adam's beta1 for this step. */
   momentum?: number;
@@ -55,6 +63,10 @@ export interface StepHyper {
   gradientScale?: number;
 }
 
+/**
+ * An optimizer created by {@link createOptimizer}: it updates its parameters in place and owns
+ * its slot tensors (momentum buffers, moment estimates), which `dispose` frees.
+ */
 export interface Optimizer {
   /** Applies `grads` (by variable name) to the parameters. */
   step(grads: tf.NamedTensorMap, hyper: StepHyper): void;
@@ -64,6 +76,7 @@ export interface Optimizer {
   state(): Record<string, tf.Tensor>;
   /** Restores slots saved by `state()` of an optimizer of the same config and layout. */
   loadState(state: Record<string, tf.Tensor>): void;
+  /** Frees the slot tensors; the parameters are left alone. */
   dispose(): void;
 }
 

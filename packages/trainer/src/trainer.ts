@@ -33,17 +33,21 @@ export interface TrainData {
   batches(rng: Rng): Iterable<Batch>;
 }
 
+/** What {@link train} trains, on what, and how. */
 export interface TrainOptions {
+  /** The classifier to train; its parameters are updated in place. */
   model: Classifier;
+  /** The training batches. */
   train: TrainData;
-  /** Test batches, evaluated every `evalEvery` epochs and at the end. */
+  /** Test batches, evaluated every `evalEvery` epochs and at the end. Default: no evaluation. */
   test?: () => Iterable<Batch>;
   /** Applied in order at every step. Default none. */
   augmenters?: Augmenter[];
+  /** The optimizer and its hyperparameters (other than the learning rate). */
   optimizer: OptimizerConfig;
   /** Peak (or base) learning rate. */
   lr: number;
-  /** Default constant. */
+  /** How the learning rate changes over the steps. Default `{ name: 'constant' }`. */
   schedule?: ScheduleConfig;
   /** Linear warm-up steps (not with one-cycle). Default 0. */
   warmupSteps?: number;
@@ -55,7 +59,7 @@ export interface TrainOptions {
    * Give this or `epochs`.
    */
   steps?: number;
-  /** Seeds batch order and every augmenter's stream. */
+  /** Seeds batch order and every augmenter's random stream. */
   seed: number;
   /** Evaluate on `test` every this many epochs (0: only at the end). Default 1. */
   evalEvery?: number;
@@ -72,21 +76,31 @@ export interface TrainOptions {
   progress?: boolean;
   /** Label of the progress bar. Default 'train'. */
   label?: string;
-  /** Called after every epoch (after its checkpoint is written). */
+  /** Called after every epoch (after its checkpoint is written). Default: nothing called. */
   onEpochEnd?: (record: EpochRecord) => void;
 }
 
+/** One finished epoch, as kept in the checkpoint and written as a line of `metrics.jsonl`. */
 export interface EpochRecord {
+  /** The epoch's number, counted from 1. */
   epoch: number;
+  /** Optimizer steps taken since the start of training, this epoch's included. */
   step: number;
+  /** Learning rate of the epoch's last step. */
   lr: number;
+  /** Mean training objective per example over the epoch (weighted clean loss + augmenters' terms). */
   trainLoss: number;
+  /** Fraction of the epoch's (augmented) training examples classified correctly, in [0, 1]. */
   trainAccuracy: number;
+  /** Evaluation on the test batches, on the epochs `evalEvery` selects and the last one. */
   test?: EvalResult;
+  /** Wall-clock seconds the epoch took, its evaluation included but not its checkpoint. */
   seconds: number;
 }
 
+/** What {@link train} returns. */
 export interface TrainResult {
+  /** Every epoch's record, those restored from a checkpoint included. */
   epochs: EpochRecord[];
   /** Evaluation of the final model on `test`, if given. */
   final?: EvalResult;
@@ -104,6 +118,17 @@ interface CheckpointMeta {
 const CHECKPOINT = 'checkpoint.safetensors';
 const OPTIMIZER_PREFIX = 'optimizer.';
 
+/**
+ * Trains `options.model`. Every step, inside its own tensor scope, runs every augmenter's
+ * `transform` in order, then every `losses` stage, and takes one optimizer step on
+ * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, it writes
+ * `checkpoint.safetensors` and `metrics.jsonl` at the end of every epoch and, with `resume`,
+ * continues from an existing checkpoint exactly as an uninterrupted run would.
+ *
+ * Throws a `PerturbError` if both or neither of `epochs` and `steps` are given, two augmenters
+ * share a name, the checkpoint in `outDir` has another fingerprint, or the loss stops being
+ * finite.
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model } = options;
   const augmenters = options.augmenters ?? [];

@@ -36,6 +36,7 @@ export interface TrainClassSpecificOptions {
   onProgress?: (progress: VaeGanProgress & { model: string }) => void;
 }
 
+/** What {@link trainClassSpecific} returns; the caller owns (and disposes) the models. */
 export interface ClassSpecificResult {
   /** The trained model of each class, in class order. */
   models: VaeGan[];

@@ -5,6 +5,7 @@
 export { VaeGan, STUTZ_BETA, resolveVaeGanConfig } from './vaegan';
 export type { VaeGanConfig, VaeGanOptions } from './vaegan';
 export { Encoder, Decoder, Discriminator } from './networks';
+export type { NetworkShape } from './networks';
 export { reconstructionError, klDivergence, ganLoss } from './losses';
 export { vaeGanStep, createVaeGanOptimizers, PARAMETER_GROUPS } from './step';
 export type { VaeGanLosses, VaeGanOptimizers, ParameterGroup } from './step';

@@ -13,6 +13,7 @@ export interface NetworkShape {
   imageShape: readonly [number, number, number];
   /** Channels after each stride-2 stage, from the image inwards. */
   widths: readonly number[];
+  /** Dimensions of the code z. */
   latentSize: number;
 }
 

@@ -12,6 +12,7 @@ import type { VaeGan } from './vaegan';
 
 /** The parameter groups of a `VaeGan`, each with its own optimizer. */
 export const PARAMETER_GROUPS = ['encoder', 'decoder', 'discriminator'] as const;
+/** One of {@link PARAMETER_GROUPS}: the encoder, the decoder or the discriminator. */
 export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
 
 /** One Adam optimizer per parameter group. */

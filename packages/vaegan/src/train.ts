@@ -57,6 +57,7 @@ export interface VaeGanEpochRecord {
   seconds: number;
 }
 
+/** What {@link trainVaeGan} returns. */
 export interface TrainVaeGanResult {
   /** Every epoch so far, including those restored from a checkpoint. */
   history: VaeGanEpochRecord[];

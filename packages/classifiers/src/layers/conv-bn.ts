@@ -15,8 +15,8 @@ export interface ConvBnOptions {
   activation?: Activation;
 }
 
-/** The convolutions `ConvBn` can hold. */
-type SpatialConv = Module & { forward(x: tf.Tensor4D): tf.Tensor4D };
+/** The convolutions `ConvBn` can hold: any module mapping NHWC images to NHWC feature maps. */
+export type SpatialConv = Module & { forward(x: tf.Tensor4D): tf.Tensor4D };
 
 /** Convolution → BatchNorm → activation; state under `conv.*` and `bn.*`. */
 export class ConvBn extends Module {

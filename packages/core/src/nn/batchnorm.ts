@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module';
 import { channelMeans, channelSums, scaleShift } from './channelwise';
 
+/** Settings of a {@link BatchNorm2d}. */
 export interface BatchNorm2dOptions {
   /** Weight of the new batch statistics in the running averages (PyTorch convention). Default 0.1. */
   momentum?: number;
-  /** Default 1e-5. */
+  /** Added to the variance before its square root, for numerical stability. Default 1e-5. */
   epsilon?: number;
 }
 

@@ -3,14 +3,15 @@ import { Module } from '../module';
 import type { Rng } from '../rng';
 import { fanInUniform, heNormal } from './init';
 
+/** Shape and initialization of a {@link Conv2d}. */
 export interface Conv2dOptions {
   /** Kernel size (square). Default 3. */
   kernelSize?: number;
-  /** Default 1. */
+  /** Step between kernel positions, in both directions. Default 1. */
   stride?: number;
   /** `'same'`, `'valid'` or symmetric zero padding in pixels. Default `'same'`. */
   padding?: 'same' | 'valid' | number;
-  /** Default 1. */
+  /** Spacing between kernel taps (1: a plain convolution). Default 1. */
   dilation?: number;
   /** Add a bias. Default true. */
   bias?: boolean;

@@ -5,12 +5,15 @@ import { BatchNorm2d, Conv2d, Linear } from '../nn';
 import type { Classifier, ForwardOptions } from '../plugin';
 import { Rng } from '../rng';
 
+/** Shape and initialization of a {@link TinyClassifier}. */
 export interface TinyClassifierOptions {
+  /** Channels of the input images. Default 1. */
   inChannels?: number;
+  /** Number of classes (outputs of the final linear layer). Default 10. */
   numClasses?: number;
   /** Channels of both convs. Default 8. */
   width?: number;
-  /** Default 0. */
+  /** Seeds the weight initialization. Default 0. */
   seed?: number;
 }
 

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
+
+describe('train-flow config', () => {
+  it('fills the defaults, no weight decay among them, and lets later layers override', () => {
+    const config = resolveFlowConfig([{ epochs: 3, weightDecay: 1e-4 }, { epochs: 4 }]);
+    expect(config).toEqual({ ...DEFAULT_FLOW_CONFIG, epochs: 4, weightDecay: 1e-4 });
+    expect(resolveFlowConfig([]).weightDecay).toBe(0);
+  });
+
+  it('names unknown settings and bad values with the fix', () => {
+    expect(() => resolveFlowConfig([{ weightdecay: 1e-4 }], 'f.yaml')).toThrow(
+      /unknown setting "weightdecay" in f\.yaml\. valid settings are .*weightDecay/,
+    );
+    for (const bad of [-1e-4, Infinity, '1e-4']) {
+      expect(() => resolveFlowConfig([{ weightDecay: bad }])).toThrow(
+        /"weightDecay" is .* in the flow config\. use a number ≥ 0, e\.g\. 5e-5/,
+      );
+    }
+    expect(() => resolveFlowConfig([{ coupling: 'spline' }])).toThrow(/use one of affine, additive/);
+  });
+});
