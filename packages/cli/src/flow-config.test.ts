@@ -18,5 +18,7 @@ describe('train-flow config', () => {
       );
     }
     expect(() => resolveFlowConfig([{ coupling: 'spline' }])).toThrow(/use one of affine, additive/);
+    expect(() => resolveFlowConfig([{ scaleForm: 'exp' }])).toThrow(/use one of sigmoid, exp-tanh/);
+    expect(resolveFlowConfig([]).scaleForm).toBe('sigmoid');
   });
 });

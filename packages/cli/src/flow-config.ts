@@ -29,6 +29,11 @@ export interface TrainFlowConfig {
   hidden: number;
   /** Default `'affine'`. */
   coupling: 'affine' | 'additive';
+  /**
+   * Scale of the affine coupling: `'sigmoid'` (OpenAI Glow's sigmoid(h + 2)) or `'exp-tanh'`
+   * (flow-lp's exp(c·tanh h), bounded by a learned c). Default `'sigmoid'`.
+   */
+  scaleForm: 'sigmoid' | 'exp-tanh';
   /** Prior of split-off latents: `'learned'` or `'standard'` (flow-lp's no split prior). Default `'learned'`. */
   splitPrior: 'learned' | 'standard';
   /** Default 5. */
@@ -59,6 +64,7 @@ export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = {
   steps: 8,
   hidden: 128,
   coupling: 'affine',
+  scaleForm: 'sigmoid',
   splitPrior: 'learned',
   epochs: 5,
   batchSize: 64,
@@ -85,6 +91,7 @@ const INTEGER_KEYS = [
 ] as const;
 const CHOICES: Partial<Record<keyof TrainFlowConfig, readonly string[]>> = {
   coupling: ['affine', 'additive'],
+  scaleForm: ['sigmoid', 'exp-tanh'],
   splitPrior: ['learned', 'standard'],
   optimizer: ['adam', 'adamax'],
 };

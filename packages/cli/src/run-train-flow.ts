@@ -32,6 +32,7 @@ export async function runTrainFlow(
     steps: config.steps,
     hidden: config.hidden,
     coupling: config.coupling,
+    scaleForm: config.scaleForm,
     splitPrior: config.splitPrior,
     rng: new Rng(config.seed).child('flow'),
   });
