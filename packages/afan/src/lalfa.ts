@@ -34,7 +34,7 @@ export interface LalfaState {
 export interface LalfaAugmenter extends Augmenter {
   /** The current weights w, one per site in the order of `sites`; on the simplex (≥ 0, sum 1). */
   weights(): number[];
-  /** A copy of the learned state, for saving it beside a checkpoint. */
+  /** A copy of the learned state (the trainer keeps it in its checkpoints). */
   state(): LalfaState;
   /** Restores a state from {@link LalfaAugmenter.state}. */
   loadState(state: LalfaState): void;
@@ -55,9 +55,9 @@ const TRAINING = { training: true };
  * that give w its gradient), w_i = 1/n at the start, weight lr 0.01 with momentum 0.9, λ = 1,
  * head features detached.
  *
- * The weights are plugin state: the trainer does not checkpoint them. Save
- * {@link LalfaAugmenter.state} yourself and call `loadState` before resuming, or a resumed run
- * starts again from 1/n.
+ * The weights are plugin state: `@perturb/trainer` saves {@link LalfaAugmenter.state} in its
+ * checkpoints and restores it when a run resumes; elsewhere save it yourself and call
+ * `loadState` before resuming, or a resumed run starts again from 1/n.
  *
  * Differences from the official code: the projection is the Euclidean one onto the simplex, so
  * weights also stay ≥ 0 (the official shift only restores the sum); and since ‖w‖₁ does not

@@ -69,7 +69,7 @@ export interface LossStage {
 /**
  * An augmentation plugin. Both stages are optional. The trainer runs each step inside its own
  * tensor scope, so an augmenter need not dispose intermediates, and must not keep tensors
- * between steps.
+ * between steps; state it learns across steps is plain JSON behind `state`/`loadState`.
  */
 export interface Augmenter {
   /** Unique within a pipeline; also names the augmenter's `Rng` stream. */
@@ -81,4 +81,12 @@ export interface Augmenter {
   transform?(batch: Batch, ctx: StepContext): Batch;
   /** Loss stage: extra weighted loss terms computed through `ctx.model` (A-FAN). */
   losses?(batch: Batch, ctx: StepContext): LossStage;
+  /**
+   * What the augmenter learns while training, as plain JSON (e.g. L-ALFA's site weights). The
+   * trainer saves it in every checkpoint and hands it back to `loadState` when a run resumes,
+   * so a resumed run continues exactly where the interrupted one stopped.
+   */
+  state?(): unknown;
+  /** Restores what `state()` returned; throws a `PerturbError` if it does not fit. */
+  loadState?(state: unknown): void;
 }

@@ -109,6 +109,36 @@ describe('train', () => {
     expect(readdirSync(outDir).sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
   });
 
+  it("saves an augmenter's learned state in its checkpoints and restores it on resume", async () => {
+    // An augmenter that learns something across steps: how many batches it has seen.
+    const counting = () => {
+      let seen = 0;
+      return {
+        name: 'counter',
+        transform: (batch: Batch) => {
+          seen += 1;
+          return batch;
+        },
+        state: () => ({ seen }),
+        loadState: (state: unknown) => {
+          seen = (state as { seen: number }).seen;
+        },
+        seen: () => seen,
+      };
+    };
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-state-'));
+    const killAfterEpoch2 = (record: { epoch: number }) => {
+      if (record.epoch === 2) throw new Error('killed');
+    };
+    await expect(
+      train(options({ outDir, augmenters: [counting()], onEpochEnd: killAfterEpoch2 })),
+    ).rejects.toThrow('killed');
+    const resumedAugmenter = counting();
+    await train(options({ outDir, augmenters: [resumedAugmenter] }));
+    // 3 epochs of 4 batches: 8 counted before the kill, 4 after the resume.
+    expect(resumedAugmenter.seen()).toBe(12);
+  });
+
   it('spends a step budget, cutting the last epoch short, with the schedule spanning it', async () => {
     // 4 batches per epoch: 6 steps are one full epoch and 2 batches of the next.
     const uninterrupted = await train(options({ epochs: undefined, steps: 6 }));

@@ -113,6 +113,8 @@ interface CheckpointMeta {
   step: number;
   fingerprint: string;
   history: EpochRecord[];
+  /** `state()` of every augmenter that has one, by name (absent in checkpoints of older runs). */
+  augmenters?: Record<string, unknown>;
 }
 
 const CHECKPOINT = 'checkpoint.safetensors';
@@ -160,6 +162,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     optimizer.loadState(stripPrefix(restored.tensors, OPTIMIZER_PREFIX));
     tf.dispose(Object.values(restored.tensors));
+    restoreAugmenterStates(augmenters, restored.meta.augmenters ?? {});
     history = restored.meta.history;
     step = restored.meta.step;
   }
@@ -218,7 +221,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         saveCheckpoint<CheckpointMeta>(
           checkpointPath,
           model,
-          { epoch: epoch + 1, step, fingerprint, history },
+          { epoch: epoch + 1, step, fingerprint, history, augmenters: augmenterStates(augmenters) },
           prefixKeys(optimizer.state(), OPTIMIZER_PREFIX),
         );
         writeFileAtomic(
@@ -305,6 +308,17 @@ function trainingLength(
   return epochs !== undefined
     ? { epochs, totalSteps: epochs * stepsPerEpoch }
     : { epochs: Math.ceil(value / stepsPerEpoch), totalSteps: value };
+}
+
+/** The learned state of every augmenter that has one, by name. */
+function augmenterStates(augmenters: Augmenter[]): Record<string, unknown> {
+  return Object.fromEntries(augmenters.flatMap((a) => (a.state ? [[a.name, a.state()]] : [])));
+}
+
+function restoreAugmenterStates(augmenters: Augmenter[], states: Record<string, unknown>): void {
+  for (const augmenter of augmenters) {
+    if (augmenter.loadState && augmenter.name in states) augmenter.loadState(states[augmenter.name]);
+  }
 }
 
 function assertUniqueNames(augmenters: Augmenter[]): void {
