@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `perturb` command. */
-import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import { readCompareConfig, runCompare } from './compare';
@@ -23,8 +23,11 @@ const number = (value: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
   return n;
 };
-/** This script, for child processes of `compare`. */
-const self = fileURLToPath(import.meta.url);
+/**
+ * This script, for child processes of `compare`: the entry script node runs (through the npm
+ * bin link, hence realpath), which works in the ESM and the CJS build alike.
+ */
+const self = realpathSync(process.argv[1]);
 
 const program = new Command('perturb').description(
   'Semantic data augmentation for TensorFlow.js classifiers',
