@@ -151,7 +151,12 @@ const hiddenPair = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =
       const dw2 = tf.reshape(tf.matMul(h1T, rows2), w2s.shape);
       // A 1×1 conv with the transposed filter: XNNPACK's convolution runs this product ~25%
       // faster than the same matMul on wasm.
-      const w2T = tf.reshape(tf.transpose(tf.reshape(w2s, [hidden, cout])), [1, 1, cout, hidden]) as tf.Tensor4D;
+      const w2T = tf.reshape(tf.transpose(tf.reshape(w2s, [hidden, cout])), [
+        1,
+        1,
+        cout,
+        hidden,
+      ]) as tf.Tensor4D;
       const dh1 = tf.conv2d(dPre2, w2T, 1, 'valid');
       const rows1 = tf.reshape(tf.mul(dh1, tf.step(h1s)), [-1, hidden]) as tf.Tensor2D;
       const dw1 = tf.reshape(tf.matMul(patchesT, rows1), w1s.shape);

@@ -178,6 +178,24 @@ describe('trainFlow', () => {
     resumed.dispose();
   });
 
+  it('refuses to resume with other training settings, but may train more epochs', async () => {
+    const outDir = tempDir();
+    const run = (overrides: { epochs: number; lr?: number }) => {
+      const model = new Glow({ ...tiny, rng: new Rng(9) });
+      return trainFlow({
+        ...common,
+        model,
+        train: blobs(16, 5),
+        outDir,
+        temperatures: [1],
+        ...overrides,
+      }).finally(() => model.dispose());
+    };
+    await run({ epochs: 1 });
+    await expect(run({ epochs: 2, lr: 5e-4 })).rejects.toThrow(/training settings other than epochs/);
+    await expect(run({ epochs: 2 })).resolves.toMatchObject({ steps: 4 });
+  });
+
   it('accepts an async iterable of batches and a class-conditional model', async () => {
     const data = blobs(16, 6);
     const x = toTensor(data);

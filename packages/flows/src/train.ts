@@ -101,7 +101,8 @@ interface CheckpointMeta {
   step: number;
   history: FlowEpochSummary[];
   model: GlowConfig;
-  optimizer: OptimizerKind;
+  /** The training settings but `epochs` (a resumed run may train longer); a resume must match them. */
+  recipe: Omit<FlowTrainingConfig, 'epochs'>;
 }
 
 function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
@@ -171,10 +172,10 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       step: 0,
       history: [],
       model: model.config,
-      optimizer: config.optimizer,
+      recipe: recipeOf(config),
     };
     if ((options.resume ?? true) && existsSync(checkpointPath)) {
-      state = resumeFrom(checkpointPath, model, optimizer, config.optimizer);
+      state = resumeFrom(checkpointPath, model, optimizer, recipeOf(config));
     } else {
       await initializeFromData(model, options.train, config, rng);
     }
@@ -213,14 +214,17 @@ function resumeFrom(
   path: string,
   model: Glow,
   optimizer: Optimizer,
-  kind: OptimizerKind,
+  recipe: CheckpointMeta['recipe'],
 ): CheckpointMeta {
   const { tensors, meta } = loadCheckpoint<CheckpointMeta>(path, model);
   try {
-    if (JSON.stringify(meta.model) !== JSON.stringify(model.config) || meta.optimizer !== kind) {
+    if (
+      JSON.stringify(meta.model) !== JSON.stringify(model.config) ||
+      JSON.stringify(meta.recipe) !== JSON.stringify(recipe)
+    ) {
       throw new PerturbError(
-        `the checkpoint ${path} was saved from a different configuration (model or optimizer)`,
-        'resume with the same model and optimizer options, pass resume: false, or use another outDir',
+        `the checkpoint ${path} was saved from a different configuration (model or training settings other than epochs)`,
+        'resume with the same model and training options, pass resume: false, or use another outDir',
       );
     }
     optimizer.loadState(tensors);
@@ -228,6 +232,12 @@ function resumeFrom(
     tf.dispose(Object.values(tensors));
   }
   return meta;
+}
+
+/** What a resumed run must share with the run that wrote the checkpoint: everything but `epochs`. */
+function recipeOf(config: FlowTrainingConfig): CheckpointMeta['recipe'] {
+  const { epochs: _epochs, ...recipe } = config;
+  return recipe;
 }
 
 /** Data-dependent ActNorm initialization on up to `initBatchSize` dequantized training images. */

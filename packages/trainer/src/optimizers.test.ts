@@ -70,7 +70,14 @@ describe('optimizer layouts', () => {
   function run(config: (typeof configs)[number], layout: 'flat' | 'per-parameter'): number[] {
     const a = tf.variable(tf.tensor([1, -2, 0.5]));
     const b = tf.variable(tf.tensor([[0.3, 0.7]]));
-    const opt = createOptimizer(config, [['a', a], ['b', b]], { layout });
+    const opt = createOptimizer(
+      config,
+      [
+        ['a', a],
+        ['b', b],
+      ],
+      { layout },
+    );
     for (let t = 1; t <= 3; t++) {
       const grads = { [a.name]: tf.tensor([0.5 * t, -0.2, 0.1]), [b.name]: tf.tensor([[t * 0.3, -0.4]]) };
       opt.step(grads, { lr: 0.05, gradientScale: t === 2 ? 0.5 : 1 });

@@ -116,7 +116,9 @@ export function createOptimizer(
  * pass `min(1, maxNorm / norm)` as the step's `gradientScale`).
  */
 export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.sqrt(tf.sum(tf.square(tf.concat(grads.map((g) => tf.reshape(g, [-1]))))))) as tf.Scalar;
+  return tf.tidy(() =>
+    tf.sqrt(tf.sum(tf.square(tf.concat(grads.map((g) => tf.reshape(g, [-1])))))),
+  ) as tf.Scalar;
 }
 
 function sgdRule(config: Extract<OptimizerConfig, { name: 'sgd' }>): Rule {
@@ -233,7 +235,16 @@ class PerParameterOptimizer extends SlotOptimizer {
   protected apply(grads: tf.NamedTensorMap, hyper: StepHyper, t: number): void {
     for (const [name, p] of this.params) {
       const g = grads[p.name];
-      if (g) p.assign(this.update(p, g, this.slotsFor(name, () => p), hyper, t));
+      if (g)
+        p.assign(
+          this.update(
+            p,
+            g,
+            this.slotsFor(name, () => p),
+            hyper,
+            t,
+          ),
+        );
     }
   }
 }
@@ -252,7 +263,13 @@ class FlatOptimizer extends SlotOptimizer {
     const flat = (pick: (p: tf.Variable) => tf.Tensor) =>
       tf.concat(this.params.map(([, p]) => tf.reshape(pick(p), [-1])));
     const g = flat((p) => grads[p.name] ?? tf.zeros(p.shape));
-    const next = this.update(flat((p) => p), g, this.slotsFor('', () => tf.zeros([this.total])), hyper, t);
+    const next = this.update(
+      flat((p) => p),
+      g,
+      this.slotsFor('', () => tf.zeros([this.total])),
+      hyper,
+      t,
+    );
     this.assignFromHost(next.dataSync() as Float32Array);
   }
 
