@@ -143,7 +143,8 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
  * one optimizer step per batch with linear learning-rate warm-up over `warmupSteps` and
  * gradient clipping at `gradClipNorm`, then test bits/dim, PNG grids in `<outDir>/images/`
  * (samples at each temperature, test images above their reconstructions) and an atomic
- * checkpoint. A run with a checkpoint in `outDir` resumes after its last completed epoch.
+ * checkpoint. A run with a checkpoint in `outDir` resumes after its last completed epoch (the
+ * model and every training setting but `epochs` must match the checkpoint's).
  * Throws a `PerturbError` if the loss becomes NaN or infinite.
  *
  * Defaults: batchSize 64, optimizer 'adam', lr 1e-3, warmupSteps 200, weightDecay 0,
