@@ -31,5 +31,11 @@ describe('perturb train-vaegan', () => {
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).config).toEqual(config);
     const again = await runTrainVaeGan(config, { progress: false });
     expect(Object.values(again.epochsRun)).toEqual(new Array(10).fill(0));
+    const otherData = resolveVaeGanTrainingConfig([
+      { trainSize: 30, latentSize: 2, widths: [4], epochs: 1, batchSize: 2, out },
+    ]);
+    await expect(runTrainVaeGan(otherData, { progress: false })).rejects.toThrow(
+      /holds VAE-GANs trained with other settings/,
+    );
   });
 });

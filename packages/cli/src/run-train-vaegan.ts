@@ -2,9 +2,13 @@
  * `perturb train-vaegan`: Stutz et al.'s class-specific VAE-GANs, one per class, trained one after
  * the other into `<out>/class-<k>.safetensors` (what `onManifoldAdversarial`'s `models` loads).
  * A rerun resumes: finished models are skipped, an interrupted one continues from its last epoch.
+ * It must use the same settings (data included; only `epochs` may grow), which
+ * `<out>/settings.json` records.
  */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activeBackend, initBackend, ProgressBar, writeFileAtomic } from '@perturb/core';
+import { isDeepStrictEqual } from 'node:util';
+import { activeBackend, initBackend, PerturbError, ProgressBar, writeFileAtomic } from '@perturb/core';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { loadSplit } from './run-train';
@@ -52,6 +56,7 @@ export async function runTrainVaeGan(
 ): Promise<TrainVaeGanRunResult> {
   const started = Date.now();
   const progress = options.progress ?? true;
+  checkSameSettings(config);
   await initBackend({ log: progress });
   const trainSet = await loadSplit(config, 'train', config.trainSize);
   const plan = vaeGanStepPlan(trainSet, config);
@@ -88,4 +93,21 @@ export async function runTrainVaeGan(
   };
   writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
+}
+
+/**
+ * Refuses an output folder whose models were trained with other settings (the checkpoints'
+ * own fingerprints do not cover the data), then records this run's; `epochs` may grow.
+ */
+function checkSameSettings(config: TrainVaeGanConfig): void {
+  const path = join(config.out, 'settings.json');
+  const { out: _out, epochs: _epochs, ...settings } = config;
+  if (existsSync(path) && !isDeepStrictEqual(JSON.parse(readFileSync(path, 'utf8')), settings)) {
+    throw new PerturbError(
+      `${config.out} holds VAE-GANs trained with other settings than these`,
+      'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',
+    );
+  }
+  mkdirSync(config.out, { recursive: true });
+  writeFileAtomic(path, JSON.stringify(settings, null, 2) + '\n');
 }
