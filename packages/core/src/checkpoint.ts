@@ -55,6 +55,28 @@ export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
 }
 
 /**
+ * Rebuilds a module from a checkpoint alone: `build` makes it from the checkpoint's metadata
+ * (throwing a `PerturbError` when the metadata is not what it needs), then the saved state is
+ * loaded into it. On any failure nothing stays allocated, the half-built module included (the
+ * caller never sees it, so could not free it).
+ */
+export function rebuildFromCheckpoint<Meta, M extends Module>(path: string, build: (meta: Meta) => M): M {
+  const { state, tensors, meta } = readCheckpoint<Meta>(path);
+  try {
+    const module = build(meta);
+    try {
+      module.loadStateDict(state);
+    } catch (error) {
+      module.dispose();
+      throw error;
+    }
+    return module;
+  } finally {
+    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
+  }
+}
+
+/**
  * Loads `path` into `module` (strictly: names and shapes must match) and returns its metadata
  * and the extra tensors, which the caller owns.
  */

@@ -7,7 +7,7 @@ export { Rng } from './rng';
 export type { RngState } from './rng';
 export { writeFileAtomic } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
-export { saveCheckpoint, loadCheckpoint, readCheckpoint } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';

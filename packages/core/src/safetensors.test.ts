@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { loadCheckpoint, rebuildFromCheckpoint, saveCheckpoint } from './checkpoint';
 import { Module } from './module';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors';
 
@@ -78,5 +78,25 @@ describe('checkpoints', () => {
     expect(meta.epoch).toBe(4);
     expect(Array.from(target.w.dataSync())).toEqual([3, 3, 3, 3, 3, 3]);
     expect(Array.from(tensors['optimizer.m.w'].dataSync())).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it('rebuilds a module from its metadata, and frees everything when the state does not fit', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'perturb-ckpt-')), 'ckpt.safetensors');
+    const source = new Tiny(3);
+    saveCheckpoint(path, source, { value: 0 }, { 'optimizer.m.w': tf.fill([2, 3], 0.5) });
+    source.dispose();
+    const before = tf.memory().numTensors;
+    const rebuilt = rebuildFromCheckpoint<{ value: number }, Tiny>(path, (meta) => new Tiny(meta.value));
+    expect(Array.from(rebuilt.w.dataSync())).toEqual([3, 3, 3, 3, 3, 3]);
+    rebuilt.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    class Wider extends Module {
+      constructor() {
+        super();
+        this.addParameter('w', tf.zeros([4]));
+      }
+    }
+    expect(() => rebuildFromCheckpoint(path, () => new Wider())).toThrow();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,6 +1,5 @@
 /** Rebuilding a trained Glow from its checkpoint alone. */
-import { PerturbError, Rng, readCheckpoint } from '@perturb/core';
-import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError, Rng, rebuildFromCheckpoint } from '@perturb/core';
 import { Glow, type GlowConfig } from './glow';
 
 /**
@@ -8,8 +7,7 @@ import { Glow, type GlowConfig } from './glow';
  * configuration is read from the checkpoint's metadata, so no other file is needed.
  */
 export function loadGlow(path: string): Glow {
-  const { state, tensors, meta } = readCheckpoint<{ model?: GlowConfig } | null>(path);
-  try {
+  return rebuildFromCheckpoint<{ model?: GlowConfig } | null, Glow>(path, (meta) => {
     const config = meta?.model;
     if (!config) {
       throw new PerturbError(
@@ -18,15 +16,6 @@ export function loadGlow(path: string): Glow {
       );
     }
     const { seed, ...options } = config;
-    const glow = new Glow({ ...options, rng: new Rng(seed) });
-    try {
-      glow.loadStateDict(state);
-    } catch (error) {
-      glow.dispose(); // the caller never sees the half-built model, so it could not free it
-      throw error;
-    }
-    return glow;
-  } finally {
-    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
-  }
+    return new Glow({ ...options, rng: new Rng(seed) });
+  });
 }

@@ -5,8 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, readCheckpoint } from '@perturb/core';
+import { PerturbError, Rng, rebuildFromCheckpoint } from '@perturb/core';
 import { selectExamples, type Dataset } from '@perturb/datasets';
 import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
 import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
@@ -128,25 +127,15 @@ export function loadVaeGan(path: string): VaeGan {
     );
   }
   // The configuration lives in the metadata, which has to be read before the model can be built.
-  const { state, tensors, meta } = readCheckpoint<VaeGanCheckpointMeta | null>(path);
-  try {
+  return rebuildFromCheckpoint<VaeGanCheckpointMeta | null, VaeGan>(path, (meta) => {
     if (!meta?.config) {
       throw new PerturbError(
         `${path} holds no VAE-GAN configuration`,
         'pass a checkpoint written by trainVaeGan',
       );
     }
-    const model = new VaeGan(meta.config);
-    try {
-      model.loadStateDict(state);
-    } catch (error) {
-      model.dispose(); // the caller never sees the half-built model, so it could not free it
-      throw error;
-    }
-    return model;
-  } finally {
-    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
-  }
+    return new VaeGan(meta.config);
+  });
 }
 
 /** Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `outDir`, in class order. */
