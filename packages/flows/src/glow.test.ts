@@ -1,24 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, initBackend, loadCheckpoint, saveCheckpoint } from '@perturb/core';
 import { Glow } from './glow';
 import type { GlowOptions } from './glow';
-import { perturbParameters } from './test-helpers';
+import { TINY_GLOW as tiny, perturbParameters, temporaryFolders } from './test-helpers';
 
 const FASHION_MNIST_TEST = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
-const tiny = { inputShape: [8, 8, 1], levels: 2, steps: 2, hidden: 8 } as const;
-const dirs: string[] = [];
+const tempDir = temporaryFolders('flows-');
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
-});
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Smooth images with structure (not white noise), values on the 8-bit grid k/255. */
@@ -212,8 +206,7 @@ describe('Glow sampling and persistence', () => {
   });
 
   it('save → load gives identical outputs and keeps ActNorm initialized', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flows-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const x = images(4, 8, 1, 10);
     const original = trainedLookingGlow(tiny, 10, x);
     saveCheckpoint(join(dir, 'glow.safetensors'), original, { note: 'test' });

@@ -1,6 +1,29 @@
 /** Helpers shared by this package's tests (not part of the public API). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { afterAll } from 'vitest';
 import type { Module, Rng } from '@perturb/core';
+
+/** A Glow on 8×8×1 images small enough for a test to train it in milliseconds. */
+export const TINY_GLOW = { inputShape: [8, 8, 1], levels: 2, steps: 2, hidden: 8 } as const;
+
+/**
+ * A maker of fresh temporary folders (named `<prefix>…`) that are all removed after the test
+ * file; call it at the top level of the file, where `afterAll` can register.
+ */
+export function temporaryFolders(prefix: string): () => string {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+  return () => {
+    const folder = mkdtempSync(join(tmpdir(), prefix));
+    folders.push(folder);
+    return folder;
+  };
+}
 
 /**
  * Adds N(0, std²) noise to every parameter, so zero-initialized parts (coupling outputs,

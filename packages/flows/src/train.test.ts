@@ -1,32 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
 import type { ImageArray } from './data';
 import { Glow } from './glow';
 import { trainFlow } from './train';
 import type { FlowProgress } from './train';
 import { createFlowOptimizer, flowTrainingStep } from './train-step';
+import { TINY_GLOW as tiny, temporaryFolders } from './test-helpers';
 
-const tiny = { inputShape: [8, 8, 1], levels: 2, steps: 2, hidden: 8 } as const;
-const dirs: string[] = [];
+const tempDir = temporaryFolders('flows-train-');
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
 });
-
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'flows-train-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** Blobs on a dark background as 8-bit images: structured enough for a flow to learn fast. */
 function blobs(count: number, seed: number): ImageArray {
