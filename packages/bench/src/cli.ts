@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: times perturb's training steps on the active backend and, when
- * /usr/bin/python3 has torch, the PyTorch peers in the same run (1 thread and all cores),
+ * /usr/bin/python3 has torch, the PyTorch peers in the same run (on 1 thread and on as many
+ * threads as perturb: all cores, or PERTURB_WASM_THREADS),
  * then prints a Markdown table of ms per step and ratios.
  *
  *   npm run bench -- [--json out.json] [--md out.md] [--only resnet20,glow] [--repeats 5] [--no-peers]
@@ -22,7 +23,7 @@ interface Row {
   what: string;
   perturbMs: number;
   peer1: PeerRun | null;
-  peerAll: PeerRun | null;
+  peerSameThreads: PeerRun | null;
 }
 
 async function main(): Promise<void> {
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${bench.id} (${bench.what}) ...\n`);
     const { step, dispose } = bench.build();
     const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
-    if (values.profile) process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
+    if (values.profile)
+      process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
     dispose();
     const peerRun = (threads: number) =>
       python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
       what: bench.what,
       perturbMs,
       peer1: peerRun(1),
-      peerAll: peerRun(cpus().length),
+      peerSameThreads: peerRun(backend.threads),
     });
     const last = rows[rows.length - 1];
     process.stderr.write(
@@ -75,13 +77,14 @@ async function main(): Promise<void> {
   const report = {
     date: new Date().toISOString(),
     backend: backend.name,
+    threads: backend.threads,
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     rows: rows.map((r) => ({
       ...r,
       ratio1: r.peer1?.ms ? r.perturbMs / r.peer1.ms : null,
-      ratioAll: r.peerAll?.ms ? r.perturbMs / r.peerAll.ms : null,
+      ratioSameThreads: r.peerSameThreads?.ms ? r.perturbMs / r.peerSameThreads.ms : null,
     })),
   };
   const markdown = toMarkdown(report);
@@ -92,20 +95,22 @@ async function main(): Promise<void> {
 
 function toMarkdown(report: {
   backend: string;
+  threads: number;
   date: string;
   cpuModel?: string;
-  rows: Array<Row & { ratio1: number | null; ratioAll: number | null }>;
+  rows: Array<Row & { ratio1: number | null; ratioSameThreads: number | null }>;
 }): string {
   const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(0));
   const ratio = (v: number | null) => (v == null ? '–' : `${v.toFixed(2)}×`);
+  const threads = report.threads === 1 ? '1 thread' : `${report.threads} threads`;
   const lines = [
-    `perturb on ${report.backend}, ${report.cpuModel ?? 'unknown cpu'}, ${report.date}`,
+    `perturb on ${report.backend} with ${threads}, ${report.cpuModel ?? 'unknown cpu'}, ${report.date}`,
     '',
-    '| benchmark | perturb ms/step | peer 1 thread ms | ratio | peer all cores ms | ratio |',
+    `| benchmark | perturb ms/step | peer 1 thread ms | ratio | peer ${threads} ms | ratio |`,
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...report.rows.map(
       (r) =>
-        `| ${r.what} | ${ms(r.perturbMs)} | ${ms(r.peer1?.ms)} | ${ratio(r.ratio1)} | ${ms(r.peerAll?.ms)} | ${ratio(r.ratioAll)} |`,
+        `| ${r.what} | ${ms(r.perturbMs)} | ${ms(r.peer1?.ms)} | ${ratio(r.ratio1)} | ${ms(r.peerSameThreads?.ms)} | ${ratio(r.ratioSameThreads)} |`,
     ),
     '',
   ];

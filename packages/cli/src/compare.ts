@@ -215,7 +215,8 @@ async function trainSharedModel(
   if (existsSync(join(dir, 'result.json'))) return;
   process.stderr.write(`compare: training ${model.description} in ${dir}\n`);
   writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
-  await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), true);
+  // Alone on the machine: the child's default, one wasm thread per core.
+  await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), { echo: true });
 }
 
 /** How {@link runCompare} runs the grid's child processes. */
@@ -241,6 +242,8 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
   const bar = new ProgressBar({ total: runs.length, label: 'compare', start: runs.length - pending.length });
   let done = runs.length - pending.length;
   bar.update(done, { running: 0 });
+  // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
+  const threads = Math.max(1, Math.floor(availableParallelism() / Math.max(1, config.jobs)));
   let next = 0;
   let running = 0;
   const failures: string[] = [];
@@ -255,6 +258,7 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
           options.bin,
           ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'],
           join(run.dir, 'log.txt'),
+          { threads },
         );
       } catch (error) {
         failures.push(
@@ -278,11 +282,24 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
   return runs;
 }
 
-/** Runs `perturb <args>` in a child process, its output appended to `logPath` (and shown if `echo`). */
-function runChild(bin: string, args: string[], logPath: string, echo = false): Promise<void> {
+/**
+ * Runs `perturb <args>` in a child process, its output appended to `logPath` (and shown if
+ * `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
+ */
+function runChild(
+  bin: string,
+  args: string[],
+  logPath: string,
+  { echo = false, threads }: { echo?: boolean; threads?: number } = {},
+): Promise<void> {
   const log = openSync(logPath, 'a');
+  const env = { ...process.env };
+  if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
   return new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', log, echo ? 'inherit' : log] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env,
+      stdio: ['ignore', log, echo ? 'inherit' : log],
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       closeSync(log);

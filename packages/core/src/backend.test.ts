@@ -85,3 +85,14 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 });
+
+describe('wasm thread counts', () => {
+  it('rejects counts it cannot use, naming where they came from', async () => {
+    await expect(initBackend({ backend: 'wasm', threads: 0, env: {}, log: false })).rejects.toThrow(
+      'threads: 0 is not a thread count perturb can use. give a whole number from 1 to 8',
+    );
+    await expect(
+      initBackend({ backend: 'wasm', env: { PERTURB_WASM_THREADS: 'two' }, log: false }),
+    ).rejects.toThrow(/PERTURB_WASM_THREADS="two" is not a thread count/);
+  });
+});

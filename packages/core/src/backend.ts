@@ -3,12 +3,14 @@
  * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (with perturb's training kernels) → cpu.
  * The native packages are optional dependencies, loaded only if installed.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients, and its own `dist/register_all_gradients` is ESM with
 // extensionless imports that Node cannot load; tfjs-layers' Node bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 import { PerturbError } from './errors';
 import { registerTrainingKernels } from './kernels/register';
+import { MAX_WASM_THREADS, withWasmThreadSupport } from './wasm-threads';
 
 /** perturb's names for the backends it can run on. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -43,7 +45,14 @@ export interface InitBackendOptions {
   log?: boolean;
   /** Loads a backend package; replaceable in tests. Default: dynamic `import()`. */
   load?: (packageName: string) => Promise<unknown>;
-  /** Environment to read `PERTURB_BACKEND` from. Default `process.env`. */
+  /**
+   * Threads for the wasm backend's matrix products and convolutions (XNNPACK), 1 to
+   * ${MAX_WASM_THREADS}; read only when the wasm backend first starts. Default: the
+   * `PERTURB_WASM_THREADS` environment variable, else one per core (at most 8). Threads split
+   * the outputs of a product, not its sums, so results match the one-thread ones.
+   */
+  threads?: number;
+  /** Environment to read `PERTURB_BACKEND` and `PERTURB_WASM_THREADS` from. Default `process.env`. */
   env?: Record<string, string | undefined>;
 }
 
@@ -55,6 +64,8 @@ export interface BackendInfo {
   packageName: string;
   /** Backends tried before it and why each was skipped. */
   skipped: Array<{ name: BackendName; reason: string }>;
+  /** Threads its kernels run on (more than 1 only for wasm with `threads`). */
+  threads: number;
   /** Kernels perturb registered on it so conv nets can train (wasm only). */
   registeredKernels: string[];
 }
@@ -96,14 +107,21 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (active && (!forced || forced === active.name)) return active;
 
   const load = options.load ?? ((name: string) => import(name));
+  const threads = wasmThreads(options.threads, env.PERTURB_WASM_THREADS);
   const order = forced ? [forced] : (options.order ?? BACKEND_ORDER);
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     const candidate = CANDIDATES[name];
-    const reason = await tryStart(name, candidate, load);
+    const reason = await tryStart(name, candidate, load, threads);
     if (reason === null) {
       const registeredKernels = registerTrainingKernels(candidate.tfName);
-      active = { name, packageName: candidate.packageName, skipped, registeredKernels };
+      active = {
+        name,
+        packageName: candidate.packageName,
+        threads: name === 'wasm' ? threads : 1,
+        skipped,
+        registeredKernels,
+      };
       if (options.log ?? true) {
         const why =
           skipped.length > 0 ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
@@ -127,17 +145,34 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   );
 }
 
+/** The wasm thread count asked for by the option or the environment, checked. */
+function wasmThreads(option: number | undefined, fromEnv: string | undefined): number {
+  const given =
+    option ?? (fromEnv?.trim() ? Number(fromEnv) : Math.min(availableParallelism(), MAX_WASM_THREADS));
+  if (!Number.isInteger(given) || given < 1 || given > MAX_WASM_THREADS) {
+    const source = option === undefined ? `PERTURB_WASM_THREADS="${fromEnv}"` : `threads: ${option}`;
+    throw new PerturbError(
+      `${source} is not a thread count perturb can use`,
+      `give a whole number from 1 to ${MAX_WASM_THREADS} (at most the machine's cores)`,
+    );
+  }
+  return given;
+}
+
 /** Loads and activates one backend; returns null on success or why it could not start. */
 async function tryStart(
   name: BackendName,
   candidate: Candidate,
   load: (packageName: string) => Promise<unknown>,
+  threads: number,
 ): Promise<string | null> {
+  let threaded = false;
   try {
-    await load(candidate.packageName);
+    const loaded = (await load(candidate.packageName)) as { setThreadsCount?: (n: number) => void };
     if (name === 'wasm') {
-      // The threaded wasm build creates workers from blob: URLs, which Node rejects.
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      threaded = threads > 1 && typeof loaded.setThreadsCount === 'function';
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
+      if (threaded) loaded.setThreadsCount!(threads);
     }
   } catch (error) {
     if (isNotInstalled(error, candidate.packageName)) return 'not installed';
@@ -146,9 +181,9 @@ async function tryStart(
   if (!tf.findBackendFactory(candidate.tfName)) {
     return `${candidate.packageName} registered no "${candidate.tfName}" backend with perturb's @tensorflow/tfjs-core@${tf.version_core}; install a matching version`;
   }
+  const start = async () => (await tf.setBackend(candidate.tfName)) && (await tf.ready(), true);
   try {
-    if (!(await tf.setBackend(candidate.tfName))) return 'failed to initialize';
-    await tf.ready();
+    if (!(await (threaded ? withWasmThreadSupport(threads, start) : start()))) return 'failed to initialize';
   } catch (error) {
     return `failed to initialize (${(error as Error).message.split('\n')[0]})`;
   }
