@@ -6,6 +6,8 @@
  * then prints a Markdown table of ms per step and ratios.
  *
  *   npm run bench -- [--json out.json] [--md out.md] [--only resnet20,glow] [--repeats 5] [--no-peers]
+ *                    [--rounds 1]  (alternates perturb and peer timings n times; ratios are the
+ *                                   median of each round's ratio, robust to a machine's drift)
  *                    [--profile]   (also prints each step's kernel-time breakdown)
  */
 import { cpus } from 'node:os';
@@ -16,14 +18,30 @@ import { initBackend, writeFileAtomic } from '@perturb/core';
 import { BENCHMARKS } from './benchmarks';
 import { peersDir, pythonWithTorch, runPeer, type PeerRun } from './peers';
 import { kernelTable, profileStep } from './profile';
-import { medianStepMs } from './timing';
+import { median, medianStepMs } from './timing';
+
+/** One alternation of perturb's timing and the peer's. */
+interface Round {
+  perturbMs: number;
+  peer1: PeerRun | null;
+  peerSameThreads: PeerRun | null;
+}
 
 interface Row {
   id: string;
   what: string;
+  /** Medians over the rounds. */
   perturbMs: number;
-  peer1: PeerRun | null;
-  peerSameThreads: PeerRun | null;
+  peer1Ms: number | null;
+  peerSameThreadsMs: number | null;
+  ratio1: number | null;
+  ratioSameThreads: number | null;
+  rounds: Round[];
+}
+
+/** Median of the present values, or null when a round has none. */
+function medianOf(values: Array<number | null | undefined>): number | null {
+  return values.every((v) => typeof v === 'number') ? median(values as number[]) : null;
 }
 
 async function main(): Promise<void> {
@@ -33,11 +51,15 @@ async function main(): Promise<void> {
       md: { type: 'string' },
       only: { type: 'string' },
       repeats: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '1' },
       'no-peers': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
     },
   });
   const repeats = Number(values.repeats);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new Error(`--rounds ${values.rounds}: give a whole number ≥ 1`);
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((id) => !BENCHMARKS.some((b) => b.id === id)) ?? [];
   if (unknown.length > 0) {
@@ -56,36 +78,42 @@ async function main(): Promise<void> {
   for (const bench of BENCHMARKS.filter((b) => !only || only.includes(b.id))) {
     process.stderr.write(`bench: ${bench.id} (${bench.what}) ...\n`);
     const { step, dispose } = bench.build();
-    const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
+    const peerRun = (threads: number) =>
+      python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
+    const timed: Round[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
+      timed.push({ perturbMs, peer1: peerRun(1), peerSameThreads: peerRun(backend.threads) });
+    }
     if (values.profile)
       process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
     dispose();
-    const peerRun = (threads: number) =>
-      python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
-    rows.push({
+    const row: Row = {
       id: bench.id,
       what: bench.what,
-      perturbMs,
-      peer1: peerRun(1),
-      peerSameThreads: peerRun(backend.threads),
-    });
-    const last = rows[rows.length - 1];
+      perturbMs: median(timed.map((r) => r.perturbMs)),
+      peer1Ms: medianOf(timed.map((r) => r.peer1?.ms)),
+      peerSameThreadsMs: medianOf(timed.map((r) => r.peerSameThreads?.ms)),
+      ratio1: medianOf(timed.map((r) => (r.peer1?.ms ? r.perturbMs / r.peer1.ms : null))),
+      ratioSameThreads: medianOf(
+        timed.map((r) => (r.peerSameThreads?.ms ? r.perturbMs / r.peerSameThreads.ms : null)),
+      ),
+      rounds: timed,
+    };
+    rows.push(row);
     process.stderr.write(
-      `bench: ${bench.id}: ${last.perturbMs.toFixed(0)} ms (peer 1 thread ${last.peer1?.ms ?? '-'} ms)\n`,
+      `bench: ${bench.id}: ${row.perturbMs.toFixed(0)} ms (peer 1 thread ${row.peer1Ms ?? '-'} ms)\n`,
     );
   }
   const report = {
     date: new Date().toISOString(),
     backend: backend.name,
     threads: backend.threads,
+    rounds,
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
-    rows: rows.map((r) => ({
-      ...r,
-      ratio1: r.peer1?.ms ? r.perturbMs / r.peer1.ms : null,
-      ratioSameThreads: r.peerSameThreads?.ms ? r.perturbMs / r.peerSameThreads.ms : null,
-    })),
+    rows,
   };
   const markdown = toMarkdown(report);
   process.stdout.write(markdown);
@@ -98,19 +126,23 @@ function toMarkdown(report: {
   threads: number;
   date: string;
   cpuModel?: string;
-  rows: Array<Row & { ratio1: number | null; ratioSameThreads: number | null }>;
+  rounds: number;
+  rows: Row[];
 }): string {
   const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(0));
   const ratio = (v: number | null) => (v == null ? '–' : `${v.toFixed(2)}×`);
   const threads = report.threads === 1 ? '1 thread' : `${report.threads} threads`;
   const lines = [
-    `perturb on ${report.backend} with ${threads}, ${report.cpuModel ?? 'unknown cpu'}, ${report.date}`,
+    `perturb on ${report.backend} with ${threads}, ${report.cpuModel ?? 'unknown cpu'}, ${report.date}` +
+      (report.rounds > 1
+        ? `; medians of ${report.rounds} alternating rounds (ratios: median of each round's)`
+        : ''),
     '',
     `| benchmark | perturb ms/step | peer 1 thread ms | ratio | peer ${threads} ms | ratio |`,
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...report.rows.map(
       (r) =>
-        `| ${r.what} | ${ms(r.perturbMs)} | ${ms(r.peer1?.ms)} | ${ratio(r.ratio1)} | ${ms(r.peerSameThreads?.ms)} | ${ratio(r.ratioSameThreads)} |`,
+        `| ${r.what} | ${ms(r.perturbMs)} | ${ms(r.peer1Ms)} | ${ratio(r.ratio1)} | ${ms(r.peerSameThreadsMs)} | ${ratio(r.ratioSameThreads)} |`,
     ),
     '',
   ];

@@ -30,7 +30,9 @@ export function kernelTable(times: KernelTime[], top = 15): string {
     `| --- | ---: | ---: | ---: |`,
     ...times
       .slice(0, top)
-      .map((t) => `| ${t.kernel} | ${t.calls} | ${t.ms.toFixed(0)} | ${((100 * t.ms) / total).toFixed(1)}% |`),
+      .map(
+        (t) => `| ${t.kernel} | ${t.calls} | ${t.ms.toFixed(0)} | ${((100 * t.ms) / total).toFixed(1)}% |`,
+      ),
     `| all kernels | ${times.reduce((sum, t) => sum + t.calls, 0)} | ${total.toFixed(0)} | |`,
     '',
   ].join('\n');
