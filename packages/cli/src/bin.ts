@@ -136,9 +136,11 @@ program
   .requiredOption('-c, --config <file>', 'compare config (YAML)')
   .option('-o, --out <dir>', 'output folder (overrides the config)')
   .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
+  .option('-m, --methods <names>', "run only these methods' runs now (comma-separated); the rest later")
   .action(async (flags) => {
     const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
-    await runCompare(config, { bin: self, onDone: () => void writeCompareReport(config.out) });
+    const methods = (flags.methods as string | undefined)?.split(',').map((name) => name.trim());
+    await runCompare(config, { bin: self, methods, onDone: () => void writeCompareReport(config.out) });
   });
 
 program

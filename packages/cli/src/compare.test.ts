@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { writeCompareReport } from './report';
 
 /**
  * A stand-in for the `perturb` script: `<command> --config <file>` appends the command and the
- * output folder to a log and writes result.json, or fails for seed 13 on its first attempt, as a
+ * output folder to a log (and its PERTURB_WASM_THREADS to another) and writes result.json, or fails for seed 13 on its first attempt, as a
  * killed run would.
  */
 function fakeBin(dir: string): string {
@@ -25,6 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from ${JSON.stringify(yamlUrl)};
 const config = parse(readFileSync(process.argv[4], 'utf8'));
 appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, process.argv[2] + ' ' + config.out + '\\n');
+appendFileSync(${JSON.stringify(join(dir, 'threads.log'))}, process.env.PERTURB_WASM_THREADS + '\\n');
 const marker = join(config.out, 'attempted');
 if (config.seed === 13 && !existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
 writeFileSync(join(config.out, 'result.json'), JSON.stringify({ config, testAccuracy: 0.5, seconds: 1 }));
@@ -144,6 +145,29 @@ describe('perturb compare', () => {
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
     expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+  });
+
+  it('runs only the chosen methods, leaving the rest of the grid for later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, {
+        methods: { baseline: {}, flip: { augmenters: ['horizontalFlip'] } },
+        jobs: 1,
+        out: join(dir, 'out'),
+      }),
+    );
+    await expect(runCompare(config, { bin, methods: ['flipp'] })).rejects.toThrow(
+      'the grid has no method "flipp". choose from baseline, flip',
+    );
+    const ran = await runCompare(config, { bin, methods: ['flip'] });
+    expect(ran.map((run) => run.method)).toEqual(['flip']);
+    const [baseline, flip] = gridRuns(config);
+    expect(existsSync(join(flip.dir, 'result.json'))).toBe(true);
+    expect(existsSync(join(baseline.dir, 'result.json'))).toBe(false);
+    // One job at a time: it gets every core's wasm thread, unless the environment says otherwise.
+    const threads = process.env.PERTURB_WASM_THREADS ?? String(availableParallelism());
+    expect(readFileSync(join(dir, 'threads.log'), 'utf8')).toBe(`${threads}\n`);
   });
 
   it("compares a shared flow's section as written, so adding weightDecay counts as a change", async () => {

@@ -148,9 +148,12 @@ function usesShared(settings: unknown, model: SharedModel): boolean {
   return JSON.stringify(settings).includes(`${JSON.stringify(model.option)}:${JSON.stringify(SHARED)}`);
 }
 
-/** The shared models some method (or the base) refers to. */
-function sharedModelsUsed(config: CompareConfig): SharedModel[] {
-  return SHARED_MODELS.filter((model) => usesShared([config.base, config.methods], model));
+/** The shared models some method (or the base) refers to; only `methods`' when given. */
+function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): SharedModel[] {
+  const chosen = methods
+    ? Object.fromEntries(Object.entries(config.methods).filter(([name]) => methods.includes(name)))
+    : config.methods;
+  return SHARED_MODELS.filter((model) => usesShared([config.base, chosen], model));
 }
 
 function substituteSharedModels(settings: Record<string, unknown>, out: string): Record<string, unknown> {
@@ -223,6 +226,11 @@ async function trainSharedModel(
 export interface CompareOptions {
   /** The `perturb` executable's script, run with this Node. */
   bin: string;
+  /**
+   * Run only these methods' runs now (e.g. the cheap ones first); the others wait for a later
+   * call. Default: every method.
+   */
+  methods?: readonly string[];
   /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
   onDone?: (runs: GridRun[]) => Promise<void> | void;
 }
@@ -231,13 +239,20 @@ export interface CompareOptions {
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
   // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
   checkSharedModels(config, 'the compare config');
+  const unknown = options.methods?.filter((name) => !(name in config.methods)) ?? [];
+  if (unknown.length > 0) {
+    throw new PerturbError(
+      `the grid has no method ${unknown.map((name) => `"${name}"`).join(', ')}`,
+      `choose from ${Object.keys(config.methods).join(', ')}`,
+    );
+  }
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
-  for (const model of sharedModelsUsed(config)) {
+  for (const model of sharedModelsUsed(config, options.methods)) {
     await trainSharedModel(model, config[model.section]!, out, options.bin);
   }
-  const runs = gridRuns(config);
+  const runs = gridRuns(config).filter((run) => !options.methods || options.methods.includes(run.method));
   const pending = runs.filter((run) => !existsSync(join(run.dir, 'result.json')));
   const bar = new ProgressBar({ total: runs.length, label: 'compare', start: runs.length - pending.length });
   let done = runs.length - pending.length;
