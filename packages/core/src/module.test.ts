@@ -107,4 +107,36 @@ describe('Module', () => {
     expect(bn.runningMean.dataSync()[0]).not.toBe(0);
     bn.dispose();
   });
+
+  it('BatchNorm2d in eval mode computes tf.batchNorm with the running statistics, gradients included', () => {
+    const rng = new Rng(5);
+    const bn = new BatchNorm2d(3);
+    bn.gamma.assign(rng.normalTensor([3], 1, 0.5) as tf.Tensor1D);
+    bn.beta.assign(rng.normalTensor([3]) as tf.Tensor1D);
+    bn.runningMean.assign(rng.normalTensor([3]) as tf.Tensor1D);
+    bn.runningVar.assign(tf.abs(rng.normalTensor([3], 1, 0.5)) as tf.Tensor1D);
+    const x = rng.normalTensor([2, 3, 3, 3], 1, 2) as tf.Tensor4D;
+    const w = rng.normalTensor([2, 3, 3, 3]);
+    const [mean, variance] = [bn.runningMean as tf.Tensor1D, bn.runningVar as tf.Tensor1D];
+    const stockY = (input: tf.Tensor) =>
+      tf.batchNorm4d(
+        input as tf.Tensor4D,
+        mean,
+        variance,
+        bn.beta as tf.Tensor1D,
+        bn.gamma as tf.Tensor1D,
+        1e-5,
+      );
+    const stock = (input: tf.Tensor) => tf.sum(tf.mul(stockY(input), w)) as tf.Scalar;
+    const ours = (input: tf.Tensor) =>
+      tf.sum(tf.mul(bn.forward(input as tf.Tensor4D, false), w)) as tf.Scalar;
+    const gap = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+    expect(gap(bn.forward(x, false), stockY(x))).toBeLessThan(1e-5);
+    expect(gap(tf.grad(ours)(x), tf.grad(stock)(x))).toBeLessThan(1e-4);
+    const params = [bn.gamma, bn.beta];
+    const stockGrads = tf.variableGrads(() => stock(x), params).grads;
+    const ourGrads = tf.variableGrads(() => ours(x), params).grads;
+    for (const p of params) expect(gap(ourGrads[p.name], stockGrads[p.name])).toBeLessThan(1e-4);
+    bn.dispose();
+  });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../module';
-import { channelMeans, channelSums, scaleShift } from './channelwise';
+import { channelAffine, channelMeans, channelSums, scaleShift } from './channelwise';
 
 /** Settings of a {@link BatchNorm2d}. */
 export interface BatchNorm2dOptions {
@@ -18,7 +18,8 @@ export interface BatchNorm2dOptions {
  * The training-mode gradient is the closed form dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)):
  * tfjs-core's own gradient of batchNorm materializes every broadcast with `tile`, which made it
  * the largest cost of a ResNet step on wasm. Both directions use only per-channel reductions
- * and per-channel affine maps (see `channelwise.ts`), the fast forms on wasm.
+ * and per-channel affine maps (see `channelwise.ts`), the fast forms on wasm. Eval mode is one
+ * such affine map, so attacks on a model in eval mode (input gradients) avoid `tile` too.
  */
 export class BatchNorm2d extends Module {
   readonly gamma: tf.Variable;
@@ -41,14 +42,10 @@ export class BatchNorm2d extends Module {
   /** `training` defaults to the module's mode. */
   forward(x: tf.Tensor4D, training = this.training): tf.Tensor4D {
     if (!training) {
-      return tf.batchNorm4d(
-        x,
-        this.runningMean as tf.Tensor1D,
-        this.runningVar as tf.Tensor1D,
-        this.beta as tf.Tensor1D,
-        this.gamma as tf.Tensor1D,
-        this.epsilon,
-      );
+      // The running statistics make it one affine map; tf.batchNorm's gradient would tile.
+      const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.epsilon))) as tf.Tensor1D;
+      const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale)) as tf.Tensor1D;
+      return channelAffine(x, scale, shift);
     }
     const { y, mean, variance } = normalizeWithBatchStats(x, this.gamma, this.beta, this.epsilon);
     this.updateRunningStats(mean, variance, x.size / x.shape[3]);
