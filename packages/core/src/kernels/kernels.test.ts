@@ -22,6 +22,9 @@ const KERNELS = [
   'Identity',
   'Sum',
   'Mean',
+  'Concat',
+  'SplitV',
+  'Slice',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {

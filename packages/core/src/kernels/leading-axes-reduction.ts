@@ -7,11 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { withScope, type KernelArgs, type WasmScope } from './wasm-context';
+import { backendKernel } from './wrapped-kernels';
 
 type ReductionName = 'Sum' | 'Mean';
-
-/** The wasm backend's own kernels, used for every reduction pooling does not cover. */
-const backendKernels = new Map<ReductionName, KernelFunc>();
 
 /** Whether `axes` are exactly the leading axes of `shape`, leaving at least one axis. */
 function areLeadingAxes(shape: number[], axes: number[]): boolean {
@@ -58,7 +56,7 @@ function reduceLeadingAxes(name: ReductionName, args: KernelArgs): TensorInfo {
   const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const axes = tf.util.parseAxisParam(axis, x.shape);
   if (x.dtype !== 'float32' || x.shape.includes(0) || !areLeadingAxes(x.shape, axes)) {
-    return (backendKernels.get(name) as KernelFunc)(args as Parameters<KernelFunc>[0]) as TensorInfo;
+    return backendKernel(name)(args as Parameters<KernelFunc>[0]) as TensorInfo;
   }
   const kept = x.shape.slice(axes.length);
   const channels = tf.util.sizeFromShape(kept);
@@ -85,12 +83,3 @@ function reductionConfig(name: ReductionName): KernelConfig {
 export const sumConfig = reductionConfig('Sum');
 /** `Mean`, with leading-axes reductions done by pooling. */
 export const meanConfig = reductionConfig('Mean');
-
-/**
- * Remembers the backend's own kernel that `config` replaces, for the reductions it does not
- * cover, and returns the config to register, carrying the replaced kernel's setup function.
- */
-export function wrapBackendReduction(config: KernelConfig, replaced: KernelConfig): KernelConfig {
-  backendKernels.set(config.kernelName as ReductionName, replaced.kernelFunc);
-  return { ...config, setupFunc: replaced.setupFunc };
-}

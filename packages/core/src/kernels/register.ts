@@ -6,8 +6,10 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { identityConfig } from './identity';
-import { meanConfig, sumConfig, wrapBackendReduction } from './leading-axes-reduction';
+import { concatConfig, sliceConfig, splitVConfig } from './copy-kernels';
+import { meanConfig, sumConfig } from './leading-axes-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
+import { wrapBackendKernel } from './wrapped-kernels';
 
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -19,14 +21,20 @@ const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 ];
 
 /** Faster versions of kernels the wasm backend has, which fall back to the backend's own. */
-const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [sumConfig, meanConfig];
+const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
+  sumConfig,
+  meanConfig,
+  concatConfig,
+  splitVConfig,
+  sliceConfig,
+];
 
 /**
  * Registers perturb's training kernels on the tfjs backend named `tfBackendName` and returns
  * their kernel names. Only `'wasm'` needs them: it gets the convolution and depthwise
  * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
- * `Identity` are replaced, and its `Sum` and `Mean` run leading-axes (per-channel) reductions
- * by pooling.
+ * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
+ * by pooling, and its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops.
  * For any other backend nothing is registered and the list is empty. Calling it again is
  * harmless: kernels already registered by perturb are kept.
  */
@@ -42,7 +50,7 @@ export function registerTrainingKernels(tfBackendName: string): string[] {
     const current = tf.getKernel(config.kernelName, 'wasm');
     if (!current || current.kernelFunc === config.kernelFunc) continue;
     tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel(wrapBackendReduction(config, current));
+    tf.registerKernel(wrapBackendKernel(config, current));
   }
   return [...WASM_TRAINING_KERNELS, ...WASM_WRAPPED_KERNELS].map((config) => config.kernelName);
 }

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend';
+import { Rng } from '../rng';
+
+/** Runs `op` on wasm and on cpu with the same inputs; returns both results' values. */
+async function onBothBackends(shapes: number[][], op: (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]) {
+  const rng = new Rng(7);
+  const values = shapes.map((shape) =>
+    Array.from({ length: tf.util.sizeFromShape(shape) }, () => rng.normal()),
+  );
+  const results: Array<Array<{ shape: number[]; values: number[] }>> = [];
+  for (const backend of ['wasm', 'cpu']) {
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const dataIds = tf.engine().backend.numDataIds();
+    const xs = shapes.map((shape, i) => tf.tensor(values[i], shape));
+    const out = tf.tidy(() => op(xs));
+    const outs = Array.isArray(out) ? out : [out];
+    results.push(outs.map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) })));
+    tf.dispose([...xs, ...outs]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+  }
+  await tf.setBackend('wasm');
+  return { wasm: results[0], cpu: results[1] };
+}
+
+describe('copying Concat, SplitV and Slice on wasm', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm', threads: 1, env: {}, log: false });
+  });
+
+  it('split and join channels exactly as the cpu backend does', async () => {
+    const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
+      [[[2, 3, 3, 4]], ([x]) => tf.split(x, 2, 3)],
+      [[[2, 3, 3, 5]], ([x]) => tf.split(x, [1, 3, 1], -1)],
+      [
+        [
+          [2, 3, 3, 2],
+          [2, 3, 3, 3],
+        ],
+        (xs) => tf.concat(xs, 3),
+      ],
+      [
+        [
+          [4, 6],
+          [4, 1],
+          [4, 2],
+        ],
+        (xs) => tf.concat(xs, -1),
+      ],
+      [[[2, 3, 3, 6]], ([x]) => tf.slice(x, [0, 0, 0, 2], [-1, -1, -1, 3])],
+      [[[50]], ([x]) => tf.slice(x, [7], [20])],
+      [[[5, 3, 2]], ([x]) => tf.slice(x, [1, 0, 0], [3, -1, -1])],
+      [[[5, 3, 2]], ([x]) => tf.slice(x, [2, 1, 0], [1, 2, -1])],
+      [[[4, 5, 6]], ([x]) => tf.slice(x, [1, 0, 2], [2, -1, 3])],
+      [[[2, 3, 6, 6]], ([x]) => tf.slice(x, [0, 0, 1, 2], [-1, -1, 4, 4])],
+      [[[3, 4, 5]], ([x]) => tf.slice(x, [0, 0, 0], [-1, -1, -1])],
+    ];
+    for (const [shapes, op] of cases) {
+      const { wasm, cpu } = await onBothBackends(shapes, op);
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
+  it("leaves other axes and dtypes to the backend's own kernels", async () => {
+    const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
+      [[[2, 3, 3, 4]], ([x]) => tf.split(x, 3, 1)],
+      [
+        [
+          [2, 3],
+          [1, 3],
+        ],
+        (xs) => tf.concat(xs, 0),
+      ],
+      [[[4, 5]], ([x]) => tf.split(tf.cast(x, 'int32'), 5, 1)],
+      [[[4, 5]], ([x]) => tf.slice(tf.cast(x, 'int32'), [1, 1], [2, 3])],
+    ];
+    for (const [shapes, op] of cases) {
+      const { wasm, cpu } = await onBothBackends(shapes, op);
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
+  it('gives the gradients of split and concat (each other) exactly', async () => {
+    const { wasm, cpu } = await onBothBackends([[2, 4, 4, 6]], ([x]) =>
+      tf.grad((input: tf.Tensor) => {
+        const [a, b] = tf.split(input, [2, 4], 3);
+        return tf.sum(tf.mul(tf.concat([tf.mul(b, 3), a], 3), tf.reshape(tf.range(0, 6), [1, 1, 1, 6])));
+      })(x),
+    );
+    expect(wasm).toEqual(cpu);
+  });
+});

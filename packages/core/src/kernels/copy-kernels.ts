@@ -1,0 +1,161 @@
+/**
+ * `Concat`, `SplitV` and `Slice` along the last axis of a float32 tensor (channel splits and
+ * joins of NHWC activations: every Glow coupling and split, and their gradients) as plain copy
+ * loops over the wasm heap, and every float32 `Slice` as runs of contiguous copies (pieces of a
+ * flat parameter vector, batch slices, the shifted windows of hand-written conv gradients). The backend's own kernels copy row by row with per-row overhead,
+ * which for rows of a few channels is ~35× slower than a pass of `Add` over the same data.
+ * Every other case goes to the backend's kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { type KernelArgs, type WasmBackendLike, WasmScope } from './wasm-context';
+import { backendKernel, type WrappableKernel } from './wrapped-kernels';
+
+/** The axis `axis` names in a tensor of `rank`, negative counting from the end. */
+function lastAxisOf(axis: number | number[], rank: number): boolean {
+  const a = Array.isArray(axis) ? axis[0] : axis;
+  return rank > 0 && (a === rank - 1 || a === -1);
+}
+
+/**
+ * Copies `rows` rows: row r of `src` (width `srcWidth`, from column `srcStart`) into row r of
+ * `dst` (width `dstWidth`, from column `dstStart`), `count` values each.
+ */
+function copyColumns(
+  src: Float32Array,
+  srcWidth: number,
+  srcStart: number,
+  dst: Float32Array,
+  dstWidth: number,
+  dstStart: number,
+  count: number,
+  rows: number,
+): void {
+  for (let r = 0, s = srcStart, d = dstStart; r < rows; r++, s += srcWidth, d += dstWidth) {
+    for (let k = 0; k < count; k++) dst[d + k] = src[s + k];
+  }
+}
+
+function concat(args: KernelArgs): TensorInfo {
+  const inputs = Object.values(args.inputs);
+  const { axis } = args.attrs as unknown as { axis: number };
+  const first = inputs[0];
+  const lead = first?.shape.slice(0, -1);
+  const eligible =
+    first &&
+    lastAxisOf(axis, first.shape.length) &&
+    inputs.every(
+      (t) =>
+        t.dtype === 'float32' &&
+        t.shape.length === first.shape.length &&
+        tf.util.arraysEqual(t.shape.slice(0, -1), lead!),
+    );
+  if (!eligible) return backendKernel('Concat')(args as Parameters<KernelFunc>[0]) as TensorInfo;
+  const widths = inputs.map((t) => t.shape[t.shape.length - 1]);
+  const width = widths.reduce((a, b) => a + b, 0);
+  const rows = tf.util.sizeFromShape(lead!);
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput([...lead!, width], 'float32');
+  const scope = new WasmScope(backend); // views only: nothing to free
+  const dst = scope.f32(out);
+  let start = 0;
+  inputs.forEach((t, i) => {
+    copyColumns(scope.f32(t), widths[i], 0, dst, width, start, widths[i], rows);
+    start += widths[i];
+  });
+  return out;
+}
+
+function splitV(args: KernelArgs): TensorInfo[] {
+  const { x } = args.inputs;
+  const { numOrSizeSplits, axis } = args.attrs as unknown as {
+    numOrSizeSplits: number | number[];
+    axis: number;
+  };
+  if (x.dtype !== 'float32' || !lastAxisOf(axis, x.shape.length)) {
+    return backendKernel('SplitV')(args as Parameters<KernelFunc>[0]) as TensorInfo[];
+  }
+  const width = x.shape[x.shape.length - 1];
+  const lead = x.shape.slice(0, -1);
+  const rows = tf.util.sizeFromShape(lead);
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, x.shape.length - 1);
+  const backend = args.backend as WasmBackendLike;
+  const outs = sizes.map((size) => backend.makeOutput([...lead, size], 'float32'));
+  // Views only after every allocation: a growing heap invalidates earlier ones.
+  const scope = new WasmScope(backend);
+  const src = scope.f32(x);
+  let start = 0;
+  outs.forEach((out, i) => {
+    copyColumns(src, width, start, scope.f32(out), sizes[i], 0, sizes[i], rows);
+    start += sizes[i];
+  });
+  return outs;
+}
+
+/**
+ * Copies the box `starts … starts + sizes` of a row-major `shape` from `src` into `dst` (packed):
+ * the innermost axes that are taken whole merge into one run of contiguous values, and the
+ * outer axes are walked with an odometer, so each run is one tight loop (or one `set` when
+ * the whole box is contiguous).
+ */
+function copyBox(
+  src: Float32Array,
+  shape: number[],
+  starts: number[],
+  sizes: number[],
+  dst: Float32Array,
+): void {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let axis = rank - 1, stride = 1; axis >= 0; axis--) {
+    strides[axis] = stride;
+    stride *= shape[axis];
+  }
+  // Axes inner to `inner` are whole, so run = sizes[inner] × (their sizes) values are contiguous.
+  let inner = rank - 1;
+  while (inner > 0 && sizes[inner] === shape[inner]) inner--;
+  const run = sizes[inner] * strides[inner];
+  let offset = 0;
+  for (let axis = 0; axis < rank; axis++) offset += starts[axis] * strides[axis];
+  const runs = tf.util.sizeFromShape(sizes.slice(0, inner));
+  if (runs === 1) {
+    dst.set(src.subarray(offset, offset + run));
+    return;
+  }
+  const index = new Array<number>(inner).fill(0);
+  for (let r = 0, d = 0; r < runs; r++, d += run) {
+    for (let k = 0; k < run; k++) dst[d + k] = src[offset + k];
+    // Advance the odometer over the outer axes and move the source offset with it.
+    for (let axis = inner - 1; axis >= 0; axis--) {
+      offset += strides[axis];
+      if (++index[axis] < sizes[axis]) break;
+      offset -= sizes[axis] * strides[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
+function slice(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [starts, sizes] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  if (x.dtype !== 'float32' || x.shape.length === 0 || sizes.includes(0)) {
+    return backendKernel('Slice')(args as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(sizes, 'float32');
+  const scope = new WasmScope(backend);
+  copyBox(scope.f32(x), x.shape, starts, sizes, scope.f32(out));
+  return out;
+}
+
+function config(kernelName: WrappableKernel, kernelFunc: (args: KernelArgs) => unknown): KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/** `Concat` along the last axis by copy loops. */
+export const concatConfig = config('Concat', concat);
+/** `SplitV` along the last axis by copy loops. */
+export const splitVConfig = config('SplitV', splitV);
+/** float32 `Slice` by copying contiguous runs. */
+export const sliceConfig = config('Slice', slice);
