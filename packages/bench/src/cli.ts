@@ -83,7 +83,12 @@ async function main(): Promise<void> {
     const timed: Round[] = [];
     for (let round = 0; round < rounds; round++) {
       const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
-      timed.push({ perturbMs, peer1: peerRun(1), peerSameThreads: peerRun(backend.threads) });
+      const peer1 = peerRun(1);
+      timed.push({
+        perturbMs,
+        peer1,
+        peerSameThreads: backend.threads === 1 ? peer1 : peerRun(backend.threads),
+      });
     }
     if (values.profile)
       process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
