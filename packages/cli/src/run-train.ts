@@ -27,6 +27,11 @@ export interface TrainRunResult {
   augmentation: AugmentationDiagnostics | null;
   /** Wall-clock seconds of this invocation (a resumed run counts only its own part). */
   seconds: number;
+  /**
+   * Wall-clock seconds of training over every sitting: the sum of the epochs' (evaluations
+   * included, start-up and checkpoints not), what the run cost even when it was resumed.
+   */
+  trainingSeconds: number;
   /** When the run finished, as an ISO 8601 timestamp. */
   finishedAt: string;
 }
@@ -104,6 +109,7 @@ export async function runTrain(
     backend: activeBackend()?.name ?? 'unknown',
     augmentation,
     seconds: (Date.now() - started) / 1000,
+    trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
     finishedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,21 @@ describe('readRunResults', () => {
       { method: 'pixel-pgd', trainSize: 100, seed: 1, accuracy: 0.6, seconds: 31 },
     ]);
     expect(readRunResults(dir)[0].source).toBe(join(dir, 'runs', 'baseline', 'n100-s0', 'result.json'));
+  });
+
+  it("counts a resumed run's training over every sitting", () => {
+    const path = join(dir, 'runs', 'baseline', 'n100-s0');
+    writeResult(path, { accuracy: 0.5, seconds: 60 });
+    const file = join(path, 'result.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), trainingSeconds: 600 }));
+    expect(readRunResults(dir)[0].seconds).toBe(600);
+    // Files written before trainingSeconds existed: the sum of their epochs' seconds.
+    const epochs = [{ seconds: 200 }, { seconds: 250 }];
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), trainingSeconds: undefined, epochs }),
+    );
+    expect(readRunResults(dir)[0].seconds).toBe(450);
   });
 
   it('names the file when the method, a field or the JSON is missing', () => {

@@ -18,13 +18,26 @@ interface ResultFile {
   testAccuracy?: unknown;
   test?: { accuracy?: unknown };
   seconds?: unknown;
+  trainingSeconds?: unknown;
+  epochs?: Array<{ seconds?: unknown }>;
+}
+
+/** Training time over every sitting: `trainingSeconds`, else (older files) the epochs' sum, else `seconds`. */
+function trainingSeconds(file: ResultFile): unknown {
+  if (file.trainingSeconds !== undefined) return file.trainingSeconds;
+  const epochs = Array.isArray(file.epochs) ? file.epochs : [];
+  if (epochs.length > 0 && epochs.every((e) => typeof e.seconds === 'number')) {
+    return epochs.reduce((total, e) => total + (e.seconds as number), 0);
+  }
+  return file.seconds;
 }
 
 /**
  * Every `result.json` below `dir` (hidden folders and `node_modules` skipped) as a run record,
  * sorted by method, train size and seed. Train size and seed come from the run's config, else
- * from its folder name; accuracy is `testAccuracy`; seconds is the wall time `perturb train`
- * recorded (a resumed run counts only its last invocation).
+ * from its folder name; accuracy is `testAccuracy`; seconds is the training time over every
+ * sitting `perturb train` recorded (`trainingSeconds`, or its epochs' sum in older files), else
+ * the wall time of its last one.
  */
 export function readRunResults(dir: string): RunRecord[] {
   const records = findResultFiles(dir).map((path) => toRecord(path, relative(dir, path).split(sep)));
@@ -76,7 +89,7 @@ function toRecord(path: string, parts: string[]): RunRecord {
     trainSize: numberField(path, 'config.trainSize', file.config?.trainSize ?? layout?.[1]),
     seed: numberField(path, 'config.seed', file.config?.seed ?? layout?.[2]),
     accuracy: numberField(path, 'testAccuracy', file.testAccuracy ?? file.test?.accuracy),
-    seconds: numberField(path, 'seconds', file.seconds),
+    seconds: numberField(path, 'seconds', trainingSeconds(file)),
     source: path,
   };
 }
