@@ -100,7 +100,7 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
       title: 'Details',
       caption:
         `95% CI: Student's t interval of the mean (n − 1 degrees of freedom). vs ${baseline}: relative improvement of the mean, ` +
-        '(acc − base) / base. p: two-sided paired t-test over the seeds shared with the baseline. Time: mean training time per run, every sitting of a resumed run included.',
+        '(acc − base) / base. p: two-sided paired t-test over the seeds shared with the baseline. Time: mean training time per run (its epochs over every sitting; start-up and the final evaluation not counted).',
       header: [
         'method',
         'train size',
