@@ -1,0 +1,62 @@
+/**
+ * Writes the finished runs of a `perturb compare` folder to docs/results, so a grid that runs
+ * across sittings has its current figures committed after each one:
+ *   node experiments/snapshot-grid.mjs runs/fashion-mnist-low-data fashion-mnist-low-data
+ * → docs/results/<name>.runs.json (every finished run: its config, accuracy and training time)
+ *   and docs/results/<name>.table.md (mean ± std per method and size, seeds, time per run, and how
+ *   far the grid is). The prose around the table lives in docs/results/<name>.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { aggregateRuns, readRunResults } from '@perturb/eval';
+import { atomicWrite, root } from './lib/runs.mjs';
+
+const [gridDir, name] = process.argv.slice(2);
+if (!gridDir || !name) {
+  console.error('usage: node experiments/snapshot-grid.mjs <compare folder> <name>');
+  process.exit(2);
+}
+const grid = parse(readFileSync(join(gridDir, 'compare.yaml'), 'utf8'));
+const planned = Object.keys(grid.methods).length * grid.seeds.length * grid.trainSizes.length;
+const records = existsSync(join(gridDir, 'runs')) ? readRunResults(join(gridDir, 'runs')) : [];
+
+const runs = records.map((r) => {
+  const result = JSON.parse(readFileSync(r.source, 'utf8'));
+  return {
+    method: r.method,
+    trainSize: r.trainSize,
+    seed: r.seed,
+    accuracy: r.accuracy,
+    trainingSeconds: r.seconds,
+    config: result.config,
+  };
+});
+const out = join(root, 'docs/results');
+atomicWrite(
+  join(out, `${name}.runs.json`),
+  JSON.stringify({ grid: gridDir, planned, finished: runs.length, runs }, null, 2) + '\n',
+);
+
+const percent = (x) => (100 * x).toFixed(2);
+const rows = aggregateRuns(records, { baseline: grid.methods.baseline ? 'baseline' : undefined });
+const lines = [
+  `${runs.length} of ${planned} runs finished (${new Date().toISOString().slice(0, 10)}).`,
+  '',
+  '| method | images | seeds | test accuracy (%) | vs baseline | training time / run |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((row) => {
+    const acc =
+      row.seeds.length > 1
+        ? `${percent(row.accuracy.mean)} ± ${percent(row.accuracy.std)}`
+        : percent(row.accuracy.mean);
+    const vs =
+      row.improvement === undefined
+        ? '—'
+        : `${row.improvement >= 0 ? '+' : ''}${row.improvement.toFixed(2)}%`;
+    return `| ${row.method} | ${row.trainSize} | ${row.seeds.join(', ')} | ${acc} | ${vs} | ${(row.meanSeconds / 60).toFixed(1)} min |`;
+  }),
+  '',
+];
+atomicWrite(join(out, `${name}.table.md`), lines.join('\n'));
+console.log(lines.join('\n'));
