@@ -40,13 +40,22 @@ function bundlePrelude(): string {
   return (bundle.match(/^var (?:require\$\$\d+|commonjsGlobal) = .*;$/gm) ?? []).join('\n') + '\n';
 }
 
+/**
+ * The parent's Node flags minus `--input-type` (either spelling): workers inherit the flags, and
+ * the worker script is a classic script, not a module.
+ */
+function classicScriptExecArgv(): string[] {
+  const args = process.execArgv;
+  return args.filter((arg, i) => !arg.startsWith('--input-type') && args[i - 1] !== '--input-type');
+}
+
 /** A Node Worker that also accepts the `blob:` URLs created while the shim is installed. */
 function workerClass(prelude: string): typeof NodeWorker {
   return class BlobUrlWorker extends NodeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
       const code = typeof url === 'string' ? urlTexts.get(url) : undefined;
       if (code === undefined) super(url, options);
-      else super(code + WORKER_EPILOGUE, { ...options, eval: true });
+      else super(code + WORKER_EPILOGUE, { ...options, eval: true, execArgv: classicScriptExecArgv() });
       this.unref();
     }
 
