@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,7 @@ describe('initBackend', () => {
     });
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
+    expect(info.threads).toBe(Math.min(availableParallelism(), 8)); // one per core by default
     expect(loaded).toEqual([
       '@tensorflow/tfjs-node-gpu',
       '@tensorflow/tfjs-node',

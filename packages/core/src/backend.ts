@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { PerturbError } from './errors';
 import { registerTrainingKernels } from './kernels/register';
-import { MAX_WASM_THREADS, withWasmThreadSupport } from './wasm-threads';
+import { MAX_WASM_THREADS, threadShimSupports, withWasmThreadSupport } from './wasm-threads';
 
 /** perturb's names for the backends it can run on. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -112,13 +112,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     const candidate = CANDIDATES[name];
-    const reason = await tryStart(name, candidate, load, threads);
-    if (reason === null) {
+    const started = await tryStart(name, candidate, load, threads);
+    if (typeof started === 'number') {
       const registeredKernels = registerTrainingKernels(candidate.tfName);
       active = {
         name,
         packageName: candidate.packageName,
-        threads: name === 'wasm' ? threads : 1,
+        threads: started,
         skipped,
         registeredKernels,
       };
@@ -129,6 +129,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       }
       return active;
     }
+    const reason = started;
     if (forced) {
       throw new PerturbError(
         `the ${name} backend was asked for${forcedByEnv && !options.backend ? ' by PERTURB_BACKEND' : ''} but ${reason}`,
@@ -159,18 +160,27 @@ function wasmThreads(option: number | undefined, fromEnv: string | undefined): n
   return given;
 }
 
-/** Loads and activates one backend; returns null on success or why it could not start. */
+/**
+ * Loads and activates one backend; returns the threads its kernels run on, or why it could not
+ * start. wasm runs on `threads` where the thread shim supports the installed version, else on 1.
+ */
 async function tryStart(
   name: BackendName,
   candidate: Candidate,
   load: (packageName: string) => Promise<unknown>,
   threads: number,
-): Promise<string | null> {
+): Promise<string | number> {
   let threaded = false;
   try {
-    const loaded = (await load(candidate.packageName)) as { setThreadsCount?: (n: number) => void };
+    const loaded = (await load(candidate.packageName)) as {
+      setThreadsCount?: (n: number) => void;
+      version_wasm?: string;
+    };
     if (name === 'wasm') {
-      threaded = threads > 1 && typeof loaded.setThreadsCount === 'function';
+      threaded =
+        threads > 1 &&
+        typeof loaded.setThreadsCount === 'function' &&
+        threadShimSupports(loaded.version_wasm);
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
       if (threaded) loaded.setThreadsCount!(threads);
     }
@@ -187,5 +197,5 @@ async function tryStart(
   } catch (error) {
     return `failed to initialize (${(error as Error).message.split('\n')[0]})`;
   }
-  return null;
+  return threaded ? threads : 1;
 }

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
+import { threadShimSupports } from './wasm-threads';
 
 /** One conv → matMul → loss gradient: exercises XNNPACK's threaded convolution and GEMM. */
 function convStepGradient(): Float32Array {
@@ -45,6 +46,12 @@ describe('the multi-threaded wasm backend under Node', () => {
       worst = Math.max(worst, Math.abs(threaded[i]! - reference[i]!));
     expect(worst).toBeLessThan(1e-5);
     expect(convStepGradient()).toEqual(threaded);
+  });
+
+  it('is used only with the tfjs-backend-wasm versions it was written for', () => {
+    expect(threadShimSupports('4.22.0')).toBe(true);
+    expect(threadShimSupports('4.23.0')).toBe(false);
+    expect(threadShimSupports(undefined)).toBe(false);
   });
 
   it('restores the globals it patched while starting', () => {
