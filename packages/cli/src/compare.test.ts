@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,6 +145,20 @@ describe('perturb compare', () => {
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
     expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+  });
+
+  it('refuses to reuse finished runs for changed settings, and keeps them when the grid moves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const settings = { methods: { baseline: {} }, base: { lr: 0.1 }, jobs: 1, out: join(dir, 'out') };
+    await runCompare(readCompareConfig(compareFile(dir, settings)), { bin });
+    const changed = { ...settings, base: { lr: 0.5 } };
+    await expect(runCompare(readCompareConfig(compareFile(dir, changed)), { bin })).rejects.toThrow(
+      /1 finished run\(s\) in .* were trained with other settings than the config gives them now \(baseline n0 s0\)\. restore the settings, or delete those runs' folders/,
+    );
+    cpSync(join(dir, 'out'), join(dir, 'moved'), { recursive: true });
+    await runCompare(readCompareConfig(compareFile(dir, { ...settings, out: join(dir, 'moved') })), { bin });
+    expect(readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('runs only the chosen methods, leaving the rest of the grid for later', async () => {

@@ -205,7 +205,6 @@ async function trainSharedModel(
   const configPath = join(dir, 'config.yaml');
   // The folder is the grid's own, so only the other settings tell two trainings apart (and a
   // grid folder that moved keeps its models).
-  const withoutOut = ({ out: _out, ...rest }: RawSettings) => rest;
   if (
     existsSync(configPath) &&
     !isDeepStrictEqual(withoutOut(parseYaml(readFileSync(configPath, 'utf8'))), withoutOut(settings))
@@ -220,6 +219,36 @@ async function trainSharedModel(
   writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
   // Alone on the machine: the child's default, one wasm thread per core.
   await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), { echo: true });
+}
+
+/** Settings without their output folder, which the grid chooses. */
+function withoutOut({ out: _out, ...rest }: RawSettings): RawSettings {
+  return rest;
+}
+
+/** `settings` with every path under `root` written relative to it, so a moved grid compares equal. */
+function relativeTo(settings: RawSettings, root: string): unknown {
+  return JSON.parse(JSON.stringify(settings), (_key, value: unknown) =>
+    typeof value === 'string' && value.startsWith(`${root}/`) ? `<grid>${value.slice(root.length)}` : value,
+  );
+}
+
+/**
+ * Finished runs whose recorded settings (their `config.yaml`) differ from what the grid gives them
+ * now: reusing their results would report settings they were not trained with.
+ */
+function staleRuns(runs: GridRun[], out: string): GridRun[] {
+  return runs.filter((run) => {
+    const path = join(run.dir, 'config.yaml');
+    if (!existsSync(join(run.dir, 'result.json')) || !existsSync(path)) return false;
+    const recorded = parseYaml(readFileSync(path, 'utf8')) as RawSettings;
+    // A run folder is <grid>/runs/<method>/n<size>-s<seed>: its recorded out names the grid it ran in.
+    const recordedRoot = typeof recorded.out === 'string' ? resolve(recorded.out, '../../..') : out;
+    return !isDeepStrictEqual(
+      relativeTo(withoutOut(recorded), recordedRoot),
+      relativeTo(withoutOut(run.settings as RawSettings), out),
+    );
+  });
 }
 
 /** How {@link runCompare} runs the grid's child processes. */
@@ -253,6 +282,14 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
     await trainSharedModel(model, config[model.section]!, out, options.bin);
   }
   const runs = gridRuns(config).filter((run) => !options.methods || options.methods.includes(run.method));
+  const stale = staleRuns(runs, out);
+  if (stale.length > 0) {
+    const names = stale.map((run) => `${run.method} n${run.trainSize} s${run.seed}`);
+    throw new PerturbError(
+      `${stale.length} finished run(s) in ${out} were trained with other settings than the config gives them now (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`,
+      `restore the settings, or delete those runs' folders (or choose another out) to train them again`,
+    );
+  }
   const pending = runs.filter((run) => !existsSync(join(run.dir, 'result.json')));
   const bar = new ProgressBar({ total: runs.length, label: 'compare', start: runs.length - pending.length });
   let done = runs.length - pending.length;
