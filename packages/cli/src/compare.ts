@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { PerturbError, ProgressBar, writeFileAtomic } from '@perturb/core';
@@ -229,7 +229,9 @@ function withoutOut({ out: _out, ...rest }: RawSettings): RawSettings {
 /** `settings` with every path under `root` written relative to it, so a moved grid compares equal. */
 function relativeTo(settings: RawSettings, root: string): unknown {
   return JSON.parse(JSON.stringify(settings), (_key, value: unknown) =>
-    typeof value === 'string' && value.startsWith(`${root}/`) ? `<grid>${value.slice(root.length)}` : value,
+    typeof value === 'string' && value.startsWith(`${root}${sep}`)
+      ? `<grid>${value.slice(root.length)}`
+      : value,
   );
 }
 

@@ -46,8 +46,8 @@ export interface InitBackendOptions {
   /** Loads a backend package; replaceable in tests. Default: dynamic `import()`. */
   load?: (packageName: string) => Promise<unknown>;
   /**
-   * Threads for the wasm backend's matrix products and convolutions (XNNPACK), 1 to
-   * ${MAX_WASM_THREADS}; read only when the wasm backend first starts. Default: the
+   * Threads for the wasm backend's matrix products and convolutions (XNNPACK), 1 to 8; read
+   * only when the wasm backend first starts. Default: the
    * `PERTURB_WASM_THREADS` environment variable, else one per core (at most 8). Threads split
    * the outputs of a product, not its sums, so results match the one-thread ones.
    */

@@ -1,9 +1,9 @@
 /**
- * `Concat`, `SplitV` and `Slice` along the last axis of a float32 tensor (channel splits and
- * joins of NHWC activations: every Glow coupling and split, and their gradients) as plain copy
- * loops over the wasm heap, and every float32 `Slice` as runs of contiguous copies (pieces of a
- * flat parameter vector, batch slices, the shifted windows of hand-written conv gradients). The backend's own kernels copy row by row with per-row overhead,
- * which for rows of a few channels is ~35× slower than a pass of `Add` over the same data.
+ * Copy kernels for the wasm backend, whose own copy row by row with per-row overhead (for rows of
+ * a few channels ~35× slower than a pass of `Add` over the same data): `Concat` and `SplitV`
+ * along the last axis of float32 tensors (the channel joins and splits of every Glow coupling and
+ * split, and their gradients) and every float32 `Slice` (pieces of a flat parameter vector, batch
+ * slices, the shifted windows of hand-written conv gradients), as copy loops over the wasm heap.
  * Every other case goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,21 +18,18 @@ function lastAxisOf(axis: number | number[], rank: number): boolean {
 }
 
 /**
- * Copies `rows` rows: row r of `src` (width `srcWidth`, from column `srcStart`) into row r of
- * `dst` (width `dstWidth`, from column `dstStart`), `count` values each.
+ * Writes packed rows of `width` values from `src` into columns `dstStart …` of the rows of `dst`
+ * (each `dstWidth` wide): one input of a last-axis concatenation.
  */
-function copyColumns(
+function writeColumns(
   src: Float32Array,
-  srcWidth: number,
-  srcStart: number,
+  width: number,
   dst: Float32Array,
   dstWidth: number,
   dstStart: number,
-  count: number,
-  rows: number,
 ): void {
-  for (let r = 0, s = srcStart, d = dstStart; r < rows; r++, s += srcWidth, d += dstWidth) {
-    for (let k = 0; k < count; k++) dst[d + k] = src[s + k];
+  for (let s = 0, d = dstStart; s < src.length; s += width, d += dstWidth) {
+    for (let k = 0; k < width; k++) dst[d + k] = src[s + k];
   }
 }
 
@@ -53,14 +50,13 @@ function concat(args: KernelArgs): TensorInfo {
   if (!eligible) return backendKernel('Concat')(args as Parameters<KernelFunc>[0]) as TensorInfo;
   const widths = inputs.map((t) => t.shape[t.shape.length - 1]);
   const width = widths.reduce((a, b) => a + b, 0);
-  const rows = tf.util.sizeFromShape(lead!);
   const backend = args.backend as WasmBackendLike;
   const out = backend.makeOutput([...lead!, width], 'float32');
   const scope = new WasmScope(backend); // views only: nothing to free
   const dst = scope.f32(out);
   let start = 0;
   inputs.forEach((t, i) => {
-    copyColumns(scope.f32(t), widths[i], 0, dst, width, start, widths[i], rows);
+    writeColumns(scope.f32(t), widths[i], dst, width, start);
     start += widths[i];
   });
   return out;
@@ -75,19 +71,18 @@ function splitV(args: KernelArgs): TensorInfo[] {
   if (x.dtype !== 'float32' || !lastAxisOf(axis, x.shape.length)) {
     return backendKernel('SplitV')(args as Parameters<KernelFunc>[0]) as TensorInfo[];
   }
-  const width = x.shape[x.shape.length - 1];
-  const lead = x.shape.slice(0, -1);
-  const rows = tf.util.sizeFromShape(lead);
-  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, x.shape.length - 1);
+  const last = x.shape.length - 1;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, last);
   const backend = args.backend as WasmBackendLike;
-  const outs = sizes.map((size) => backend.makeOutput([...lead, size], 'float32'));
+  const outs = sizes.map((size) => backend.makeOutput([...x.shape.slice(0, -1), size], 'float32'));
   // Views only after every allocation: a growing heap invalidates earlier ones.
   const scope = new WasmScope(backend);
   const src = scope.f32(x);
-  let start = 0;
-  outs.forEach((out, i) => {
-    copyColumns(src, width, start, scope.f32(out), sizes[i], 0, sizes[i], rows);
-    start += sizes[i];
+  const starts = x.shape.map(() => 0);
+  // Each piece is the slice of x's last axis from the pieces before it on.
+  outs.forEach((out) => {
+    copyBox(src, x.shape, starts, out.shape, scope.f32(out));
+    starts[last] += out.shape[last];
   });
   return outs;
 }
