@@ -29,6 +29,7 @@ const runs = records.map((r) => {
     seed: r.seed,
     accuracy: r.accuracy,
     trainingSeconds: r.seconds,
+    ...(r.cpuSeconds === undefined ? {} : { trainingCpuSeconds: r.cpuSeconds }),
     config: result.config,
   };
 });
@@ -39,12 +40,13 @@ atomicWrite(
 );
 
 const percent = (x) => (100 * x).toFixed(2);
+const minutes = (seconds) => `${(seconds / 60).toFixed(1)} min`;
 const rows = aggregateRuns(records, { baseline: grid.methods.baseline ? 'baseline' : undefined });
 const lines = [
   `${runs.length} of ${planned} runs finished (${new Date().toISOString().slice(0, 10)}).`,
   '',
-  '| method | images | seeds | test accuracy (%) | vs baseline | training time / run |',
-  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  '| method | images | seeds | test accuracy (%) | vs baseline | training time / run | CPU time / run |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((row) => {
     const acc =
       row.seeds.length > 1
@@ -54,7 +56,7 @@ const lines = [
       row.improvement === undefined
         ? '—'
         : `${row.improvement >= 0 ? '+' : ''}${row.improvement.toFixed(2)}%`;
-    return `| ${row.method} | ${row.trainSize} | ${row.seeds.join(', ')} | ${acc} | ${vs} | ${(row.meanSeconds / 60).toFixed(1)} min |`;
+    return `| ${row.method} | ${row.trainSize} | ${row.seeds.join(', ')} | ${acc} | ${vs} | ${minutes(row.meanSeconds)} | ${row.meanCpuSeconds === undefined ? '—' : minutes(row.meanCpuSeconds)} |`;
   }),
   '',
 ];

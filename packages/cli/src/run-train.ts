@@ -32,6 +32,12 @@ export interface TrainRunResult {
    * included, start-up and checkpoints not), what the run cost even when it was resumed.
    */
   trainingSeconds: number;
+  /**
+   * CPU seconds of training over every sitting (all threads; the epochs' `cpuSeconds`): the
+   * cost of the run unaffected by other processes sharing the machine. Null when an epoch
+   * has none (checkpoints from before this field).
+   */
+  trainingCpuSeconds: number | null;
   /** When the run finished, as an ISO 8601 timestamp. */
   finishedAt: string;
 }
@@ -110,6 +116,9 @@ export async function runTrain(
     augmentation,
     seconds: (Date.now() - started) / 1000,
     trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
+    trainingCpuSeconds: result.epochs.every((epoch) => epoch.cpuSeconds !== undefined)
+      ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
+      : null,
     finishedAt: new Date().toISOString(),
   };
   writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');

@@ -25,6 +25,21 @@ describe('aggregateRuns', () => {
     expect(pgd1000.improvement).toBeCloseTo(2.5, 9);
   });
 
+  it('averages CPU time only over groups whose every run recorded it', () => {
+    const withCpu = RECORDS.map((r) =>
+      r.method === 'pixel-pgd' ? { ...r, cpuSeconds: 10 * (r.seed + 1) } : r,
+    );
+    const rows = aggregateRuns(withCpu, { baseline: 'baseline' });
+    expect(rows.find((r) => r.method === 'pixel-pgd' && r.trainSize === 100)?.meanCpuSeconds).toBe(20);
+    expect(rows.find((r) => r.method === 'baseline' && r.trainSize === 100)?.meanCpuSeconds).toBeUndefined();
+    const partly = withCpu.map(({ cpuSeconds, ...r }) =>
+      r.method === 'pixel-pgd' && r.seed === 0
+        ? r
+        : { ...r, ...(cpuSeconds === undefined ? {} : { cpuSeconds }) },
+    );
+    expect(aggregateRuns(partly).find((r) => r.method === 'pixel-pgd')?.meanCpuSeconds).toBeUndefined();
+  });
+
   it('pairs only the seeds both methods have', () => {
     const rows = aggregateRuns(
       RECORDS.filter((r) => !(r.method === 'baseline' && r.seed === 2)),

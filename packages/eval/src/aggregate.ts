@@ -20,6 +20,8 @@ export interface RunRecord {
   accuracy: number;
   /** Wall time of the run in seconds. */
   seconds: number;
+  /** CPU seconds of the run (all threads), where known: its cost regardless of other load. */
+  cpuSeconds?: number;
   /** Where the record came from (e.g. its `result.json`), for error messages. Optional. */
   source?: string;
 }
@@ -41,6 +43,8 @@ export interface AggregateRow {
   /** Test accuracy over seeds, in [0, 1]. */
   accuracy: SampleSummary;
   meanSeconds: number;
+  /** Mean CPU seconds per run; absent unless every run has `cpuSeconds`. */
+  meanCpuSeconds?: number;
   /** Relative improvement (%) of the mean accuracy over the baseline's at this size; absent for the baseline itself or without one. */
   improvement?: number;
   /** Paired t-test against the baseline over the seeds both have (a − baseline); absent with fewer than 2 shared seeds. */
@@ -78,6 +82,9 @@ export function aggregateRuns(records: readonly RunRecord[], options: AggregateO
           confidence,
         ),
         meanSeconds: mean(runs.map((r) => r.seconds)),
+        ...(runs.every((r) => r.cpuSeconds !== undefined)
+          ? { meanCpuSeconds: mean(runs.map((r) => r.cpuSeconds as number)) }
+          : {}),
       };
       const reference =
         baseline !== undefined && method !== baseline ? groups.get(groupKey(baseline, trainSize)) : undefined;

@@ -100,7 +100,7 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
       title: 'Details',
       caption:
         `95% CI: Student's t interval of the mean (n − 1 degrees of freedom). vs ${baseline}: relative improvement of the mean, ` +
-        '(acc − base) / base. p: two-sided paired t-test over the seeds shared with the baseline. Time: mean training time per run (its epochs over every sitting; start-up and the final evaluation not counted).',
+        '(acc − base) / base. p: two-sided paired t-test over the seeds shared with the baseline. Time: mean training time per run (its epochs over every sitting; start-up and the final evaluation not counted). CPU: the same span in CPU time of all threads, unaffected by other load (— for runs that did not record it).',
       header: [
         'method',
         'train size',
@@ -110,6 +110,7 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
         `vs ${baseline}`,
         'p (paired)',
         'time / run',
+        'CPU / run',
       ],
       rows: rows.map((row) => [
         row.method,
@@ -122,6 +123,7 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
         improvementCell(row, baseline),
         pValueCell(row),
         formatSeconds(row.meanSeconds),
+        row.meanCpuSeconds === undefined ? '—' : formatSeconds(row.meanCpuSeconds),
       ]),
     },
   ];

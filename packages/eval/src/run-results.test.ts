@@ -82,6 +82,12 @@ describe('readRunResults', () => {
       JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), trainingSeconds: undefined, epochs }),
     );
     expect(readRunResults(dir)[0].seconds).toBe(450);
+    expect(readRunResults(dir)[0].cpuSeconds).toBeUndefined();
+    writeFileSync(
+      file,
+      JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), trainingCpuSeconds: 420 }),
+    );
+    expect(readRunResults(dir)[0].cpuSeconds).toBe(420);
   });
 
   it('names the file when the method, a field or the JSON is missing', () => {

@@ -19,6 +19,7 @@ interface ResultFile {
   test?: { accuracy?: unknown };
   seconds?: unknown;
   trainingSeconds?: unknown;
+  trainingCpuSeconds?: unknown;
   epochs?: Array<{ seconds?: unknown }>;
 }
 
@@ -37,7 +38,7 @@ function trainingSeconds(file: ResultFile): unknown {
  * sorted by method, train size and seed. Train size and seed come from the run's config, else
  * from its folder name; accuracy is `testAccuracy`; seconds is the training time over every
  * sitting `perturb train` recorded (`trainingSeconds`, or its epochs' sum in older files), else
- * the wall time of its last one.
+ * the wall time of its last one; cpuSeconds is `trainingCpuSeconds` where the file has it.
  */
 export function readRunResults(dir: string): RunRecord[] {
   const records = findResultFiles(dir).map((path) => toRecord(path, relative(dir, path).split(sep)));
@@ -90,6 +91,7 @@ function toRecord(path: string, parts: string[]): RunRecord {
     seed: numberField(path, 'config.seed', file.config?.seed ?? layout?.[2]),
     accuracy: numberField(path, 'testAccuracy', file.testAccuracy ?? file.test?.accuracy),
     seconds: numberField(path, 'seconds', trainingSeconds(file)),
+    ...(typeof file.trainingCpuSeconds === 'number' ? { cpuSeconds: file.trainingCpuSeconds } : {}),
     source: path,
   };
 }

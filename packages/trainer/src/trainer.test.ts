@@ -85,6 +85,8 @@ describe('train', () => {
     const result = await train(options({ epochs: 6 }));
     expect(result.epochs[5].trainLoss).toBeLessThan(result.epochs[0].trainLoss);
     expect(result.final!.accuracy).toBeGreaterThan(0.9);
+    // Each epoch records the CPU time it spent, which training cannot make zero.
+    for (const epoch of result.epochs) expect(epoch.cpuSeconds).toBeGreaterThan(0);
   });
 
   it('repeats exactly with the same seed', async () => {

@@ -96,6 +96,11 @@ export interface EpochRecord {
   test?: EvalResult;
   /** Wall-clock seconds the epoch took, its evaluation included but not its checkpoint. */
   seconds: number;
+  /**
+   * CPU seconds the process spent on the same span, every thread counted: what the epoch cost,
+   * unlike `seconds` unaffected by other work sharing the cores. Absent outside Node.
+   */
+  cpuSeconds?: number;
 }
 
 /** What {@link train} returns. */
@@ -176,6 +181,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = resumedEpochs; epoch < epochs; epoch++) {
       const started = Date.now();
+      const startedCpu = cpuSecondsSoFar();
       model.train();
       let lossSum = 0;
       let correct = 0;
@@ -215,6 +221,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         trainAccuracy: correct / seen,
         ...(test ? { test } : {}),
         seconds: (Date.now() - started) / 1000,
+        ...(startedCpu === undefined ? {} : { cpuSeconds: (cpuSecondsSoFar() as number) - startedCpu }),
       };
       history.push(record);
       if (checkpointPath && options.outDir) {
@@ -354,4 +361,11 @@ export function readMetrics(outDir: string): EpochRecord[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as EpochRecord);
+}
+
+/** User + system CPU seconds of this process so far (all threads), or undefined outside Node. */
+function cpuSecondsSoFar(): number | undefined {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
