@@ -3,11 +3,13 @@
 import { realpathSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
+import type { ClassificationMetrics } from '@perturb/eval';
 import { readCompareConfig, runCompare } from './compare';
 import { readConfigFile, resolveConfig } from './config';
 import { runDemo } from './demo';
 import { resolveFlowConfig } from './flow-config';
 import { writeCompareReport } from './report';
+import { runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
@@ -141,6 +143,41 @@ program
     const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
     const methods = (flags.methods as string | undefined)?.split(',').map((name) => name.trim());
     await runCompare(config, { bin: self, methods, onDone: () => void writeCompareReport(config.out) });
+  });
+
+program
+  .command('eval')
+  .description(
+    "score a trained run's classifier on the test set, optionally under an augmenter; writes <run>/eval.json",
+  )
+  .argument('<run>', 'the folder perturb train wrote')
+  .option(
+    '-a, --attack <augmenter>',
+    'also score the test images transformed by this augmenter, as a config names it, e.g. pixelPgd or "{ pixelPgd: { epsilon: 0.1 } }"',
+  )
+  .option('--test-size <n>', "test images, balanced (default: the run's)", integer)
+  .option('--seed <n>', "seed of the attack's random stream", integer)
+  .option('-o, --out <file>', 'JSON output (default <run>/eval.json, or <run>/eval-<augmenter>.json)')
+  .action(async (run: string, flags) => {
+    const result = await runEval({
+      run,
+      attack: flags.attack,
+      testSize: flags.testSize,
+      seed: flags.seed,
+      out: flags.out,
+    });
+    const scores = (label: string, m: ClassificationMetrics) =>
+      `${label}: accuracy ${(100 * m.accuracy).toFixed(2)}%, top-${m.topK.k} ${(100 * m.topK.accuracy).toFixed(2)}%, ECE ${m.ece.toFixed(4)} (${m.count} images)\n`;
+    const { evaluation } = result;
+    process.stdout.write(scores('clean', evaluation));
+    if (evaluation.attack) {
+      const { attack } = evaluation;
+      process.stdout.write(
+        scores(attack.name, attack) +
+          `  moved the images by L∞ ${attack.linf.mean.toFixed(4)} (max ${attack.linf.max.toFixed(4)}), L2 ${attack.l2.mean.toFixed(4)} (max ${attack.l2.max.toFixed(4)}) on average\n`,
+      );
+    }
+    process.stdout.write(`→ ${result.out}\n`);
   });
 
 program

@@ -161,7 +161,7 @@ export function resolveConfig(layers: RawSettings[], source = 'the config'): Tra
  * Accepts `[name, ...]`, `[{ name: options }, ...]` and `[{ name, ...options }, ...]`, and a
  * comma-separated string (from `--augment`).
  */
-function parseAugmenters(value: unknown, source: string): AugmenterConfig[] {
+export function parseAugmenters(value: unknown, source: string): AugmenterConfig[] {
   const items =
     typeof value === 'string'
       ? value

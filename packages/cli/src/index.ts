@@ -16,4 +16,6 @@ export type { TrainVaeGanConfig } from './vaegan-config';
 export { runTrainVaeGan } from './run-train-vaegan';
 export type { TrainVaeGanRunResult } from './run-train-vaegan';
 export { writeCompareReport } from './report';
+export { runEval } from './run-eval';
+export type { EvalRunOptions, EvalRunResult } from './run-eval';
 export { demoConfig, runDemo } from './demo';

@@ -1,0 +1,153 @@
+/**
+ * `perturb eval`: scores a trained run's classifier on the test set — accuracy, top-k, ECE,
+ * confusion matrix — and, optionally, on the test images transformed by any augmenter a config
+ * can name (pixel PGD for robustness; a method's own augmenter to see how hard and how far its
+ * examples are for this classifier).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { PerturbError, Rng, initBackend, loadCheckpoint, writeFileAtomic } from '@perturb/core';
+import type { Classifier } from '@perturb/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { createClassifier } from '@perturb/classifiers';
+import { type Dataset, batches } from '@perturb/datasets';
+import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
+import { TrainedModels, buildAugmenters } from './augmenter-registry';
+import {
+  type AugmenterConfig,
+  parseAugmenters,
+  readConfigFile,
+  resolveConfig,
+  type TrainConfig,
+} from './config';
+import { loadSplit } from './run-train';
+import type { RawSettings } from './settings';
+
+/** Options of {@link runEval}. */
+export interface EvalRunOptions {
+  /** The folder `perturb train` wrote (its `checkpoint.safetensors`, and `result.json` or `config.yaml`). */
+  run: string;
+  /**
+   * An augmenter applied to every test batch and scored too, as a config names it: a name
+   * (`'pixelPgd'`), `{ name: options }`, or that written as YAML text (what `--attack` takes).
+   * Augmenters that replace a share of each batch (`ratio`) replace that share here too.
+   * Default none.
+   */
+  attack?: string | AugmenterConfig;
+  /** Test images, balanced over classes. Default: the run's `testSize` (all when it has none). */
+  testSize?: number;
+  /** Seeds the attack's random stream. Default 0. */
+  seed?: number;
+  /** Where the JSON result goes. Default `<run>/eval.json`, or `<run>/eval-<attack>.json` with an attack. */
+  out?: string;
+}
+
+/** What `perturb eval` writes. */
+export interface EvalRunResult {
+  /** The run folder evaluated. */
+  run: string;
+  /** The augmenter the attacked scores are for, or null. */
+  attack: AugmenterConfig | null;
+  seed: number;
+  /** Scores on the clean test images and, with an attack, on the attacked ones. */
+  evaluation: ClassifierEvaluation;
+  /** Where this result was written. */
+  out: string;
+}
+
+/** Reads `--attack`'s YAML text into an augmenter config. */
+function parseAttack(attack: string | AugmenterConfig): AugmenterConfig {
+  if (typeof attack !== 'string') return attack;
+  let value: unknown;
+  try {
+    value = parseYaml(attack);
+  } catch (error) {
+    throw new PerturbError(
+      `--attack ${JSON.stringify(attack)} is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      'write a name (pixelPgd) or a name with options ({ pixelPgd: { epsilon: 0.1 } })',
+    );
+  }
+  return parseAugmenters([value], '--attack')[0];
+}
+
+/**
+ * The run's validated config — from its `result.json` (what a finished run used) or else the
+ * `config.yaml` that `perturb compare` writes into every run folder — and its checkpoint.
+ */
+function readRun(run: string): { config: TrainConfig; checkpoint: string } {
+  const checkpoint = join(run, 'checkpoint.safetensors');
+  if (!existsSync(checkpoint)) {
+    throw new PerturbError(
+      `${run} has no checkpoint (${checkpoint} is missing)`,
+      'pass a folder written by perturb train (--out), after at least one epoch',
+    );
+  }
+  const resultPath = join(run, 'result.json');
+  const configPath = join(run, 'config.yaml');
+  if (existsSync(resultPath)) {
+    const saved = readJson(resultPath) as { config?: RawSettings };
+    return { config: resolveConfig([saved.config ?? {}], resultPath), checkpoint };
+  }
+  if (existsSync(configPath))
+    return { config: resolveConfig([readConfigFile(configPath)], configPath), checkpoint };
+  throw new PerturbError(
+    `${run} has neither result.json nor config.yaml to say how its classifier was built`,
+    'evaluate a finished perturb train run, or a run folder of perturb compare',
+  );
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new PerturbError(
+      `${path} is not valid JSON (${(error as Error).message})`,
+      'rerun the training that wrote it',
+    );
+  }
+}
+
+/** The run's classifier for images like `data`'s, with its trained weights, in eval mode. */
+function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset): Classifier {
+  const model = createClassifier(config.model, {
+    rng: new Rng(config.seed).child('model'),
+    numClasses: data.numClasses,
+    inChannels: data.shape.channels,
+  });
+  try {
+    const { tensors } = loadCheckpoint(checkpoint, model);
+    tf.dispose(Object.values(tensors));
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  model.eval();
+  return model;
+}
+
+/** Evaluates a trained run (see {@link EvalRunOptions}) and writes the result atomically. */
+export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
+  await initBackend({ log: false });
+  const attackConfig = options.attack === undefined ? null : parseAttack(options.attack);
+  const seed = options.seed ?? 0;
+  const { config, checkpoint } = readRun(options.run);
+  const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
+  const model = loadClassifier(config, checkpoint, testSet);
+  const trainedModels = new TrainedModels();
+  try {
+    const attack = attackConfig ? buildAugmenters([attackConfig], trainedModels)[0] : undefined;
+    const evaluation = evaluateClassifier(model, batches(testSet, { batchSize: 500, shuffle: false }), {
+      ...(attack ? { attack } : {}),
+      seed,
+    });
+    const out =
+      options.out ?? join(options.run, attackConfig ? `eval-${attackConfig.name}.json` : 'eval.json');
+    const result: EvalRunResult = { run: options.run, attack: attackConfig, seed, evaluation, out };
+    writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');
+    return result;
+  } finally {
+    model.dispose();
+    trainedModels.dispose();
+  }
+}
