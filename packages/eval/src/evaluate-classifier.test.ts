@@ -78,6 +78,24 @@ describe('evaluateClassifier', () => {
     expect(unchanged.linf.max).toBe(0);
   });
 
+  it('leaves the model as it was when the attack runs it in training mode (BatchNorm statistics)', () => {
+    const buffers = () => model.namedBuffers().map(([, v]) => Array.from(v.dataSync()));
+    const before = buffers();
+    const plain = evaluateClassifier(model, testBatches());
+    // An attack that, like a bnMode 'train' latent attack, runs the classifier on batch statistics.
+    const trainModeAttack: Augmenter = {
+      name: 'train-mode',
+      transform: (batch, ctx) => {
+        ctx.model.logits(tf.mul(batch.x, 5) as tf.Tensor4D, { training: true });
+        return batch;
+      },
+    };
+    const result = evaluateClassifier(model, testBatches(), { attack: trainModeAttack });
+    expect(buffers()).toEqual(before);
+    expect(result.loss).toBe(plain.loss);
+    expect(result.attack!.loss).toBe(plain.loss);
+  });
+
   it('rejects an attack without a transform and an empty test set', () => {
     expect(() => evaluateClassifier(model, [], { attack: { name: 'losses-only' } })).toThrow(/no transform/);
     expect(() => evaluateClassifier(model, [])).toThrow(/no test batches/);

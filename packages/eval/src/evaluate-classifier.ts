@@ -76,7 +76,9 @@ class DistanceTally {
  * Accuracy, top-k accuracy, confusion matrix, ECE and loss of `model` over `batches` in one pass,
  * in eval mode (the model's mode is restored afterwards). Each batch is disposed after use.
  * With `attack`, every batch is also transformed by it and scored, and the L∞/L2 distances
- * between clean and attacked images are summarized.
+ * between clean and attacked images are summarized; whatever the attack does to the model's
+ * buffers (BatchNorm statistics, when it runs the model in training mode) is undone after each
+ * batch, so the scores are those of the model as given.
  */
 export function evaluateClassifier(
   model: Classifier,
@@ -103,6 +105,9 @@ export function evaluateClassifier(
   };
   const wasTraining = model.training;
   model.eval();
+  // An attack may run the model in training mode (e.g. a latent attack with bnMode 'train'),
+  // which moves BatchNorm statistics: each batch starts again from the trained model's.
+  const trainedBuffers = attack ? model.namedBuffers().map(([, v]) => [v, tf.clone(v)] as const) : [];
   try {
     for (const batch of batches) {
       tf.tidy(() => {
@@ -113,6 +118,7 @@ export function evaluateClassifier(
         if (!attack?.transform || !context) return;
         const adversarial = attack.transform(batch, context);
         context.step++;
+        for (const [buffer, trained] of trainedBuffers) buffer.assign(trained);
         const adversarialLogits = model.logits(adversarial.x, { training: false });
         attacked.metrics.add(adversarialLogits, adversarial.y);
         attacked.lossSum +=
@@ -125,6 +131,7 @@ export function evaluateClassifier(
     }
   } finally {
     model.train(wasTraining);
+    tf.dispose(trainedBuffers.map(([, trained]) => trained));
   }
   const metrics = clean.metrics.result();
   if (metrics.count === 0)
