@@ -156,6 +156,7 @@ program
     'also score the test images transformed by this augmenter, as a config names it, e.g. pixelPgd or "{ pixelPgd: { epsilon: 0.1 } }"',
   )
   .option('--test-size <n>', "test images, balanced (default: the run's)", integer)
+  .option('--batch-size <n>', "test images per batch (default: the run's with --attack, else 500)", integer)
   .option('--seed <n>', "seed of the attack's random stream", integer)
   .option('-o, --out <file>', 'JSON output (default <run>/eval.json, or <run>/eval-<augmenter>.json)')
   .action(async (run: string, flags) => {
@@ -163,6 +164,7 @@ program
       run,
       attack: flags.attack,
       testSize: flags.testSize,
+      batchSize: flags.batchSize,
       seed: flags.seed,
       out: flags.out,
     });

@@ -37,6 +37,11 @@ export interface EvalRunOptions {
   attack?: string | AugmenterConfig;
   /** Test images, balanced over classes. Default: the run's `testSize` (all when it has none). */
   testSize?: number;
+  /**
+   * Test images per batch. Default: the run's training batch size with an attack (the batches
+   * its augmenter was made for, and memory for backpropagating through it), else 500.
+   */
+  batchSize?: number;
   /** Seeds the attack's random stream. Default 0. */
   seed?: number;
   /** Where the JSON result goes. Default `<run>/eval.json`, or `<run>/eval-<attack>.json` with an attack. */
@@ -137,7 +142,8 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   const trainedModels = new TrainedModels();
   try {
     const attack = attackConfig ? buildAugmenters([attackConfig], trainedModels)[0] : undefined;
-    const evaluation = evaluateClassifier(model, batches(testSet, { batchSize: 500, shuffle: false }), {
+    const batchSize = options.batchSize ?? (attack ? config.batchSize : 500);
+    const evaluation = evaluateClassifier(model, batches(testSet, { batchSize, shuffle: false }), {
       ...(attack ? { attack } : {}),
       seed,
     });
