@@ -48,6 +48,14 @@ describe('aggregateRuns', () => {
     const pgd100 = rows.find((r) => r.method === 'pixel-pgd' && r.trainSize === 100)!;
     expect(pgd100.accuracy.n).toBe(3);
     expect(pgd100.pairedTest?.n).toBe(2);
+    // The improvement compares the same two seeds on both sides, not pixel-pgd's three with the baseline's two.
+    const shared = (method: string) =>
+      RECORDS.filter((r) => r.method === method && r.trainSize === 100 && r.seed < 2).map((r) => r.accuracy);
+    const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(pgd100.improvement).toBeCloseTo(
+      100 * (meanOf(shared('pixel-pgd')) / meanOf(shared('baseline')) - 1),
+      10,
+    );
     const onePair = aggregateRuns(
       RECORDS.filter((r) => !(r.method === 'baseline' && r.seed > 0)),
       { baseline: 'baseline' },

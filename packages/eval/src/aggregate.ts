@@ -45,7 +45,11 @@ export interface AggregateRow {
   meanSeconds: number;
   /** Mean CPU seconds per run; absent unless every run has `cpuSeconds`. */
   meanCpuSeconds?: number;
-  /** Relative improvement (%) of the mean accuracy over the baseline's at this size; absent for the baseline itself or without one. */
+  /**
+   * Relative improvement (%) of the mean accuracy over the baseline's at this size, both over the
+   * seeds they share (over all of each when they share none); absent for the baseline itself or
+   * without one.
+   */
   improvement?: number;
   /** Paired t-test against the baseline over the seeds both have (a − baseline); absent with fewer than 2 shared seeds. */
   pairedTest?: PairedTTest;
@@ -125,11 +129,15 @@ function compareWithBaseline(
   runs: readonly RunRecord[],
   reference: readonly RunRecord[],
 ): void {
-  row.improvement = relativeImprovement(row.accuracy.mean, mean(reference.map((r) => r.accuracy)));
   const pairs = runs.flatMap((run) => {
     const partner = reference.find((r) => r.seed === run.seed);
     return partner ? [[run.accuracy, partner.accuracy]] : [];
   });
+  // Over the shared seeds, so that a grid still in progress compares like with like.
+  row.improvement =
+    pairs.length > 0
+      ? relativeImprovement(mean(pairs.map((p) => p[0])), mean(pairs.map((p) => p[1])))
+      : relativeImprovement(row.accuracy.mean, mean(reference.map((r) => r.accuracy)));
   if (pairs.length >= 2)
     row.pairedTest = pairedTTest(
       pairs.map((p) => p[0]),
