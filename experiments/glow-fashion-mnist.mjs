@@ -7,7 +7,7 @@
  * docs/results/glow-fashion-mnist.{json,md}, with experiments/glow-fashion-mnist.notes.md
  * appended. Resumable: finished runs are read back.
  *
- *   npm run build && node experiments/glow-fashion-mnist.mjs [--seeds 0,1,2] [--no-peer] [--no-perturb]
+ *   npm run build && node experiments/glow-fashion-mnist.mjs [--seeds 0,1,2,3,4] [--no-peer] [--no-perturb]
  *
  * perturb runs one seed at a time on one core and the peer (1 thread) on the other; start a
  * second process with `--no-peer --seeds <others>` to use both cores for perturb's runs. The
@@ -20,7 +20,7 @@ import { atomicWrite, inSequence, root, runJsonCommand, runPeer, runPerturb, sta
 
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '0,1,2' },
+    seeds: { type: 'string', default: '0,1,2,3,4' },
     'no-peer': { type: 'boolean', default: false },
     'no-perturb': { type: 'boolean', default: false },
   },
