@@ -2,12 +2,12 @@
 /**
  * Glow (L=3, K=8, width 128) on 10,000 real Fashion-MNIST images for 5 epochs, perturb against
  * the PyTorch peer (`glow_peer.py --train --epochs 5 --n 10000`) over the same seeds, plus
- * max |F⁻¹(F(x)) − x| of each trained perturb flow over the 10,000 test images, and one run
- * (seed 0) of the same Glow with flow-lp's exp-tanh coupling scale. Writes
+ * max |F⁻¹(F(x)) − x| of each trained perturb flow over the 10,000 test images, and the same
+ * Glow with flow-lp's exp-tanh coupling scale over its own seeds. Writes
  * docs/results/glow-fashion-mnist.{json,md}, with experiments/glow-fashion-mnist.notes.md
  * appended. Resumable: finished runs are read back.
  *
- *   npm run build && node experiments/glow-fashion-mnist.mjs [--seeds 0,1,2,3,4] [--no-peer] [--no-perturb]
+ *   npm run build && node experiments/glow-fashion-mnist.mjs [--seeds 0,1,2,3,4] [--exp-tanh-seeds 0,1,2] [--no-peer] [--no-perturb]
  *
  * perturb runs one seed at a time on one core and the peer (1 thread) on the other; start a
  * second process with `--no-peer --seeds <others>` to use both cores for perturb's runs. The
@@ -21,11 +21,13 @@ import { atomicWrite, inSequence, root, runJsonCommand, runPeer, runPerturb, sta
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '0,1,2,3,4' },
+    'exp-tanh-seeds': { type: 'string', default: '0,1,2' },
     'no-peer': { type: 'boolean', default: false },
     'no-perturb': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds.split(',').map(Number);
+const expTanhSeeds = values['exp-tanh-seeds'].split(',').map(Number);
 const runsDir = join(root, 'runs/glow');
 mkdirSync(runsDir, { recursive: true });
 const config = join(root, 'experiments/glow-fashion-mnist.yaml');
@@ -42,7 +44,12 @@ async function ours(seed, variant = '') {
     [join(root, 'experiments/glow-exactness.mjs'), join(out, 'checkpoint.safetensors')],
     join(runsDir, `exactness${variant}-s${seed}.json`),
   );
-  return { seed, testBitsPerDim: result.testBitsPerDim, seconds: result.history.reduce((t, e) => t + e.seconds, 0), exactness };
+  return {
+    seed,
+    testBitsPerDim: result.testBitsPerDim,
+    seconds: result.history.reduce((t, e) => t + e.seconds, 0),
+    exactness,
+  };
 }
 
 async function peer(seed) {
@@ -52,22 +59,30 @@ async function peer(seed) {
 }
 
 const [perturbRuns, peerRuns] = await Promise.all([
-  values['no-perturb'] ? [] : inSequence([...seeds.map((s) => () => ours(s)), () => ours(0, '-exptanh')]),
+  values['no-perturb']
+    ? []
+    : inSequence([...seeds.map((s) => () => ours(s)), ...expTanhSeeds.map((s) => () => ours(s, '-exptanh'))]),
   values['no-peer'] ? [] : inSequence(seeds.map((s) => () => peer(s))),
 ]);
 const finished = (side) =>
   side === 'peer'
     ? seeds.every((s) => existsSync(join(runsDir, `peer-s${s}.json`)))
-    : [...seeds.map((s) => `exactness-s${s}.json`), 'exactness-exptanh-s0.json'].every((f) => existsSync(join(runsDir, f)));
+    : [
+        ...seeds.map((s) => `exactness-s${s}.json`),
+        ...expTanhSeeds.map((s) => `exactness-exptanh-s${s}.json`),
+      ].every((f) => existsSync(join(runsDir, f)));
 if (!finished('peer') || !finished('perturb')) process.exit(0);
-const expTanh = await ours(0, '-exptanh');
+const expTanh = await inSequence(expTanhSeeds.map((s) => () => ours(s, '-exptanh')));
 const all = {
-  perturb: (perturbRuns.length ? perturbRuns : await inSequence(seeds.map((s) => () => ours(s)))).slice(0, seeds.length),
+  perturb: (perturbRuns.length ? perturbRuns : await inSequence(seeds.map((s) => () => ours(s)))).slice(
+    0,
+    seeds.length,
+  ),
   peer: peerRuns.length ? peerRuns : await inSequence(seeds.map((s) => () => peer(s))),
 };
 
 const bpd = (runs) => stats(runs.map((r) => r.testBitsPerDim));
-const [ob, pb] = [bpd(all.perturb), bpd(all.peer)];
+const [ob, pb, eb] = [bpd(all.perturb), bpd(all.peer), bpd(expTanh)];
 const maxError = (r) => Number(r.exactness.maxAbsError); // 'Infinity' when a reconstruction is not finite
 const worst = Math.max(...all.perturb.map(maxError));
 const f = (v, d = 3) => v.toFixed(d);
@@ -85,21 +100,33 @@ const md = [
   '',
   '| seed | perturb test bits/dim | peer test bits/dim | perturb max abs F⁻¹(F(x)) − x over the 10,000 test images | images above 1e-4 | perturb s | peer s |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...seeds.map((s, i) => `| ${s} | ${f(all.perturb[i].testBitsPerDim)} | ${f(all.peer[i].testBitsPerDim)} | ${maxError(all.perturb[i]).toExponential(1)} | ${all.perturb[i].exactness.above1e4} | ${all.perturb[i].seconds.toFixed(0)} | ${all.peer[i].seconds.toFixed(0)} |`),
+  ...seeds.map(
+    (s, i) =>
+      `| ${s} | ${f(all.perturb[i].testBitsPerDim)} | ${f(all.peer[i].testBitsPerDim)} | ${maxError(all.perturb[i]).toExponential(1)} | ${all.perturb[i].exactness.above1e4} | ${all.perturb[i].seconds.toFixed(0)} | ${all.peer[i].seconds.toFixed(0)} |`,
+  ),
   `| mean ± std | ${f(ob.mean)} ± ${f(ob.std)} | ${f(pb.mean)} ± ${f(pb.std)} | worst ${worst.toExponential(1)} | | | |`,
   '',
   `Difference of the means (perturb − peer): ${ob.mean - pb.mean >= 0 ? '+' : ''}${f(ob.mean - pb.mean)} bits/dim.`,
   '',
-  'The same Glow with flow-lp\'s coupling scale exp(c·tanh h) instead of sigmoid(h + 2)',
-  '([experiments/glow-fashion-mnist-exp-tanh.yaml](../../experiments/glow-fashion-mnist-exp-tanh.yaml), seed 0):',
-  `test bits/dim ${f(expTanh.testBitsPerDim)}, max abs F⁻¹(F(x)) − x ${maxError(expTanh).toExponential(1)}`,
-  `(${expTanh.exactness.above1e4} of 10,000 test images above 1e-4).`,
+  "The same Glow with flow-lp's coupling scale exp(c·tanh h) instead of sigmoid(h + 2)",
+  '([experiments/glow-fashion-mnist-exp-tanh.yaml](../../experiments/glow-fashion-mnist-exp-tanh.yaml)):',
+  '',
+  '| seed | test bits/dim | max abs F⁻¹(F(x)) − x over the 10,000 test images | images above 1e-4 |',
+  '| ---: | ---: | ---: | ---: |',
+  ...expTanh.map(
+    (r) =>
+      `| ${r.seed} | ${f(r.testBitsPerDim)} | ${maxError(r).toExponential(1)} | ${r.exactness.above1e4} |`,
+  ),
+  `| mean ± std | ${f(eb.mean)} ± ${f(eb.std)} | worst ${Math.max(...expTanh.map(maxError)).toExponential(1)} | |`,
   '',
   'Wall times are not a speed comparison (runs shared the machine); `npm run bench` times one step side by side.',
   '',
   ...(notes ? [notes] : []),
 ].join('\n');
 mkdirSync(join(root, 'docs/results'), { recursive: true });
-atomicWrite(join(root, 'docs/results/glow-fashion-mnist.json'), JSON.stringify({ seeds, ...all, perturbMean: ob, peerMean: pb, expTanh }, null, 2) + '\n');
+atomicWrite(
+  join(root, 'docs/results/glow-fashion-mnist.json'),
+  JSON.stringify({ seeds, ...all, perturbMean: ob, peerMean: pb, expTanh, expTanhMean: eb }, null, 2) + '\n',
+);
 atomicWrite(join(root, 'docs/results/glow-fashion-mnist.md'), md);
 process.stdout.write(md);
