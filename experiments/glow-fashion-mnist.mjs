@@ -72,12 +72,17 @@ const finished = (side) =>
         ...expTanhSeeds.map((s) => `exactness-exptanh-s${s}.json`),
       ].every((f) => existsSync(join(runsDir, f)));
 if (!finished('peer') || !finished('perturb')) process.exit(0);
-const expTanh = await inSequence(expTanhSeeds.map((s) => () => ours(s, '-exptanh')));
+// Runs done in this invocation are perturbRuns (the seeds' runs, then the exp-tanh ones); a
+// report-only invocation (--no-perturb, or everything finished earlier) reads them back.
+const ourRuns = perturbRuns.length
+  ? perturbRuns
+  : await inSequence([
+      ...seeds.map((s) => () => ours(s)),
+      ...expTanhSeeds.map((s) => () => ours(s, '-exptanh')),
+    ]);
+const expTanh = ourRuns.slice(seeds.length);
 const all = {
-  perturb: (perturbRuns.length ? perturbRuns : await inSequence(seeds.map((s) => () => ours(s)))).slice(
-    0,
-    seeds.length,
-  ),
+  perturb: ourRuns.slice(0, seeds.length),
   peer: peerRuns.length ? peerRuns : await inSequence(seeds.map((s) => () => peer(s))),
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateRuns } from './aggregate';
+import { mean } from './statistics';
 import { RECORDS } from './test-records';
 
 describe('aggregateRuns', () => {
@@ -51,9 +52,8 @@ describe('aggregateRuns', () => {
     // The improvement compares the same two seeds on both sides, not pixel-pgd's three with the baseline's two.
     const shared = (method: string) =>
       RECORDS.filter((r) => r.method === method && r.trainSize === 100 && r.seed < 2).map((r) => r.accuracy);
-    const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(pgd100.improvement).toBeCloseTo(
-      100 * (meanOf(shared('pixel-pgd')) / meanOf(shared('baseline')) - 1),
+      100 * (mean(shared('pixel-pgd')) / mean(shared('baseline')) - 1),
       10,
     );
     const onePair = aggregateRuns(

@@ -133,14 +133,12 @@ function compareWithBaseline(
     const partner = reference.find((r) => r.seed === run.seed);
     return partner ? [[run.accuracy, partner.accuracy]] : [];
   });
+  const mine = pairs.map((p) => p[0]);
+  const theirs = pairs.map((p) => p[1]);
   // Over the shared seeds, so that a grid still in progress compares like with like.
   row.improvement =
     pairs.length > 0
-      ? relativeImprovement(mean(pairs.map((p) => p[0])), mean(pairs.map((p) => p[1])))
+      ? relativeImprovement(mean(mine), mean(theirs))
       : relativeImprovement(row.accuracy.mean, mean(reference.map((r) => r.accuracy)));
-  if (pairs.length >= 2)
-    row.pairedTest = pairedTTest(
-      pairs.map((p) => p[0]),
-      pairs.map((p) => p[1]),
-    );
+  if (pairs.length >= 2) row.pairedTest = pairedTTest(mine, theirs);
 }
