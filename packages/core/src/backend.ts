@@ -66,6 +66,11 @@ export interface BackendInfo {
   skipped: Array<{ name: BackendName; reason: string }>;
   /** Threads its kernels run on (more than 1 only for wasm with `threads`). */
   threads: number;
+  /**
+   * Why wasm's threaded build failed to start, when it fell back to one thread (set
+   * `PERTURB_WASM_THREADS=1` to skip the attempt). Absent otherwise.
+   */
+  threadFailure?: string;
   /** Kernels perturb registered on it so conv nets can train (wasm only). */
   registeredKernels: string[];
 }
@@ -113,19 +118,23 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   for (const name of order) {
     const candidate = CANDIDATES[name];
     const started = await tryStart(name, candidate, load, threads);
-    if (typeof started === 'number') {
+    if (typeof started !== 'string') {
       const registeredKernels = registerTrainingKernels(candidate.tfName);
       active = {
         name,
         packageName: candidate.packageName,
-        threads: started,
+        threads: started.threads,
+        ...(started.threadFailure !== undefined && { threadFailure: started.threadFailure }),
         skipped,
         registeredKernels,
       };
       if (options.log ?? true) {
-        const why =
-          skipped.length > 0 ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
-        process.stderr.write(`perturb: using the ${name} backend${why}\n`);
+        const notes = skipped.map((s) => `skipped ${s.name}: ${s.reason}`);
+        if (started.threadFailure)
+          notes.push(`1 thread: the threaded build failed: ${started.threadFailure}`);
+        process.stderr.write(
+          `perturb: using the ${name} backend${notes.length ? ` (${notes.join('; ')})` : ''}\n`,
+        );
       }
       return active;
     }
@@ -162,14 +171,15 @@ function wasmThreads(option: number | undefined, fromEnv: string | undefined): n
 
 /**
  * Loads and activates one backend; returns the threads its kernels run on, or why it could not
- * start. wasm runs on `threads` where the thread shim supports the installed version, else on 1.
+ * start. wasm runs on `threads` where the thread shim supports the installed version and the
+ * threaded build starts, else on 1.
  */
 async function tryStart(
   name: BackendName,
   candidate: Candidate,
   load: (packageName: string) => Promise<unknown>,
   threads: number,
-): Promise<string | number> {
+): Promise<string | { threads: number; threadFailure?: string }> {
   let threaded = false;
   try {
     const loaded = (await load(candidate.packageName)) as {
@@ -186,16 +196,37 @@ async function tryStart(
     }
   } catch (error) {
     if (isNotInstalled(error, candidate.packageName)) return 'not installed';
-    return `failed to load (${(error as Error).message.split('\n')[0]})`;
+    return `failed to load (${firstLine(error)})`;
   }
   if (!tf.findBackendFactory(candidate.tfName)) {
     return `${candidate.packageName} registered no "${candidate.tfName}" backend with perturb's @tensorflow/tfjs-core@${tf.version_core}; install a matching version`;
   }
   const start = async () => (await tf.setBackend(candidate.tfName)) && (await tf.ready(), true);
-  try {
-    if (!(await (threaded ? withWasmThreadSupport(threads, start) : start()))) return 'failed to initialize';
-  } catch (error) {
-    return `failed to initialize (${(error as Error).message.split('\n')[0]})`;
+  let threadFailure: string | undefined;
+  if (threaded) {
+    const failure = await startThreaded(threads, start);
+    if (failure === null) return { threads };
+    // The single-threaded build needs neither workers nor shared memory: try it before giving up.
+    threadFailure = failure;
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  return threaded ? threads : 1;
+  try {
+    if (!(await start())) return 'failed to initialize';
+  } catch (error) {
+    return `failed to initialize (${firstLine(error)})`;
+  }
+  return threadFailure === undefined ? { threads: 1 } : { threads: 1, threadFailure };
+}
+
+/** Starts the threaded wasm build; null on success, else why it failed. */
+async function startThreaded(threads: number, start: () => Promise<boolean>): Promise<string | null> {
+  try {
+    return (await withWasmThreadSupport(threads, start)) ? null : 'tfjs reported a failed initialization';
+  } catch (error) {
+    return firstLine(error);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0]!;
 }

@@ -9,6 +9,8 @@
  * - XNNPACK sizes its thread pool to half of `os.cpus()` (it assumes two hardware threads per
  *   core), so the requested count is honoured only if `os.cpus()` reports twice as many.
  * Everything patched is restored once the backend has started; the workers keep running.
+ * A worker that fails while the backend starts (its script throws, or it never reports ready)
+ * rejects the start instead of crashing the process, so the caller can fall back to one thread.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +34,17 @@ const MAIN_SCRIPT = 'perturb:wasm-main-script';
 /** Text of a Blob built only from strings, recorded at construction (Node cannot read Blobs synchronously). */
 const blobTexts = new WeakMap<Blob, string>();
 const urlTexts = new Map<string, string>();
+
+/** How long the pool's workers may take to load before the threaded start counts as failed. */
+export const THREAD_START_TIMEOUT_MS = 60_000;
+
+/** The workers created by one start, and what becomes of their errors. */
+interface StartWatch {
+  workers: NodeWorker[];
+  /** starting: an error fails the start; failed: the workers are being terminated, errors are dropped. */
+  state: 'starting' | 'started' | 'failed';
+  fail: (reason: string) => void;
+}
 
 /**
  * Appended to the worker script: loads the main script from text sent in the `load` message
@@ -57,14 +70,26 @@ function classicScriptExecArgv(): string[] {
   return args.filter((arg, i) => !arg.startsWith('--input-type') && args[i - 1] !== '--input-type');
 }
 
-/** A Node Worker that also accepts the `blob:` URLs created while the shim is installed. */
-function workerClass(prelude: string): typeof NodeWorker {
+/**
+ * A Node Worker that also accepts the `blob:` URLs created while the shim is installed. Until the
+ * start has succeeded, its errors go to `watch` rather than to the runtime's handler, which
+ * rethrows them where nothing can catch them.
+ */
+function workerClass(prelude: string, watch: StartWatch): typeof NodeWorker {
   return class BlobUrlWorker extends NodeWorker {
     constructor(url: string | URL, options?: WorkerOptions) {
       const code = typeof url === 'string' ? urlTexts.get(url) : undefined;
       if (code === undefined) super(url, options);
       else super(code + WORKER_EPILOGUE, { ...options, eval: true, execArgv: classicScriptExecArgv() });
       this.unref();
+      watch.workers.push(this);
+    }
+
+    override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event !== 'error' || watch.state === 'started') return super.emit(event, ...args);
+      if (watch.state === 'starting')
+        watch.fail(`a worker thread failed to start: ${(args[0] as Error)?.message}`);
+      return true;
     }
 
     /** Idle pool threads must not keep the process alive (the runtime refs a worker running a pthread). */
@@ -81,15 +106,34 @@ function workerClass(prelude: string): typeof NodeWorker {
 
 /**
  * Runs `start` (which starts the wasm backend) with the patches the threaded build needs for
- * `threads` XNNPACK threads, and removes them afterwards whether or not it succeeds.
+ * `threads` XNNPACK threads, and removes them afterwards whether or not it succeeds. Rejects if
+ * a worker fails or the start takes longer than `timeoutMs`; the workers are then terminated.
  */
-export async function withWasmThreadSupport<T>(threads: number, start: () => Promise<T>): Promise<T> {
+export async function withWasmThreadSupport<T>(
+  threads: number,
+  start: () => Promise<T>,
+  timeoutMs = THREAD_START_TIMEOUT_MS,
+): Promise<T> {
   const prelude = bundlePrelude();
+  let reject!: (error: Error) => void;
+  const failed = new Promise<never>((_, r) => (reject = r));
+  const watch: StartWatch = {
+    workers: [],
+    state: 'starting',
+    fail: (reason) => {
+      watch.state = 'failed';
+      reject(new Error(reason));
+    },
+  };
+  const timer = setTimeout(
+    () => watch.fail(`the worker threads were not ready after ${timeoutMs / 1000} s`),
+    timeoutMs,
+  );
   const NativeBlob = globalThis.Blob;
   const createObjectURL = URL.createObjectURL;
   const cpus = os.cpus;
   const workerDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
-  const BlobUrlWorker = workerClass(prelude);
+  const BlobUrlWorker = workerClass(prelude, watch);
 
   globalThis.Blob = class RecordingBlob extends NativeBlob {
     constructor(
@@ -115,8 +159,15 @@ export async function withWasmThreadSupport<T>(threads: number, start: () => Pro
     set: () => {},
   });
   try {
-    return await start();
+    const result = await Promise.race([start(), failed]);
+    watch.state = 'started';
+    return result;
+  } catch (error) {
+    watch.state = 'failed';
+    for (const worker of watch.workers) void worker.terminate();
+    throw error;
   } finally {
+    clearTimeout(timer);
     globalThis.Blob = NativeBlob;
     URL.createObjectURL = createObjectURL;
     os.cpus = cpus;
