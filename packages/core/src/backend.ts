@@ -123,8 +123,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       active = {
         name,
         packageName: candidate.packageName,
-        threads: started.threads,
-        ...(started.threadFailure !== undefined && { threadFailure: started.threadFailure }),
+        ...started,
         skipped,
         registeredKernels,
       };
