@@ -20,6 +20,7 @@ const integer = (value: string) => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number');
   return n;
 };
+const integerList = (value: string) => value.split(',').map((item) => integer(item.trim()));
 const number = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
@@ -139,10 +140,20 @@ program
   .option('-o, --out <dir>', 'output folder (overrides the config)')
   .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
   .option('-m, --methods <names>', "run only these methods' runs now (comma-separated); the rest later")
+  .option(
+    '-s, --seeds <seeds>',
+    "run only these seeds' runs now (comma-separated), e.g. one per process",
+    integerList,
+  )
   .action(async (flags) => {
     const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
     const methods = (flags.methods as string | undefined)?.split(',').map((name) => name.trim());
-    await runCompare(config, { bin: self, methods, onDone: () => void writeCompareReport(config.out) });
+    await runCompare(config, {
+      bin: self,
+      methods,
+      seeds: flags.seeds,
+      onDone: () => void writeCompareReport(config.out),
+    });
   });
 
 program

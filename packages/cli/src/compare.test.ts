@@ -184,6 +184,21 @@ describe('perturb compare', () => {
     expect(readFileSync(join(dir, 'threads.log'), 'utf8')).toBe(`${threads}\n`);
   });
 
+  it('runs only the chosen seeds, so processes can share a grid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, { methods: { baseline: {} }, seeds: [0, 1, 2], jobs: 1, out: join(dir, 'out') }),
+    );
+    await expect(runCompare(config, { bin, seeds: [3] })).rejects.toThrow(
+      "the grid has no seed 3. choose from 0, 1, 2, or add the seed to the config's `seeds:`",
+    );
+    const ran = await runCompare(config, { bin, seeds: [2, 0] });
+    expect(ran.map((run) => run.seed)).toEqual([0, 2]);
+    const finished = gridRuns(config).map((run) => existsSync(join(run.dir, 'result.json')));
+    expect(finished).toEqual([true, false, true]);
+  });
+
   it("compares a shared flow's section as written, so adding weightDecay counts as a change", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
     const bin = fakeBin(dir);

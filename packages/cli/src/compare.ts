@@ -262,6 +262,12 @@ export interface CompareOptions {
    * call. Default: every method.
    */
   methods?: readonly string[];
+  /**
+   * Run only these seeds' runs now, e.g. to share one grid between processes or machines that
+   * each take other seeds (runs of the same method and seed must not run twice at once).
+   * Default: every seed.
+   */
+  seeds?: readonly number[];
   /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
   onDone?: (runs: GridRun[]) => Promise<void> | void;
 }
@@ -277,13 +283,24 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
       `choose from ${Object.keys(config.methods).join(', ')}`,
     );
   }
+  const strangers = options.seeds?.filter((seed) => !config.seeds.includes(seed)) ?? [];
+  if (strangers.length > 0) {
+    throw new PerturbError(
+      `the grid has no seed ${strangers.join(', ')}`,
+      `choose from ${config.seeds.join(', ')}, or add the seed to the config's \`seeds:\``,
+    );
+  }
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
   for (const model of sharedModelsUsed(config, options.methods)) {
     await trainSharedModel(model, config[model.section]!, out, options.bin);
   }
-  const runs = gridRuns(config).filter((run) => !options.methods || options.methods.includes(run.method));
+  const runs = gridRuns(config).filter(
+    (run) =>
+      (!options.methods || options.methods.includes(run.method)) &&
+      (!options.seeds || options.seeds.includes(run.seed)),
+  );
   const stale = staleRuns(runs, out);
   if (stale.length > 0) {
     const names = stale.map((run) => `${run.method} n${run.trainSize} s${run.seed}`);
