@@ -20,7 +20,8 @@ const integer = (value: string) => {
   if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number');
   return n;
 };
-const integerList = (value: string) => value.split(',').map((item) => integer(item.trim()));
+const list = (value: string) => value.split(',').map((item) => item.trim());
+const integerList = (value: string) => list(value).map(integer);
 const number = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
@@ -139,7 +140,7 @@ program
   .requiredOption('-c, --config <file>', 'compare config (YAML)')
   .option('-o, --out <dir>', 'output folder (overrides the config)')
   .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
-  .option('-m, --methods <names>', "run only these methods' runs now (comma-separated); the rest later")
+  .option('-m, --methods <names>', "run only these methods' runs now (comma-separated); the rest later", list)
   .option(
     '-s, --seeds <seeds>',
     "run only these seeds' runs now (comma-separated), e.g. one per process",
@@ -147,10 +148,9 @@ program
   )
   .action(async (flags) => {
     const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
-    const methods = (flags.methods as string | undefined)?.split(',').map((name) => name.trim());
     await runCompare(config, {
       bin: self,
-      methods,
+      methods: flags.methods,
       seeds: flags.seeds,
       onDone: () => void writeCompareReport(config.out),
     });

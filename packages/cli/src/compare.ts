@@ -272,24 +272,35 @@ export interface CompareOptions {
   onDone?: (runs: GridRun[]) => Promise<void> | void;
 }
 
+/** Refuses a `--methods`/`--seeds` choice naming something the grid does not have; `extraFix` ends the fix. */
+function refuseOutsideGrid<T>(
+  what: string,
+  chosen: readonly T[] | undefined,
+  grid: readonly T[],
+  show: (item: T) => string,
+  extraFix = '',
+): void {
+  const strangers = chosen?.filter((item) => !grid.includes(item)) ?? [];
+  if (strangers.length > 0) {
+    throw new PerturbError(
+      `the grid has no ${what} ${strangers.map(show).join(', ')}`,
+      `choose from ${grid.join(', ')}${extraFix}`,
+    );
+  }
+}
+
 /** Runs the grid (skipping finished runs) and returns its runs. */
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
   // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
   checkSharedModels(config, 'the compare config');
-  const unknown = options.methods?.filter((name) => !(name in config.methods)) ?? [];
-  if (unknown.length > 0) {
-    throw new PerturbError(
-      `the grid has no method ${unknown.map((name) => `"${name}"`).join(', ')}`,
-      `choose from ${Object.keys(config.methods).join(', ')}`,
-    );
-  }
-  const strangers = options.seeds?.filter((seed) => !config.seeds.includes(seed)) ?? [];
-  if (strangers.length > 0) {
-    throw new PerturbError(
-      `the grid has no seed ${strangers.join(', ')}`,
-      `choose from ${config.seeds.join(', ')}, or add the seed to the config's \`seeds:\``,
-    );
-  }
+  refuseOutsideGrid('method', options.methods, Object.keys(config.methods), (name) => `"${name}"`);
+  refuseOutsideGrid(
+    'seed',
+    options.seeds,
+    config.seeds,
+    String,
+    ", or add the seed to the config's `seeds:`",
+  );
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
