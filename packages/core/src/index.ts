@@ -35,3 +35,21 @@ export {
   perturbationNorms,
 } from './adversarial';
 export type { ThreatNorm, PgdOptions } from './adversarial';
+export { z, parseOptions, optionsError, closest, formatPath } from './options';
+export {
+  Registry,
+  augmenters,
+  models,
+  datasets,
+  defineAugmenter,
+  defineModel,
+  defineDataset,
+  createAugmenter,
+} from './registry';
+export type {
+  BuildEnvironment,
+  AugmenterDefinition,
+  ModelDefinition,
+  ModelContext,
+  DatasetDefinition,
+} from './registry';

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { PerturbError } from './errors';
+import { closest, parseOptions, z } from './options';
+import { Registry } from './registry';
+
+const optimizer = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('sgd'), momentum: z.number().min(0).max(1).default(0.9) }),
+  z.strictObject({ name: z.literal('adam'), beta1: z.number().default(0.9) }),
+]);
+const config = z.strictObject({
+  lr: z.number().positive().default(0.1),
+  seeds: z.array(z.number().int()).default([0]),
+  optimizer: optimizer.default({ name: 'sgd', momentum: 0.9 }),
+  schedule: z.enum(['constant', 'cosine']).default('constant'),
+  crop: z.strictObject({ padding: z.number().int().min(0).default(4) }).default({ padding: 4 }),
+});
+
+function messageOf(raw: unknown): string {
+  try {
+    parseOptions(config, raw, 'a.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(PerturbError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a PerturbError');
+}
+
+describe('parseOptions', () => {
+  it('fills defaults', () => {
+    expect(parseOptions(config, {}, 'a.yaml')).toEqual({
+      lr: 0.1,
+      seeds: [0],
+      optimizer: { name: 'sgd', momentum: 0.9 },
+      schedule: 'constant',
+      crop: { padding: 4 },
+    });
+  });
+
+  it.each([
+    [
+      { optimizer: { name: 'sgd', momentun: 0.5 } },
+      '"optimizer.momentun" is not a setting of a.yaml. did you mean "momentum"? valid settings of optimizer: name, momentum',
+    ],
+    [{ crop: { paddin: 4 } }, '"crop.paddin" is not a setting of a.yaml. did you mean "padding"?'],
+    [{ lrr: 1 }, '"lrr" is not a setting of a.yaml. did you mean "lr"?'],
+    [{ optimizer: { name: 'rmsprop' } }, '"optimizer.name" is "rmsprop" in a.yaml. use one of sgd, adam'],
+    [{ optimizer: { name: 'adan' } }, 'did you mean "adam"?'],
+    [{ optimizer: 'sgd' }, '"optimizer" is "sgd" in a.yaml. use a mapping of settings'],
+    [
+      { optimizer: { name: 'sgd', momentum: 'high' } },
+      '"optimizer.momentum" is "high" in a.yaml. use a number',
+    ],
+    [{ seeds: 3 }, '"seeds" is 3 in a.yaml. use a list'],
+    [{ seeds: [0, 1.5] }, '"seeds[1]" is 1.5 in a.yaml. use a whole number'],
+    [{ lr: Number.NaN }, '"lr" is NaN in a.yaml'],
+    [{ lr: -1 }, '"lr" is -1 in a.yaml. use a value > 0'],
+    [{ optimizer: { name: 'sgd', momentum: 2 } }, 'use a value ≤ 1'],
+    [
+      { schedule: 'cosin' },
+      '"schedule" is "cosin" in a.yaml. did you mean "cosine"? use one of constant, cosine',
+    ],
+  ])('refuses %j in one line', (raw, expected) => {
+    const message = messageOf(raw);
+    expect(message).toContain(expected);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('closest', () => {
+  it('suggests only likely typos', () => {
+    expect(closest('momentun', ['momentum', 'nesterov'])).toBe('momentum');
+    expect(closest('xyz', ['momentum', 'nesterov'])).toBeUndefined();
+  });
+});
+
+describe('Registry', () => {
+  it('refuses a second definition under a taken name and suggests names', () => {
+    const registry = new Registry<{ name: string }>('augmenter');
+    const crop = { name: 'randomCrop' };
+    registry.register(crop);
+    registry.register(crop);
+    expect(() => registry.register({ name: 'randomCrop' })).toThrow(
+      /two augmenters are registered as "randomCrop"/,
+    );
+    registry.register({ name: 'randomCrop' }, { replace: true });
+    expect(() => registry.get('randomCorp')).toThrow(
+      /unknown augmenter "randomCorp". did you mean "randomCrop"\?/,
+    );
+  });
+});
