@@ -119,6 +119,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const candidate = CANDIDATES[name];
     const started = await tryStart(name, candidate, load, threads);
     if (typeof started !== 'string') {
+      quietCpuGreeting();
       const registeredKernels = registerTrainingKernels(candidate.tfName);
       active = {
         name,
@@ -152,6 +153,26 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     `no TensorFlow.js backend could start (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`,
     'reinstall @perturb/core so its wasm and cpu backends are present',
   );
+}
+
+/**
+ * tfjs-backend-cpu prints "Hi, looks like you are running TensorFlow.js in Node.js…" (advice to
+ * install tfjs-node) on its first tensor, through tfjs's logger, which `PROD` silences. That
+ * first write is done here with `PROD` set only for its duration, so the greeting never prints
+ * and every later tfjs warning does. The cpu backend is quieted whichever backend runs, since
+ * code (tests comparing backends among them) may switch to it later.
+ */
+function quietCpuGreeting(): void {
+  if (!tf.findBackendFactory(CANDIDATES.cpu.tfName)) return;
+  const cpu = tf.findBackend(CANDIDATES.cpu.tfName);
+  if (!cpu) return;
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  try {
+    cpu.disposeData(cpu.write(new Float32Array(1), [1], 'float32'));
+  } finally {
+    tf.env().set('PROD', prod);
+  }
 }
 
 /** The wasm thread count asked for by the option or the environment, checked. */

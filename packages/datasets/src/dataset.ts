@@ -50,9 +50,10 @@ export function selectExamples(dataset: Dataset, indices: ArrayLike<number>): Da
   const size = imageSize(dataset.shape);
   const count = exampleCount(dataset);
   const images = new Uint8Array(indices.length * size);
-  const labels = new (dataset.labels.constructor as Uint8ArrayConstructor | Int32ArrayConstructor)(
-    indices.length,
-  );
+  // Not `new dataset.labels.constructor(n)`: labels read from a file may be a Node `Buffer`, whose
+  // constructor called that way is the deprecated `Buffer(n)` (DEP0005).
+  const labels =
+    dataset.labels instanceof Int32Array ? new Int32Array(indices.length) : new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];
     if (!Number.isInteger(index) || index < 0 || index >= count) {

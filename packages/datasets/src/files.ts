@@ -23,7 +23,11 @@ export function maybeGunzip(bytes: Uint8Array, source: string): Uint8Array {
   }
 }
 
-/** The contents of the file at `path`, inflated if gzip. */
+/**
+ * The contents of the file at `path`, inflated if gzip, as a plain `Uint8Array` view: a Node
+ * `Buffer` would leak into datasets, where its `slice` shares memory and its constructor is the
+ * deprecated `Buffer()`.
+ */
 export function readDataFile(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
@@ -34,7 +38,8 @@ export function readDataFile(path: string): Uint8Array {
       'Check that the file exists and is readable',
     );
   }
-  return maybeGunzip(bytes, path);
+  const data = maybeGunzip(bytes, path);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** A `PerturbError` for a damaged data file: `problem` says what is wrong with `source`. */

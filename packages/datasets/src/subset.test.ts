@@ -90,6 +90,14 @@ describe('shuffleDataset / selectExamples', () => {
     a.images.forEach((original, i) => expect(a.labels[i]).toBe(data.labels[original]));
   });
 
+  it('copies labels into their own type, never through the deprecated Buffer() (DEP0005)', () => {
+    const fromFile = selectExamples({ ...toy([2, 2]), labels: Buffer.from([0, 1, 0, 1]) }, [3, 0]);
+    expect(fromFile.labels.constructor).toBe(Uint8Array);
+    expect(Array.from(fromFile.labels)).toEqual([1, 0]);
+    const wide = selectExamples({ ...toy([2, 2]), labels: Int32Array.of(0, 1, 0, 1) }, [1]);
+    expect(wide.labels).toEqual(Int32Array.of(1));
+  });
+
   it('rejects out-of-range indices', () => {
     expect(() => selectExamples(toy([2]), [0, 2])).toThrow(/example index 2 is outside toy's 2 examples/);
   });
