@@ -37,6 +37,11 @@ interface SpecBase {
   /** Folder of this dataset under `PERTURB_DATA`, the cache, or a mirror. */
   readonly folderName: string;
   readonly shape: ImageShape;
+  /**
+   * Examples in each split, as published. The files are checked against it when read, so a file
+   * cut short (even at a record boundary) is refused; a CIFAR split's files hold equal shares.
+   */
+  readonly examples: Readonly<Record<Split, number>>;
   /** Where the files are published; absent for data shipped inside the package. */
   readonly baseUrl?: string;
   /** Files to download for each split (into the dataset's cache folder). */
@@ -74,6 +79,9 @@ const MNIST_STYLE_FILES = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 } as const;
+
+const MNIST_STYLE_EXAMPLES = { train: 60_000, test: 10_000 } as const;
+const CIFAR_EXAMPLES = { train: 50_000, test: 10_000 } as const;
 
 const GRAY_28 = { height: 28, width: 28, channels: 1 } as const;
 const RGB_32 = { height: 32, width: 32, channels: 3 } as const;
@@ -131,6 +139,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     format: 'idx',
     folderName: 'fashion-mnist-small',
     shape: GRAY_28,
+    examples: { train: 2_000, test: 1_000 },
     classNames: FASHION_CLASSES,
     files: MNIST_STYLE_FILES,
     remote: { train: [], test: [] },
@@ -141,6 +150,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     format: 'idx',
     folderName: 'fashion-mnist',
     shape: GRAY_28,
+    examples: MNIST_STYLE_EXAMPLES,
     classNames: FASHION_CLASSES,
     files: MNIST_STYLE_FILES,
     baseUrl: 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
@@ -177,6 +187,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     format: 'idx',
     folderName: 'mnist',
     shape: GRAY_28,
+    examples: MNIST_STYLE_EXAMPLES,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     files: MNIST_STYLE_FILES,
     baseUrl: 'https://ossci-datasets.s3.amazonaws.com/mnist/',
@@ -213,6 +224,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     format: 'cifar',
     folderName: 'cifar10',
     shape: RGB_32,
+    examples: CIFAR_EXAMPLES,
     labelBytes: 1,
     classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
     archiveName: CIFAR10_ARCHIVE.fileName,
@@ -227,6 +239,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     format: 'cifar',
     folderName: 'cifar100',
     shape: RGB_32,
+    examples: CIFAR_EXAMPLES,
     labelBytes: 2,
     classNames: CIFAR100_FINE,
     coarseClassNames: CIFAR100_COARSE,

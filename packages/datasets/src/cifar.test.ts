@@ -1,8 +1,13 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PerturbError } from '@perturb/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadDataset } from './load';
-import { cifarRecords, makeTar, pixel, put, tempDir } from './testing/fixtures';
+import { loadDataset, loadSpec } from './load';
+import { cifarRecords, makeTar, pixel, put, smallSpec, tempDir } from './testing/fixtures';
+
+/** The catalog's CIFAR entries, expecting the record counts of the small files below. */
+const cifar10 = smallSpec('cifar10', 10, 3);
+const cifar100 = smallSpec('cifar100', 3, 1);
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -27,7 +32,7 @@ describe('CIFAR-10', () => {
     const dir = tempDir();
     writeFolder(dir, cifar10Files());
     for (const path of [dir, join(dir, 'cifar-10-batches-bin')]) {
-      const train = await loadDataset('cifar10', { path });
+      const train = await loadSpec(cifar10, { path });
       expect(train.shape).toEqual({ height: 32, width: 32, channels: 3 });
       expect(Array.from(train.labels)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(train.classNames[9]).toBe('truck');
@@ -38,17 +43,17 @@ describe('CIFAR-10', () => {
         [0, 1, 2, 3, 4, 5].map((i) => pixel(1, i)),
       );
     }
-    const test = await loadDataset('cifar10', { path: dir, split: 'test' });
+    const test = await loadSpec(cifar10, { path: dir, split: 'test' });
     expect(Array.from(test.labels)).toEqual([3, 4, 5]);
   });
 
   it('loads the .tar.gz directly and from $PERTURB_DATA', async () => {
     const dir = tempDir();
     const archive = put(join(dir, 'cifar10', 'cifar-10-binary.tar.gz'), gzipSync(makeTar(cifar10Files())));
-    const fromFile = await loadDataset('cifar10', { path: archive, split: 'test' });
+    const fromFile = await loadSpec(cifar10, { path: archive, split: 'test' });
     expect(Array.from(fromFile.labels)).toEqual([3, 4, 5]);
     vi.stubEnv('PERTURB_DATA', dir);
-    const fromEnv = await loadDataset('cifar10', { cacheDir: tempDir(), useSystemDirs: false });
+    const fromEnv = await loadSpec(cifar10, { cacheDir: tempDir(), useSystemDirs: false });
     expect(fromEnv.labels.length).toBe(10);
     expect(fromEnv.images[3072 + 7]).toBe(pixel(1, 7));
   });
@@ -58,8 +63,37 @@ describe('CIFAR-10', () => {
     const files = cifar10Files();
     files[2] = { ...files[2], data: files[2].data.subarray(0, 3073 + 100) };
     writeFolder(dir, files);
-    await expect(loadDataset('cifar10', { path: dir })).rejects.toThrow(
+    await expect(loadSpec(cifar10, { path: dir })).rejects.toThrow(
       /data_batch_3\.bin is 3173 bytes, not a whole number of 3073-byte CIFAR records/,
+    );
+  });
+
+  it('rejects a batch cut at a record boundary, naming the file and both counts', async () => {
+    const dir = tempDir();
+    const files = cifar10Files();
+    files[1] = { ...files[1], data: files[1].data.subarray(0, 3073) };
+    writeFolder(dir, files);
+    const error = await loadSpec(cifar10, { path: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PerturbError);
+    expect((error as PerturbError).problem).toBe(
+      `${join(dir, 'cifar-10-batches-bin', 'data_batch_2.bin')} holds 1 3073-byte CIFAR records, expected 2 (cifar10)`,
+    );
+    expect((error as PerturbError).fix).toMatch(/Delete it so it is downloaded again/);
+    // The same inside the archive.
+    const archive = put(join(dir, 'cifar-10-binary.tar.gz'), gzipSync(makeTar(files)));
+    await expect(loadSpec(cifar10, { path: archive })).rejects.toThrow(
+      /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/data_batch_2\.bin holds 1 3073-byte CIFAR records, expected 2/,
+    );
+  });
+
+  it('expects the published record counts: 10,000 per batch', async () => {
+    const dir = tempDir();
+    writeFolder(dir, cifar10Files());
+    await expect(loadDataset('cifar10', { path: dir, split: 'test' })).rejects.toThrow(
+      /test_batch\.bin holds 3 3073-byte CIFAR records, expected 10,000 \(cifar10\)/,
+    );
+    await expect(loadDataset('cifar10', { path: dir })).rejects.toThrow(
+      /data_batch_1\.bin holds 2 3073-byte CIFAR records, expected 10,000 \(cifar10\)/,
     );
   });
 
@@ -69,7 +103,7 @@ describe('CIFAR-10', () => {
       join(dir, 'cifar-10-binary.tar.gz'),
       gzipSync(makeTar(cifar10Files().filter((f) => !f.name.includes('batch_4')))),
     );
-    await expect(loadDataset('cifar10', { path: archive })).rejects.toThrow(
+    await expect(loadSpec(cifar10, { path: archive })).rejects.toThrow(
       /cifar-10-binary\.tar\.gz has no data_batch_4\.bin/,
     );
   });
@@ -93,23 +127,34 @@ describe('CIFAR-100', () => {
     const archive = put(join(dir, 'cifar-100-binary.tar.gz'), gzipSync(makeTar(files())));
     writeFolder(join(dir, 'extracted'), files());
     for (const path of [archive, join(dir, 'extracted')]) {
-      const fine = await loadDataset('cifar100', { path });
+      const fine = await loadSpec(cifar100, { path });
       expect(Array.from(fine.labels)).toEqual([99, 5, 42]);
       expect(fine.numClasses).toBe(100);
       expect(fine.classNames[99]).toBe('worm');
-      const coarse = await loadDataset('cifar100', { path, labelMode: 'coarse' });
+      const coarse = await loadSpec(cifar100, { path, labelMode: 'coarse' });
       expect(Array.from(coarse.labels)).toEqual([19, 0, 7]);
       expect(coarse.numClasses).toBe(20);
       expect(coarse.classNames[19]).toBe('vehicles_2');
       expect(coarse.images[2 * 3072 + 100]).toBe(pixel(2, 100));
     }
-    expect(Array.from((await loadDataset('cifar100', { path: archive, split: 'test' })).labels)).toEqual([2]);
+    expect(Array.from((await loadSpec(cifar100, { path: archive, split: 'test' })).labels)).toEqual([2]);
+  });
+
+  it('expects the published record counts: 50,000 training and 10,000 test records', async () => {
+    const dir = tempDir();
+    writeFolder(dir, files());
+    await expect(loadDataset('cifar100', { path: dir })).rejects.toThrow(
+      /train\.bin holds 3 3074-byte CIFAR records, expected 50,000 \(cifar100\)/,
+    );
+    await expect(loadDataset('cifar100', { path: dir, split: 'test' })).rejects.toThrow(
+      /test\.bin holds 1 3074-byte CIFAR records, expected 10,000 \(cifar100\)/,
+    );
   });
 
   it('rejects CIFAR-10 records read as CIFAR-100 (wrong record size)', async () => {
     const dir = tempDir();
     put(join(dir, 'cifar-100-binary', 'train.bin'), cifarRecords([[1], [2]]));
-    await expect(loadDataset('cifar100', { path: dir })).rejects.toThrow(
+    await expect(loadSpec(cifar100, { path: dir })).rejects.toThrow(
       /train\.bin is 6146 bytes, not a whole number of 3074-byte CIFAR records/,
     );
   });

@@ -6,7 +6,7 @@
 import { PerturbError } from '@perturb/core';
 import type { Dataset } from './dataset';
 import { checkLabels } from './dataset';
-import { corruptFileError } from './files';
+import { corruptFileError, countOf } from './files';
 
 const SIDE = 32;
 const CHANNELS = 3;
@@ -29,6 +29,11 @@ export interface CifarDecodeOptions {
   readonly classNames: readonly string[];
   /** Which label byte of a two-label record to keep. Default `'fine'`. */
   readonly labelMode?: CifarLabelMode;
+  /**
+   * Records every chunk must hold, e.g. 10,000 for a CIFAR-10 batch: a file cut at a record
+   * boundary is whole records, so only its count tells it is incomplete. Default: any count.
+   */
+  readonly recordsPerChunk?: number;
 }
 
 /** Decodes CIFAR record chunks into one NHWC dataset, in chunk order. */
@@ -39,6 +44,13 @@ export function decodeCifar(chunks: readonly CifarChunk[], options: CifarDecodeO
       throw corruptFileError(
         source,
         `is ${bytes.length} bytes, not a whole number of ${recordSize}-byte CIFAR records (${options.labelBytes} label byte(s) + ${PIXELS} pixels)`,
+      );
+    }
+    const records = bytes.length / recordSize;
+    if (options.recordsPerChunk !== undefined && records !== options.recordsPerChunk) {
+      throw corruptFileError(
+        source,
+        `holds ${countOf(records)} ${recordSize}-byte CIFAR records, expected ${countOf(options.recordsPerChunk)} (${options.name})`,
       );
     }
   }

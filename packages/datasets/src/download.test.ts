@@ -45,11 +45,32 @@ function serve(data: Uint8Array, options: { ignoreRange?: boolean } = {}): Route
   };
 }
 
+/** Announces all of `data`, sends `sent` bytes, then neither more nor an end: a stalled mirror. */
+function stall(data: Uint8Array, sent: number): Route {
+  return (_req, res) => {
+    res.writeHead(200, { 'Content-Length': data.length });
+    res.write(data.subarray(0, sent));
+  };
+}
+
+/** `first` for the first `times` requests, then `then`. */
+function failing(times: number, first: Route, then: Route): Route {
+  let seen = 0;
+  return (req, res) => (seen++ < times ? first : then)(req, res);
+}
+
+const serverError: Route = (_req, res) => res.writeHead(500, 'Internal Server Error').end('oops');
+
+/** Retries without waiting, so the tests stay fast. */
+const quick = { retryDelayMs: 0 };
+
 /** Announces all of `data` but sends only `sent` bytes, then drops the connection. */
 function cutOff(data: Uint8Array, sent: number): Route {
   return (_req, res) => {
     res.writeHead(200, { 'Content-Length': data.length });
-    res.write(data.subarray(0, sent), () => setTimeout(() => res.socket?.destroy(), 20));
+    // The wait lets the client read the bytes first: a fetch body that errors drops what it has
+    // received but not yet handed over.
+    res.write(data.subarray(0, sent), () => setTimeout(() => res.socket?.destroy(), 200));
   };
 }
 
@@ -63,7 +84,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections(); // stalled responses would keep it open
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 beforeEach(() => {
   routes.clear();
   requests.length = 0;
@@ -91,14 +115,17 @@ describe('downloadFile', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('resumes a truncated transfer with a Range request', async () => {
+  it('resumes a truncated transfer with a Range request on the next run', async () => {
     routes.set('/big.bin', cutOff(content, 40_000));
     const dest = join(tempDir(), 'big.bin');
     const request = { url: `${base}/big.bin`, dest, sha256: sha256(content), bytes: content.length };
-    const error = await downloadFile(request).catch((e: unknown) => e);
+    const error = await downloadFile({ ...request, retries: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PerturbError);
-    expect((error as PerturbError).message).toMatch(
-      /interrupted after 40000 of 100000 bytes.*Run again to resume/,
+    expect((error as PerturbError).problem).toMatch(
+      `download of ${base}/big.bin failed after 1 attempt: interrupted after 40000 of 100000 bytes`,
+    );
+    expect((error as PerturbError).fix).toMatch(
+      /run again \(a partial download resumes\).*place it at .*big\.bin$/,
     );
     expect(statSync(`${dest}.part`).size).toBe(40_000);
     expect(existsSync(dest)).toBe(false);
@@ -116,7 +143,7 @@ describe('downloadFile', () => {
     routes.set('/norange.bin', cutOff(content, 30_000));
     const dest = join(tempDir(), 'norange.bin');
     const request = { url: `${base}/norange.bin`, dest, sha256: sha256(content), bytes: content.length };
-    await expect(downloadFile(request)).rejects.toThrow(/interrupted/);
+    await expect(downloadFile({ ...request, retries: 0 })).rejects.toThrow(/interrupted/);
     routes.set('/norange.bin', serve(content, { ignoreRange: true }));
     await downloadFile(request);
     expect(readFileSync(dest).equals(content)).toBe(true);
@@ -134,20 +161,121 @@ describe('downloadFile', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('reports an HTTP error status', async () => {
-    routes.set('/broken.bin', (_req, res) => res.writeHead(500, 'Internal Server Error').end('oops'));
+  it('reports an HTTP error status once the retries are spent', async () => {
+    routes.set('/broken.bin', serverError);
     const dir = tempDir();
     const error = await downloadFile({
       url: `${base}/broken.bin`,
       dest: join(dir, 'broken.bin'),
       sha256: sha256(content),
+      retries: 2,
+      ...quick,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PerturbError);
     expect((error as PerturbError).problem).toBe(
-      `download of ${base}/broken.bin failed: HTTP 500 Internal Server Error`,
+      `download of ${base}/broken.bin failed after 3 attempts: HTTP 500 Internal Server Error`,
     );
     expect((error as PerturbError).fix).toMatch(/PERTURB_DATA_MIRROR/);
+    expect(requests).toHaveLength(3);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('does not retry a file the server does not have', async () => {
+    const error = await downloadFile({
+      url: `${base}/absent.bin`,
+      dest: join(tempDir(), 'absent.bin'),
+      sha256: sha256(content),
+      ...quick,
+    }).catch((e: unknown) => e);
+    expect((error as PerturbError).problem).toBe(
+      `download of ${base}/absent.bin failed after 1 attempt: HTTP 404 Not Found`,
+    );
+    expect(requests).toHaveLength(1);
+  });
+
+  it('retries after HTTP 500, then succeeds', async () => {
+    routes.set('/flaky.bin', failing(2, serverError, serve(content)));
+    const dest = join(tempDir(), 'flaky.bin');
+    await downloadFile({ url: `${base}/flaky.bin`, dest, sha256: sha256(content), ...quick });
+    expect(readFileSync(dest).equals(content)).toBe(true);
+    expect(requests).toHaveLength(3);
+  });
+
+  it('resumes a cut transfer within the same call', async () => {
+    routes.set('/cut.bin', failing(1, cutOff(content, 40_000), serve(content)));
+    const dest = join(tempDir(), 'cut.bin');
+    const request = { url: `${base}/cut.bin`, dest, sha256: sha256(content), bytes: content.length };
+    await downloadFile({ ...request, ...quick });
+    expect(requests.map((r) => r.range)).toEqual([undefined, 'bytes=40000-']);
+    expect(readFileSync(dest).equals(content)).toBe(true);
+  });
+
+  it('gives up on a stalled body after the idle time-out, and resumes', async () => {
+    routes.set('/stalled.bin', failing(1, stall(content, 40_000), serve(content)));
+    const dest = join(tempDir(), 'stalled.bin');
+    const request = { url: `${base}/stalled.bin`, dest, sha256: sha256(content), idleTimeoutMs: 100 };
+    await downloadFile({ ...request, ...quick });
+    expect(requests.map((r) => r.range)).toEqual([undefined, 'bytes=40000-']);
+    expect(readFileSync(dest).equals(content)).toBe(true);
+
+    routes.set('/stalled-forever.bin', stall(content, 40_000));
+    const forever = join(tempDir(), 'forever.bin');
+    const error = await downloadFile({
+      ...request,
+      url: `${base}/stalled-forever.bin`,
+      dest: forever,
+      retries: 1,
+      ...quick,
+    }).catch((e: unknown) => e);
+    expect((error as PerturbError).problem).toBe(
+      `download of ${base}/stalled-forever.bin failed after 2 attempts: interrupted after 40000 of 100000 bytes (no data for 100 ms)`,
+    );
+    expect(statSync(`${forever}.part`).size).toBe(40_000);
+  });
+
+  it('gives up on a server that never answers after the connect time-out', async () => {
+    routes.set('/silent.bin', () => {}); // reads the request, never answers
+    const started = Date.now();
+    const error = await downloadFile({
+      url: `${base}/silent.bin`,
+      dest: join(tempDir(), 'silent.bin'),
+      sha256: sha256(content),
+      connectTimeoutMs: 100,
+      retries: 2,
+      retryDelayMs: 50,
+    }).catch((e: unknown) => e);
+    expect((error as PerturbError).problem).toBe(
+      `download of ${base}/silent.bin failed after 3 attempts: no response within 100 ms`,
+    );
+    // Three time-outs and two waits of 50 then 100 ms: the back-off doubles.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 100 + 150);
+    expect(requests).toHaveLength(3);
+  });
+
+  it('reports a server it cannot reach', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(
+      downloadFile({
+        url: `http://127.0.0.1:${port}/x.bin`,
+        dest: join(tempDir(), 'x.bin'),
+        sha256: sha256(content),
+        retries: 1,
+        ...quick,
+      }),
+    ).rejects.toThrow(/failed after 2 attempts: cannot reach the server \(.*ECONNREFUSED/);
+  });
+
+  it('refuses options it cannot use, naming the default', async () => {
+    const request = { url: `${base}/good.bin`, dest: join(tempDir(), 'y.bin'), sha256: sha256(content) };
+    await expect(downloadFile({ ...request, retries: -1 })).rejects.toThrow(
+      /download option retries is -1. Pass a whole number ≥ 0 \(default 3\)/,
+    );
+    await expect(downloadFile({ ...request, idleTimeoutMs: 0 })).rejects.toThrow(
+      /idleTimeoutMs is 0. Pass a whole number ≥ 1 \(default 60000\)/,
+    );
   });
 });
 
@@ -160,7 +288,7 @@ describe('download through dataset resolution', () => {
       { fileName: `${mnist.files.train.images}.gz`, bytes: images.length, sha256: sha256(images) },
       { fileName: `${mnist.files.train.labels}.gz`, bytes: labels.length, sha256: sha256(labels) },
     ];
-    const spec: IdxSpec = { ...mnist, remote: { train: remote, test: [] } };
+    const spec: IdxSpec = { ...mnist, examples: { train: 3, test: 0 }, remote: { train: remote, test: [] } };
     routes.set(`/mnist/${remote[0].fileName}`, serve(images));
     routes.set(`/mnist/${remote[1].fileName}`, serve(labels));
     const cacheDir = tempDir();

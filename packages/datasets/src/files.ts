@@ -46,3 +46,8 @@ export function readDataFile(path: string): Uint8Array {
 export function corruptFileError(source: string, problem: string): PerturbError {
   return new PerturbError(`${source} ${problem}`, CORRUPT_FIX);
 }
+
+/** A count as people read it in messages: `10,000`. */
+export function countOf(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -5,7 +5,7 @@
 import { PerturbError } from '@perturb/core';
 import type { Dataset } from './dataset';
 import { checkLabels } from './dataset';
-import { corruptFileError, readDataFile } from './files';
+import { corruptFileError, countOf, readDataFile } from './files';
 
 const UBYTE = 0x08;
 
@@ -80,6 +80,11 @@ export function readIdxFile(path: string): IdxArray {
 export interface IdxDatasetInfo {
   readonly name: string;
   readonly classNames: readonly string[];
+  /**
+   * Examples both files must hold, e.g. 60,000 for MNIST's training split: an IDX file whose
+   * header agrees with its length can still be a cut or another split's. Default: any count.
+   */
+  readonly examples?: number;
 }
 
 /**
@@ -94,6 +99,19 @@ export function loadIdxDataset(imagesPath: string, labelsPath: string, info: Idx
   }
   if (labels.dims.length !== 1) {
     throw corruptFileError(labelsPath, `has dims [${labels.dims.join(', ')}], not a label vector (N)`);
+  }
+  if (info.examples !== undefined) {
+    for (const [path, array, what] of [
+      [imagesPath, images, 'images'],
+      [labelsPath, labels, 'labels'],
+    ] as const) {
+      if (array.dims[0] !== info.examples) {
+        throw corruptFileError(
+          path,
+          `holds ${countOf(array.dims[0])} ${what}, expected ${countOf(info.examples)} (${info.name})`,
+        );
+      }
+    }
   }
   if (images.dims[0] !== labels.dims[0]) {
     throw new PerturbError(

@@ -1,10 +1,11 @@
 /** `loadDataset`: resolve a dataset's files, read them, and optionally pad the images. */
+import type { DatasetSpec } from './catalog';
 import type { Dataset } from './dataset';
 import type { ReadLocatedOptions } from './locate';
 import { readLocated } from './locate';
 import { padDataset } from './pad';
 import type { ResolveOptions } from './resolve';
-import { resolveDataset } from './resolve';
+import { datasetSpec, resolveSpec } from './resolve';
 
 /** Options of `loadDataset`. */
 export interface LoadOptions extends ResolveOptions, ReadLocatedOptions {
@@ -18,7 +19,12 @@ export interface LoadOptions extends ResolveOptions, ReadLocatedOptions {
  * inside this package.
  */
 export async function loadDataset(name: string, options: LoadOptions = {}): Promise<Dataset> {
-  const resolved = await resolveDataset(name, options);
+  return loadSpec(datasetSpec(name), options);
+}
+
+/** Like `loadDataset`, for a catalog entry (tests pass their own). */
+export async function loadSpec(spec: DatasetSpec, options: LoadOptions = {}): Promise<Dataset> {
+  const resolved = await resolveSpec(spec, options);
   const dataset = readLocated(resolved.spec, resolved.files, resolved.split, options);
   return options.padTo === undefined ? dataset : padDataset(dataset, options.padTo);
 }

@@ -77,13 +77,18 @@ export function readLocated(
 ): Dataset {
   if (spec.format === 'idx') {
     if (files.kind !== 'idx') throw new Error(`unreachable: ${files.kind} files for an IDX dataset`);
-    return loadIdxDataset(files.images, files.labels, { name: spec.name, classNames: spec.classNames });
+    return loadIdxDataset(files.images, files.labels, {
+      name: spec.name,
+      classNames: spec.classNames,
+      examples: spec.examples[split],
+    });
   }
   const coarse = spec.labelBytes === 2 && options.labelMode === 'coarse';
   return decodeCifar(readCifarChunks(spec, files, split), {
     name: spec.name,
     labelBytes: spec.labelBytes,
     labelMode: options.labelMode,
+    recordsPerChunk: spec.examples[split] / spec.files[split].length,
     classNames: coarse && spec.coarseClassNames ? spec.coarseClassNames : spec.classNames,
   });
 }

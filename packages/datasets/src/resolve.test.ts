@@ -1,14 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CifarSpec } from './catalog';
 import { DATASETS } from './catalog';
 import { classCounts } from './dataset';
-import { loadDataset } from './load';
+import { loadDataset, loadSpec } from './load';
 import { defaultCacheDir, resolveDataset } from './resolve';
 import { stratifiedSubset } from './subset';
-import { tempDir, writeIdxPair } from './testing/fixtures';
+import { smallSpec, tempDir, writeIdxPair } from './testing/fixtures';
 
 afterEach(() => vi.unstubAllEnvs());
 
@@ -38,7 +38,7 @@ describe('resolveDataset', () => {
       kind: 'idx',
       images: join(env, 'mnist', 'train-images-idx3-ubyte.gz'),
     });
-    expect(Array.from((await loadDataset('mnist', { cacheDir: cache })).labels)).toEqual([3]);
+    expect(Array.from((await loadSpec(smallSpec('mnist', 1, 1), { cacheDir: cache })).labels)).toEqual([3]);
     const explicit = await resolveDataset('mnist', { path: join(cache, 'mnist'), cacheDir: cache });
     expect(explicit.source).toBe('path');
   });
@@ -79,6 +79,29 @@ describe('resolveDataset', () => {
   it('rejects unknown names, listing the known ones', async () => {
     await expect(resolveDataset('imagenet')).rejects.toThrow(
       /unknown dataset "imagenet". Use one of: fashion-mnist-small, fashion-mnist, mnist/,
+    );
+  });
+});
+
+describe('record counts', () => {
+  it('refuses MNIST files that hold fewer examples than the split, naming the file', async () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 't10k', [1, 2, 3], { gzip: true });
+    const error = await loadDataset('mnist', { path: dir, split: 'test' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PerturbError);
+    expect((error as PerturbError).problem).toBe(
+      `${join(dir, 't10k-images-idx3-ubyte.gz')} holds 3 images, expected 10,000 (mnist)`,
+    );
+    expect((error as PerturbError).fix).toMatch(/Delete it so it is downloaded again/);
+  });
+
+  it('names a labels file cut short when the images file is whole', async () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 'train', [1, 2, 3]);
+    writeIdxPair(join(dir, 'cut'), 'train', [1, 2]);
+    renameSync(join(dir, 'cut', 'train-labels-idx1-ubyte'), join(dir, 'train-labels-idx1-ubyte'));
+    await expect(loadSpec(smallSpec('fashion-mnist', 3, 1), { path: dir })).rejects.toThrow(
+      /train-labels-idx1-ubyte holds 2 labels, expected 3 \(fashion-mnist\)/,
     );
   });
 });

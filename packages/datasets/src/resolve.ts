@@ -8,6 +8,7 @@ import { PerturbError } from '@perturb/core';
 import type { DatasetName, DatasetSpec } from './catalog';
 import { DATASET_NAMES, DATASETS } from './catalog';
 import type { Split } from './dataset';
+import type { DownloadOptions } from './download';
 import { downloadFile } from './download';
 import { packageDataDir } from './embedded';
 import type { LocatedFiles } from './locate';
@@ -15,8 +16,8 @@ import { locateSplit } from './locate';
 import type { ProgressListener } from './progress';
 import { stderrProgress } from './progress';
 
-/** Where to look for a dataset, and whether to download it. */
-export interface ResolveOptions {
+/** Where to look for a dataset, whether to download it, and how patiently (`DownloadOptions`). */
+export interface ResolveOptions extends DownloadOptions {
   /** Which split. Default `'train'`. */
   readonly split?: Split;
   /**
@@ -110,6 +111,10 @@ async function download(
       dest: join(location, file.fileName),
       sha256: file.sha256,
       bytes: file.bytes,
+      connectTimeoutMs: options.connectTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      retries: options.retries,
+      retryDelayMs: options.retryDelayMs,
       onProgress: progressListener(options.progress, `${spec.name} ${file.fileName}`),
     });
   }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
+import type { DatasetName, DatasetSpec } from '../catalog';
+import { DATASETS } from '../catalog';
 import { encodeIdx } from '../idx';
 
 const made: string[] = [];
@@ -23,6 +25,11 @@ export function put(path: string, data: Uint8Array): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, data);
   return path;
+}
+
+/** Catalog entry `name` expecting `train`/`test` examples, for files far smaller than the real ones. */
+export function smallSpec(name: DatasetName, train: number, test: number): DatasetSpec {
+  return { ...DATASETS[name], examples: { train, test } };
 }
 
 /** Deterministic pixel values for image `n` (so tests can predict every byte). */
