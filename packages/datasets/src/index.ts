@@ -3,6 +3,8 @@ export { exampleCount, classCounts, selectExamples } from './dataset';
 export { DATASET_NAMES, DATASETS } from './catalog';
 export type { DatasetName, DatasetSpec, IdxSpec, CifarSpec, RemoteFile } from './catalog';
 export { loadDataset } from './load';
+export { openDataset, DATASET_DEFINITIONS, imageDatasetOptions, cifar100Options } from './definitions';
+export type { DatasetSplits, ImageDatasetOptions } from './definitions';
 export type { LoadOptions } from './load';
 export { resolveDataset, defaultCacheDir, datasetSpec } from './resolve';
 export type { ResolveOptions, ResolvedDataset, DatasetSource } from './resolve';

@@ -1,0 +1,136 @@
+/**
+ * The datasets configs can name: every catalog entry registered in core's `datasets` registry
+ * when this package is imported, with the schema of its options. `openDataset` is how a config's
+ * dataset is loaded, the built-in ones and those plugins register alike.
+ */
+import { PerturbError, datasets, defineDataset, parseOptions, z } from '@perturb/core';
+import type { DatasetName, DatasetSpec } from './catalog';
+import { DATASET_NAMES, DATASETS } from './catalog';
+import type { Dataset, Split } from './dataset';
+import { loadSpec } from './load';
+import { stratifiedSubset } from './subset';
+
+/**
+ * What a dataset definition's `load` returns: its two splits, each read from disk when asked for
+ * (so a command that needs one split does not read the other). A plugin's dataset returns the
+ * same, so every command can use it.
+ */
+export interface DatasetSplits {
+  /** The training images: all of them, or the balanced subset of `trainSize`. */
+  train(): Promise<Dataset>;
+  /** The test images: all of them, or the balanced subset of `testSize`. */
+  test(): Promise<Dataset>;
+}
+
+const subsetSize = (split: string) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      `Use a balanced subset of this many ${split} images (the first of each class in file order). Default: all.`,
+    );
+
+/** Options of every built-in dataset. */
+export const imageDatasetOptions = z.strictObject({
+  dataRoot: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The dataset's folder, or a CIFAR .tar.gz itself; only this place is searched. Default: $PERTURB_DATA, the download cache, system folders.",
+    ),
+  download: z
+    .boolean()
+    .optional()
+    .describe('Download into the cache when not found. Default: true if PERTURB_DOWNLOAD=1.'),
+  trainSize: subsetSize('training'),
+  testSize: subsetSize('test'),
+  padTo: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Zero-pad the images to padTo×padTo, centred (28 → 32). Default: no padding.'),
+});
+
+/** Options of CIFAR-100: those of every dataset, and which labels to use. */
+export const cifar100Options = imageDatasetOptions.extend({
+  labelMode: z
+    .enum(['fine', 'coarse'])
+    .default('fine')
+    .describe('fine: the 100 classes; coarse: the 20 superclasses.'),
+});
+
+/** The options `openDataset` passes a built-in dataset's `load`, checked and with defaults. */
+export type ImageDatasetOptions = z.output<typeof imageDatasetOptions> &
+  Partial<Pick<z.output<typeof cifar100Options>, 'labelMode'>>;
+
+function summaryOf(spec: DatasetSpec): string {
+  const { height, width, channels } = spec.shape;
+  const { train, test } = spec.examples;
+  const count = (n: number) => n.toLocaleString('en-US');
+  return (
+    `${spec.classNames.length} classes, ${count(train)} training / ${count(test)} test images of ` +
+    `${height}×${width}×${channels}${spec.baseUrl ? '' : ', shipped in @perturb/datasets'}`
+  );
+}
+
+/** The splits of `spec` as `options` ask for them. */
+function splitsOf(spec: DatasetSpec, options: ImageDatasetOptions): DatasetSplits {
+  const read = async (split: Split, size: number | undefined) => {
+    const full = await loadSpec(spec, {
+      split,
+      path: options.dataRoot,
+      download: options.download,
+      padTo: options.padTo,
+      labelMode: options.labelMode,
+    });
+    return size === undefined ? full : stratifiedSubset(full, { size });
+  };
+  return { train: () => read('train', options.trainSize), test: () => read('test', options.testSize) };
+}
+
+function define(name: DatasetName) {
+  const spec = DATASETS[name];
+  const schema = name === 'cifar100' ? cifar100Options : imageDatasetOptions;
+  return defineDataset<DatasetSplits, typeof schema>({
+    name,
+    summary: summaryOf(spec),
+    schema,
+    load: async (options) => splitsOf(spec, options),
+  });
+}
+
+/** The definitions of the built-in datasets, registered in core's `datasets` when this package loads. */
+export const DATASET_DEFINITIONS = Object.fromEntries(
+  DATASET_NAMES.map((name) => [name, define(name)]),
+) as Record<DatasetName, ReturnType<typeof define>>;
+
+const isSplits = (value: unknown): value is DatasetSplits =>
+  typeof (value as DatasetSplits | null)?.train === 'function' &&
+  typeof (value as DatasetSplits | null)?.test === 'function';
+
+/**
+ * Loads the dataset a config names: looks `name` up in core's `datasets` registry (the built-in
+ * ones and any a plugin registered), checks `options` against its schema (one `PerturbError`
+ * naming the setting otherwise) and returns its splits.
+ *
+ * @param where what the options belong to, for messages, e.g. `'train.yaml'`.
+ */
+export async function openDataset(
+  name: string,
+  options: unknown = {},
+  where = `the options of dataset ${name}`,
+): Promise<DatasetSplits> {
+  const definition = datasets.get(name);
+  const loaded = await definition.load(parseOptions(definition.schema, options, where));
+  if (!isSplits(loaded)) {
+    throw new PerturbError(
+      `dataset "${name}" loaded no splits`,
+      "its definition's load() must return { train(), test() }, each resolving to a Dataset of @perturb/datasets",
+    );
+  }
+  return loaded;
+}
