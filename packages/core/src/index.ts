@@ -24,7 +24,7 @@ export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';
 export type { Conv2dOptions, BatchNorm2dOptions } from './nn';
 export { channelSums, channelMeans, channelAffine } from './nn';
 export { ProgressBar, formatDuration } from './progress';
-export type { ProgressBarOptions, Metrics } from './progress';
+export type { ProgressBarOptions, ProgressStream, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';
 export type { TinyClassifierOptions } from './testing/tiny-classifier';
 export {

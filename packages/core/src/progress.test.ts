@@ -3,7 +3,7 @@ import { ProgressBar, formatDuration } from './progress';
 
 function fakeStream(isTTY: boolean) {
   const lines: string[] = [];
-  return { stream: { isTTY, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream, lines };
+  return { stream: { isTTY, write: (s: string) => lines.push(s) }, lines };
 }
 
 describe('ProgressBar', () => {

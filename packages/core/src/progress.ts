@@ -3,13 +3,23 @@
  * On a terminal it redraws one line; elsewhere (CI logs, pipes) it prints a line at most every
  * `logIntervalMs`, so logs stay readable.
  */
+/**
+ * Where a bar draws: what it uses of a Node `WriteStream` such as `process.stderr`, written out
+ * so the published types need no `@types/node` and tests can pass a plain object.
+ */
+export interface ProgressStream {
+  /** True on a terminal: the bar redraws one line instead of printing lines. */
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 export interface ProgressBarOptions {
   /** Units of work in all. */
   total: number;
   /** Shown before the bar, e.g. "train resnet20". */
   label?: string;
   /** Where to draw. Default `process.stderr`. */
-  stream?: NodeJS.WriteStream;
+  stream?: ProgressStream;
   /** Minimum time between non-terminal log lines. Default 10 s. */
   logIntervalMs?: number;
   /** Units already done when the bar starts (a resumed run), excluded from the rate. Default 0. */
@@ -27,7 +37,7 @@ export type Metrics = Record<string, number | string>;
  * `logIntervalMs` and when the work is done.
  */
 export class ProgressBar {
-  private readonly stream: NodeJS.WriteStream;
+  private readonly stream: ProgressStream;
   private readonly startedAt = Date.now();
   private readonly startValue: number;
   private lastLogAt = 0;

@@ -25,7 +25,7 @@ function darkPixels(png: Uint8Array, top: number, bottom: number): number {
 describe('svgToPng', () => {
   it('renders the chart at twice its size by default, with the bar colours and the text', () => {
     const { png, width, height } = svgToPng(SVG);
-    const decoded = PNG.sync.read(png);
+    const decoded = PNG.sync.read(Buffer.from(png));
     expect([width, height, decoded.width, decoded.height]).toEqual([1280, 760, 1280, 760]);
     const counts = countColors(png, ['#0072b2', '#d55e00']);
     // Each bar is a solid block of tens of thousands of pixels.

@@ -49,7 +49,7 @@ function loadRenderer(): { Resvg: typeof ResvgClass; fontFiles: string[] } {
 export function svgToPng(
   svg: string,
   options: SvgToPngOptions = {},
-): { png: Buffer; width: number; height: number } {
+): { png: Uint8Array; width: number; height: number } {
   const scale = options.scale ?? 2;
   if (!(scale > 0)) {
     throw new PerturbError(`PNG scale ${scale} is not positive`, 'pass a scale above 0, e.g. 2');
