@@ -76,13 +76,13 @@ describe('CIFAR-10', () => {
     const error = await loadSpec(cifar10, { path: dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PerturbError);
     expect((error as PerturbError).problem).toBe(
-      `${join(dir, 'cifar-10-batches-bin', 'data_batch_2.bin')} holds 1 3073-byte CIFAR records, expected 2 (cifar10)`,
+      `${join(dir, 'cifar-10-batches-bin', 'data_batch_2.bin')} holds 1 CIFAR records (3073 bytes each), expected 2 (cifar10)`,
     );
     expect((error as PerturbError).fix).toMatch(/Delete it so it is downloaded again/);
     // The same inside the archive.
     const archive = put(join(dir, 'cifar-10-binary.tar.gz'), gzipSync(makeTar(files)));
     await expect(loadSpec(cifar10, { path: archive })).rejects.toThrow(
-      /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/data_batch_2\.bin holds 1 3073-byte CIFAR records, expected 2/,
+      /cifar-10-binary\.tar\.gz:cifar-10-batches-bin\/data_batch_2\.bin holds 1 CIFAR records \(3073 bytes each\), expected 2/,
     );
   });
 
@@ -90,10 +90,10 @@ describe('CIFAR-10', () => {
     const dir = tempDir();
     writeFolder(dir, cifar10Files());
     await expect(loadDataset('cifar10', { path: dir, split: 'test' })).rejects.toThrow(
-      /test_batch\.bin holds 3 3073-byte CIFAR records, expected 10,000 \(cifar10\)/,
+      /test_batch\.bin holds 3 CIFAR records \(3073 bytes each\), expected 10,000 \(cifar10\)/,
     );
     await expect(loadDataset('cifar10', { path: dir })).rejects.toThrow(
-      /data_batch_1\.bin holds 2 3073-byte CIFAR records, expected 10,000 \(cifar10\)/,
+      /data_batch_1\.bin holds 2 CIFAR records \(3073 bytes each\), expected 10,000 \(cifar10\)/,
     );
   });
 
@@ -144,10 +144,10 @@ describe('CIFAR-100', () => {
     const dir = tempDir();
     writeFolder(dir, files());
     await expect(loadDataset('cifar100', { path: dir })).rejects.toThrow(
-      /train\.bin holds 3 3074-byte CIFAR records, expected 50,000 \(cifar100\)/,
+      /train\.bin holds 3 CIFAR records \(3074 bytes each\), expected 50,000 \(cifar100\)/,
     );
     await expect(loadDataset('cifar100', { path: dir, split: 'test' })).rejects.toThrow(
-      /test\.bin holds 1 3074-byte CIFAR records, expected 10,000 \(cifar100\)/,
+      /test\.bin holds 1 CIFAR records \(3074 bytes each\), expected 10,000 \(cifar100\)/,
     );
   });
 

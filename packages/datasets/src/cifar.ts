@@ -50,7 +50,7 @@ export function decodeCifar(chunks: readonly CifarChunk[], options: CifarDecodeO
     if (options.recordsPerChunk !== undefined && records !== options.recordsPerChunk) {
       throw corruptFileError(
         source,
-        `holds ${countOf(records)} ${recordSize}-byte CIFAR records, expected ${countOf(options.recordsPerChunk)} (${options.name})`,
+        `holds ${countOf(records)} CIFAR records (${recordSize} bytes each), expected ${countOf(options.recordsPerChunk)} (${options.name})`,
       );
     }
   }
