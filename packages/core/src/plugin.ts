@@ -7,11 +7,15 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import type { Rng } from './rng';
 
-/** A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or soft). */
-export interface Batch {
+/**
+ * A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or
+ * soft). A type alias rather than an interface, so it is a `tf.TensorContainer`: `tf.tidy` can
+ * return a batch.
+ */
+export type Batch = {
   x: tf.Tensor4D;
   y: tf.Tensor2D;
-}
+};
 
 /** Options of a classifier forward pass. */
 export interface ForwardOptions {
