@@ -44,7 +44,10 @@ export interface Classifier extends Module {
 export interface StepContext {
   /** The classifier being trained; adversarial augmenters attack it, they must not update it. */
   model: Classifier;
-  /** This augmenter's own seeded stream (derived from the run seed and the augmenter's name). */
+  /**
+   * This augmenter's own seeded stream at this step, derived by names only from the run's seed,
+   * the step and the augmenter's place among the combinators (`stepContext`, `childContext`).
+   */
   rng: Rng;
   /** Optimizer step, counted from 0 over the whole run. */
   step: number;
@@ -76,7 +79,7 @@ export interface LossStage {
  * between steps; state it learns across steps is plain JSON behind `state`/`loadState`.
  */
 export interface Augmenter {
-  /** Unique within a pipeline; also names the augmenter's `Rng` stream. */
+  /** Unique among its siblings; also names the augmenter's `Rng` stream and its slot of saved state. */
   readonly name: string;
   /**
    * Input stage: the batch the classifier trains on. May attack `ctx.model` with gradients
