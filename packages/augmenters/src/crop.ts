@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Augmenter } from '@perturb/core';
-import { type AugmenterOptions, checkInteger } from './options';
+import { type Augmenter, defineAugmenter, parseOptions, z } from '@perturb/core';
+import { augmenterOptions } from './options';
+
+/** The options of {@link randomCrop}, checked. */
+export const randomCropOptions = augmenterOptions.extend({
+  /** Pixels added on every side before cropping back to the original size. Default 4. */
+  padding: z.int().min(0).default(4),
+  /** Value of the padded pixels. Default 0. */
+  fill: z.number().default(0),
+});
 
 /** Options of {@link randomCrop}. */
-export interface RandomCropOptions extends AugmenterOptions {
-  /** Pixels added on every side before cropping back to the original size. Default 4. */
-  padding?: number;
-  /** Value of the padded pixels. Default 0. */
-  fill?: number;
-}
+export type RandomCropOptions = z.input<typeof randomCropOptions>;
 
 /**
  * Random crop with padding (the CIFAR recipe): pads each image by `padding` pixels of `fill`,
@@ -16,8 +19,11 @@ export interface RandomCropOptions extends AugmenterOptions {
  * each axis. Labels are unchanged.
  */
 export function randomCrop(options: RandomCropOptions = {}): Augmenter {
-  const { padding = 4, fill = 0, name = 'randomCrop' } = options;
-  checkInteger(padding, 'randomCrop padding', 0);
+  const {
+    padding,
+    fill,
+    name = 'randomCrop',
+  } = parseOptions(randomCropOptions, options, 'randomCrop options');
   return {
     name,
     transform(batch, ctx) {
@@ -44,3 +50,10 @@ export function randomCrop(options: RandomCropOptions = {}): Augmenter {
     },
   };
 }
+
+defineAugmenter({
+  name: 'randomCrop',
+  summary: 'pads each image and crops it back to its size at a random offset (the CIFAR recipe)',
+  schema: randomCropOptions,
+  create: (options) => randomCrop(options),
+});

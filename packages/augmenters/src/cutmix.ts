@@ -1,14 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Augmenter } from '@perturb/core';
+import { type Augmenter, defineAugmenter, parseOptions, z } from '@perturb/core';
 import { blend, gatherBatch } from './batch-ops';
-import { type AugmenterOptions, checkPositive } from './options';
+import { augmenterOptions } from './options';
 import { sampleBeta } from './sampling';
 
-/** Options of {@link cutmix}. */
-export interface CutmixOptions extends AugmenterOptions {
+/** The options of {@link cutmix}, checked. */
+export const cutmixOptions = augmenterOptions.extend({
   /** Concentration of the Beta(α, α) the kept area fraction is drawn from. Default 1 (uniform). */
-  alpha?: number;
-}
+  alpha: z.number().gt(0).default(1),
+});
+
+/** Options of {@link cutmix}. */
+export type CutmixOptions = z.input<typeof cutmixOptions>;
 
 /**
  * CutMix (Yun et al. 2019): per batch, draws λ ~ Beta(α, α) and a box of about (1 − λ) of the
@@ -17,8 +20,7 @@ export interface CutmixOptions extends AugmenterOptions {
  * kept, λ' = 1 − box area / image area.
  */
 export function cutmix(options: CutmixOptions = {}): Augmenter {
-  const { alpha = 1, name = 'cutmix' } = options;
-  checkPositive(alpha, 'cutmix alpha');
+  const { alpha, name = 'cutmix' } = parseOptions(cutmixOptions, options, 'cutmix options');
   return {
     name,
     transform(batch, ctx) {
@@ -50,3 +52,10 @@ function centredBox(row: number, col: number, h: number, w: number, side: number
 function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
+
+defineAugmenter({
+  name: 'cutmix',
+  summary: 'pastes a random box from a random partner, labels mixed by area (Yun et al. 2019)',
+  schema: cutmixOptions,
+  create: (options) => cutmix(options),
+});

@@ -61,6 +61,6 @@ describe('cutout', () => {
   it('leaves the batch alone with p = 0 and rejects sizes that are neither pixels nor fractions', () => {
     const batch = ones();
     expect(cutout({ p: 0 }).transform!(batch, contextFor(model, 3)).x).toBe(batch.x);
-    expect(() => cutout({ size: 2.5 })).toThrow(/neither a fraction nor whole pixels/);
+    expect(() => cutout({ size: 2.5 })).toThrow(/"size" is 2.5 in cutout options\. use a fraction below 1/);
   });
 });

@@ -1,19 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { check, type Augmenter } from '@perturb/core';
-import { type AugmenterOptions, checkPositive, checkProbability } from './options';
+import { type Augmenter, defineAugmenter, parseOptions, z } from '@perturb/core';
+import { augmenterOptions, probability } from './options';
 
-/** Options of {@link cutout}. */
-export interface CutoutOptions extends AugmenterOptions {
+/** The options of {@link cutout}, checked. */
+export const cutoutOptions = augmenterOptions.extend({
   /**
    * Side of the square hole: a whole number of pixels (≥ 1), or a fraction of the image's
    * height and width when below 1 (rounded, at least one pixel). Default 8.
    */
-  size?: number;
+  size: z
+    .number()
+    .gt(0)
+    .refine((size) => size < 1 || Number.isInteger(size), {
+      message: 'Use a fraction below 1 (of the image) or a whole number ≥ 1 (pixels)',
+    })
+    .default(8),
   /** Probability that a sample gets a hole. Default 1. */
-  p?: number;
+  p: probability.default(1),
   /** Value written into the hole. Default 0. */
-  fill?: number;
-}
+  fill: z.number().default(0),
+});
+
+/** Options of {@link cutout}. */
+export type CutoutOptions = z.input<typeof cutoutOptions>;
 
 /**
  * Cutout (DeVries & Taylor 2017): fills a square of `size` pixels with `fill`, centred at a
@@ -21,14 +30,7 @@ export interface CutoutOptions extends AugmenterOptions {
  * smaller). Labels are unchanged.
  */
 export function cutout(options: CutoutOptions = {}): Augmenter {
-  const { size = 8, p = 1, fill = 0, name = 'cutout' } = options;
-  checkPositive(size, 'cutout size');
-  check(
-    size < 1 || Number.isInteger(size),
-    `cutout size ${size} is neither a fraction nor whole pixels`,
-    'pass a number below 1 (a fraction of the image) or an integer ≥ 1 (pixels)',
-  );
-  checkProbability(p, 'cutout p');
+  const { size, p, fill, name = 'cutout' } = parseOptions(cutoutOptions, options, 'cutout options');
   return {
     name,
     transform(batch, ctx) {
@@ -53,3 +55,10 @@ export function cutout(options: CutoutOptions = {}): Augmenter {
     },
   };
 }
+
+defineAugmenter({
+  name: 'cutout',
+  summary: 'fills a square hole at a random centre of each sample (DeVries & Taylor 2017)',
+  schema: cutoutOptions,
+  create: (options) => cutout(options),
+});

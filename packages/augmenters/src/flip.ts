@@ -1,19 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Augmenter } from '@perturb/core';
+import { type Augmenter, defineAugmenter, parseOptions, type z } from '@perturb/core';
 import { selectSamples } from './batch-ops';
-import { type AugmenterOptions, checkProbability } from './options';
+import { augmenterOptions, probability } from './options';
 import { bernoulliFlags } from './sampling';
 
-/** Options of {@link horizontalFlip}. */
-export interface HorizontalFlipOptions extends AugmenterOptions {
+/** The options of {@link horizontalFlip}, checked. */
+export const horizontalFlipOptions = augmenterOptions.extend({
   /** Probability that a sample is mirrored. Default 0.5. */
-  p?: number;
-}
+  p: probability.default(0.5),
+});
+
+/** Options of {@link horizontalFlip}. */
+export type HorizontalFlipOptions = z.input<typeof horizontalFlipOptions>;
 
 /** Mirrors each sample left–right with probability `p`, decided per sample. Labels are unchanged. */
 export function horizontalFlip(options: HorizontalFlipOptions = {}): Augmenter {
-  const { p = 0.5, name = 'horizontalFlip' } = options;
-  checkProbability(p, 'horizontalFlip p');
+  const { p, name = 'horizontalFlip' } = parseOptions(
+    horizontalFlipOptions,
+    options,
+    'horizontalFlip options',
+  );
   return {
     name,
     transform(batch, ctx) {
@@ -24,3 +30,10 @@ export function horizontalFlip(options: HorizontalFlipOptions = {}): Augmenter {
     },
   };
 }
+
+defineAugmenter({
+  name: 'horizontalFlip',
+  summary: 'mirrors each sample left–right with probability p',
+  schema: horizontalFlipOptions,
+  create: (options) => horizontalFlip(options),
+});

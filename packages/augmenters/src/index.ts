@@ -1,23 +1,27 @@
 /**
  * @perturb/augmenters: classic augmenters (crop, flip, cutout, mixup, CutMix, pixel PGD) and
  * the combinators that compose any `Augmenter` (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
+ * Importing it registers each of them in core's `augmenters` registry, under its factory's
+ * name, so configs can name them; every `…Options` schema checks that factory's options.
  */
+export { augmenterOptions } from './options';
 export type { AugmenterOptions } from './options';
-export { randomCrop } from './crop';
+export { randomCrop, randomCropOptions } from './crop';
 export type { RandomCropOptions } from './crop';
-export { horizontalFlip } from './flip';
+export { horizontalFlip, horizontalFlipOptions } from './flip';
 export type { HorizontalFlipOptions } from './flip';
-export { cutout } from './cutout';
+export { cutout, cutoutOptions } from './cutout';
 export type { CutoutOptions } from './cutout';
-export { mixup } from './mixup';
+export { mixup, mixupOptions } from './mixup';
 export type { MixupOptions } from './mixup';
-export { cutmix } from './cutmix';
+export { cutmix, cutmixOptions } from './cutmix';
 export type { CutmixOptions } from './cutmix';
 export { pixelPgd, PIXEL_PGD_PRESETS } from './pixel-pgd';
 export type { PixelPgdOptions, PixelPgdPreset } from './pixel-pgd';
-export { pipeline, combineLossStages } from './combinators/pipeline';
-export { oneOf } from './combinators/one-of';
-export { randomApply } from './combinators/random-apply';
+export { pipeline } from './combinators/pipeline';
+export { oneOf, oneOfOptions } from './combinators/one-of';
+export type { OneOfOptions } from './combinators/one-of';
+export { randomApply, randomApplyOptions } from './combinators/random-apply';
 export type { RandomApplyOptions } from './combinators/random-apply';
-export { mixClean } from './combinators/mix-clean';
+export { mixClean, mixCleanOptions } from './combinators/mix-clean';
 export type { MixCleanOptions } from './combinators/mix-clean';

@@ -62,6 +62,6 @@ describe.each<[string, (alpha: number) => Augmenter]>([
   });
 
   it('rejects alpha ≤ 0', () => {
-    expect(() => make(0)).toThrow(/alpha is 0/);
+    expect(() => make(0)).toThrow(/"alpha" is 0 in (mixup|cutmix) options\. use a value > 0/);
   });
 });

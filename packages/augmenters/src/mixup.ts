@@ -1,13 +1,16 @@
-import type { Augmenter } from '@perturb/core';
+import { type Augmenter, defineAugmenter, parseOptions, z } from '@perturb/core';
 import { blend, gatherBatch } from './batch-ops';
-import { type AugmenterOptions, checkPositive } from './options';
+import { augmenterOptions } from './options';
 import { sampleBeta } from './sampling';
 
-/** Options of {@link mixup}. */
-export interface MixupOptions extends AugmenterOptions {
+/** The options of {@link mixup}, checked. */
+export const mixupOptions = augmenterOptions.extend({
   /** Concentration of the Beta(α, α) the mixing weight is drawn from. Default 1 (uniform). */
-  alpha?: number;
-}
+  alpha: z.number().gt(0).default(1),
+});
+
+/** Options of {@link mixup}. */
+export type MixupOptions = z.input<typeof mixupOptions>;
 
 /**
  * mixup (Zhang et al. 2018): draws λ ~ Beta(α, α) once per batch, pairs every sample with
@@ -15,8 +18,7 @@ export interface MixupOptions extends AugmenterOptions {
  * labels alike.
  */
 export function mixup(options: MixupOptions = {}): Augmenter {
-  const { alpha = 1, name = 'mixup' } = options;
-  checkPositive(alpha, 'mixup alpha');
+  const { alpha, name = 'mixup' } = parseOptions(mixupOptions, options, 'mixup options');
   return {
     name,
     transform(batch, ctx) {
@@ -26,3 +28,10 @@ export function mixup(options: MixupOptions = {}): Augmenter {
     },
   };
 }
+
+defineAugmenter({
+  name: 'mixup',
+  summary: 'blends each sample with a random partner, images and labels alike (Zhang et al. 2018)',
+  schema: mixupOptions,
+  create: (options) => mixup(options),
+});

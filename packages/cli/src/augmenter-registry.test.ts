@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LalfaAugmenter } from '@perturb/afan';
 import { Rng, TinyClassifier, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUGMENTERS, TrainedModels, buildAugmenters } from './augmenter-registry';
+import { augmenters } from '@perturb/core';
+import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { readConfigFile, resolveConfig } from './config';
 
 beforeAll(async () => {
@@ -25,8 +26,8 @@ describe('augmenter registry', () => {
         yamlFile('augmenters:\n  - lalfa: { sites: [stem, features], name: lalfa-2, weightLr: 0.05 }\n'),
       ),
     ]);
-    const models = new TrainedModels();
-    const [plugin] = buildAugmenters(config.augmenters, models) as [LalfaAugmenter];
+    const builder = new AugmenterBuilder();
+    const [plugin] = buildAugmenters(config.augmenters, builder) as [LalfaAugmenter];
     expect(plugin.name).toBe('lalfa-2');
     expect(plugin.weights()).toEqual([0.5, 0.5]);
 
@@ -44,22 +45,71 @@ describe('augmenter registry', () => {
     expect(names).toEqual(['lalfa-2/stem', 'lalfa-2/features']);
     expect(plugin.weights()).not.toEqual([0.5, 0.5]); // the plugin took its own weight step
     model.dispose();
-    models.dispose();
+    builder.dispose();
   });
 
   it("refuses lalfa options the library refuses, with the library's fix", () => {
     const build = (options: Record<string, unknown>) =>
-      buildAugmenters([{ name: 'lalfa', options }], new TrainedModels());
+      buildAugmenters([{ name: 'lalfa', options }], new AugmenterBuilder());
     expect(() => build({})).toThrow(/lalfa sites is undefined\. pass a non-empty list of feature site names/);
     expect(() => build({ sites: ['stem'], weightLr: -1 })).toThrow(
       /lalfa weightLr is -1\. pass a finite number ≥ 0/,
     );
   });
 
-  it('offers every registered name when a config names an unknown augmenter', () => {
-    expect(Object.keys(AUGMENTERS)).toContain('lalfa');
-    expect(() => buildAugmenters([{ name: 'lalfaa', options: {} }], new TrainedModels())).toThrow(
-      /unknown augmenter "lalfaa"\. use one of .*afan, lalfa/,
+  it('offers the closest registered name when a config names an unknown augmenter', () => {
+    expect(augmenters.names()).toEqual(
+      expect.arrayContaining(['randomCrop', 'pipeline', 'oneOf', 'pixelPgd', 'latentAdversarial', 'lalfa']),
     );
+    expect(() => buildAugmenters([{ name: 'lalfaa', options: {} }], new AugmenterBuilder())).toThrow(
+      /unknown augmenter "lalfaa"\. did you mean "lalfa"\? registered augmenters: .*afan, lalfa/,
+    );
+  });
+
+  it('builds combinators written in YAML, with checked options at every depth', () => {
+    const config = resolveConfig([
+      readConfigFile(
+        yamlFile(
+          [
+            'augmenters:',
+            '  - name: oneOf',
+            '    options:',
+            '      augmenters:',
+            '        - { name: randomCrop, options: { padding: 4 } }',
+            '        - { name: horizontalFlip }',
+            '  - cutout',
+          ].join('\n'),
+        ),
+      ),
+    ]);
+    const built = buildAugmenters(config.augmenters, new AugmenterBuilder());
+    expect(built.map((a) => a.name)).toEqual(['oneOf(randomCrop|horizontalFlip)', 'cutout']);
+
+    const typo = resolveConfig([
+      readConfigFile(
+        yamlFile(
+          'augmenters:\n  - name: pipeline\n    options: { augmenters: [{ name: randomCrop, options: { paddin: 4 } }] }\n',
+        ),
+      ),
+    ]);
+    expect(() => buildAugmenters(typo.augmenters, new AugmenterBuilder())).toThrow(
+      /"paddin" is not a setting of randomCrop options \(pipeline augmenters\[0\]\)\. did you mean "padding"\?/,
+    );
+  });
+
+  it('builds a shared value once per key and disposes it with the builder', () => {
+    const builder = new AugmenterBuilder();
+    const disposed: string[] = [];
+    let builds = 0;
+    const load = () =>
+      builder.shared(
+        'flow:a',
+        () => `flow ${++builds}`,
+        (value) => disposed.push(value),
+      );
+    expect([load(), load()]).toEqual(['flow 1', 'flow 1']);
+    builder.dispose();
+    expect(disposed).toEqual(['flow 1']);
+    expect(load()).toBe('flow 2');
   });
 });

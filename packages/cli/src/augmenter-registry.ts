@@ -1,51 +1,71 @@
-/** Names a config may use for augmenters, and the factories behind them. */
-import { cutmix, cutout, horizontalFlip, mixup, pixelPgd, randomCrop } from '@perturb/augmenters';
-import { afan, lalfa } from '@perturb/afan';
-import { type Augmenter, PerturbError } from '@perturb/core';
+/**
+ * Builds the augmenters a config names from core's `augmenters` registry: every package imported
+ * here registers its own (`@perturb/augmenters` its augmenters and combinators), and plugins
+ * register theirs the same way.
+ */
+import '@perturb/augmenters';
+import { type PixelPgdOptions, pixelPgd } from '@perturb/augmenters';
+import { type AfanOptions, type LalfaOptions, afan, lalfa } from '@perturb/afan';
+import {
+  type Augmenter,
+  type AugmenterEntry,
+  type BuildEnvironment,
+  PerturbError,
+  buildAugmenter,
+  defineAugmenter,
+  z,
+} from '@perturb/core';
 import { type Glow, loadGlow } from '@perturb/flows';
-import { latentAdversarial, latentRandom } from '@perturb/latent-flow';
-import { type VaeGan, loadClassSpecific, onManifoldAdversarial } from '@perturb/vaegan';
-import type { AugmenterConfig } from './config';
+import {
+  type LatentAdversarialOptions,
+  type LatentRandomOptions,
+  latentAdversarial,
+  latentRandom,
+} from '@perturb/latent-flow';
+import {
+  type OnManifoldOptions,
+  type VaeGan,
+  loadClassSpecific,
+  onManifoldAdversarial,
+} from '@perturb/vaegan';
 
 /**
- * Builds one augmenter from its config options (plain JSON, validated by the augmenter's own
- * factory), loading the trained models the options name by path through `models`.
+ * What building one run's augmenters shares: entries are built from the registry, and trained
+ * models named by path (a flow, a folder of VAE-GANs) are loaded once, however many augmenters
+ * name them, and freed by {@link AugmenterBuilder.dispose}.
  */
-export type AugmenterFactory = (options: Record<string, unknown>, models: TrainedModels) => Augmenter;
+export class AugmenterBuilder implements BuildEnvironment {
+  private readonly values = new Map<string, { value: unknown; dispose?: (value: never) => void }>();
 
-/** Trained generative models augmenters refer to by path, each loaded once per process. */
-export class TrainedModels {
-  private readonly flows = new Map<string, Glow>();
-  private readonly vaeGans = new Map<string, VaeGan[]>();
-
-  /** The Glow saved at `path` (a `perturb train-flow` checkpoint), frozen in eval mode. */
-  flow(path: string): Glow {
-    let flow = this.flows.get(path);
-    if (!flow) {
-      flow = loadGlow(path).eval();
-      this.flows.set(path, flow);
-    }
-    return flow;
+  augmenter(entry: unknown, where: string): Augmenter {
+    return buildAugmenter(entry, this, where);
   }
 
-  /** The class-specific VAE-GANs in `dir` (a `perturb train-vaegan` folder), in class order. */
-  classSpecific(dir: string): VaeGan[] {
-    let models = this.vaeGans.get(dir);
-    if (!models) {
-      models = loadClassSpecific(dir);
-      this.vaeGans.set(dir, models);
-    }
-    return models;
+  shared<T>(key: string, build: () => T, dispose?: (value: T) => void): T {
+    const held = this.values.get(key);
+    if (held) return held.value as T;
+    const value = build();
+    this.values.set(key, { value, ...(dispose ? { dispose: dispose as (value: never) => void } : {}) });
+    return value;
   }
 
-  /** Frees every model loaded so far. */
+  /** Frees every shared value built so far. */
   dispose(): void {
-    for (const flow of this.flows.values()) flow.dispose();
-    for (const model of [...this.vaeGans.values()].flat()) model.dispose();
-    this.flows.clear();
-    this.vaeGans.clear();
+    for (const { value, dispose } of this.values.values()) dispose?.(value as never);
+    this.values.clear();
   }
 }
+
+/** Builds the augmenters `entries` name (a config's `augmenters:` list), in order. */
+export function buildAugmenters(entries: readonly AugmenterEntry[], env: BuildEnvironment): Augmenter[] {
+  return entries.map((entry, i) => env.augmenter(entry, `augmenters[${i}]`));
+}
+
+// TEMPORARY until scope 2's definitions merge: the augmenters of the method packages, their
+// options checked by their own factories (a permissive schema here), so configs keep working.
+// Delete this block when @perturb/augmenters (pixelPgd), @perturb/latent-flow, @perturb/afan and
+// @perturb/vaegan register their own definitions; the registry refuses two under one name.
+const checkedByFactory = z.record(z.string(), z.unknown());
 
 function requirePath(options: Record<string, unknown>, key: string, augmenter: string, what: string): string {
   const value = options[key];
@@ -58,49 +78,78 @@ function requirePath(options: Record<string, unknown>, key: string, augmenter: s
   return value;
 }
 
-/** A factory with a required option, which the library checks in untyped (YAML) options itself. */
-const checkedByFactory =
-  <T>(make: (options: T) => Augmenter): AugmenterFactory =>
-  (options) =>
-    make(options as T);
-
-const withFlow =
-  <T>(make: (options: T) => Augmenter, name: string): AugmenterFactory =>
-  (options, models) =>
-    make({
-      ...options,
-      flow: models.flow(requirePath(options, 'flow', name, 'a trained flow checkpoint')),
-    } as T);
-
-/** Every augmenter `perturb train` knows, by the name of its factory. */
-export const AUGMENTERS: Record<string, AugmenterFactory> = {
-  randomCrop: (o) => randomCrop(o),
-  horizontalFlip: (o) => horizontalFlip(o),
-  cutout: (o) => cutout(o),
-  mixup: (o) => mixup(o),
-  cutmix: (o) => cutmix(o),
-  pixelPgd: (o) => pixelPgd(o),
-  latentRandom: withFlow(latentRandom, 'latentRandom'),
-  latentAdversarial: withFlow(latentAdversarial, 'latentAdversarial'),
-  afan: (o) => afan(o),
-  lalfa: checkedByFactory(lalfa),
-  onManifoldAdversarial: (o, models) => {
-    const dir = requirePath(o, 'models', 'onManifoldAdversarial', 'a folder of class-specific VAE-GANs');
-    // Loaded at the first step, as the factory's own loader would, but freed with the others.
-    return onManifoldAdversarial({ ...o, models: () => models.classSpecific(dir) });
-  },
-};
-
-/** Builds the augmenters `configs` name, loading the trained models they need through `models`. */
-export function buildAugmenters(configs: AugmenterConfig[], models: TrainedModels): Augmenter[] {
-  return configs.map(({ name, options }) => {
-    const factory = AUGMENTERS[name];
-    if (!factory) {
-      throw new PerturbError(
-        `unknown augmenter "${name}"`,
-        `use one of ${Object.keys(AUGMENTERS).join(', ')}`,
-      );
-    }
-    return factory(options, models);
-  });
+/** The Glow saved at `path` (a `perturb train-flow` checkpoint), frozen in eval mode, loaded once per build. */
+function sharedFlow(env: BuildEnvironment, path: string): Glow {
+  return env.shared(
+    `flow:${path}`,
+    () => loadGlow(path).eval(),
+    (flow) => flow.dispose(),
+  );
 }
+
+/** The class-specific VAE-GANs in `dir` (a `perturb train-vaegan` folder), in class order, loaded once per build. */
+function sharedClassSpecific(env: BuildEnvironment, dir: string): VaeGan[] {
+  return env.shared(
+    `vaegan:${dir}`,
+    () => loadClassSpecific(dir),
+    (models) => models.forEach((model) => model.dispose()),
+  );
+}
+
+defineAugmenter({
+  name: 'pixelPgd',
+  summary: 'projected gradient ascent on the classifier’s loss, in pixel space',
+  schema: checkedByFactory,
+  create: (options) => pixelPgd(options as PixelPgdOptions),
+});
+defineAugmenter({
+  name: 'latentRandom',
+  summary: 'random perturbations of a trained flow’s latents (LA-Glow)',
+  schema: checkedByFactory,
+  create: (options, env) =>
+    latentRandom({
+      ...options,
+      flow: sharedFlow(env, requirePath(options, 'flow', 'latentRandom', 'a trained flow checkpoint')),
+    } as LatentRandomOptions),
+});
+defineAugmenter({
+  name: 'latentAdversarial',
+  summary: 'PGD on a trained flow’s latents (LA-Glow)',
+  schema: checkedByFactory,
+  create: (options, env) =>
+    latentAdversarial({
+      ...options,
+      flow: sharedFlow(env, requirePath(options, 'flow', 'latentAdversarial', 'a trained flow checkpoint')),
+    } as LatentAdversarialOptions),
+});
+defineAugmenter({
+  name: 'afan',
+  summary: 'adversarial feature augmentation at one site (A-FAN)',
+  schema: checkedByFactory,
+  create: (options) => afan(options as AfanOptions),
+});
+defineAugmenter({
+  name: 'lalfa',
+  summary: 'adversarial features at several sites with learned weights (L-ALFA)',
+  schema: checkedByFactory,
+  create: (options) => lalfa(options as unknown as LalfaOptions),
+});
+defineAugmenter({
+  name: 'onManifoldAdversarial',
+  summary: 'on-manifold adversarial examples from class-specific VAE-GANs (LA-VAE-GAN)',
+  schema: checkedByFactory,
+  create: (options, env) => {
+    const dir = requirePath(
+      options,
+      'models',
+      'onManifoldAdversarial',
+      'a folder of class-specific VAE-GANs',
+    );
+    // Loaded at the first step, as the factory's own loader would, but freed with the others.
+    return onManifoldAdversarial({
+      ...options,
+      models: () => sharedClassSpecific(env, dir),
+    } as OnManifoldOptions);
+  },
+});
+// End of TEMPORARY block.

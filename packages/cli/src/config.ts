@@ -158,8 +158,8 @@ export function resolveConfig(layers: RawSettings[], source = 'the config'): Tra
 }
 
 /**
- * Accepts `[name, ...]`, `[{ name: options }, ...]` and `[{ name, ...options }, ...]`, and a
- * comma-separated string (from `--augment`).
+ * Accepts `[name, ...]`, `[{ name: options }, ...]`, `[{ name, options }, ...]` and
+ * `[{ name, ...options }, ...]`, and a comma-separated string (from `--augment`).
  */
 export function parseAugmenters(value: unknown, source: string): AugmenterConfig[] {
   const items =
@@ -180,8 +180,11 @@ export function parseAugmenters(value: unknown, source: string): AugmenterConfig
     if (item && typeof item === 'object' && !Array.isArray(item)) {
       const entries = Object.entries(item as Record<string, unknown>);
       if ('name' in item && typeof (item as { name: unknown }).name === 'string') {
-        const { name, ...options } = item as { name: string };
-        return { name, options };
+        const { name, ...rest } = item as { name: string; options?: unknown };
+        // `{ name, options }`, the entry format of core's registry (and of combinators' children).
+        const { options } = rest;
+        const nested = Object.keys(rest).length === 1 && options !== null && typeof options === 'object';
+        return { name, options: nested ? (options as Record<string, unknown>) : rest };
       }
       if (entries.length === 1 && (entries[0][1] === null || typeof entries[0][1] === 'object')) {
         return { name: entries[0][0], options: (entries[0][1] ?? {}) as Record<string, unknown> };

@@ -1,7 +1,7 @@
 /** What a run's augmenters do to images, written next to its result: a grid and distances. */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Classifier, Rng } from '@perturb/core';
+import { type Augmenter, type Classifier, Rng, compose, stepContext } from '@perturb/core';
 import { type Dataset, toBatch } from '@perturb/datasets';
 import { imageDistances, mean, writeAugmentationGrid } from '@perturb/eval';
 import { AUGMENTATION_GRID } from './report';
@@ -17,8 +17,9 @@ export interface AugmentationDiagnostics {
 }
 
 /**
- * Runs the augmenters' input stages, as at a training step, on the first `count` training images
- * with the trained model, writes `<out>/augmented.png` and returns the mean pixel distances.
+ * Runs the augmenters' input stages, composed as at a training step (with a stream of their own),
+ * on the first `count` training images with the trained model, writes `<out>/augmented.png` and
+ * returns the mean pixel distances.
  */
 export function writeAugmentationDiagnostics(
   out: string,
@@ -28,18 +29,15 @@ export function writeAugmentationDiagnostics(
   seed: number,
   count = 8,
 ): AugmentationDiagnostics | null {
-  const stages = augmenters.filter((a) => a.transform);
-  if (stages.length === 0) return null;
-  const rng = new Rng(seed).child('diagnostics');
+  const { transform } = compose(augmenters);
+  if (!transform) return null;
+  const ctx = stepContext(model, new Rng(seed).child('diagnostics'), { step: 0, epoch: 0 });
   return tf.tidy(() => {
     const clean = toBatch(
       trainSet,
       Array.from({ length: Math.min(count, trainSet.labels.length) }, (_, i) => i),
     );
-    let batch = clean;
-    for (const augmenter of stages) {
-      batch = augmenter.transform!(batch, { model, rng: rng.child(augmenter.name), step: 0, epoch: 0 });
-    }
+    const batch = transform(clean, ctx);
     writeAugmentationGrid(join(out, AUGMENTATION_GRID), clean.x, batch.x);
     const distances = imageDistances(clean.x, batch.x);
     return { meanLinf: mean(distances.linf), meanL2: mean(distances.l2), images: distances.l2.length };

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier } from '@perturb/classifiers';
 import { type Dataset, batches } from '@perturb/datasets';
 import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
-import { TrainedModels, buildAugmenters } from './augmenter-registry';
+import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import {
   type AugmenterConfig,
   parseAugmenters,
@@ -139,9 +139,9 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   const { config, checkpoint } = readRun(options.run);
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
   const model = loadClassifier(config, checkpoint, testSet);
-  const trainedModels = new TrainedModels();
+  const builder = new AugmenterBuilder();
   try {
-    const attack = attackConfig ? buildAugmenters([attackConfig], trainedModels)[0] : undefined;
+    const attack = attackConfig ? buildAugmenters([attackConfig], builder)[0] : undefined;
     const batchSize = options.batchSize ?? (attack ? config.batchSize : 500);
     const evaluation = evaluateClassifier(model, batches(testSet, { batchSize, shuffle: false }), {
       ...(attack ? { attack } : {}),
@@ -154,6 +154,6 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
     return result;
   } finally {
     model.dispose();
-    trainedModels.dispose();
+    builder.dispose();
   }
 }

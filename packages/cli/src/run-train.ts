@@ -4,7 +4,7 @@ import { activeBackend, initBackend, Rng, writeFileAtomic } from '@perturb/core'
 import { createClassifier } from '@perturb/classifiers';
 import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
-import { TrainedModels, buildAugmenters } from './augmenter-registry';
+import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 
@@ -80,8 +80,8 @@ export async function runTrain(
     numClasses: trainSet.numClasses,
     inChannels: trainSet.shape.channels,
   });
-  const trainedModels = new TrainedModels();
-  const augmenters = buildAugmenters(config.augmenters, trainedModels);
+  const builder = new AugmenterBuilder();
+  const augmenters = buildAugmenters(config.augmenters, builder);
   const result = await train({
     model,
     train: {
@@ -105,7 +105,7 @@ export async function runTrain(
   });
   const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
   model.dispose();
-  trainedModels.dispose();
+  builder.dispose();
   const test = result.final as EvalResult;
   const runResult: TrainRunResult = {
     config,

@@ -35,6 +35,8 @@ export {
   perturbationNorms,
 } from './adversarial';
 export type { ThreatNorm, PgdOptions } from './adversarial';
+export { compose, combinator, combineLossStages, stepContext, childContext, choiceStream } from './compose';
+export type { CombinatorStages } from './compose';
 export { z, parseOptions, optionsError, closest, formatPath } from './options';
 export {
   Registry,
@@ -45,10 +47,13 @@ export {
   defineModel,
   defineDataset,
   createAugmenter,
+  augmenterEntry,
+  buildAugmenter,
 } from './registry';
 export type {
   BuildEnvironment,
   AugmenterDefinition,
+  AugmenterEntry,
   ModelDefinition,
   ModelContext,
   DatasetDefinition,

@@ -66,6 +66,37 @@ describe('parseOptions', () => {
   });
 });
 
+describe('parseOptions on a plain union', () => {
+  const entry = z.union([
+    z.string(),
+    z.strictObject({ name: z.string(), options: z.record(z.string(), z.unknown()).optional() }),
+  ]);
+  const list = z.strictObject({ augmenters: z.array(entry) });
+  const message = (raw: unknown) => {
+    try {
+      parseOptions(list, raw, 'oneOf options');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('expected a PerturbError');
+  };
+
+  it("reports the problem inside the one option the value's type fits", () => {
+    expect(message({ augmenters: [{ name: 'a', optoins: {} }] })).toMatch(
+      /^"augmenters\[0\]\.optoins" is not a setting of oneOf options\. did you mean "options"\?/,
+    );
+    expect(message({ augmenters: ['a', { name: 'b', options: 3 }] })).toBe(
+      '"augmenters[1].options" is 3 in oneOf options. use a mapping of settings',
+    );
+  });
+
+  it('lists the types that fit when the value has none of them', () => {
+    expect(message({ augmenters: [3] })).toBe(
+      '"augmenters[0]" is 3 in oneOf options. use a text or a mapping of settings',
+    );
+  });
+});
+
 describe('closest', () => {
   it('suggests only likely typos', () => {
     expect(closest('momentun', ['momentum', 'nesterov'])).toBe('momentum');

@@ -62,7 +62,7 @@ export function optionsError(
           (suggestion ? `did you mean "${suggestion}"? ` : '') + `use one of ${options.join(', ')}`,
         );
       }
-      return new PerturbError(`${at} is ${show(value)} in ${where}`, `it ${issue.message.toLowerCase()}`);
+      return unionError(schema, union, raw, where);
     }
     case 'invalid_value': {
       const options = issue.values.map(String);
@@ -96,6 +96,35 @@ export function optionsError(
     default:
       return new PerturbError(`${at} is ${show(value)} in ${where}`, lowerFirst(issue.message));
   }
+}
+
+/**
+ * The error of a value that fits no option of a plain union (e.g. an augmenter's name or a
+ * `{ name, options }` entry). Options whose type the value does not have are left out: if one
+ * remains, its own first issue is the problem (an unknown key, a missing setting); if none does,
+ * the value has the wrong type and the fix lists the types that fit.
+ */
+function unionError(
+  schema: z.ZodType,
+  union: z.core.$ZodIssueInvalidUnion,
+  raw: unknown,
+  where: string,
+): PerturbError {
+  const isTypeMismatch = (issue: z.core.$ZodIssue) =>
+    issue.code === 'invalid_type' && issue.path.length === 0;
+  const fitting = union.errors.filter((issues) => !issues.every(isTypeMismatch));
+  if (fitting.length === 1) {
+    const inner = fitting[0].find((issue) => !isTypeMismatch(issue)) as z.core.$ZodIssue;
+    return optionsError(schema, { ...inner, path: [...union.path, ...inner.path] }, raw, where);
+  }
+  const path = formatPath(union.path);
+  const types = union.errors.flatMap((issues) =>
+    issues.filter(isTypeMismatch).map((issue) => expected((issue as z.core.$ZodIssueInvalidType).expected)),
+  );
+  return new PerturbError(
+    `${path ? `"${path}"` : 'the options'} is ${show(valueAt(raw, union.path))} in ${where}`,
+    types.length > 0 ? `use ${[...new Set(types)].join(' or ')}` : lowerFirst(union.message),
+  );
 }
 
 /** `a.b[2].c` from a zod path. */
@@ -210,6 +239,7 @@ function expected(type: string): string {
     boolean: 'true or false',
     array: 'a list',
     object: 'a mapping of settings',
+    record: 'a mapping of settings',
   };
   return names[type] ?? type;
 }

@@ -7,11 +7,15 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import type { Rng } from './rng';
 
-/** A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or soft). */
-export interface Batch {
+/**
+ * A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or
+ * soft). A type alias rather than an interface, so it is a `tf.TensorContainer`: `tf.tidy` can
+ * return a batch.
+ */
+export type Batch = {
   x: tf.Tensor4D;
   y: tf.Tensor2D;
-}
+};
 
 /** Options of a classifier forward pass. */
 export interface ForwardOptions {
@@ -40,7 +44,10 @@ export interface Classifier extends Module {
 export interface StepContext {
   /** The classifier being trained; adversarial augmenters attack it, they must not update it. */
   model: Classifier;
-  /** This augmenter's own seeded stream (derived from the run seed and the augmenter's name). */
+  /**
+   * This augmenter's own seeded stream at this step, derived by names only from the run's seed,
+   * the step and the augmenter's place among the combinators (`stepContext`, `childContext`).
+   */
   rng: Rng;
   /** Optimizer step, counted from 0 over the whole run. */
   step: number;
@@ -72,7 +79,7 @@ export interface LossStage {
  * between steps; state it learns across steps is plain JSON behind `state`/`loadState`.
  */
 export interface Augmenter {
-  /** Unique within a pipeline; also names the augmenter's `Rng` stream. */
+  /** Unique among its siblings; also names the augmenter's `Rng` stream and its slot of saved state. */
   readonly name: string;
   /**
    * Input stage: the batch the classifier trains on. May attack `ctx.model` with gradients

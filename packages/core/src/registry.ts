@@ -9,7 +9,7 @@
 import type { Augmenter, Classifier } from './plugin';
 import type { Rng } from './rng';
 import { PerturbError } from './errors';
-import { closest, parseOptions, type z } from './options';
+import { closest, parseOptions, z } from './options';
 
 /** What a definition's `create` may use besides its options. */
 export interface BuildEnvironment {
@@ -147,6 +147,34 @@ export function defineDataset<Loaded, S extends z.ZodType>(
 ): DatasetDefinition<Loaded, S> {
   datasets.register(definition as unknown as DatasetDefinition);
   return definition;
+}
+
+/** A config entry naming an augmenter with its options (default none). */
+const namedEntry = z.strictObject({
+  /** A registered augmenter's name, e.g. `randomCrop`. */
+  name: z.string().min(1),
+  /** Its options; every one it leaves out takes its default. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+/**
+ * How a config names an augmenter, e.g. inside a combinator's `augmenters:` list: its registered
+ * name alone (`horizontalFlip`), or `{ name, options }` (`{ name: randomCrop, options: { padding: 4 } }`).
+ */
+export const augmenterEntry = z.union([z.string().min(1), namedEntry]);
+
+/** A config entry naming an augmenter: its name, or `{ name, options }`. */
+export type AugmenterEntry = z.input<typeof augmenterEntry>;
+
+/**
+ * Builds the augmenter `entry` names (see {@link augmenterEntry}) from the `augmenters`
+ * registry, its options checked against the definition's schema. `where` names the entry in
+ * messages, e.g. `'oneOf augmenters[1]'`.
+ */
+export function buildAugmenter(entry: unknown, env: BuildEnvironment, where: string): Augmenter {
+  const { name, options } =
+    typeof entry === 'string' ? { name: entry, options: {} } : parseOptions(namedEntry, entry, where);
+  return createAugmenter(augmenters.get(name), options, env, `${name} options (${where})`);
 }
 
 /** Checks `options` against `definition`'s schema and creates the augmenter. */

@@ -2,7 +2,17 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Batch, Rng, TinyClassifier, initBackend } from '@perturb/core';
+import { horizontalFlip, pipeline, randomCrop } from '@perturb/augmenters';
+import { lalfa } from '@perturb/afan';
+import {
+  type Augmenter,
+  type Batch,
+  type Module,
+  Rng,
+  TinyClassifier,
+  initBackend,
+  readCheckpoint,
+} from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMetrics, train, type TrainData, type TrainOptions } from './trainer';
 
@@ -217,7 +227,95 @@ describe('train', () => {
 
   it('rejects duplicate augmenter names and bad epoch counts', async () => {
     const a: Augmenter = { name: 'same' };
-    await expect(train(options({ augmenters: [a, a] }))).rejects.toThrow(/two augmenters are named "same"/);
+    await expect(train(options({ augmenters: [a, a] }))).rejects.toThrow(
+      /the run has two augmenters named "same"/,
+    );
     await expect(train(options({ epochs: 0 }))).rejects.toThrow(/epochs = 0 is invalid/);
+  });
+});
+
+describe('train with composed augmenters', () => {
+  /** Every parameter and buffer of `model`, as plain numbers by name. */
+  const weightsOf = (model: Module) =>
+    Object.fromEntries(
+      Object.entries(model.stateDict()).map(([name, t]) => [name, Array.from(t.dataSync())]),
+    );
+  const lalfaOnTiny = () => lalfa({ sites: ['stem', 'features'] });
+  // A constant schedule, so a run of 1 epoch continued to 2 follows the same learning rates, and
+  // evaluation only at the end, which comes after the last checkpoint (a 1-epoch run's epoch 1
+  // would otherwise lack the test record an epoch 1 of 2 has).
+  const constantLr = { schedule: { name: 'constant' as const }, lr: 0.05, evalEvery: 0 };
+
+  it('trains [a, b] exactly as [pipeline([a, b])]', async () => {
+    const run = async (augmenters: (a: Augmenter, b: Augmenter) => Augmenter[]) => {
+      const model = new TinyClassifier({ numClasses: 2, width: 4, seed: 3 });
+      const learned = lalfaOnTiny();
+      await train(options({ model, epochs: 2, augmenters: augmenters(randomCrop({ padding: 1 }), learned) }));
+      return { weights: weightsOf(model), lalfa: learned.state() };
+    };
+    const listed = await run((a, b) => [a, b]);
+    const piped = await run((a, b) => [pipeline([a, b])]);
+    expect(piped.weights).toEqual(listed.weights);
+    expect(piped.lalfa).toEqual(listed.lalfa);
+    // The augmenters did draw: without the crop the weights differ.
+    const uncropped = await run((_, b) => [b]);
+    expect(uncropped.weights).not.toEqual(listed.weights);
+  });
+
+  it('resumes L-ALFA inside a pipeline to a checkpoint bit-identical to an uninterrupted run', async () => {
+    const augmenters = () => {
+      const learned = lalfaOnTiny();
+      return { learned, list: [pipeline([randomCrop({ padding: 1 }), horizontalFlip(), learned])] };
+    };
+    const uninterruptedDir = mkdtempSync(join(tmpdir(), 'perturb-lalfa-a-'));
+    const uninterrupted = augmenters();
+    await train(
+      options({ ...constantLr, epochs: 2, outDir: uninterruptedDir, augmenters: uninterrupted.list }),
+    );
+
+    // Killed after epoch 1 (its checkpoint written), then run again to epoch 2, as a new process would.
+    const resumedDir = mkdtempSync(join(tmpdir(), 'perturb-lalfa-b-'));
+    await train(options({ ...constantLr, epochs: 1, outDir: resumedDir, augmenters: augmenters().list }));
+    const resumed = augmenters();
+    const result = await train(
+      options({ ...constantLr, epochs: 2, outDir: resumedDir, augmenters: resumed.list }),
+    );
+    expect(result.resumedEpochs).toBe(1);
+
+    // L-ALFA continued from its learned weights, not from 1/n again.
+    expect(uninterrupted.learned.weights()).not.toEqual([0.5, 0.5]);
+    expect(resumed.learned.state()).toEqual(uninterrupted.learned.state());
+
+    const a = readCheckpoint<{ history: Record<string, unknown>[] }>(
+      join(uninterruptedDir, 'checkpoint.safetensors'),
+    );
+    const b = readCheckpoint<{ history: Record<string, unknown>[] }>(
+      join(resumedDir, 'checkpoint.safetensors'),
+    );
+    const numbers = (tensors: Record<string, tf.Tensor>) =>
+      Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, Array.from(t.dataSync())]));
+    expect(numbers(b.state)).toEqual(numbers(a.state));
+    expect(numbers(b.tensors)).toEqual(numbers(a.tensors));
+    const withoutTimings = (meta: { history: Record<string, unknown>[] }) => ({
+      ...meta,
+      history: meta.history.map(({ seconds: _s, cpuSeconds: _c, ...record }) => record),
+    });
+    expect(withoutTimings(b.meta)).toEqual(withoutTimings(a.meta));
+    expect(b.meta).toMatchObject({ augmenters: { lalfa: uninterrupted.learned.state() } });
+    tf.dispose([
+      ...Object.values(a.state),
+      ...Object.values(a.tensors),
+      ...Object.values(b.state),
+      ...Object.values(b.tensors),
+    ]);
+  });
+
+  it('refuses to resume augmenter state that does not fit the augmenters', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-unfit-'));
+    await train(options({ ...constantLr, epochs: 1, outDir, augmenters: [lalfaOnTiny()] }));
+    const renamed = lalfa({ sites: ['stem', 'features'], name: 'other' });
+    await expect(train(options({ ...constantLr, epochs: 2, outDir, augmenters: [renamed] }))).rejects.toThrow(
+      /the saved state of the run has an entry "lalfa", but no augmenter there has that name and state/,
+    );
   });
 });

@@ -11,12 +11,14 @@ import {
   type Augmenter,
   type Batch,
   type Classifier,
-  type LossStage,
   PerturbError,
   ProgressBar,
   Rng,
+  type StepContext,
+  compose,
   loadCheckpoint,
   saveCheckpoint,
+  stepContext,
   writeFileAtomic,
 } from '@perturb/core';
 import { evaluate, type EvalResult } from './evaluate';
@@ -41,7 +43,10 @@ export interface TrainOptions {
   train: TrainData;
   /** Test batches, evaluated every `evalEvery` epochs and at the end. Default: no evaluation. */
   test?: () => Iterable<Batch>;
-  /** Applied in order at every step. Default none. */
+  /**
+   * Applied in order at every step, as core's `compose` of them (so the list `[a, b]` trains
+   * exactly as `[pipeline([a, b])]`). Default none.
+   */
   augmenters?: Augmenter[];
   /** The optimizer and its hyperparameters (other than the learning rate). */
   optimizer: OptimizerConfig;
@@ -118,8 +123,11 @@ interface CheckpointMeta {
   step: number;
   fingerprint: string;
   history: EpochRecord[];
-  /** `state()` of every augmenter that has one, by name (absent in checkpoints of older runs). */
-  augmenters?: Record<string, unknown>;
+  /**
+   * The composed augmenters' `state()`: each augmenter's that has one, by name, nested as the
+   * combinators are (absent in checkpoints of runs without such augmenters).
+   */
+  augmenters?: unknown;
 }
 
 const CHECKPOINT = 'checkpoint.safetensors';
@@ -133,13 +141,12 @@ const OPTIMIZER_PREFIX = 'optimizer.';
  * continues from an existing checkpoint exactly as an uninterrupted run would.
  *
  * Throws a `PerturbError` if both or neither of `epochs` and `steps` are given, two augmenters
- * share a name, the checkpoint in `outDir` has another fingerprint, or the loss stops being
- * finite.
+ * share a name, the checkpoint in `outDir` has another fingerprint or augmenter state that does
+ * not fit the augmenters, or the loss stops being finite.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model } = options;
-  const augmenters = options.augmenters ?? [];
-  assertUniqueNames(augmenters);
+  const augmenters = compose(options.augmenters ?? [], { name: 'the run' });
   const stepsPerEpoch = options.train.batchesPerEpoch;
   const { epochs, totalSteps } = trainingLength(options, stepsPerEpoch);
   const schedule = createSchedule(options.schedule ?? { name: 'constant' }, {
@@ -167,7 +174,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     optimizer.loadState(stripPrefix(restored.tensors, OPTIMIZER_PREFIX));
     tf.dispose(Object.values(restored.tensors));
-    restoreAugmenterStates(augmenters, restored.meta.augmenters ?? {});
+    restoreAugmenterState(augmenters, restored.meta.augmenters);
     history = restored.meta.history;
     step = restored.meta.step;
   }
@@ -190,8 +197,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (const batch of options.train.batches(rng.child(`epoch-${epoch}`))) {
         const hyper = schedule(step);
         lr = hyper.lr;
-        const result = trainStep(model, augmenters, batch, { rng, step, epoch }, (grads) =>
-          optimizer.step(grads, hyper),
+        const result = trainStep(
+          model,
+          augmenters,
+          batch,
+          stepContext(model, rng, { step, epoch }),
+          (grads) => optimizer.step(grads, hyper),
         );
         tf.dispose([batch.x, batch.y]);
         if (!Number.isFinite(result.loss)) {
@@ -228,7 +239,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         saveCheckpoint<CheckpointMeta>(
           checkpointPath,
           model,
-          { epoch: epoch + 1, step, fingerprint, history, augmenters: augmenterStates(augmenters) },
+          { epoch: epoch + 1, step, fingerprint, history, augmenters: augmenters.state?.() },
           prefixKeys(optimizer.state(), OPTIMIZER_PREFIX),
         );
         writeFileAtomic(
@@ -253,38 +264,24 @@ interface StepResult {
   count: number;
 }
 
-/** One optimizer step inside its own tensor scope. */
+/** One optimizer step inside its own tensor scope, `augmenters` composed into one. */
 function trainStep(
   model: Classifier,
-  augmenters: Augmenter[],
+  augmenters: Augmenter,
   batch: Batch,
-  where: { rng: Rng; step: number; epoch: number },
+  ctx: StepContext,
   applyGradients: (grads: tf.NamedTensorMap) => void,
 ): StepResult {
   return tf.tidy(() => {
-    const contextFor = (augmenter: Augmenter) => ({
-      model,
-      rng: where.rng.child(`augmenter:${augmenter.name}`).child(`step-${where.step}`),
-      step: where.step,
-      epoch: where.epoch,
-    });
-    let current = batch;
-    for (const augmenter of augmenters) {
-      if (augmenter.transform) current = augmenter.transform(current, contextFor(augmenter));
-    }
-    const stages: LossStage[] = augmenters.flatMap((a) =>
-      a.losses ? [a.losses(current, contextFor(a))] : [],
-    );
-    const cleanWeight = stages.reduce((w, s) => w * (s.cleanWeight ?? 1), 1);
-    const input = current;
+    const input = augmenters.transform ? augmenters.transform(batch, ctx) : batch;
+    const stage = augmenters.losses?.(input, ctx);
+    const cleanWeight = stage?.cleanWeight ?? 1;
     let logitsSeen: tf.Tensor2D | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(input.x, { training: true });
       logitsSeen = tf.keep(logits);
       let total = tf.mul(crossEntropy(logits, input.y), cleanWeight);
-      for (const stage of stages) {
-        for (const term of stage.terms()) total = tf.add(total, tf.mul(term.value, term.weight));
-      }
+      for (const term of stage?.terms() ?? []) total = tf.add(total, tf.mul(term.value, term.weight));
       return total as tf.Scalar;
     }, model.parameters());
     const loss = value.dataSync()[0];
@@ -317,28 +314,12 @@ function trainingLength(
     : { epochs: Math.ceil(value / stepsPerEpoch), totalSteps: value };
 }
 
-/** The learned state of every augmenter that has one, by name. */
-function augmenterStates(augmenters: Augmenter[]): Record<string, unknown> {
-  return Object.fromEntries(augmenters.flatMap((a) => (a.state ? [[a.name, a.state()]] : [])));
-}
-
-function restoreAugmenterStates(augmenters: Augmenter[], states: Record<string, unknown>): void {
-  for (const augmenter of augmenters) {
-    if (augmenter.loadState && augmenter.name in states) augmenter.loadState(states[augmenter.name]);
-  }
-}
-
-function assertUniqueNames(augmenters: Augmenter[]): void {
-  const seen = new Set<string>();
-  for (const a of augmenters) {
-    if (seen.has(a.name)) {
-      throw new PerturbError(
-        `two augmenters are named "${a.name}"`,
-        'give each augmenter in a run a unique name',
-      );
-    }
-    seen.add(a.name);
-  }
+/**
+ * Hands the composed augmenters their state from a checkpoint. Checkpoints of runs whose
+ * augmenters had no state hold none; the composition refuses state that does not fit.
+ */
+function restoreAugmenterState(augmenters: Augmenter, saved: unknown): void {
+  if (augmenters.loadState) augmenters.loadState(saved ?? {});
 }
 
 function prefixKeys(tensors: Record<string, tf.Tensor>, prefix: string): Record<string, tf.Tensor> {

@@ -1,18 +1,33 @@
-import { check, type Augmenter, type Rng } from '@perturb/core';
+import {
+  type Augmenter,
+  type Rng,
+  augmenterEntry,
+  check,
+  childContext,
+  choiceStream,
+  combinator,
+  defineAugmenter,
+  parseOptions,
+  z,
+} from '@perturb/core';
 import { selectSamples } from '../batch-ops';
 import { bernoulliFlags } from '../sampling';
-import { type AugmenterOptions, checkProbability } from '../options';
-import { assemble, childContexts } from './children';
+import { augmenterOptions, probability } from '../options';
 
-/** Options of {@link mixClean}. */
-export interface MixCleanOptions extends AugmenterOptions {
+/** The options of {@link mixClean}, checked (its ratio among them). */
+export const mixCleanOptions = augmenterOptions.extend({
+  /** Probability that a sample is replaced by its augmented version. */
+  ratio: probability,
   /**
    * Replace exactly round(ratio·N) samples, a random subset, instead of each sample
    * independently with probability `ratio` (Stutz et al.'s half clean, half adversarial batches).
    * Default false.
    */
-  exact?: boolean;
-}
+  exact: z.boolean().default(false),
+});
+
+/** Options of {@link mixClean} (its ratio is an argument of its own). */
+export type MixCleanOptions = Omit<z.input<typeof mixCleanOptions>, 'ratio'>;
 
 /**
  * Runs `child` on the whole batch and keeps its output for each sample with probability
@@ -25,28 +40,30 @@ export interface MixCleanOptions extends AugmenterOptions {
  * @param options `name` defaults to `'mixClean(child)'`.
  */
 export function mixClean(child: Augmenter, ratio: number, options: MixCleanOptions = {}): Augmenter {
-  const { exact = false, name = `mixClean(${child.name})` } = options;
-  checkProbability(ratio, 'mixClean ratio');
+  const { exact, name = `mixClean(${child.name})` } = parseOptions(
+    mixCleanOptions,
+    { ...options, ratio },
+    'mixClean options',
+  );
   const transform = child.transform?.bind(child);
+  const losses = child.losses?.bind(child);
   check(
     transform,
     `mixClean got "${child.name}", which has no input stage to mix`,
     'pass an augmenter with a transform, or use randomApply for loss stages',
   );
-  const losses = child.losses?.bind(child);
-  return assemble(
-    name,
-    (batch, ctx) => {
-      const contextOf = childContexts(ctx);
+  return combinator(name, [child], {
+    transform: (batch, ctx) => {
+      const choices = choiceStream(ctx, 'input');
       const n = batch.x.shape[0];
       const replaced = exact
-        ? exactFlags(ctx.rng, n, Math.round(ratio * n))
-        : bernoulliFlags(ctx.rng, n, ratio);
+        ? exactFlags(choices, n, Math.round(ratio * n))
+        : bernoulliFlags(choices, n, ratio);
       if (!replaced.some((r) => r)) return batch;
-      return selectSamples(replaced, transform(batch, contextOf(child)), batch);
+      return selectSamples(replaced, transform(batch, childContext(ctx, child)), batch);
     },
-    losses ? (batch, ctx) => losses(batch, childContexts(ctx)(child)) : null,
-  );
+    ...(losses && { losses: (batch, ctx) => losses(batch, childContext(ctx, child)) }),
+  });
 }
 
 /** Exactly `count` of `n` flags set, at random positions. */
@@ -58,3 +75,14 @@ function exactFlags(rng: Rng, n: number, count: number): boolean[] {
     .forEach((i) => (flags[i] = true));
   return flags;
 }
+
+defineAugmenter({
+  name: 'mixClean',
+  summary: 'replaces a ratio of the samples by its augmenter’s output, keeping the rest clean',
+  schema: mixCleanOptions.extend({
+    /** The augmenter whose output is mixed in: a name, or a `{ name, options }` entry. */
+    augmenter: augmenterEntry,
+  }),
+  create: ({ augmenter, ratio, ...options }, env) =>
+    mixClean(env.augmenter(augmenter, 'mixClean augmenter'), ratio, options),
+});

@@ -1,7 +1,30 @@
-import { check, type Augmenter, type Batch, type Rng } from '@perturb/core';
-import type { AugmenterOptions } from '../options';
-import { NO_LOSSES, assemble, checkChildren, childContexts } from './children';
+import {
+  type Augmenter,
+  type Batch,
+  type Rng,
+  check,
+  childContext,
+  choiceStream,
+  combinator,
+  defineAugmenter,
+  parseOptions,
+  z,
+} from '@perturb/core';
+import { augmenterOptions } from '../options';
+import { NO_LOSSES, buildChildren, childEntries, requireChildren } from './children';
 import { transformGroups } from './groups';
+
+/** The options of {@link oneOf}, checked (its weights among them). */
+export const oneOfOptions = augmenterOptions.extend({
+  /** Relative chances, one per augmenter, ≥ 0 with at least one > 0. Default: all equal. */
+  weights: z
+    .array(z.number().min(0))
+    .refine((weights) => weights.some((w) => w > 0), { message: 'Give at least one weight > 0' })
+    .optional(),
+});
+
+/** Options of {@link oneOf} (its weights are an argument of their own). */
+export type OneOfOptions = Omit<z.input<typeof oneOfOptions>, 'weights'>;
 
 /**
  * Applies one of `children` to each sample, picked per sample with probability proportional to
@@ -15,41 +38,35 @@ import { transformGroups } from './groups';
 export function oneOf(
   children: readonly Augmenter[],
   weights?: readonly number[],
-  options: AugmenterOptions = {},
+  options: OneOfOptions = {},
 ): Augmenter {
-  checkChildren(children, 'oneOf');
-  const chances = weights ?? children.map(() => 1);
+  const settings = parseOptions(oneOfOptions, { ...options, weights }, 'oneOf options');
+  requireChildren(children, 'oneOf');
+  const chances = settings.weights ?? children.map(() => 1);
   check(
     chances.length === children.length,
     `oneOf got ${chances.length} weights for ${children.length} augmenters`,
     'pass one weight per augmenter',
   );
-  check(
-    chances.every((w) => Number.isFinite(w) && w >= 0) && chances.some((w) => w > 0),
-    `oneOf weights [${chances.join(', ')}] are not non-negative with a positive sum`,
-    'pass finite weights ≥ 0, at least one of them > 0',
-  );
   const pick = weightedPicker(chances);
-  return assemble(
-    options.name ?? `oneOf(${children.map((c) => c.name).join('|')})`,
-    children.some((c) => c.transform)
-      ? (batch, ctx) => {
-          const contextOf = childContexts(ctx);
-          const groups = Array.from({ length: batch.x.shape[0] }, () => pick(ctx.rng));
-          const transforms = children.map((child) =>
-            child.transform ? (b: Batch) => child.transform!(b, contextOf(child)) : null,
-          );
-          return transformGroups(batch, groups, transforms);
-        }
-      : null,
-    children.some((c) => c.losses)
-      ? (batch, ctx) => {
-          const contextOf = childContexts(ctx);
-          const child = children[pick(ctx.rng)];
-          return child.losses ? child.losses(batch, contextOf(child)) : NO_LOSSES;
-        }
-      : null,
-  );
+  return combinator(settings.name ?? `oneOf(${children.map((c) => c.name).join('|')})`, children, {
+    ...(children.some((c) => c.transform) && {
+      transform: (batch, ctx) => {
+        const choices = choiceStream(ctx, 'input');
+        const groups = Array.from({ length: batch.x.shape[0] }, () => pick(choices));
+        const transforms = children.map((child) =>
+          child.transform ? (b: Batch) => child.transform!(b, childContext(ctx, child)) : null,
+        );
+        return transformGroups(batch, groups, transforms);
+      },
+    }),
+    ...(children.some((c) => c.losses) && {
+      losses: (batch, ctx) => {
+        const child = children[pick(choiceStream(ctx, 'losses'))];
+        return child.losses ? child.losses(batch, childContext(ctx, child)) : NO_LOSSES;
+      },
+    }),
+  });
 }
 
 /** Draws an index with probability proportional to its weight. */
@@ -65,3 +82,14 @@ function weightedPicker(weights: readonly number[]): (rng: Rng) => number {
     return lastPositive; // rounding left a sliver of `total` unassigned
   };
 }
+
+defineAugmenter({
+  name: 'oneOf',
+  summary: 'applies one of its augmenters to each sample, picked by weight',
+  schema: oneOfOptions.extend({
+    /** The augmenters to pick from: names, or `{ name, options }` entries. */
+    augmenters: childEntries,
+  }),
+  create: ({ augmenters, weights, ...options }, env) =>
+    oneOf(buildChildren(env, augmenters, 'oneOf'), weights, options),
+});

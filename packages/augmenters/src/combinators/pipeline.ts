@@ -1,41 +1,31 @@
-import type { Augmenter, LossStage } from '@perturb/core';
-import type { AugmenterOptions } from '../options';
-import { assemble, checkChildren, childContexts } from './children';
+import { type Augmenter, compose, defineAugmenter, parseOptions } from '@perturb/core';
+import { type AugmenterOptions, augmenterOptions } from '../options';
+import { buildChildren, childEntries, requireChildren } from './children';
 
 /**
- * Runs `children` in order as one augmenter. Input stage: each child transforms the previous
- * child's output. Loss stage: every child's loss stage runs on the batch it is given (the
- * final batch of the input stage, as the trainer passes it); their terms are concatenated and
- * their clean weights multiplied (½ from one child and 0.7 from another weigh the clean loss by
- * 0.35). Each child draws from its own stream, named by its name.
+ * Runs `children` in order as one augmenter: core's `compose`, the same sequence the trainer
+ * makes of its list of augmenters. Input stage: each child transforms the previous child's
+ * output. Loss stage: every child's loss stage runs on the batch it is given (the final batch of
+ * the input stage, as the trainer passes it); their terms are concatenated and their clean
+ * weights multiplied (½ from one child and 0.7 from another weigh the clean loss by 0.35). Each
+ * child draws from its own stream and keeps its own slot of the saved state, both named by its
+ * name. A pipeline inside a pipeline (or in the trainer's list) is flattened into it, so
+ * `train({ augmenters: [pipeline([a, b])] })` is `train({ augmenters: [a, b] })`.
  *
  * @param options `name` defaults to `'pipeline'`.
  */
 export function pipeline(children: readonly Augmenter[], options: AugmenterOptions = {}): Augmenter {
-  checkChildren(children, 'pipeline');
-  const withTransform = children.filter((c) => c.transform);
-  const withLosses = children.filter((c) => c.losses);
-  return assemble(
-    options.name ?? 'pipeline',
-    withTransform.length === 0
-      ? null
-      : (batch, ctx) => {
-          const contextOf = childContexts(ctx);
-          return withTransform.reduce((current, child) => child.transform!(current, contextOf(child)), batch);
-        },
-    withLosses.length === 0
-      ? null
-      : (batch, ctx) => {
-          const contextOf = childContexts(ctx);
-          return combineLossStages(withLosses.map((child) => child.losses!(batch, contextOf(child))));
-        },
-  );
+  const { name = 'pipeline' } = parseOptions(augmenterOptions, options, 'pipeline options');
+  requireChildren(children, 'pipeline');
+  return compose(children, { name });
 }
 
-/** All terms of `stages`, with the product of their clean weights. */
-export function combineLossStages(stages: readonly LossStage[]): LossStage {
-  return {
-    cleanWeight: stages.reduce((weight, stage) => weight * (stage.cleanWeight ?? 1), 1),
-    terms: () => stages.flatMap((stage) => stage.terms()),
-  };
-}
+defineAugmenter({
+  name: 'pipeline',
+  summary: 'runs its augmenters in order, as one',
+  schema: augmenterOptions.extend({
+    /** The augmenters to run in order: names, or `{ name, options }` entries. */
+    augmenters: childEntries,
+  }),
+  create: ({ augmenters, ...options }, env) => pipeline(buildChildren(env, augmenters, 'pipeline'), options),
+});
