@@ -34,8 +34,12 @@ export {
   projectToBall,
   perturbationNorms,
 } from './adversarial';
-export type { ThreatNorm, PgdOptions } from './adversarial';
-export { z, parseOptions, optionsError, closest, formatPath } from './options';
+export type { ThreatNorm } from './adversarial';
+export { classifierPgd, pgd, pgdOptionsShape } from './pgd';
+export type { PgdSteps, AttackMode, PgdSettings, PgdOptions, PgdTarget, AttackedBatch } from './pgd';
+export { presetField, withPresets } from './presets';
+export type { Presets } from './presets';
+export { z, parseOptions, optionsError, optionKeys, closest, formatPath } from './options';
 export {
   Registry,
   augmenters,
