@@ -13,7 +13,7 @@ export { mixup } from './mixup';
 export type { MixupOptions } from './mixup';
 export { cutmix } from './cutmix';
 export type { CutmixOptions } from './cutmix';
-export { pixelPgd, PIXEL_PGD_PRESETS } from './pixel-pgd';
+export { pixelPgd, pixelPgdSchema, pixelPgdDefinition, PIXEL_PGD_PRESETS } from './pixel-pgd';
 export type { PixelPgdOptions, PixelPgdPreset } from './pixel-pgd';
 export { pipeline, combineLossStages } from './combinators/pipeline';
 export { oneOf } from './combinators/one-of';
