@@ -3,37 +3,23 @@ import {
   type Augmenter,
   classifierPgd,
   defineAugmenter,
+  LA_GLOW_PGD,
   parseOptions,
-  pgdOptionsShape,
-  presetField,
+  pgdAugmenterShape,
   withPresets,
   z,
 } from '@perturb/core';
 
 /** Named settings from the papers. */
 export const PIXEL_PGD_PRESETS = {
-  /** The pixel-space baseline of LA-Glow (Yüksel et al. 2021, flow-lp `pert/pgd.yaml`): L∞, ε = α = 0.05, one step, random start. */
-  'la-glow-baseline': {
-    norm: 'linf',
-    epsilon: 0.05,
-    stepSize: 0.05,
-    steps: 1,
-    randomStart: true,
-    labels: 'predicted',
-    bnMode: 'train',
-  },
+  /** The pixel-space baseline of LA-Glow (Yüksel et al. 2021, flow-lp `pert/pgd.yaml`): L∞, ε = α = 0.05, one step, random start. The defaults. */
+  'la-glow-baseline': LA_GLOW_PGD,
 } as const;
 
 /** The name of an entry of {@link PIXEL_PGD_PRESETS}. */
 export type PixelPgdPreset = keyof typeof PIXEL_PGD_PRESETS;
 
-const pixelPgdFields = z.strictObject({
-  /** Unique within a pipeline; names the augmenter's `Rng` stream there. */
-  name: z.string().min(1).default('pixelPgd'),
-  /** Start values from {@link PIXEL_PGD_PRESETS}; the other options override them. */
-  preset: presetField(PIXEL_PGD_PRESETS),
-  ...pgdOptionsShape(PIXEL_PGD_PRESETS['la-glow-baseline']),
-});
+const pixelPgdFields = z.strictObject(pgdAugmenterShape('pixelPgd', PIXEL_PGD_PRESETS));
 
 /** The options of {@link pixelPgd}, checked, with every default. */
 export const pixelPgdSchema = withPresets(PIXEL_PGD_PRESETS, pixelPgdFields);

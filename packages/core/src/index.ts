@@ -35,7 +35,7 @@ export {
   perturbationNorms,
 } from './adversarial';
 export type { ThreatNorm } from './adversarial';
-export { classifierPgd, pgd, pgdOptionsShape } from './pgd';
+export { classifierPgd, pgd, pgdAugmenterShape, LA_GLOW_PGD } from './pgd';
 export type { PgdSteps, AttackMode, PgdSettings, PgdOptions, PgdTarget, AttackedBatch } from './pgd';
 export { presetField, withPresets } from './presets';
 export type { Presets } from './presets';

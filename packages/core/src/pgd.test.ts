@@ -4,8 +4,8 @@ import { perturbationNorms } from './adversarial';
 import { initBackend } from './backend';
 import { assertNoTensorLeak } from './leaks';
 import { parseOptions, z } from './options';
-import { type PgdSettings, type PgdSteps, classifierPgd, pgd, pgdOptionsShape } from './pgd';
-import { presetField, withPresets } from './presets';
+import { LA_GLOW_PGD, type PgdSettings, type PgdSteps, classifierPgd, pgd, pgdAugmenterShape } from './pgd';
+import { withPresets } from './presets';
 import { Rng } from './rng';
 import { TinyClassifier } from './testing/tiny-classifier';
 
@@ -165,24 +165,18 @@ describe('PGD options with presets', () => {
   } as const;
   const schema = withPresets(
     presets,
-    z.strictObject({
-      preset: presetField(presets),
-      ...pgdOptionsShape({
-        norm: 'linf',
-        epsilon: 0.05,
-        stepSize: 0.05,
-        steps: 1,
-        randomStart: true,
-        labels: 'predicted',
-        bnMode: 'train',
-      }),
-    }),
+    z.strictObject(pgdAugmenterShape('attack', presets, { ...LA_GLOW_PGD, stepSize: 0.02 })),
   );
   const parse = (raw: unknown) => parseOptions(schema, raw, 'attack options');
 
   it('fills in the defaults, lays a preset under the given options, and checks the result', () => {
     expect(parse({})).toMatchObject({ epsilon: 0.05, steps: 1, labels: 'predicted', bnMode: 'train' });
-    expect(parse({ preset: 'strong' })).toMatchObject({ epsilon: 0.3, steps: 5, stepSize: 0.05 });
+    expect(parse({ preset: 'strong' })).toMatchObject({
+      epsilon: 0.3,
+      steps: 5,
+      stepSize: 0.02,
+      name: 'attack',
+    });
     expect(parse({ preset: 'strong', steps: 2, epsilon: undefined })).toMatchObject({
       epsilon: 0.3,
       steps: 2,

@@ -14,6 +14,7 @@ import {
 } from './adversarial';
 import { PerturbError } from './errors';
 import { z } from './options';
+import { type Presets, presetField } from './presets';
 import type { Batch, Classifier, ForwardOptions } from './plugin';
 import type { Rng } from './rng';
 
@@ -164,11 +165,34 @@ function randomStartRng(epsilon: number, rng: Rng | undefined): Rng {
 }
 
 /**
- * The zod fields of the PGD options, with `defaults` (each attack has its own: a paper's
- * setting). Spread them into an augmenter's `z.strictObject`.
+ * LA-Glow's official attack (flow-lp `pert/pgd.yaml`), the defaults of the PGD augmenters: L∞,
+ * ε = α = 0.05, one step, random start, predicted labels, BatchNorm in training mode.
  */
-export function pgdOptionsShape(defaults: PgdSettings) {
+export const LA_GLOW_PGD = {
+  norm: 'linf',
+  epsilon: 0.05,
+  stepSize: 0.05,
+  steps: 1,
+  randomStart: true,
+  labels: 'predicted',
+  bnMode: 'train',
+} as const satisfies PgdSettings;
+
+/**
+ * The zod fields every PGD augmenter's options have: its `name`, a `preset` from `presets` (wrap
+ * the object in {@link withPresets}) and the PGD settings with `defaults`. Spread them into the
+ * augmenter's `z.strictObject`.
+ */
+export function pgdAugmenterShape<P extends Presets>(
+  name: string,
+  presets: P,
+  defaults: PgdSettings = LA_GLOW_PGD,
+) {
   return {
+    /** Unique within a pipeline; names the augmenter's `Rng` stream there. */
+    name: z.string().min(1).default(name),
+    /** Start values from the augmenter's presets; the other options override them. */
+    preset: presetField(presets),
     /** Threat model: `'linf'` (sign steps, box) or `'l2'` (per-sample unit steps, ball). */
     norm: z.enum(['linf', 'l2']).default(defaults.norm),
     /** Radius ε of the ball the perturbation stays in. */

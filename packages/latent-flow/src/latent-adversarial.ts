@@ -3,9 +3,9 @@ import {
   type Augmenter,
   classifierPgd,
   defineAugmenter,
+  LA_GLOW_PGD,
   parseOptions,
-  pgdOptionsShape,
-  presetField,
+  pgdAugmenterShape,
   withPresets,
   z,
 } from '@perturb/core';
@@ -21,15 +21,7 @@ import {
 /** Named settings from the paper and its code. */
 export const LATENT_ADVERSARIAL_PRESETS = {
   /** flow-lp's default (`pert/pgd.yaml`): L∞, ε = α = 0.05, one step. The defaults. */
-  'flow-lp': {
-    norm: 'linf',
-    epsilon: 0.05,
-    stepSize: 0.05,
-    steps: 1,
-    randomStart: true,
-    labels: 'predicted',
-    bnMode: 'train',
-  },
+  'flow-lp': LA_GLOW_PGD,
   /** The paper's CIFAR-10 setting (flow-lp README): L2, ε = 1.0, α = 0.5, 3 steps. */
   'cifar10-paper': {
     norm: 'l2',
@@ -56,11 +48,7 @@ export const LATENT_ADVERSARIAL_PRESETS = {
 export type LatentAdversarialPreset = keyof typeof LATENT_ADVERSARIAL_PRESETS;
 
 const latentAdversarialFields = z.strictObject({
-  /** Unique within a pipeline; names the augmenter's `Rng` stream there. */
-  name: z.string().min(1).default('latentAdversarial'),
-  /** Start values from {@link LATENT_ADVERSARIAL_PRESETS}; the other options override them. */
-  preset: presetField(LATENT_ADVERSARIAL_PRESETS),
-  ...pgdOptionsShape(LATENT_ADVERSARIAL_PRESETS['flow-lp']),
+  ...pgdAugmenterShape('latentAdversarial', LATENT_ADVERSARIAL_PRESETS),
   ...latentAugmenterFields,
 });
 
