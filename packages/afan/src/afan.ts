@@ -5,33 +5,63 @@
  * strength α, optionally with the adversarial moments re-injected into f (A-FN).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, check } from '@perturb/core';
-import { crossEntropy } from '@perturb/core';
+import { type Augmenter, crossEntropy, defineAugmenter, parseOptions, z } from '@perturb/core';
 import { adversarialFeatureNormalization } from './normalization';
-import { type FeaturePluginOptions, type PluginSettings, checkSites, resolvePluginOptions } from './options';
+import {
+  type PluginSettings,
+  checkRandomInit,
+  featureAttackShape,
+  pluginSettings,
+  pluginShape,
+  sitesField,
+} from './options';
 import { AFAN_ATTACK_DEFAULTS } from './pgd';
 import { attackSites, termFeatures } from './sites';
 
-/** Options of {@link afan}. Every field is plain JSON, so a YAML config can set it. */
-export interface AfanOptions extends FeaturePluginOptions {
-  /**
-   * Feature sites to perturb, each attacked on its own. Default `['stage1']`, the end of the
-   * first residual stage of the CIFAR ResNets in `@perturb/classifiers` (the paper's site).
-   */
-  sites?: string[];
-  /**
-   * Strengths α: one adversarial term per strength and site, on f + α·δ. Default `[1]`
-   * (classification); the paper uses `[0.25, 0.5, 0.75, 1]` for detection, `[0.5, 1]` for
-   * segmentation.
-   */
-  strengths?: number[];
-  /**
-   * The strengths whose term uses A-FN, σ_adv·(f − μ)/σ + μ_adv with the moments of f + α·δ,
-   * instead of f + α·δ itself. Default `[]`: the classification code uses no A-FN (detection
-   * uses it on the two strongest, e.g. `[0.75, 1]`).
-   */
-  afnStrengths?: number[];
-}
+/** A list of strengths α, each once. */
+const strengthsField = (minimum: number) =>
+  z
+    .array(z.number().min(0))
+    .min(minimum)
+    .refine((values) => new Set(values).size === values.length, 'list each strength once');
+
+/** The options of {@link afan}, checked, with every default. Every field is plain JSON, so a YAML config can set it. */
+export const afanSchema = z
+  .strictObject({
+    ...pluginShape('afan'),
+    ...featureAttackShape(AFAN_ATTACK_DEFAULTS),
+    /**
+     * Feature sites to perturb, each attacked on its own. Default `['stage1']`, the end of the
+     * first residual stage of the CIFAR ResNets in `@perturb/classifiers` (the paper's site).
+     */
+    sites: sitesField().default(['stage1']),
+    /**
+     * Strengths α: one adversarial term per strength and site, on f + α·δ. Default `[1]`
+     * (classification); the paper uses `[0.25, 0.5, 0.75, 1]` for detection, `[0.5, 1]` for
+     * segmentation.
+     */
+    strengths: strengthsField(1).default([1]),
+    /**
+     * The strengths whose term uses A-FN, σ_adv·(f − μ)/σ + μ_adv with the moments of f + α·δ,
+     * instead of f + α·δ itself. Default `[]`: the classification code uses no A-FN (detection
+     * uses it on the two strongest, e.g. `[0.75, 1]`).
+     */
+    afnStrengths: strengthsField(0).default([]),
+  })
+  .superRefine((options, ctx) => {
+    checkRandomInit(options, ctx);
+    const stray = options.afnStrengths.find((s) => !options.strengths.includes(s));
+    if (stray !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['afnStrengths'],
+        message: `it lists ${stray}, which is not one of the strengths: list only values that strengths also lists`,
+      });
+    }
+  });
+
+/** Options of {@link afan} (every field optional). */
+export type AfanOptions = z.input<typeof afanSchema>;
 
 /** One adversarial term per site: a strength and whether it goes through A-FN. */
 export interface Perturbation {
@@ -58,7 +88,10 @@ const TRAINING = { training: true };
  * features detached.
  */
 export function afan(options: AfanOptions = {}): Augmenter {
-  const settings = resolveAfanOptions(options);
+  return createAfan(resolveAfanOptions(options));
+}
+
+function createAfan(settings: AfanSettings): Augmenter {
   const { name, sites, perturbations, attack, cleanWeight, adversarialWeight, detachHead } = settings;
   return {
     name,
@@ -83,25 +116,15 @@ export function afan(options: AfanOptions = {}): Augmenter {
   };
 }
 
-/** Validates {@link AfanOptions} and fills in the defaults. */
+/** Checks {@link AfanOptions} and fills in the defaults. */
 export function resolveAfanOptions(options: AfanOptions): AfanSettings {
-  const { sites = ['stage1'], strengths = [1], afnStrengths = [] } = options;
-  checkSites(sites, 'afan');
-  checkStrengths(strengths, 'afan strengths');
-  checkStrengths(afnStrengths, 'afan afnStrengths', true);
-  for (const s of afnStrengths) {
-    check(
-      strengths.includes(s),
-      `afan afnStrengths lists ${s}, which is not one of the strengths`,
-      'list only values that strengths also lists',
-    );
-  }
+  return afanSettings(parseOptions(afanSchema, options, 'afan options'));
+}
+
+function afanSettings(options: z.output<typeof afanSchema>): AfanSettings {
+  const { sites, strengths, afnStrengths } = options;
   return {
-    ...resolvePluginOptions(options, {
-      name: 'afan',
-      ...AFAN_ATTACK_DEFAULTS,
-      terms: sites.length * strengths.length,
-    }),
+    ...pluginSettings(options, sites.length * strengths.length),
     sites,
     perturbations: strengths.map((strength) => ({ strength, normalize: afnStrengths.includes(strength) })),
   };
@@ -121,17 +144,10 @@ function termName(name: string, site: string, perturbation: Perturbation): strin
   return `${name}/${site}/α=${perturbation.strength}${perturbation.normalize ? '+afn' : ''}`;
 }
 
-function checkStrengths(values: readonly number[], what: string, allowEmpty = false): void {
-  check(
-    Array.isArray(values) &&
-      (allowEmpty || values.length > 0) &&
-      values.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
-    `${what} is ${JSON.stringify(values)}`,
-    'pass a list of finite numbers ≥ 0, e.g. [0.5, 1]',
-  );
-  check(
-    new Set(values).size === values.length,
-    `${what} ${JSON.stringify(values)} repeats a value`,
-    'list each strength once',
-  );
-}
+/** `afan` as configs name it. */
+export const afanDefinition = defineAugmenter({
+  name: 'afan',
+  summary: 'A-FAN: PGD on features at a site, trained on as extra loss terms (optionally through A-FN)',
+  schema: afanSchema,
+  create: (options) => createAfan(afanSettings(options)),
+});

@@ -3,9 +3,9 @@
  * learnable multi-site variant L-ALFA, as `Augmenter` plugins for the perturb trainer, plus the
  * building blocks (feature PGD, A-FN) and a diagnostics report.
  */
-export { afan, resolveAfanOptions, perturbedFeatures } from './afan';
+export { afan, afanSchema, afanDefinition, resolveAfanOptions, perturbedFeatures } from './afan';
 export type { AfanOptions, AfanSettings, Perturbation } from './afan';
-export { lalfa } from './lalfa';
+export { lalfa, lalfaSchema, lalfaDefinition } from './lalfa';
 export type { LalfaOptions, LalfaState, LalfaAugmenter } from './lalfa';
 export { featurePgd, AFAN_ATTACK_DEFAULTS } from './pgd';
 export { adversarialFeatureNormalization, channelMoments } from './normalization';
@@ -15,6 +15,5 @@ export type {
   FeatureAttackOptions,
   LossWeightOptions,
   FeaturePluginOptions,
-  AttackSettings,
   PluginSettings,
 } from './options';

@@ -4,23 +4,29 @@
  * updates them itself every step (the trainer only optimizes the model's parameters).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, check } from '@perturb/core';
-import { crossEntropy } from '@perturb/core';
-import { type FeaturePluginOptions, checkNonNegative, checkSites, resolvePluginOptions } from './options';
+import { type Augmenter, check, crossEntropy, defineAugmenter, parseOptions, z } from '@perturb/core';
+import { checkRandomInit, featureAttackShape, pluginSettings, pluginShape, sitesField } from './options';
 import { type AttackedSite, attackSites, termFeatures } from './sites';
 import { projectOntoSimplex } from './simplex';
 
-/** Options of {@link lalfa}. Every field is plain JSON, so a YAML config can set it. */
-export interface LalfaOptions extends FeaturePluginOptions {
-  /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required. */
-  sites: string[];
-  /** Learning rate of the weights' SGD. Default 0.01. */
-  weightLr?: number;
-  /** Momentum of the weights' SGD (PyTorch form, as the official code's optimizer). Default 0.9. */
-  weightMomentum?: number;
-  /** Coefficient of the ‖w‖₁ penalty in the weights' objective. Default 1. */
-  l1Coefficient?: number;
-}
+/** The options of {@link lalfa}, checked, with every default. Every field is plain JSON, so a YAML config can set it. */
+export const lalfaSchema = z
+  .strictObject({
+    ...pluginShape('lalfa'),
+    ...featureAttackShape({ stepSize: 1 / 255, steps: 3 }),
+    /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required. */
+    sites: sitesField(),
+    /** Learning rate of the weights' SGD. */
+    weightLr: z.number().min(0).default(0.01),
+    /** Momentum of the weights' SGD (PyTorch form, as the official code's optimizer). */
+    weightMomentum: z.number().min(0).default(0.9),
+    /** Coefficient of the ‖w‖₁ penalty in the weights' objective. */
+    l1Coefficient: z.number().min(0).default(1),
+  })
+  .superRefine(checkRandomInit);
+
+/** Options of {@link lalfa}: `sites` is required, every other field optional. */
+export type LalfaOptions = z.input<typeof lalfaSchema>;
 
 /** What {@link LalfaAugmenter.state} returns and `loadState` takes: plain JSON. */
 export interface LalfaState {
@@ -64,18 +70,12 @@ const TRAINING = { training: true };
  * depend on the model's parameters it only enters w's update, not the trainer's reported loss.
  */
 export function lalfa(options: LalfaOptions): LalfaAugmenter {
-  const { sites, weightLr = 0.01, weightMomentum = 0.9, l1Coefficient = 1 } = options ?? ({} as LalfaOptions);
-  checkSites(sites, 'lalfa');
-  const settings = resolvePluginOptions(options, {
-    name: 'lalfa',
-    stepSize: 1 / 255,
-    steps: 3,
-    terms: sites.length,
-  });
-  checkNonNegative(weightLr, 'lalfa weightLr');
-  checkNonNegative(weightMomentum, 'lalfa weightMomentum');
-  checkNonNegative(l1Coefficient, 'lalfa l1Coefficient');
-  const { name, attack, cleanWeight, adversarialWeight, detachHead } = settings;
+  return createLalfa(parseOptions(lalfaSchema, options, 'lalfa options'));
+}
+
+function createLalfa(options: z.output<typeof lalfaSchema>): LalfaAugmenter {
+  const { sites, weightLr, weightMomentum, l1Coefficient } = options;
+  const { name, attack, cleanWeight, adversarialWeight, detachHead } = pluginSettings(options, sites.length);
 
   let weights = sites.map(() => 1 / sites.length);
   let velocity = sites.map(() => 0);
@@ -100,7 +100,7 @@ export function lalfa(options: LalfaOptions): LalfaAugmenter {
       const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
       const stepWeights = weights;
       const attackTail = (f: tf.Tensor4D, site: string) =>
-        ctx.model.tail(f, site, { training: attack.training });
+        ctx.model.tail(f, site, { training: attack.bnMode === 'train' });
       updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, batch.y));
       return {
         cleanWeight,
@@ -158,3 +158,12 @@ function checkState(state: LalfaState, sites: number): void {
     'pass a state that lalfa(...).state() returned for the same sites',
   );
 }
+
+/** `lalfa` as configs name it. */
+export const lalfaDefinition = defineAugmenter({
+  name: 'lalfa',
+  summary:
+    "L-ALFA: A-FAN at several sites at once, each scaled by a learned weight (kept in the plugin's state)",
+  schema: lalfaSchema,
+  create: createLalfa,
+});

@@ -79,3 +79,30 @@ describe('featurePgd', () => {
     expect(() => featurePgd(model, 'stem', f, y, { randomInit: true }, new Rng(0))).toThrow(/finite epsilon/);
   });
 });
+
+describe("featurePgd as a setting of core's PGD loop", () => {
+  /** A position-weighted sum: equal only when every value is. */
+  const checksum = (t: tf.Tensor) =>
+    Array.from(t.dataSync()).reduce((sum, v, i) => sum + v * ((i % 97) + 1), 0);
+
+  it.each([
+    ['stem', {}, -2.892157119465992],
+    ['stem', { epsilon: 0.01, randomInit: true, steps: 5, stepSize: 0.004 }, -0.6890298421494663],
+    ['features', { bnMode: 'eval', steps: 3, stepSize: 0.02 }, 1.6199999637901783],
+  ] as const)('gives the numbers of the loop it replaced (%s, %o)', (site, options, expected) => {
+    const model = new TinyClassifier({ numClasses: 2, seed: 4 });
+    const { x, y } = toyBatch(4, 5);
+    const f = model.head(x, site, EVAL);
+    expect(checksum(featurePgd(model, site, f, y, options, new Rng(3)))).toBe(expected);
+  });
+
+  it('refuses bad options in one line naming the setting', () => {
+    const model = new TinyClassifier({ numClasses: 2 });
+    const { x, y } = toyBatch(2, 1);
+    const f = model.head(x, 'stem', EVAL);
+    expect(() => featurePgd(model, 'stem', f, y, { stepz: 3 } as never)).toThrow(
+      /"stepz" is not a setting of featurePgd options\. did you mean "steps"\?/,
+    );
+    expect(() => featurePgd(model, 'stem', f, y, { steps: -1 })).toThrow(/"steps" is -1/);
+  });
+});

@@ -1,7 +1,6 @@
 /** The attack work both plugins share: features at each site and a PGD perturbation of them. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Classifier, check, type Rng } from '@perturb/core';
-import type { AttackSettings } from './options';
+import { type Batch, type Classifier, type PgdSettings, check, type Rng } from '@perturb/core';
 import { runFeaturePgd } from './pgd';
 
 /** Features f = head(x) at one site and the adversarial perturbation δ found for them. */
@@ -20,7 +19,7 @@ export function attackSites(
   model: Classifier,
   batch: Batch,
   sites: readonly string[],
-  attack: AttackSettings,
+  attack: PgdSettings,
   rng: Rng,
   headTraining: boolean,
 ): AttackedSite[] {

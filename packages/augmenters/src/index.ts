@@ -16,7 +16,7 @@ export { mixup, mixupOptions } from './mixup';
 export type { MixupOptions } from './mixup';
 export { cutmix, cutmixOptions } from './cutmix';
 export type { CutmixOptions } from './cutmix';
-export { pixelPgd, PIXEL_PGD_PRESETS } from './pixel-pgd';
+export { pixelPgd, pixelPgdSchema, pixelPgdDefinition, PIXEL_PGD_PRESETS } from './pixel-pgd';
 export type { PixelPgdOptions, PixelPgdPreset } from './pixel-pgd';
 export { pipeline } from './combinators/pipeline';
 export { oneOf, oneOfOptions } from './combinators/one-of';

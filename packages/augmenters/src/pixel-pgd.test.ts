@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TinyClassifier, initBackend, type Batch, type Classifier } from '@perturb/core';
+import {
+  type Batch,
+  type BuildEnvironment,
+  type Classifier,
+  TinyClassifier,
+  assertNoTensorLeak,
+  augmenters,
+  createAugmenter,
+  initBackend,
+} from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pixelPgd } from './pixel-pgd';
+import { pixelPgd, pixelPgdDefinition } from './pixel-pgd';
 import { describeAugmenter } from './testing/describe-augmenter';
 import { contextFor, randomBatch, values } from './testing/fixtures';
 
@@ -113,14 +122,75 @@ describe('pixelPgd', () => {
     expect(values(out.x)).toEqual(values(batch.x));
   });
 
-  it("'la-glow-baseline' is L∞, ε = α = 0.05, one step, as the defaults", () => {
-    const preset = pixelPgd('la-glow-baseline').transform!(batch, contextFor(model, 8));
+  it("'la-glow-baseline' is L∞, ε = α = 0.05, one step, as the defaults; other options override it", () => {
+    const preset = pixelPgd({ preset: 'la-glow-baseline' }).transform!(batch, contextFor(model, 8));
     const explicit = pixelPgd({ norm: 'linf', epsilon: 0.05, stepSize: 0.05, steps: 1 }).transform!(
       batch,
       contextFor(model, 8),
     );
     expect(values(preset.x)).toEqual(values(explicit.x));
-    expect(() => pixelPgd('madry' as 'la-glow-baseline')).toThrow(/"madry" is not a pixelPgd preset/);
-    expect(() => pixelPgd({ norm: 'l1' as 'l2' })).toThrow(/norm is "l1"/);
+    const overridden = pixelPgd({ preset: 'la-glow-baseline', epsilon: 0 }).transform!(
+      batch,
+      contextFor(model, 8),
+    );
+    expect(values(overridden.x)).toEqual(values(batch.x));
+  });
+
+  it.each([
+    [
+      { preset: 'la-glow-baselin' },
+      /"preset" is "la-glow-baselin" in pixelPgd options\. did you mean "la-glow-baseline"\?/,
+    ],
+    [{ norm: 'l1' }, /"norm" is "l1" in pixelPgd options\..* use one of linf, l2/],
+    [{ epsilom: 0.1 }, /"epsilom" is not a setting of pixelPgd options\. did you mean "epsilon"\?/],
+    [{ steps: 1.5 }, /"steps" is 1\.5 in pixelPgd options\. use a whole number/],
+    [{ stepSize: -0.1 }, /"stepSize" is -0\.1 in pixelPgd options\. use a value ≥ 0/],
+  ])('refuses %o in one line naming the setting', (options, message) => {
+    expect(() => pixelPgd(options as never)).toThrow(message);
+  });
+
+  it("is registered for configs, built through core's registry", () => {
+    const env: BuildEnvironment = {
+      augmenter: () => {
+        throw new Error('no nested augmenters here');
+      },
+      shared: (_key, build) => build(),
+    };
+    expect(augmenters.get('pixelPgd')).toBe(pixelPgdDefinition);
+    const attack = createAugmenter(pixelPgdDefinition, { preset: 'la-glow-baseline', name: 'pgd' }, env);
+    expect(attack.name).toBe('pgd');
+    expect(values(attack.transform!(batch, contextFor(model, 8)).x)).toEqual(
+      values(pixelPgd().transform!(batch, contextFor(model, 8)).x),
+    );
+  });
+
+  it('leaks no tensors, whatever the label mode', async () => {
+    for (const labels of ['predicted', 'true'] as const) {
+      const attack = pixelPgd({ labels, steps: 3, bnMode: 'eval' });
+      // The labels are the batch's own; only the attacked images are new.
+      await assertNoTensorLeak(() => attack.transform!(batch, contextFor(model, 9)).x.dispose());
+    }
+  });
+});
+
+describe("pixelPgd as a setting of core's PGD loop", () => {
+  /** A position-weighted sum: equal only when every value is. */
+  const checksum = (t: tf.Tensor) =>
+    Array.from(t.dataSync()).reduce((sum, v, i) => sum + v * ((i % 97) + 1), 0);
+
+  it.each([
+    [{}, 38175.95797013119, 39.730647845193744],
+    [
+      { norm: 'l2', epsilon: 0.5, stepSize: 0.2, steps: 3, labels: 'true', bnMode: 'eval' },
+      38735.545749043114,
+      41.10019114241004,
+    ],
+    [{ epsilon: 0.03, stepSize: 0.01, steps: 4, randomStart: false }, 38277.20615189336, 38.150671143084764],
+  ] as const)('gives the numbers of the loop it replaced (%o)', (options, images, state) => {
+    const model = new TinyClassifier({ inChannels: 3, width: 4, seed: 1 });
+    const out = pixelPgd(options).transform!(randomBatch(2, 8, 8), contextFor(model, 9));
+    expect(checksum(out.x)).toBe(images);
+    // In train mode the BatchNorm statistics moved exactly as before too.
+    expect(Object.values(model.stateDict()).reduce((sum, t) => sum + checksum(t), 0)).toBe(state);
   });
 });

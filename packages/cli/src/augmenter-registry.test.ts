@@ -51,9 +51,9 @@ describe('augmenter registry', () => {
   it("refuses lalfa options the library refuses, with the library's fix", () => {
     const build = (options: Record<string, unknown>) =>
       buildAugmenters([{ name: 'lalfa', options }], new AugmenterBuilder());
-    expect(() => build({})).toThrow(/lalfa sites is undefined\. pass a non-empty list of feature site names/);
+    expect(() => build({})).toThrow(/"sites" is missing in lalfa options\. set it \(expected a list\)/);
     expect(() => build({ sites: ['stem'], weightLr: -1 })).toThrow(
-      /lalfa weightLr is -1\. pass a finite number ≥ 0/,
+      /"weightLr" is -1 in lalfa options\. use a value ≥ 0/,
     );
   });
 

@@ -164,7 +164,7 @@ program
   .argument('<run>', 'the folder perturb train wrote')
   .option(
     '-a, --attack <augmenter>',
-    'also score the test images transformed by this augmenter, as a config names it, e.g. pixelPgd or "{ pixelPgd: { epsilon: 0.1 } }"',
+    'also score the test images transformed by this augmenter, as a config names it, e.g. pixelPgd or "{ pixelPgd: { epsilon: 0.1 } }"; an attack with labels/bnMode settings defaults to labels: true, bnMode: eval',
   )
   .option('--test-size <n>', "test images, balanced (default: the run's)", integer)
   .option('--batch-size <n>', "test images per batch (default: the run's with --attack, else 500)", integer)

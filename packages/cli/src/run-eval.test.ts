@@ -37,7 +37,10 @@ describe('perturb eval', () => {
     const first = await runEval({ run, attack, seed: 1 });
     const again = await runEval({ run, attack, seed: 1 });
     const scored = first.evaluation.attack!;
-    expect(first.attack).toEqual({ name: 'pixelPgd', options: { epsilon: 0.1, stepSize: 0.05, steps: 3 } });
+    expect(first.attack).toEqual({
+      name: 'pixelPgd',
+      options: { labels: 'true', bnMode: 'eval', epsilon: 0.1, stepSize: 0.05, steps: 3 },
+    });
     expect(scored.linf.max).toBeLessThanOrEqual(0.1 + 1e-6);
     expect(scored.linf.max).toBeGreaterThan(0.05);
     expect(scored.loss).toBeGreaterThan(first.evaluation.loss);
@@ -51,5 +54,35 @@ describe('perturb eval', () => {
     );
     await expect(runEval({ run, attack: '{ pixelPgd: [' })).rejects.toThrow(/--attack .* is not valid YAML/);
     await expect(runEval({ run, attack: 'afan' })).rejects.toThrow(/has no transform/);
+  });
+});
+
+describe('perturb eval --attack', () => {
+  let run: string;
+
+  beforeAll(async () => {
+    run = join(mkdtempSync(join(tmpdir(), 'perturb-eval-attack-')), 'run');
+    const config = resolveConfig([
+      { trainSize: 200, testSize: 100, model: 'lenet5', batchSize: 20, steps: 80, seed: 1, out: run },
+    ]);
+    await runTrain(config, { progress: false });
+  });
+
+  const budget = 'epsilon: 0.1, stepSize: 0.05, steps: 3';
+
+  it('attacks the true labels with an eval-mode model by default, so accuracy under attack is lower than clean', async () => {
+    const result = await runEval({ run, attack: `{ pixelPgd: { ${budget} } }` });
+    const { accuracy, attack } = result.evaluation;
+    expect(result.attack!.options).toMatchObject({ labels: 'true', bnMode: 'eval' });
+    expect(accuracy).toBeGreaterThan(0.5); // a trained model, well above chance (0.1)
+    expect(attack!.accuracy).toBeLessThan(accuracy);
+  });
+
+  it("keeps the settings the attack names itself: training's defaults attack much less", async () => {
+    const byDefault = await runEval({ run, attack: `{ pixelPgd: { ${budget} } }` });
+    const attack = `{ pixelPgd: { labels: predicted, bnMode: train, ${budget} } }`;
+    const asInTraining = await runEval({ run, attack, out: join(run, 'eval-training-defaults.json') });
+    expect(asInTraining.attack!.options).toMatchObject({ labels: 'predicted', bnMode: 'train' });
+    expect(asInTraining.evaluation.attack!.accuracy).toBeGreaterThan(byDefault.evaluation.attack!.accuracy);
   });
 });

@@ -7,7 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { PerturbError, Rng, initBackend, loadCheckpoint, writeFileAtomic } from '@perturb/core';
+import {
+  PerturbError,
+  Rng,
+  augmenters,
+  initBackend,
+  loadCheckpoint,
+  optionKeys,
+  writeFileAtomic,
+} from '@perturb/core';
 import type { Classifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier } from '@perturb/classifiers';
@@ -32,7 +40,9 @@ export interface EvalRunOptions {
    * An augmenter applied to every test batch and scored too, as a config names it: a name
    * (`'pixelPgd'`), `{ name: options }`, or that written as YAML text (what `--attack` takes).
    * Augmenters that replace a share of each batch (`ratio`) replace that share here too.
-   * Default none.
+   * An attack here measures accuracy under attack, so an augmenter that has `labels` and
+   * `bnMode` settings (pixelPgd, latentAdversarial) defaults to {@link EVALUATION_ATTACK_DEFAULTS}
+   * instead of its training defaults; settings the attack names itself are kept. Default none.
    */
   attack?: string | AugmenterConfig;
   /** Test images, balanced over classes. Default: the run's `testSize` (all when it has none). */
@@ -52,13 +62,28 @@ export interface EvalRunOptions {
 export interface EvalRunResult {
   /** The run folder evaluated. */
   run: string;
-  /** The augmenter the attacked scores are for, or null. */
+  /** The augmenter the attacked scores are for, with the evaluation defaults it took, or null. */
   attack: AugmenterConfig | null;
   seed: number;
   /** Scores on the clean test images and, with an attack, on the attacked ones. */
   evaluation: ClassifierEvaluation;
   /** Where this result was written. */
   out: string;
+}
+
+/**
+ * What an attack in evaluation defaults to where its training defaults differ: the true labels
+ * (not the classifier's own predictions, which attack its mistakes "back" to being right) and
+ * the classifier in eval mode (BatchNorm running statistics, as the scores themselves use).
+ */
+export const EVALUATION_ATTACK_DEFAULTS = { labels: 'true', bnMode: 'eval' } as const;
+
+/** `attack` with {@link EVALUATION_ATTACK_DEFAULTS} for each of those settings it has and leaves unset. */
+function withEvaluationDefaults(attack: AugmenterConfig): AugmenterConfig {
+  if (!augmenters.has(attack.name)) return attack; // building it names the unknown augmenter
+  const settings = optionKeys(augmenters.get(attack.name).schema);
+  const defaults = Object.entries(EVALUATION_ATTACK_DEFAULTS).filter(([key]) => settings.includes(key));
+  return { name: attack.name, options: { ...Object.fromEntries(defaults), ...attack.options } };
 }
 
 /** Reads `--attack`'s YAML text into an augmenter config. */
@@ -134,7 +159,8 @@ function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset):
 /** Evaluates a trained run (see {@link EvalRunOptions}) and writes the result atomically. */
 export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   await initBackend({ log: false });
-  const attackConfig = options.attack === undefined ? null : parseAttack(options.attack);
+  const attackConfig =
+    options.attack === undefined ? null : withEvaluationDefaults(parseAttack(options.attack));
   const seed = options.seed ?? 0;
   const { config, checkpoint } = readRun(options.run);
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);

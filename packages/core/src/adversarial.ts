@@ -10,35 +10,6 @@ import type { Classifier } from './plugin';
 /** `'linf'`: sign steps and a box; `'l2'`: unit-norm steps and a ball. */
 export type ThreatNorm = 'linf' | 'l2';
 
-/**
- * The options of every PGD attack on the classifier being trained (pixel PGD, LA-Glow's latent
- * PGD). Defaults are LA-Glow's official ones: L∞, ε = α = 0.05, one step, random start,
- * predicted labels, BatchNorm in training mode.
- */
-export interface PgdOptions {
-  /** Threat model: `'linf'` (sign steps, box) or `'l2'` (per-sample unit steps, ball). Default `'linf'`. */
-  norm?: ThreatNorm;
-  /** Radius ε of the ball the perturbation stays in. Default 0.05. */
-  epsilon?: number;
-  /** Step size α. Default 0.05. */
-  stepSize?: number;
-  /** Gradient steps. Default 1. */
-  steps?: number;
-  /** Start from δ ~ U(−ε, ε) (projected for L2) instead of 0. Default true. */
-  randomStart?: boolean;
-  /**
-   * Labels the attack maximizes cross-entropy against: the classifier's own argmax predictions
-   * (avoids label leaking, as LA-Glow's code does) or the batch's labels. Default `'predicted'`.
-   */
-  labels?: 'predicted' | 'true';
-  /**
-   * Classifier mode during the attack, the label prediction included: `'train'` (what the
-   * official code does: BatchNorm uses batch statistics and its running averages move) or
-   * `'eval'` (running statistics, untouched). Default `'train'`.
-   */
-  bnMode?: 'train' | 'eval';
-}
-
 /** Mean cross-entropy of `logits` against class probabilities `y` (one-hot or soft). */
 export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;

@@ -34,10 +34,14 @@ export {
   projectToBall,
   perturbationNorms,
 } from './adversarial';
-export type { ThreatNorm, PgdOptions } from './adversarial';
+export type { ThreatNorm } from './adversarial';
+export { classifierPgd, pgd, pgdAugmenterShape, LA_GLOW_PGD } from './pgd';
+export type { PgdSteps, AttackMode, PgdSettings, PgdOptions, PgdTarget, AttackedBatch } from './pgd';
+export { presetField, withPresets } from './presets';
+export type { Presets } from './presets';
 export { compose, combinator, combineLossStages, stepContext, childContext, choiceStream } from './compose';
 export type { CombinatorStages } from './compose';
-export { z, parseOptions, optionsError, closest, formatPath } from './options';
+export { z, parseOptions, optionsError, optionKeys, closest, formatPath } from './options';
 export {
   Registry,
   augmenters,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PerturbError } from './errors';
-import { closest, parseOptions, z } from './options';
+import { closest, optionKeys, parseOptions, z } from './options';
 import { Registry } from './registry';
 
 const optimizer = z.discriminatedUnion('name', [
@@ -117,5 +117,15 @@ describe('Registry', () => {
     expect(() => registry.get('randomCorp')).toThrow(
       /unknown augmenter "randomCorp". did you mean "randomCrop"\?/,
     );
+  });
+});
+
+describe('optionKeys', () => {
+  it('lists the top-level settings, also behind a preprocess step (presets)', () => {
+    const options = z.strictObject({ labels: z.string().default('x'), steps: z.int().default(1) });
+    expect(optionKeys(options)).toEqual(['labels', 'steps']);
+    const preprocessed = z.preprocess((raw) => raw, options);
+    expect(optionKeys(preprocessed)).toEqual(['labels', 'steps']);
+    expect(() => parseOptions(preprocessed, { step: 2 }, 'a')).toThrow(/did you mean "steps"\?/);
   });
 });

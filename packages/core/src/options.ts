@@ -178,6 +178,7 @@ interface SchemaDef {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   getter?: () => z.ZodType;
   element?: z.ZodType;
   valueType?: z.ZodType;
@@ -192,7 +193,9 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   for (;;) {
     const def = defOf(schema);
     if (def.innerType) schema = def.innerType;
-    else if (def.type === 'pipe' && def.in) schema = def.in;
+    else if (def.type === 'pipe' && def.in && def.out)
+      // A preprocess step (z.preprocess) checks nothing itself: the settings are its output's.
+      schema = defOf(def.in).type === 'transform' ? def.out : def.in;
     else if (def.type === 'lazy' && def.getter) schema = def.getter();
     else if (def.type === 'union' && def.options) schema = bestOption(def.options, value);
     else return schema;
@@ -213,6 +216,11 @@ function bestOption(options: z.ZodType[], value: unknown): z.ZodType {
     if (score > bestScore) [best, bestScore] = [option, score];
   }
   return best;
+}
+
+/** The settings an options schema accepts at its top level, e.g. to see whether it has `labels`. */
+export function optionKeys(schema: z.ZodType): string[] {
+  return knownKeys(schema, {}, []);
 }
 
 /** The keys the object schema at `path` accepts (where zod found an unknown key). */

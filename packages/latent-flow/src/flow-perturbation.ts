@@ -1,11 +1,12 @@
 /**
  * What LA-Glow's two augmenters share: encode a batch with the frozen flow, perturb its
- * latents, decode, clamp to [0, 1], and keep the perturbed image for a `ratio` of the samples.
+ * latents, decode, clamp to [0, 1], and keep the perturbed image for a `ratio` of the samples;
+ * and, in configs, the flow named by the path of its checkpoint.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mixClean } from '@perturb/augmenters';
-import { type Augmenter, type Batch, type StepContext, check } from '@perturb/core';
-import type { Glow } from '@perturb/flows';
+import { type Augmenter, type Batch, type BuildEnvironment, type StepContext, z } from '@perturb/core';
+import { type Glow, loadGlow } from '@perturb/flows';
 
 /** A perturbation of a batch's latents: returns δ, one tensor per latent level. */
 export type LatentPerturbation = (latents: tf.Tensor4D[], batch: Batch, ctx: StepContext) => tf.Tensor4D[];
@@ -21,6 +22,24 @@ export function decodePerturbed(
   );
 }
 
+/** Options both augmenters take besides their perturbation's. */
+export const latentAugmenterFields = {
+  /** Probability that a sample is replaced by its perturbation. */
+  ratio: z.number().min(0).max(1).default(1),
+};
+
+/** In a config, the flow is the path of a `perturb train-flow` checkpoint. */
+export const flowPathField = z.string().min(1).describe('the path of a perturb train-flow checkpoint');
+
+/** The flow saved at `path`, frozen in eval mode, loaded once per build environment. */
+export function sharedFlow(env: BuildEnvironment, path: string): Glow {
+  return env.shared(
+    path,
+    () => loadGlow(path).eval(),
+    (flow) => flow.dispose(),
+  );
+}
+
 /**
  * An augmenter that replaces each sample, with probability `ratio`, by its latent perturbation.
  * The flow is never trained here: its variables are only read.
@@ -31,11 +50,6 @@ export function latentAugmenter(
   ratio: number,
   perturb: LatentPerturbation,
 ): Augmenter {
-  check(
-    ratio >= 0 && ratio <= 1,
-    `${name} ratio is ${ratio}, not a probability`,
-    'pass a ratio between 0 and 1',
-  );
   const perturbAll: Augmenter = {
     name,
     transform(batch, ctx) {

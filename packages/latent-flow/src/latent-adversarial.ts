@@ -1,41 +1,27 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
-  type PgdOptions,
-  PerturbError,
-  ascentDirection,
-  check,
-  crossEntropy,
-  predictedLabels,
-  projectToBall,
+  classifierPgd,
+  defineAugmenter,
+  LA_GLOW_PGD,
+  parseOptions,
+  pgdAugmenterShape,
+  withPresets,
+  z,
 } from '@perturb/core';
 import type { Glow } from '@perturb/flows';
-import { decodePerturbed, latentAugmenter } from './flow-perturbation';
-
-/** Options of {@link latentAdversarial}: the PGD options, in latent space, and the flow. */
-export interface LatentAdversarialOptions extends PgdOptions {
-  /** The trained flow F (frozen). */
-  flow: Glow;
-  /** Probability that a sample is replaced by its perturbation. Default 1. */
-  ratio?: number;
-  /** Default `'latentAdversarial'`. */
-  name?: string;
-}
-
-type Settings = Required<Omit<LatentAdversarialOptions, 'flow' | 'name' | 'ratio'>>;
+import {
+  decodePerturbed,
+  flowPathField,
+  latentAugmenter,
+  latentAugmenterFields,
+  sharedFlow,
+} from './flow-perturbation';
 
 /** Named settings from the paper and its code. */
 export const LATENT_ADVERSARIAL_PRESETS = {
-  /** flow-lp's default (`pert/pgd.yaml`): L∞, ε = α = 0.05, one step. */
-  'flow-lp': {
-    norm: 'linf',
-    epsilon: 0.05,
-    stepSize: 0.05,
-    steps: 1,
-    randomStart: true,
-    labels: 'predicted',
-    bnMode: 'train',
-  },
+  /** flow-lp's default (`pert/pgd.yaml`): L∞, ε = α = 0.05, one step. The defaults. */
+  'flow-lp': LA_GLOW_PGD,
   /** The paper's CIFAR-10 setting (flow-lp README): L2, ε = 1.0, α = 0.5, 3 steps. */
   'cifar10-paper': {
     norm: 'l2',
@@ -56,100 +42,68 @@ export const LATENT_ADVERSARIAL_PRESETS = {
     labels: 'true',
     bnMode: 'train',
   },
-} as const satisfies Record<string, Settings>;
+} as const;
 
 /** The name of one of {@link LATENT_ADVERSARIAL_PRESETS}, a named set of attack settings. */
 export type LatentAdversarialPreset = keyof typeof LATENT_ADVERSARIAL_PRESETS;
+
+const latentAdversarialFields = z.strictObject({
+  ...pgdAugmenterShape('latentAdversarial', LATENT_ADVERSARIAL_PRESETS),
+  ...latentAugmenterFields,
+});
+
+/** Options of {@link latentAdversarial}: the trained flow F (frozen) and the PGD options, in latent space. */
+export type LatentAdversarialOptions = z.input<typeof latentAdversarialFields> & { flow: Glow };
+
+/** The options of `latentAdversarial` in a config: `flow` is the path of a trained flow checkpoint. */
+export const latentAdversarialSchema = withPresets(
+  LATENT_ADVERSARIAL_PRESETS,
+  latentAdversarialFields.extend({ flow: flowPathField }),
+);
+
+type Settings = z.output<typeof latentAdversarialFields>;
 
 /**
  * LA-Glow's adversarial latent perturbation: PGD on δ in the flow's latent space against the
  * classifier being trained, recomputed at every step (so it adapts to the classifier):
  * δ ← Π_ε(δ + α·dir(∇_δ CE(f(clamp(F⁻¹(z + δ))), ŷ))), x' = clamp(F⁻¹(z + δ), 0, 1), with δ over
- * every latent level at once. Only δ is differentiated; the flow and classifier are not updated
- * (though in `'train'` BN mode the classifier's running statistics move, as in the official code).
+ * every latent level at once (core's `classifierPgd`). Only δ is differentiated; the flow and
+ * classifier are not updated (though in `'train'` BN mode the classifier's running statistics
+ * move, as in the official code).
  *
  * @param options the options; `preset` names start values from {@link LATENT_ADVERSARIAL_PRESETS}.
  */
-export function latentAdversarial(
-  options: LatentAdversarialOptions & { preset?: LatentAdversarialPreset },
-): Augmenter {
-  const base = options.preset ? presetSettings(options.preset) : LATENT_ADVERSARIAL_PRESETS['flow-lp'];
-  const s: Settings = { ...base, ...definedOnly(options) };
-  check(['linf', 'l2'].includes(s.norm), `latentAdversarial norm is "${s.norm}"`, 'use "linf" or "l2"');
-  check(
-    s.epsilon >= 0 && Number.isFinite(s.epsilon),
-    `latentAdversarial epsilon is ${s.epsilon}`,
-    'pass a finite number ≥ 0',
-  );
-  check(
-    s.stepSize >= 0 && Number.isFinite(s.stepSize),
-    `latentAdversarial stepSize is ${s.stepSize}`,
-    'pass a finite number ≥ 0',
-  );
-  check(
-    Number.isInteger(s.steps) && s.steps >= 0,
-    `latentAdversarial steps is ${s.steps}`,
-    'pass a whole number ≥ 0',
-  );
-  check(
-    ['predicted', 'true'].includes(s.labels),
-    `latentAdversarial labels is "${s.labels}"`,
-    'use "predicted" or "true"',
-  );
-  check(
-    ['train', 'eval'].includes(s.bnMode),
-    `latentAdversarial bnMode is "${s.bnMode}"`,
-    'use "train" or "eval"',
-  );
-  const training = s.bnMode === 'train';
-  const { flow } = options;
+export function latentAdversarial(options: LatentAdversarialOptions): Augmenter {
+  const { flow, ...rest } = options;
+  const schema = withPresets(LATENT_ADVERSARIAL_PRESETS, latentAdversarialFields);
+  return createLatentAdversarial(parseOptions(schema, rest, 'latentAdversarial options'), flow);
+}
+
+function createLatentAdversarial(settings: Settings, flow: Glow): Augmenter {
   return latentAugmenter(
-    options.name ?? 'latentAdversarial',
+    settings.name,
     flow,
-    options.ratio ?? 1,
-    (latents, batch, ctx) => {
-      const target = s.labels === 'true' ? batch.y : predictedLabels(ctx.model, batch.x, training);
-      const lossOf = (...deltas: tf.Tensor[]) =>
-        crossEntropy(
-          ctx.model.logits(decodePerturbed(flow, latents, deltas as tf.Tensor4D[]), { training }),
-          target,
-        );
-      const gradients = tf.grads(lossOf);
-      let deltas = s.randomStart
-        ? projectToBall(
-            latents.map((z) => ctx.rng.uniformTensor(z.shape, -s.epsilon, s.epsilon) as tf.Tensor4D),
-            s.norm,
-            s.epsilon,
-          )
-        : latents.map((z) => tf.zerosLike(z));
-      for (let step = 0; step < s.steps; step++) {
-        const previous = deltas;
-        // One tidy per step keeps a long attack's memory flat.
-        deltas = tf.tidy(() => {
-          const direction = ascentDirection(gradients(previous) as tf.Tensor4D[], s.norm);
-          return projectToBall(
-            previous.map((d, i) => tf.add(d, tf.mul(direction[i], s.stepSize))),
-            s.norm,
-            s.epsilon,
-          );
-        });
-        tf.dispose(previous);
-      }
-      return deltas;
-    },
+    settings.ratio,
+    (latents, batch, ctx) =>
+      classifierPgd(
+        ctx.model,
+        batch,
+        settings,
+        {
+          parts: latents,
+          around: 'origin',
+          logits: (deltas, options) =>
+            ctx.model.logits(decodePerturbed(flow, latents, deltas as tf.Tensor4D[]), options),
+        },
+        ctx.rng,
+      ) as tf.Tensor4D[],
   );
 }
 
-function presetSettings(preset: string): Settings {
-  if (!(preset in LATENT_ADVERSARIAL_PRESETS)) {
-    throw new PerturbError(
-      `"${preset}" is not a latentAdversarial preset`,
-      `use one of ${Object.keys(LATENT_ADVERSARIAL_PRESETS).join(', ')}`,
-    );
-  }
-  return LATENT_ADVERSARIAL_PRESETS[preset as LatentAdversarialPreset];
-}
-
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+/** `latentAdversarial` as configs name it. */
+export const latentAdversarialDefinition = defineAugmenter({
+  name: 'latentAdversarial',
+  summary: "LA-Glow's PGD on a trained flow's latents against the classifier being trained",
+  schema: latentAdversarialSchema,
+  create: ({ flow, ...settings }, env) => createLatentAdversarial(settings, sharedFlow(env, flow)),
+});

@@ -11,7 +11,7 @@ import {
 } from '@perturb/core';
 import { Glow } from '@perturb/flows';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { latentAdversarial, latentRandom } from './index';
+import { type LatentAdversarialOptions, latentAdversarial, latentRandom } from './index';
 
 let flow: Glow;
 let model: TinyClassifier;
@@ -54,9 +54,12 @@ describe('latentRandom', () => {
 
   it('rejects bad options with the fix', () => {
     expect(() => latentRandom({ flow, epsilon: -1 })).toThrow(
-      /latentRandom epsilon is -1\. pass a finite number ≥ 0/,
+      /"epsilon" is -1 in latentRandom options\. use a value ≥ 0/,
     );
-    expect(() => latentRandom({ flow, ratio: 2 })).toThrow(/ratio is 2, not a probability/);
+    expect(() => latentRandom({ flow, ratio: 2 })).toThrow(
+      /"ratio" is 2 in latentRandom options\. use a value ≤ 1/,
+    );
+    expect(() => latentRandom({ flow, projection: 'l1' as 'l2' })).toThrow(/use one of none, l2, linf/);
   });
 });
 
@@ -120,10 +123,37 @@ describe('latentAdversarial', () => {
     await assertNoTensorLeak(() => tf.tidy(() => void run(aug)));
   });
 
-  it('starts from a named preset and rejects an unknown one', () => {
-    expect(() => latentAdversarial({ flow, preset: 'cifar10-paper', steps: 1 })).not.toThrow();
+  it('starts from a named preset, overridden by the options beside it, and rejects an unknown one', () => {
+    const fromPreset = (options: Omit<LatentAdversarialOptions, 'flow'>) =>
+      Array.from(run(latentAdversarial({ flow, ...options })).x.dataSync());
+    const explicit = { norm: 'l2', epsilon: 1, stepSize: 0.5, steps: 1 } as const;
+    expect(fromPreset({ preset: 'cifar10-paper', steps: 1 })).toEqual(fromPreset(explicit));
     expect(() => latentAdversarial({ flow, preset: 'imagenet' as never })).toThrow(
-      /"imagenet" is not a latentAdversarial preset/,
+      /"preset" is "imagenet" in latentAdversarial options\. use one of flow-lp, cifar10-paper, mnist/,
     );
+    expect(() => latentAdversarial({ flow, stepsize: 1 } as never)).toThrow(/did you mean "stepSize"\?/);
   });
+
+  /** A position-weighted sum: equal only when every value is. */
+  const checksum = (t: tf.Tensor) =>
+    Array.from(t.dataSync()).reduce((sum, v, i) => sum + v * ((i % 97) + 1), 0);
+
+  it.each([
+    [{ steps: 2 }, 9359.273366451263, -136.34224448827445],
+    [{ preset: 'cifar10-paper' }, 9395.61803495884, -139.16639432412921],
+    [{ preset: 'mnist', bnMode: 'eval', randomStart: false }, 9221.614234983921, -125.80005743456422],
+  ] as const)(
+    "gives the numbers of the loop it replaced, as a setting of core's PGD (%o)",
+    (options, images, state) => {
+      const fresh = new TinyClassifier({ numClasses: 3, seed: 2 });
+      const out = latentAdversarial({ flow, ...options }).transform!(batch, {
+        model: fresh,
+        rng: new Rng(5),
+        step: 0,
+        epoch: 0,
+      });
+      expect(checksum(out.x)).toBe(images);
+      expect(Object.values(fresh.stateDict()).reduce((sum, t) => sum + checksum(t), 0)).toBe(state);
+    },
+  );
 });

@@ -1,43 +1,50 @@
-import { type Augmenter, type ThreatNorm, check, projectToBall } from '@perturb/core';
+import { type Augmenter, defineAugmenter, parseOptions, projectToBall, z } from '@perturb/core';
 import type { Glow } from '@perturb/flows';
 import type * as tf from '@tensorflow/tfjs-core';
-import { latentAugmenter } from './flow-perturbation';
+import { flowPathField, latentAugmenter, latentAugmenterFields, sharedFlow } from './flow-perturbation';
 
-/** Options of {@link latentRandom}. */
-export interface LatentRandomOptions {
-  /** The trained flow F (frozen). */
-  flow: Glow;
-  /** Standard deviation of δ ~ N(0, ε²I), and the radius of the projection if any. Default 0.2 (flow-lp). */
-  epsilon?: number;
+const latentRandomFields = z.strictObject({
+  /** Unique within a pipeline; names the augmenter's `Rng` stream there. */
+  name: z.string().min(1).default('latentRandom'),
+  /** Standard deviation of δ ~ N(0, ε²I), and the radius of the projection if any (flow-lp). */
+  epsilon: z.number().min(0).default(0.2),
   /**
    * Project δ onto the L2 or L∞ ball of radius ε ('l2' makes δ a random direction of norm ε
-   * whenever the draw lies outside, as flow-lp's CIFAR-10 setting `L2, ε = 20`). Default none.
+   * whenever the draw lies outside, as flow-lp's CIFAR-10 setting `L2, ε = 20`).
    */
-  projection?: ThreatNorm | 'none';
-  /** Probability that a sample is replaced by its perturbation. Default 1. */
-  ratio?: number;
-  /** Default `'latentRandom'`. */
-  name?: string;
-}
+  projection: z.enum(['none', 'l2', 'linf']).default('none'),
+  ...latentAugmenterFields,
+});
+
+/** Options of {@link latentRandom}: the trained flow F (frozen) and the noise's settings. */
+export type LatentRandomOptions = z.input<typeof latentRandomFields> & { flow: Glow };
+
+/** The options of `latentRandom` in a config: `flow` is the path of a trained flow checkpoint. */
+export const latentRandomSchema = latentRandomFields.extend({ flow: flowPathField });
+
+type Settings = z.output<typeof latentRandomFields>;
 
 /**
  * LA-Glow's random latent perturbation (Yüksel et al. 2021): z = F(x), δ ~ N(0, ε²I) over the
  * latents of every level, x' = clamp(F⁻¹(z + δ), 0, 1). The noise comes from `ctx.rng`.
  */
 export function latentRandom(options: LatentRandomOptions): Augmenter {
-  const { flow, epsilon = 0.2, projection = 'none', ratio = 1, name = 'latentRandom' } = options;
-  check(
-    epsilon >= 0 && Number.isFinite(epsilon),
-    `latentRandom epsilon is ${epsilon}`,
-    'pass a finite number ≥ 0',
-  );
-  check(
-    ['none', 'l2', 'linf'].includes(projection),
-    `latentRandom projection is "${projection}"`,
-    'use "none", "l2" or "linf"',
-  );
-  return latentAugmenter(name, flow, ratio, (latents, _batch, ctx) => {
+  const { flow, ...rest } = options;
+  return createLatentRandom(parseOptions(latentRandomFields, rest, 'latentRandom options'), flow);
+}
+
+function createLatentRandom(settings: Settings, flow: Glow): Augmenter {
+  const { epsilon, projection } = settings;
+  return latentAugmenter(settings.name, flow, settings.ratio, (latents, _batch, ctx) => {
     const noise = latents.map((z) => ctx.rng.normalTensor(z.shape, 0, epsilon) as tf.Tensor4D);
     return projection === 'none' ? noise : projectToBall(noise, projection, epsilon);
   });
 }
+
+/** `latentRandom` as configs name it. */
+export const latentRandomDefinition = defineAugmenter({
+  name: 'latentRandom',
+  summary: "LA-Glow's random perturbation δ ~ N(0, ε²I) of a trained flow's latents",
+  schema: latentRandomSchema,
+  create: ({ flow, ...settings }, env) => createLatentRandom(settings, sharedFlow(env, flow)),
+});

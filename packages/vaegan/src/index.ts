@@ -20,5 +20,11 @@ export type {
 export type { VaeGanData } from './data';
 export { trainClassSpecific, loadVaeGan, loadClassSpecific, classCheckpointName } from './class-specific';
 export type { TrainClassSpecificOptions, ClassSpecificResult } from './class-specific';
-export { onManifoldAdversarial, onManifoldAttack } from './on-manifold';
+export {
+  onManifoldAdversarial,
+  onManifoldAttack,
+  onManifoldAttackSchema,
+  onManifoldAdversarialSchema,
+  onManifoldAdversarialDefinition,
+} from './on-manifold';
 export type { OnManifoldOptions, OnManifoldAttackOptions, OnManifoldAttackResult } from './on-manifold';

@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  type BuildEnvironment,
   PerturbError,
   Rng,
+  augmenters,
+  createAugmenter,
+  saveCheckpoint,
   TinyClassifier,
   assertNoTensorLeak,
   crossEntropy,
@@ -10,8 +17,9 @@ import {
   type StepContext,
 } from '@perturb/core';
 import { toBatch } from '@perturb/datasets';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { onManifoldAdversarial, onManifoldAttack } from './on-manifold';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classCheckpointName } from './class-specific';
+import { onManifoldAdversarial, onManifoldAdversarialDefinition, onManifoldAttack } from './on-manifold';
 import { bandDataset, tinyVaeGan, values } from './test-support';
 import type { VaeGan } from './vaegan';
 
@@ -129,9 +137,65 @@ describe('onManifoldAdversarial', () => {
     });
   });
 
-  it('validates its options', () => {
-    expect(() => onManifoldAdversarial({ models, ratio: 2 })).toThrow(/ratio/);
+  it('validates its options in one line naming the setting', () => {
+    expect(() => onManifoldAdversarial({ models, ratio: 2 })).toThrow(
+      /"ratio" is 2 in onManifoldAdversarial options\. use a value ≤ 1/,
+    );
     expect(() => onManifoldAdversarial({ models: [] })).toThrow(PerturbError);
-    expect(() => onManifoldAdversarial({ models, epsilon: -1 })).toThrow(/epsilon/);
+    expect(() => onManifoldAdversarial({ models, epsilon: -1 })).toThrow(/"epsilon" is -1/);
+    expect(() => onManifoldAdversarial({ models, iteration: 3 } as never)).toThrow(
+      /"iteration" is not a setting of onManifoldAdversarial options\. did you mean "iterations"\?/,
+    );
+    expect(() => onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), { lr: -1 })).toThrow(
+      /"lr" is -1 in onManifoldAttack options/,
+    );
+  });
+});
+
+describe('onManifoldAdversarial in configs', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vaegan-definition-'));
+    models.forEach((model, k) =>
+      saveCheckpoint(join(dir, classCheckpointName(k)), model, { config: model.config }),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A build environment that caches shared values and disposes them on request. */
+  function environment() {
+    const values = new Map<string, unknown>();
+    const disposers: Array<() => void> = [];
+    const env: BuildEnvironment = {
+      augmenter: () => {
+        throw new Error('no nested augmenters here');
+      },
+      shared<T>(key: string, build: () => T, dispose?: (value: T) => void): T {
+        if (!values.has(key)) {
+          const value = build();
+          values.set(key, value);
+          if (dispose) disposers.push(() => dispose(value));
+        }
+        return values.get(key) as T;
+      },
+    };
+    return { env, loaded: () => values.size, dispose: () => disposers.forEach((d) => d()) };
+  }
+
+  it('is registered, loads the folder it names once at the first step, and attacks as the factory does', () => {
+    expect(augmenters.get('onManifoldAdversarial')).toBe(onManifoldAdversarialDefinition);
+    const { env, loaded, dispose } = environment();
+    const built = createAugmenter(onManifoldAdversarialDefinition, { models: dir, ...fast }, env);
+    expect(loaded()).toBe(0);
+    const direct = values(onManifoldAdversarial({ models, ...fast }).transform!(batch, context(7)).x);
+    expect(values(built.transform!(batch, context(7)).x)).toEqual(direct);
+    expect(loaded()).toBe(1);
+    dispose();
+  });
+
+  it('needs the folder', () => {
+    expect(() => createAugmenter(onManifoldAdversarialDefinition, fast, environment().env)).toThrow(
+      /"models" is missing in onManifoldAdversarial options/,
+    );
   });
 });

@@ -11,65 +11,60 @@ import {
   type Classifier,
   PerturbError,
   type Rng,
-  check,
   crossEntropy,
+  defineAugmenter,
+  parseOptions,
+  z,
 } from '@perturb/core';
+import { loadClassSpecific } from './class-specific';
 import type { VaeGan } from './vaegan';
 
-/** Settings of the latent attack. */
-export interface OnManifoldAttackOptions {
-  /** L∞ radius ε of δ. Default 0.3 (Stutz et al.'s class manifolds; they use 0.1 on the data manifold). */
-  epsilon?: number;
-  /** Adam steps on δ. Default 40. */
-  iterations?: number;
-  /** Adam learning rate on δ. Default 0.005. */
-  lr?: number;
+const attackFields = {
+  /** L∞ radius ε of δ (Stutz et al.'s class manifolds; they use 0.1 on the data manifold). */
+  epsilon: z.number().min(0).default(0.3),
+  /** Adam steps on δ. */
+  iterations: z.int().min(0).default(40),
+  /** Adam learning rate on δ. */
+  lr: z.number().min(0).default(0.005),
   /**
    * BatchNorm mode of the classifier during the attack: `'eval'` uses (and keeps) its running
-   * statistics; `'train'` uses batch statistics and so moves them once per step. Default `'eval'`.
+   * statistics; `'train'` uses batch statistics and so moves them once per step.
    */
-  bnMode?: 'eval' | 'train';
-}
+  bnMode: z.enum(['eval', 'train']).default('eval'),
+};
+
+/** The settings of {@link onManifoldAttack}, checked, with every default. */
+export const onManifoldAttackSchema = z.strictObject(attackFields);
+
+/** Settings of the latent attack (every field optional). */
+export type OnManifoldAttackOptions = z.input<typeof onManifoldAttackSchema>;
+
+type AttackSettings = z.output<typeof onManifoldAttackSchema>;
+
+const augmenterFields = z.strictObject({
+  ...attackFields,
+  /** Share of each batch replaced by adversarial examples (rounded to a count). */
+  ratio: z.number().min(0).max(1).default(0.5),
+  /** Name in the pipeline; names the augmenter's `Rng` stream. */
+  name: z.string().min(1).default('onManifoldAdversarial'),
+});
 
 /** Options of {@link onManifoldAdversarial}. */
-export interface OnManifoldOptions extends OnManifoldAttackOptions {
+export type OnManifoldOptions = z.input<typeof augmenterFields> & {
   /**
    * One VAE-GAN per class, in class order, or a function returning them (called once, at the
    * first step; e.g. `() => loadClassSpecific('runs/vaegan')`).
    */
   models: VaeGan[] | (() => VaeGan[]);
-  /** Share of each batch replaced by adversarial examples (rounded to a count). Default 0.5. */
-  ratio?: number;
-  /** Name in the pipeline; names the augmenter's `Rng` stream. Default `'onManifoldAdversarial'`. */
-  name?: string;
-}
+};
 
-type AttackSettings = Required<OnManifoldAttackOptions>;
-
-function resolveAttack(options: OnManifoldAttackOptions): AttackSettings {
-  const { epsilon = 0.3, iterations = 40, lr = 0.005, bnMode = 'eval' } = options;
-  check(
-    Number.isFinite(epsilon) && epsilon >= 0,
-    `onManifoldAdversarial epsilon ${epsilon} is invalid`,
-    'pass a finite number ≥ 0, e.g. 0.3',
-  );
-  check(
-    Number.isInteger(iterations) && iterations >= 0,
-    `onManifoldAdversarial iterations ${iterations} is invalid`,
-    'pass an integer ≥ 0, e.g. 40',
-  );
-  check(
-    Number.isFinite(lr) && lr >= 0,
-    `onManifoldAdversarial lr ${lr} is invalid`,
-    'pass a finite number ≥ 0, e.g. 0.005',
-  );
-  check(
-    bnMode === 'eval' || bnMode === 'train',
-    `onManifoldAdversarial bnMode "${bnMode}" is invalid`,
-    'use "eval" or "train"',
-  );
-  return { epsilon, iterations, lr, bnMode };
-}
+/**
+ * The options of `onManifoldAdversarial` in a config: `models` is the folder of class-specific
+ * VAE-GANs that `perturb train-vaegan` wrote.
+ */
+export const onManifoldAdversarialSchema = augmenterFields.extend({
+  models: z.string().min(1).describe('the folder of class-specific VAE-GANs perturb train-vaegan wrote'),
+});
 
 /** The samples of each class, so that each class's encoder and decoder run once on all of them. */
 interface ClassGroups {
@@ -137,7 +132,20 @@ export function onManifoldAttack(
   options: OnManifoldAttackOptions = {},
   onStep?: (iteration: number, loss: number) => void,
 ): OnManifoldAttackResult {
-  const { epsilon, iterations, lr, bnMode } = resolveAttack(options);
+  const settings = parseOptions(onManifoldAttackSchema, options, 'onManifoldAttack options');
+  return attackOnManifold(classifier, models, x, y, rng, settings, onStep);
+}
+
+/** {@link onManifoldAttack} with checked settings. */
+function attackOnManifold(
+  classifier: Classifier,
+  models: readonly VaeGan[],
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  rng: Rng,
+  { epsilon, iterations, lr, bnMode }: AttackSettings,
+  onStep?: (iteration: number, loss: number) => void,
+): OnManifoldAttackResult {
   const { order, groups } = groupByClass(y, models.length);
   for (const [label] of groups) assertFits(models[label], x, label);
   return tf.tidy(() => {
@@ -203,30 +211,35 @@ function assertFits(model: VaeGan, x: tf.Tensor4D, label: number): void {
  * Stutz et al.'s (L_clean + L_adv)/2. Labels are unchanged.
  */
 export function onManifoldAdversarial(options: OnManifoldOptions): Augmenter {
-  const { name = 'onManifoldAdversarial', ratio = 0.5 } = options;
-  const attack = resolveAttack(options);
-  check(
-    Number.isFinite(ratio) && ratio >= 0 && ratio <= 1,
-    `onManifoldAdversarial ratio ${ratio} is invalid`,
-    'pass a number in [0, 1], e.g. 0.5',
-  );
-  check(
-    Array.isArray(options.models) ? options.models.length > 0 : typeof options.models === 'function',
-    'onManifoldAdversarial needs class-specific VAE-GANs',
-    'pass models: one VaeGan per class, or a function that loads them',
-  );
-  let models: readonly VaeGan[] | null = Array.isArray(options.models) ? options.models : null;
+  const { models, ...rest } = options;
+  const settings = parseOptions(augmenterFields, rest, 'onManifoldAdversarial options');
+  if (Array.isArray(models) ? models.length === 0 : typeof models !== 'function') {
+    throw new PerturbError(
+      'onManifoldAdversarial needs class-specific VAE-GANs',
+      'pass models: one VaeGan per class, or a function that loads them',
+    );
+  }
+  return createOnManifold(settings, Array.isArray(models) ? () => models : models);
+}
+
+/** The augmenter, loading its models at the first step through `loadModels`. */
+function createOnManifold(
+  settings: z.output<typeof augmenterFields>,
+  loadModels: () => readonly VaeGan[],
+): Augmenter {
+  const { name, ratio, ...attack } = settings;
+  let models: readonly VaeGan[] | null = null;
   return {
     name,
     transform(batch: Batch, ctx): Batch {
-      models ??= (options.models as () => VaeGan[])();
+      models ??= loadModels();
       const n = batch.x.shape[0];
       const count = Math.round(ratio * n);
       if (count === 0) return batch;
       const chosen = Array.from(ctx.rng.permutation(n).subarray(0, count)).sort((a, b) => a - b);
       return tf.tidy(() => {
         const picked = tf.tensor1d(chosen, 'int32');
-        const { images } = onManifoldAttack(
+        const { images } = attackOnManifold(
           ctx.model,
           models!,
           tf.gather(batch.x, picked),
@@ -242,3 +255,18 @@ export function onManifoldAdversarial(options: OnManifoldOptions): Augmenter {
     },
   };
 }
+
+/** `onManifoldAdversarial` as configs name it: the VAE-GANs are loaded once per process, at the first step. */
+export const onManifoldAdversarialDefinition = defineAugmenter({
+  name: 'onManifoldAdversarial',
+  summary: "LA-VAE-GAN: Adam on a code δ of the true class's VAE-GAN against the classifier being trained",
+  schema: onManifoldAdversarialSchema,
+  create: ({ models, ...settings }, env) =>
+    createOnManifold(settings, () =>
+      env.shared(
+        models,
+        () => loadClassSpecific(models),
+        (loaded) => loaded.forEach((model) => model.dispose()),
+      ),
+    ),
+});
