@@ -51,9 +51,11 @@ describe('augmenter registry', () => {
   it("refuses lalfa options the library refuses, with the library's fix", () => {
     const build = (options: Record<string, unknown>) =>
       buildAugmenters([{ name: 'lalfa', options }], new AugmenterBuilder());
-    expect(() => build({})).toThrow(/"sites" is missing in lalfa options\. set it \(expected a list\)/);
+    expect(() => build({})).toThrow(
+      /"sites" is missing in lalfa options \(augmenters\[0\]\)\. set it \(expected a list\)/,
+    );
     expect(() => build({ sites: ['stem'], weightLr: -1 })).toThrow(
-      /"weightLr" is -1 in lalfa options\. use a value ≥ 0/,
+      /"weightLr" is -1 in lalfa options \(augmenters\[0\]\)\. use a value ≥ 0/,
     );
   });
 

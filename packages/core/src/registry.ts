@@ -63,7 +63,7 @@ export interface DatasetDefinition<Loaded = unknown, S extends z.ZodType = z.Zod
 }
 
 /** Definitions of one kind, by unique name. */
-export class Registry<D extends { readonly name: string }> {
+export class Registry<D extends { readonly name: string; readonly summary?: string }> {
   private readonly definitions = new Map<string, D>();
 
   /** @param kind `'augmenter'`, `'model'`, `'dataset'`: used in messages. */
@@ -71,10 +71,15 @@ export class Registry<D extends { readonly name: string }> {
 
   /**
    * Adds `definition`. A second definition under a taken name is refused, unless it is the same
-   * object (a module imported twice) or `replace` is set (a plugin overriding a built-in on purpose).
+   * object or one with the same summary (the same module imported twice, or its other build), or
+   * `replace` is set (a plugin overriding a built-in on purpose).
    */
   register(definition: D, options: { replace?: boolean } = {}): void {
     const taken = this.definitions.get(definition.name);
+    // The ESM and the CommonJS build of one package (the dual-package hazard: a plugin may load
+    // the other build than the CLI) register equal definitions as different objects; the first stays.
+    if (taken && !options.replace && taken.summary !== undefined && taken.summary === definition.summary)
+      return;
     if (taken && taken !== definition && !options.replace) {
       throw new PerturbError(
         `two ${this.kind}s are registered as "${definition.name}"`,
@@ -114,7 +119,9 @@ export class Registry<D extends { readonly name: string }> {
   }
 }
 
-function sharedRegistry<D extends { readonly name: string }>(kind: string): Registry<D> {
+function sharedRegistry<D extends { readonly name: string; readonly summary?: string }>(
+  kind: string,
+): Registry<D> {
   const key = Symbol.for(`perturb.registry.${kind}`);
   const holder = globalThis as unknown as Record<symbol, Registry<D> | undefined>;
   return (holder[key] ??= new Registry<D>(kind));
