@@ -2,3 +2,26 @@ export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } fro
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
 export { generateScenes, testScenes, embeddedScenes, sceneTensors, TEST_SCENES } from './scenes';
 export type { GarmentSource, SceneOptions, SceneBox, SceneSet, EmbeddedSceneOptions } from './scenes';
+export {
+  decodeJpeg,
+  encodeJpeg,
+  decodePngImage,
+  decodeLabelPng,
+  encodeLabelPng,
+  encodeGrayPng,
+  encodeRgbPng,
+  vocPalette,
+} from './codecs';
+export type { RgbImage, LabelImage } from './codecs';
+export {
+  openVoc,
+  openCityscapes,
+  readAll,
+  cityscapesTrainIds,
+  cityscapesTrainIdTable,
+  CITYSCAPES_TRAIN_IDS,
+  CITYSCAPES_CLASSES,
+  VOC_CLASSES,
+  IGNORE_INDEX,
+} from './layouts';
+export type { SegmentationSample, SegmentationSource, VocOptions, CityscapesOptions } from './layouts';
