@@ -25,3 +25,5 @@ export {
   IGNORE_INDEX,
 } from './layouts';
 export type { SegmentationSample, SegmentationSource, VocOptions, CityscapesOptions } from './layouts';
+export { DeepLabV3Plus, DEEPLAB_SITES, segmentationCrossEntropy, resizeBilinear } from './deeplab';
+export type { DeepLabV3PlusOptions, DeepLabSite, SegmentationLossOptions } from './deeplab';
