@@ -27,3 +27,5 @@ export {
 export type { SegmentationSample, SegmentationSource, VocOptions, CityscapesOptions } from './layouts';
 export { DeepLabV3Plus, DEEPLAB_SITES, segmentationCrossEntropy, resizeBilinear } from './deeplab';
 export type { DeepLabV3PlusOptions, DeepLabSite, SegmentationLossOptions } from './deeplab';
+export { colorizeLabels, errorMap, segmentationGrid } from './grids';
+export type { GridOptions, GridRow } from './grids';
