@@ -10,6 +10,7 @@ import { concatConfig, sliceConfig, splitVConfig } from './copy-kernels';
 import { meanConfig, sumConfig } from './leading-axes-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { wrapBackendKernel } from './wrapped-kernels';
+import { registerDilatedConv2DGradient } from './dilated-conv2d-grad';
 
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -39,6 +40,7 @@ const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
  * harmless: kernels already registered by perturb are kept.
  */
 export function registerTrainingKernels(tfBackendName: string): string[] {
+  registerDilatedConv2DGradient(); // every backend: tfjs has no gradient for dilated conv2d (issue 18)
   if (tfBackendName !== 'wasm') return [];
   for (const config of WASM_TRAINING_KERNELS) {
     const current = tf.getKernel(config.kernelName, 'wasm');

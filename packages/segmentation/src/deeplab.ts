@@ -1,0 +1,541 @@
+/**
+ * DeepLabV3+ (Chen et al., ECCV 2018) on a ResNet backbone, as a perturb `Module` with named
+ * feature sites for A-FAN-style feature perturbation.
+ *
+ * Backbone: ResNet-18/34 (basic blocks) or ResNet-50 (bottlenecks), with an ImageNet stem
+ * (7×7/2 conv + 3×3/2 max pool, stride 4) or a CIFAR-sized stem (one 3×3/2 conv, stride 2).
+ * Stages past the output stride (8 or 16) trade their stride for dilation, as torchvision's
+ * `replace_stride_with_dilation` does (a stage's first block keeps the previous dilation).
+ * ASPP: a 1×1 branch, three 3×3 atrous branches at rates 6/12/18 scaled by 16/outputStride,
+ * and an image-pooling branch, projected by a 1×1 conv (no dropout, so the forward pass is
+ * deterministic). Decoder: the first stage at stride 4 gives the low-level features (1×1 conv
+ * to 48 channels), fused with the ASPP output upsampled to stride 4, two 3×3 convs, a 1×1
+ * classifier, and bilinear upsampling to the input size (half-pixel centres, as PyTorch's
+ * `align_corners=False`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm2d, Conv2d, Module, PerturbError } from '@perturb/core';
+import type { ForwardOptions, Rng } from '@perturb/core';
+
+/** Options of {@link DeepLabV3Plus}. */
+export interface DeepLabV3PlusOptions {
+  /** Seeded stream for the weights. */
+  rng: Rng;
+  /** Output classes (including background). */
+  numClasses: number;
+  /** Image channels. Default 3. */
+  inChannels?: number;
+  /** Backbone depth. Default `'resnet50'`. */
+  backbone?: 'resnet18' | 'resnet34' | 'resnet50';
+  /** Blocks per stage, overriding the backbone's (e.g. `[1, 1, 1, 1]` for tiny models). */
+  blocks?: readonly [number, number, number, number];
+  /** Channels of the first stage (64 in the papers); later stages double it. Default 64. */
+  width?: number;
+  /** `'imagenet'` (7×7/2 conv + max pool, stride 4) or `'cifar'` (3×3/2 conv, stride 2). Default `'imagenet'`. */
+  stem?: 'imagenet' | 'cifar';
+  /** Input size / ASPP feature size: 8 or 16 (also 4 or 32). Default 16. */
+  outputStride?: 4 | 8 | 16 | 32;
+  /** ASPP atrous rates. Default `[6, 12, 18]` × 16 / outputStride. */
+  atrousRates?: readonly number[];
+  /** Channels of the ASPP branches and of the decoder. Default 256. */
+  channels?: number;
+  /** Channels the low-level features are reduced to. Default 48. */
+  lowLevelChannels?: number;
+}
+
+/** The feature sites of {@link DeepLabV3Plus}, in forward order. */
+export const DEEPLAB_SITES = ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'aspp', 'decoder'] as const;
+export type DeepLabSite = (typeof DEEPLAB_SITES)[number];
+
+type Stage = { forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D };
+
+/** Conv (no bias) → BatchNorm → ReLU (or no activation). */
+class ConvBnAct extends Module {
+  private readonly conv: Conv2d;
+  private readonly bn: BatchNorm2d;
+
+  constructor(
+    rng: Rng,
+    cin: number,
+    cout: number,
+    options: { kernelSize?: number; stride?: number; dilation?: number },
+    private readonly relu = true,
+  ) {
+    super();
+    this.conv = this.addModule('conv', new Conv2d(rng, cin, cout, { ...options, bias: false }));
+    this.bn = this.addModule('bn', new BatchNorm2d(cout));
+  }
+
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const y = this.bn.forward(this.conv.forward(x), training);
+    return this.relu ? tf.relu(y) : y;
+  }
+}
+
+/** ResNet basic block (two 3×3 convs) with dilation. */
+class BasicBlock extends Module {
+  static readonly expansion = 1;
+  private readonly a: ConvBnAct;
+  private readonly b: ConvBnAct;
+  private readonly shortcut: ConvBnAct | null;
+
+  constructor(rng: Rng, cin: number, width: number, stride: number, dilation: number) {
+    super();
+    this.a = this.addModule('conv1', new ConvBnAct(rng.child('conv1'), cin, width, { stride, dilation }));
+    this.b = this.addModule('conv2', new ConvBnAct(rng.child('conv2'), width, width, { dilation }, false));
+    this.shortcut =
+      stride !== 1 || cin !== width
+        ? this.addModule(
+            'shortcut',
+            new ConvBnAct(rng.child('shortcut'), cin, width, { kernelSize: 1, stride }, false),
+          )
+        : null;
+  }
+
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const y = this.b.forward(this.a.forward(x, training), training);
+    return tf.relu(tf.add<tf.Tensor4D>(y, this.shortcut ? this.shortcut.forward(x, training) : x));
+  }
+}
+
+/** ResNet bottleneck (1×1 → 3×3 → 1×1 ×4), stride and dilation on the 3×3 conv. */
+class Bottleneck extends Module {
+  static readonly expansion = 4;
+  private readonly a: ConvBnAct;
+  private readonly b: ConvBnAct;
+  private readonly c: ConvBnAct;
+  private readonly shortcut: ConvBnAct | null;
+
+  constructor(rng: Rng, cin: number, width: number, stride: number, dilation: number) {
+    super();
+    const cout = width * Bottleneck.expansion;
+    this.a = this.addModule('conv1', new ConvBnAct(rng.child('conv1'), cin, width, { kernelSize: 1 }));
+    this.b = this.addModule('conv2', new ConvBnAct(rng.child('conv2'), width, width, { stride, dilation }));
+    this.c = this.addModule(
+      'conv3',
+      new ConvBnAct(rng.child('conv3'), width, cout, { kernelSize: 1 }, false),
+    );
+    this.shortcut =
+      stride !== 1 || cin !== cout
+        ? this.addModule(
+            'shortcut',
+            new ConvBnAct(rng.child('shortcut'), cin, cout, { kernelSize: 1, stride }, false),
+          )
+        : null;
+  }
+
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const y = this.c.forward(this.b.forward(this.a.forward(x, training), training), training);
+    return tf.relu(tf.add<tf.Tensor4D>(y, this.shortcut ? this.shortcut.forward(x, training) : x));
+  }
+}
+
+/** A chain of blocks registered as `0`, `1`, …. */
+class Sequence extends Module {
+  private readonly items: Stage[];
+  constructor(items: Array<Module & Stage>) {
+    super();
+    this.items = items.map((item, i) => this.addModule(String(i), item));
+  }
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return this.items.reduce((h, item) => item.forward(h, training), x);
+  }
+}
+
+class Stem extends Module {
+  private readonly conv: ConvBnAct;
+  constructor(
+    rng: Rng,
+    cin: number,
+    cout: number,
+    private readonly kind: 'imagenet' | 'cifar',
+  ) {
+    super();
+    this.conv = this.addModule(
+      'conv',
+      new ConvBnAct(rng, cin, cout, { kernelSize: kind === 'imagenet' ? 7 : 3, stride: 2 }),
+    );
+  }
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const y = this.conv.forward(x, training);
+    return this.kind === 'imagenet' ? tf.maxPool(y, 3, 2, 'same') : y;
+  }
+}
+
+/**
+ * `[outSize, inSize]` weights of 1-D linear interpolation with half-pixel centres, source
+ * positions clamped to the edge (PyTorch's `align_corners=False`).
+ */
+function interpolationMatrix(outSize: number, inSize: number): tf.Tensor2D {
+  const weights = new Float32Array(outSize * inSize);
+  for (let o = 0; o < outSize; o++) {
+    const source = Math.min(Math.max(((o + 0.5) * inSize) / outSize - 0.5, 0), inSize - 1);
+    const i0 = Math.floor(source);
+    const i1 = Math.min(i0 + 1, inSize - 1);
+    const t = source - i0;
+    weights[o * inSize + i0] += 1 - t;
+    weights[o * inSize + i1] += t;
+  }
+  return tf.tensor2d(weights, [outSize, inSize]);
+}
+
+/**
+ * Bilinear resize with half-pixel centres, as two matrix products (rows, then columns). tfjs's
+ * own `resizeBilinear` gradient ignores `halfPixelCenters`, so it would train on wrong
+ * gradients; matrix products have exact ones on every backend.
+ */
+export function resizeBilinear(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (h === height && w === width) return x;
+  return tf.tidy(() => {
+    const rows = tf.matMul(
+      interpolationMatrix(height, h),
+      tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, n * w * c]),
+    );
+    const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [height, n, w, c]), [2, 1, 0, 3]), [
+      w,
+      n * height * c,
+    ]);
+    const cols = tf.matMul(interpolationMatrix(width, w), byColumn);
+    return tf.transpose(tf.reshape(cols, [width, n, height, c]), [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+function upsample(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+  return resizeBilinear(x, height, width);
+}
+
+/** Atrous spatial pyramid pooling. */
+class Aspp extends Module {
+  private readonly branches: ConvBnAct[];
+  private readonly pooling: ConvBnAct;
+  private readonly project: ConvBnAct;
+
+  constructor(rng: Rng, cin: number, channels: number, rates: readonly number[]) {
+    super();
+    this.branches = [
+      this.addModule('branch0', new ConvBnAct(rng.child('branch0'), cin, channels, { kernelSize: 1 })),
+      ...rates.map((rate, i) =>
+        this.addModule(
+          `branch${i + 1}`,
+          new ConvBnAct(rng.child(`branch${i + 1}`), cin, channels, { dilation: rate }),
+        ),
+      ),
+    ];
+    this.pooling = this.addModule(
+      'pooling',
+      new ConvBnAct(rng.child('pooling'), cin, channels, { kernelSize: 1 }),
+    );
+    this.project = this.addModule(
+      'project',
+      new ConvBnAct(rng.child('project'), channels * (rates.length + 2), channels, { kernelSize: 1 }),
+    );
+  }
+
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const [n, h, w] = x.shape;
+    const pooled = this.pooling.forward(tf.mean(x, [1, 2], true) as tf.Tensor4D, training);
+    const outs = [
+      ...this.branches.map((branch) => branch.forward(x, training)),
+      tf.broadcastTo(pooled, [n, h, w, pooled.shape[3]]) as tf.Tensor4D,
+    ];
+    return this.project.forward(tf.concat(outs, 3), training);
+  }
+}
+
+/** Channels-to-space packing of the low-level features, so they ride along a deeper site's tensor. */
+function spaceToDepth(x: tf.Tensor4D, block: number): tf.Tensor4D {
+  if (block === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const rows = tf.reshape(x, [n * (h / block), block, w / block, block * c]);
+  return tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [n, h / block, w / block, block * block * c]);
+}
+
+function depthToSpace(x: tf.Tensor4D, block: number): tf.Tensor4D {
+  if (block === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const cells = tf.reshape(x, [n * h, w, block, c / block]);
+  return tf.reshape(tf.transpose(cells, [0, 2, 1, 3]), [n, h * block, w * block, c / (block * block)]);
+}
+
+/** What flows between steps: the deep features and, once computed, the stride-4 low-level ones. */
+interface FlowState {
+  x: tf.Tensor4D;
+  low: tf.Tensor4D | null;
+}
+
+const BACKBONES = {
+  resnet18: { block: 'basic', blocks: [2, 2, 2, 2] },
+  resnet34: { block: 'basic', blocks: [3, 4, 6, 3] },
+  resnet50: { block: 'bottleneck', blocks: [3, 4, 6, 3] },
+} as const;
+
+/**
+ * DeepLabV3+ with a ResNet backbone. `logits(x)` maps NHWC images `[N, H, W, inChannels]` (H
+ * and W multiples of the output stride) to per-pixel logits `[N, H, W, numClasses]`.
+ *
+ * Feature sites: `stem`, `layer1`…`layer4` (backbone stages), `aspp` (after the ASPP
+ * projection) and `decoder` (after the decoder's 3×3 convs, before the classifier), with
+ * `tail(head(x, s), s)` equal to `logits(x)`. At sites between the low-level stage and the
+ * decoder, the decoder still needs the stride-4 low-level features, so the site's tensor
+ * carries them too: its first {@link siteChannels} channels are the site's own features, the
+ * rest the low-level features rearranged space-to-depth to the site's resolution. A feature
+ * perturbation there therefore reaches everything the rest of the network reads.
+ */
+export class DeepLabV3Plus extends Module {
+  readonly sites: readonly DeepLabSite[] = DEEPLAB_SITES;
+  readonly numClasses: number;
+  readonly inChannels: number;
+  readonly outputStride: number;
+  readonly atrousRates: readonly number[];
+  /** Input pixels per feature pixel at each site. */
+  readonly siteStrides: Readonly<Record<DeepLabSite, number>>;
+  /** Channels of each site's own features (without the packed low-level ones). */
+  readonly siteChannels: Readonly<Record<DeepLabSite, number>>;
+  /** The backbone stage whose output is the decoder's low-level input (the first at stride 4). */
+  readonly lowLevelSite: DeepLabSite;
+
+  private readonly steps: Stage[];
+  private readonly lowIndex: number;
+  private readonly lowChannels: number;
+  private readonly reduceLow: ConvBnAct;
+  private readonly fuse: Sequence;
+  private readonly classifier: Conv2d;
+
+  constructor(options: DeepLabV3PlusOptions) {
+    super();
+    const { rng } = options;
+    this.numClasses = options.numClasses;
+    this.inChannels = options.inChannels ?? 3;
+    const stem = options.stem ?? 'imagenet';
+    const spec = BACKBONES[options.backbone ?? 'resnet50'];
+    const blocks = options.blocks ?? spec.blocks;
+    const width = options.width ?? 64;
+    const channels = options.channels ?? 256;
+    this.outputStride = options.outputStride ?? 16;
+    const stemStride = stem === 'imagenet' ? 4 : 2;
+    if (![4, 8, 16, 32].includes(this.outputStride) || this.outputStride < stemStride * 2) {
+      throw new PerturbError(
+        `outputStride ${this.outputStride} is not possible with the ${stem} stem`,
+        `use one of ${[4, 8, 16, 32].filter((s) => s >= stemStride * 2).join(', ')}`,
+      );
+    }
+    if (!Number.isInteger(this.numClasses) || this.numClasses < 2) {
+      throw new PerturbError(
+        `numClasses must be an integer ≥ 2, got ${this.numClasses}`,
+        'count background as a class',
+      );
+    }
+    this.atrousRates = options.atrousRates ?? [6, 12, 18].map((r) => (r * 16) / this.outputStride);
+
+    const Block = spec.block === 'basic' ? BasicBlock : Bottleneck;
+    const strides: Partial<Record<DeepLabSite, number>> = { stem: stemStride };
+    const siteChannels: Partial<Record<DeepLabSite, number>> = { stem: width };
+    const steps: Stage[] = [
+      this.addModule('stem', new Stem(rng.child('stem'), this.inChannels, width, stem)),
+    ];
+    let current = stemStride;
+    let dilation = 1;
+    let cin = width;
+    let lowIndex = -1;
+    for (let s = 0; s < 4; s++) {
+      const name = `layer${s + 1}` as DeepLabSite;
+      const planes = width * 2 ** s;
+      let stride = s === 0 ? 1 : 2;
+      const previousDilation = dilation;
+      if (current * stride > this.outputStride) {
+        dilation *= stride;
+        stride = 1;
+      }
+      current *= stride;
+      const stageRng = rng.child(name);
+      const items: Array<Module & Stage> = [];
+      for (let b = 0; b < blocks[s]; b++) {
+        items.push(
+          new Block(
+            stageRng.child(String(b)),
+            b === 0 ? cin : planes * Block.expansion,
+            planes,
+            b === 0 ? stride : 1,
+            b === 0 ? previousDilation : dilation,
+          ),
+        );
+        cin = planes * Block.expansion;
+      }
+      steps.push(this.addModule(name, new Sequence(items)));
+      strides[name] = current;
+      siteChannels[name] = cin;
+      if (lowIndex < 0 && current === 4) lowIndex = s + 1;
+    }
+    this.lowIndex = lowIndex;
+    this.lowLevelSite = DEEPLAB_SITES[lowIndex];
+    this.lowChannels = siteChannels[this.lowLevelSite]!;
+    steps.push(this.addModule('aspp', new Aspp(rng.child('aspp'), cin, channels, this.atrousRates)));
+    strides.aspp = this.outputStride;
+    siteChannels.aspp = channels;
+    const lowOut = options.lowLevelChannels ?? 48;
+    this.reduceLow = this.addModule(
+      'lowLevel',
+      new ConvBnAct(rng.child('lowLevel'), this.lowChannels, lowOut, { kernelSize: 1 }),
+    );
+    this.fuse = this.addModule(
+      'decoder',
+      new Sequence([
+        new ConvBnAct(rng.child('decoder0'), channels + lowOut, channels, {}),
+        new ConvBnAct(rng.child('decoder1'), channels, channels, {}),
+      ]),
+    );
+    strides.decoder = 4;
+    siteChannels.decoder = channels;
+    this.classifier = this.addModule(
+      'classifier',
+      new Conv2d(rng.child('classifier'), channels, this.numClasses, { kernelSize: 1 }),
+    );
+    this.steps = steps;
+    this.siteStrides = strides as Record<DeepLabSite, number>;
+    this.siteChannels = siteChannels as Record<DeepLabSite, number>;
+  }
+
+  /** Per-pixel logits `[N, H, W, numClasses]` of NHWC images. */
+  logits(x: tf.Tensor4D, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
+    this.checkInput(x);
+    const training = options.training ?? this.training;
+    return tf.tidy(() => this.run({ x, low: null }, 0, training));
+  }
+
+  /** Features at `site` of NHWC images (see the class comment for what they hold). */
+  head(x: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
+    this.checkInput(x);
+    const training = options.training ?? this.training;
+    const index = this.siteIndex(site);
+    return tf.tidy(() => {
+      let state: FlowState = { x, low: null };
+      for (let i = 0; i <= index; i++) state = this.step(state, i, training);
+      return this.pack(state, index);
+    });
+  }
+
+  /** Logits `[N, H, W, numClasses]` from features at `site`, as `head` returns them. */
+  tail(features: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
+    const training = options.training ?? this.training;
+    const index = this.siteIndex(site);
+    const expected = this.featureChannels(site as DeepLabSite);
+    if (features.rank !== 4 || features.shape[3] !== expected) {
+      throw new PerturbError(
+        `features for site "${site}" must have ${expected} channels, got shape [${features.shape}]`,
+        `pass what head(x, '${site}') returns`,
+      );
+    }
+    return tf.tidy(() => this.run(this.unpack(features, index), index + 1, training));
+  }
+
+  /** Channels of the tensor `head` returns at `site` (its own plus the packed low-level ones). */
+  featureChannels(site: DeepLabSite): number {
+    const index = this.siteIndex(site);
+    if (!this.packs(index)) return this.siteChannels[site];
+    const block = this.siteStrides[site] / 4;
+    return this.siteChannels[site] + this.lowChannels * block * block;
+  }
+
+  private packs(index: number): boolean {
+    return index > this.lowIndex && index < DEEPLAB_SITES.indexOf('decoder');
+  }
+
+  private pack(state: FlowState, index: number): tf.Tensor4D {
+    if (!this.packs(index)) return state.x;
+    const block = this.siteStrides[DEEPLAB_SITES[index]] / 4;
+    return tf.concat([state.x, spaceToDepth(state.low!, block)], 3);
+  }
+
+  private unpack(features: tf.Tensor4D, index: number): FlowState {
+    if (index === this.lowIndex) return { x: features, low: features };
+    if (!this.packs(index)) return { x: features, low: null };
+    const site = DEEPLAB_SITES[index];
+    const own = this.siteChannels[site];
+    const [x, packed] = tf.split(features, [own, features.shape[3] - own], 3) as [tf.Tensor4D, tf.Tensor4D];
+    return { x, low: depthToSpace(packed, this.siteStrides[site] / 4) };
+  }
+
+  /** Runs step `index` (0 stem … 4 layer4, 5 aspp, 6 decoder). */
+  private step(state: FlowState, index: number, training: boolean): FlowState {
+    if (index < 6) {
+      const x = this.steps[index].forward(state.x, training);
+      return { x, low: index === this.lowIndex ? x : state.low };
+    }
+    const low = this.reduceLow.forward(state.low!, training);
+    const up = upsample(state.x, low.shape[1], low.shape[2]);
+    return { x: this.fuse.forward(tf.concat([up, low], 3), training), low: null };
+  }
+
+  private run(state: FlowState, from: number, training: boolean): tf.Tensor4D {
+    const stride = from === 0 ? 1 : this.siteStrides[DEEPLAB_SITES[from - 1]];
+    const height = state.x.shape[1] * stride;
+    const width = state.x.shape[2] * stride;
+    let s = state;
+    for (let i = from; i < DEEPLAB_SITES.length; i++) s = this.step(s, i, training);
+    return upsample(this.classifier.forward(s.x), height, width);
+  }
+
+  private siteIndex(site: string): number {
+    const index = DEEPLAB_SITES.indexOf(site as DeepLabSite);
+    if (index < 0) {
+      throw new PerturbError(
+        `DeepLabV3Plus has no feature site "${site}"`,
+        `use one of ${DEEPLAB_SITES.map((s) => `'${s}'`).join(', ')}`,
+      );
+    }
+    return index;
+  }
+
+  private checkInput(x: tf.Tensor): void {
+    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
+      throw new PerturbError(
+        `DeepLabV3Plus expects NHWC images with ${this.inChannels} channels but got shape [${x.shape}]`,
+        `pass a [batch, height, width, ${this.inChannels}] tensor, or create the model with inChannels: ${x.shape[x.rank - 1]}`,
+      );
+    }
+    const [, height, width] = x.shape as number[];
+    if (height % this.outputStride !== 0 || width % this.outputStride !== 0) {
+      throw new PerturbError(
+        `DeepLabV3Plus with output stride ${this.outputStride} needs image sides that are multiples of ${this.outputStride}, got ${height}×${width}`,
+        `pad or crop the images to a multiple of ${this.outputStride}`,
+      );
+    }
+  }
+}
+
+/** Options of {@link segmentationCrossEntropy}. */
+export interface SegmentationLossOptions {
+  /** Label of pixels left out of the loss. Default 255. */
+  ignoreIndex?: number;
+}
+
+/**
+ * Mean cross-entropy over the pixels whose label is not `ignoreIndex` (0 when every pixel is
+ * ignored), as PyTorch's `cross_entropy(…, ignore_index=255)`. `logits` `[N, H, W, C]`,
+ * `labels` `[N, H, W]` class ids.
+ */
+export function segmentationCrossEntropy(
+  logits: tf.Tensor4D,
+  labels: tf.Tensor3D,
+  options: SegmentationLossOptions = {},
+): tf.Scalar {
+  const ignoreIndex = options.ignoreIndex ?? 255;
+  const [n, h, w, c] = logits.shape;
+  if (labels.rank !== 3 || labels.shape[0] !== n || labels.shape[1] !== h || labels.shape[2] !== w) {
+    throw new PerturbError(
+      `labels of shape [${labels.shape}] do not match logits of shape [${logits.shape}]`,
+      `pass labels [${n}, ${h}, ${w}] of class ids, at the logits' resolution`,
+    );
+  }
+  return tf.tidy(() => {
+    const ids = tf.cast(labels, 'int32');
+    const valid = tf.notEqual(ids, tf.scalar(ignoreIndex, 'int32'));
+    const safe = tf.where(valid, ids, tf.zerosLike(ids));
+    const target = tf.mul(tf.oneHot(tf.reshape(safe, [-1]), c), tf.reshape(tf.cast(valid, 'int32'), [-1, 1]));
+    const logProbs = tf.logSoftmax(tf.reshape(logits, [-1, c]));
+    const total = tf.neg(tf.sum(tf.mul(tf.cast(target, 'float32'), logProbs)));
+    const count = tf.maximum(tf.sum(tf.cast(valid, 'float32')), tf.scalar(1));
+    return tf.div(total, count) as tf.Scalar;
+  });
+}
