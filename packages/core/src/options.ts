@@ -62,7 +62,17 @@ export function optionsError(
           (suggestion ? `did you mean "${suggestion}"? ` : '') + `use one of ${options.join(', ')}`,
         );
       }
-      return new PerturbError(`${at} is ${show(value)} in ${where}`, `it ${issue.message.toLowerCase()}`);
+      const branch = closestBranch(union.errors);
+      if (branch) {
+        return optionsError(schema, { ...branch, path: [...issue.path, ...branch.path] }, raw, where);
+      }
+      const kinds = union.errors.flatMap((issues) =>
+        issues[0]?.code === 'invalid_type' ? [expected(issues[0].expected)] : [],
+      );
+      return new PerturbError(
+        `${at} is ${show(value)} in ${where}`,
+        kinds.length > 0 ? `use ${[...new Set(kinds)].join(' or ')}` : lowerFirst(issue.message),
+      );
     }
     case 'invalid_value': {
       const options = issue.values.map(String);
@@ -96,6 +106,18 @@ export function optionsError(
     default:
       return new PerturbError(`${at} is ${show(value)} in ${where}`, lowerFirst(issue.message));
   }
+}
+
+/**
+ * The first issue of the union option the value was meant for: the one option that did not
+ * fail on the value's type (a string shorthand's `invalid_value`, an object's unknown key).
+ * Undefined when every option failed on the type, or several got past it.
+ */
+function closestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue | undefined {
+  const matching = branches.filter(
+    (issues) => issues.length > 0 && !(issues[0].code === 'invalid_type' && issues[0].path.length === 0),
+  );
+  return matching.length === 1 ? matching[0][0] : undefined;
 }
 
 /** `a.b[2].c` from a zod path. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSchedule } from './schedules';
+import { parseOptions, z } from '@perturb/core';
+import { createSchedule, scheduleSchema } from './schedules';
 
 describe('schedules', () => {
   it('one-cycle matches PyTorch OneCycleLR (max_lr 0.1, 240 steps) in lr and momentum', () => {
@@ -42,12 +43,47 @@ describe('schedules', () => {
     expect(cosine(100).lr).toBeCloseTo(0, 6);
   });
 
-  it('rejects a bad learning rate and an unknown schedule', () => {
-    expect(() => createSchedule({ name: 'constant' }, { lr: 0, totalSteps: 1, stepsPerEpoch: 1 })).toThrow(
-      /learning rate 0 is invalid/,
+  it('rejects a bad learning rate', () => {
+    for (const lr of [0, Number.NaN, Infinity]) {
+      expect(() => createSchedule({ name: 'constant' }, { lr, totalSteps: 1, stepsPerEpoch: 1 })).toThrow(
+        `learning rate ${lr} is invalid`,
+      );
+    }
+  });
+
+  it.each([
+    [
+      { name: 'wavy' },
+      '"name" is "wavy" in the schedule options. use one of constant, step, multistep, cosine, onecycle',
+    ],
+    [{ name: 'multistep' }, '"milestones" is missing in the schedule options'],
+    ['multistep', '"milestones" is missing in the schedule options'],
+    [{ name: 'multistep', milestones: [] }, 'use a list with ≥ 1 entries'],
+    [{ name: 'cosine', minLR: 0 }, '"minLR" is not a setting of the schedule options. did you mean "minLr"?'],
+    [{ name: 'onecycle', pctStart: 1 }, '"pctStart" is 1 in the schedule options. use a value < 1'],
+    ['cosin', '"cosin" in the schedule options. did you mean "cosine"?'],
+  ])('refuses %j with one clear message', (config, message) => {
+    expect(() => createSchedule(config as never, { lr: 1, totalSteps: 10, stepsPerEpoch: 1 })).toThrow(
+      message,
     );
-    expect(() =>
-      createSchedule({ name: 'wavy' } as never, { lr: 1, totalSteps: 1, stepsPerEpoch: 1 }),
-    ).toThrow(/unknown schedule "wavy"/);
+  });
+
+  it('reads a name alone as the schedule with its defaults', () => {
+    const options = { lr: 1, totalSteps: 100, stepsPerEpoch: 10 };
+    const short = createSchedule('cosine', options);
+    const long = createSchedule({ name: 'cosine', minLr: 0 }, options);
+    expect([short(0).lr, short(50).lr, short(99).lr]).toEqual([long(0).lr, long(50).lr, long(99).lr]);
+  });
+
+  it('schema gives defaults to a config (for the cli) and a JSON Schema of its input (for editors)', () => {
+    expect(parseOptions(scheduleSchema, 'onecycle', 'a.yaml')).toEqual({
+      name: 'onecycle',
+      pctStart: 0.3,
+      divFactor: 25,
+      finalDivFactor: 1e4,
+      cycleMomentum: true,
+    });
+    const json = JSON.stringify(z.toJSONSchema(scheduleSchema, { io: 'input' }));
+    expect(json).toContain('"milestones"');
   });
 });

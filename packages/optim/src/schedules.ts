@@ -1,36 +1,70 @@
 /** Learning-rate schedules, as functions of the optimizer step. */
-import { PerturbError } from '@perturb/core';
+import { PerturbError, parseOptions, z } from '@perturb/core';
+import { withNameShorthand } from './shorthand';
 import type { StepHyper } from './optimizers';
 
-/**
- * A learning-rate schedule and its settings. Every schedule but `'onecycle'` is multiplied by
- * the linear warm-up of {@link ScheduleOptions.warmupSteps}.
- */
-export type ScheduleConfig =
+const gamma = z.number().positive().default(0.1).describe('factor the learning rate is multiplied by');
+
+const scheduleObjectSchema = z.discriminatedUnion('name', [
   /** The learning rate throughout. */
-  | { name: 'constant' }
-  /** lr × gamma every `everyEpochs` epochs; `gamma` defaults to 0.1. */
-  | { name: 'step'; everyEpochs: number; gamma?: number }
+  z.strictObject({ name: z.literal('constant') }),
+  /** lr × gamma every `everyEpochs` epochs. */
+  z.strictObject({
+    name: z.literal('step'),
+    everyEpochs: z.number().int().min(1).describe('epochs between two decays'),
+    gamma,
+  }),
+  /** lr × gamma at each epoch in `milestones` (e.g. [60, 120, 160], gamma 0.2). */
+  z.strictObject({
+    name: z.literal('multistep'),
+    milestones: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .describe('epochs (counted from 1) after which the learning rate is multiplied by gamma'),
+    gamma,
+  }),
+  /** Cosine decay to `minLr` over the run. */
+  z.strictObject({
+    name: z.literal('cosine'),
+    minLr: z.number().min(0).default(0).describe('the learning rate at the end of the run'),
+  }),
   /**
-   * lr × gamma at each epoch in `milestones` (e.g. [60, 120, 160], gamma 0.2); `gamma`
-   * defaults to 0.1.
+   * One-cycle (PyTorch `OneCycleLR` defaults): cosine warm-up from lr / `divFactor` to lr over
+   * the first `pctStart` of the steps, then cosine decay to lr / `divFactor` / `finalDivFactor`;
+   * momentum (SGD's momentum or Adam's beta1) cycles 0.95 → 0.85 → 0.95 unless `cycleMomentum`
+   * is false.
    */
-  | { name: 'multistep'; milestones: number[]; gamma?: number }
-  /** Cosine decay to `minLr` (default 0) over the run. */
-  | { name: 'cosine'; minLr?: number }
-  /**
-   * One-cycle (PyTorch `OneCycleLR` defaults): cosine warm-up from lr / `divFactor` (default 25)
-   * to lr over the first `pctStart` (default 0.3) of the steps, then cosine decay to
-   * lr / `divFactor` / `finalDivFactor` (default 1e4); momentum (SGD's momentum or Adam's beta1)
-   * cycles 0.95 → 0.85 → 0.95 unless `cycleMomentum` is false (default true).
-   */
-  | {
-      name: 'onecycle';
-      pctStart?: number;
-      divFactor?: number;
-      finalDivFactor?: number;
-      cycleMomentum?: boolean;
-    };
+  z.strictObject({
+    name: z.literal('onecycle'),
+    pctStart: z.number().gt(0).lt(1).default(0.3).describe('fraction of the steps spent warming up'),
+    divFactor: z.number().positive().default(25).describe('the initial lr is lr / divFactor'),
+    finalDivFactor: z
+      .number()
+      .positive()
+      .default(1e4)
+      .describe('the final lr is lr / divFactor / finalDivFactor'),
+    cycleMomentum: z.boolean().default(true).describe('cycle momentum 0.95 → 0.85 → 0.95'),
+  }),
+]);
+
+/** The schedules' names, as `schedule.name` takes them. */
+export const SCHEDULE_NAMES = ['constant', 'step', 'multistep', 'cosine', 'onecycle'] as const;
+
+/**
+ * The schedule setting of a config: `{ name, ...settings }` (checked and defaulted) or just the
+ * name (`'cosine'` = `{ name: 'cosine' }`; `'multistep'` alone is refused for its missing
+ * milestones). Unknown names and unknown keys are refused.
+ */
+export const scheduleSchema = withNameShorthand(SCHEDULE_NAMES, scheduleObjectSchema);
+
+/**
+ * A learning-rate schedule and its settings: `constant`; `step` (lr × gamma every `everyEpochs`
+ * epochs, gamma 0.1); `multistep` (lr × gamma at each epoch of `milestones`); `cosine` (decay to
+ * `minLr`, default 0); `onecycle` (PyTorch's `OneCycleLR`: pctStart 0.3, divFactor 25,
+ * finalDivFactor 1e4, cycleMomentum true). Every schedule but `'onecycle'` is multiplied by the
+ * linear warm-up of {@link ScheduleOptions.warmupSteps}.
+ */
+export type ScheduleConfig = z.input<typeof scheduleObjectSchema>;
 
 /** The run's numbers that {@link createSchedule} scales a {@link ScheduleConfig} to. */
 export interface ScheduleOptions {
@@ -53,37 +87,43 @@ function cosineBetween(from: number, to: number, fraction: number): number {
 
 /**
  * Builds the schedule `config` describes for a run of `options.totalSteps` steps. Throws a
- * `PerturbError` if `options.lr` is not > 0 or the schedule's name is unknown.
+ * `PerturbError` if `options.lr` is not > 0 or `config` is not a valid schedule.
  */
-export function createSchedule(config: ScheduleConfig, options: ScheduleOptions): Schedule {
+export function createSchedule(
+  config: ScheduleConfig | ScheduleConfig['name'],
+  options: ScheduleOptions,
+): Schedule {
   const { lr, totalSteps, stepsPerEpoch } = options;
+  const resolved = parseOptions(scheduleSchema, config, 'the schedule options');
   const warmup = options.warmupSteps ?? 0;
-  if (!(lr > 0)) throw new PerturbError(`learning rate ${lr} is invalid`, 'use a value > 0, e.g. 0.1');
+  if (!(lr > 0) || !Number.isFinite(lr)) {
+    throw new PerturbError(`learning rate ${lr} is invalid`, 'use a finite value > 0, e.g. 0.1');
+  }
+  if (!(Number.isInteger(warmup) && warmup >= 0)) {
+    throw new PerturbError(`warm-up steps ${warmup} is invalid`, 'use a whole number ≥ 0');
+  }
   const withWarmup =
     (base: (step: number) => number): Schedule =>
     (step) => ({ lr: base(step) * (warmup > 0 ? Math.min(1, (step + 1) / warmup) : 1) });
 
-  switch (config.name) {
+  switch (resolved.name) {
     case 'constant':
       return withWarmup(() => lr);
     case 'step':
-      return withWarmup(
-        (s) => lr * (config.gamma ?? 0.1) ** Math.floor(s / stepsPerEpoch / config.everyEpochs),
-      );
+      return withWarmup((s) => lr * resolved.gamma ** Math.floor(s / stepsPerEpoch / resolved.everyEpochs));
     case 'multistep':
       return withWarmup(
         (s) =>
-          lr *
-          (config.gamma ?? 0.1) ** config.milestones.filter((m) => Math.floor(s / stepsPerEpoch) >= m).length,
+          lr * resolved.gamma ** resolved.milestones.filter((m) => Math.floor(s / stepsPerEpoch) >= m).length,
       );
     case 'cosine':
-      return withWarmup((s) => cosineBetween(lr, config.minLr ?? 0, s / totalSteps));
+      return withWarmup((s) => cosineBetween(lr, resolved.minLr, s / totalSteps));
     case 'onecycle': {
-      const initial = lr / (config.divFactor ?? 25);
-      const final = initial / (config.finalDivFactor ?? 1e4);
-      const peakStep = (config.pctStart ?? 0.3) * totalSteps - 1;
+      const initial = lr / resolved.divFactor;
+      const final = initial / resolved.finalDivFactor;
+      const peakStep = resolved.pctStart * totalSteps - 1;
       const lastStep = totalSteps - 1;
-      const cycle = config.cycleMomentum ?? true;
+      const cycle = resolved.cycleMomentum;
       return (step) => {
         const rising = step <= peakStep;
         const fraction = rising ? step / peakStep : (step - peakStep) / (lastStep - peakStep);
@@ -95,10 +135,5 @@ export function createSchedule(config: ScheduleConfig, options: ScheduleOptions)
         };
       };
     }
-    default:
-      throw new PerturbError(
-        `unknown schedule "${(config as { name: string }).name}"`,
-        'use constant, step, multistep, cosine or onecycle',
-      );
   }
 }
