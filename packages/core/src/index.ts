@@ -5,7 +5,7 @@ export { Module } from './module';
 export type { StateDict } from './module';
 export { Rng } from './rng';
 export type { RngState } from './rng';
-export { writeFileAtomic } from './atomic';
+export { writeFileAtomic, removeStaleTempFiles } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
 export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
