@@ -53,3 +53,5 @@ export type {
   ModelContext,
   DatasetDefinition,
 } from './registry';
+export { imageGridPng, writeImageGrid } from './image-grid';
+export type { ImageGridOptions } from './image-grid';
