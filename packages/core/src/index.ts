@@ -55,3 +55,13 @@ export type {
 } from './registry';
 export { imageGridPng, writeImageGrid } from './image-grid';
 export type { ImageGridOptions } from './image-grid';
+export { runTrainingLoop, readMetrics } from './training-loop';
+export type {
+  TrainingLoopOptions,
+  TrainingLoopResult,
+  LoopPosition,
+  LoopState,
+  LoopEpochRecord,
+  StepOutcome,
+  StepProgress,
+} from './training-loop';

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Batch, Rng, TinyClassifier, initBackend } from '@perturb/core';
+import { type Augmenter, type Batch, Rng, TinyClassifier, initBackend, readMetrics } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readMetrics, train, type TrainData, type TrainOptions } from './trainer';
+import { train, type TrainData, type TrainOptions } from './trainer';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -173,7 +173,7 @@ describe('train', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-c-'));
     await train(options({ outDir, epochs: 1, fingerprint: 'a' }));
     await expect(train(options({ outDir, epochs: 1, fingerprint: 'b' }))).rejects.toThrow(
-      /belongs to a run with a different configuration/,
+      /was written by a run with other settings\. resume with the settings/,
     );
   });
 
