@@ -3,7 +3,7 @@
  * batches). Encoded by fast-png, a pure-JS codec (no native addon, runs in browsers too), so the
  * packages that write grids pull no rasterizer or fonts.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { encode } from 'fast-png';
 import { writeFileAtomic } from './atomic';
 import { PerturbError } from './errors';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
+import { assertNoTensorLeak } from './leaks';
 import { Module } from './module';
 import { type TrainingLoopOptions, readMetrics, runTrainingLoop } from './training-loop';
 
@@ -143,11 +144,22 @@ describe('runTrainingLoop', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const stale = join(outDir, `.checkpoint.safetensors.${dead}.1700000000000.tmp`);
     writeFileSync(stale, 'half a checkpoint');
-    await runTrainingLoop(loop(new Scalar(), { outDir, epochs: 1, onEpochEnd: killedAfter(1) })).catch(
-      () => {},
-    );
+    const killedAtFirstStep = loop(new Scalar(), {
+      outDir,
+      step: () => {
+        throw new Error('killed');
+      },
+    });
+    await expect(runTrainingLoop(killedAtFirstStep)).rejects.toThrow('killed');
     expect(existsSync(stale)).toBe(false);
     expect(readdirSync(outDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('frees every tensor it reads from a checkpoint', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
+    const options = loop(new Scalar(), { outDir, epochs: 1 });
+    await runTrainingLoop(options);
+    await assertNoTensorLeak(() => runTrainingLoop(options));
   });
 
   it('cuts the run at a step budget', async () => {
