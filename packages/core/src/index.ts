@@ -13,6 +13,7 @@ export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
 export type {
   Batch,
+  TrainData,
   ForwardOptions,
   Classifier,
   StepContext,

@@ -13,6 +13,14 @@ export interface Batch {
   y: tf.Tensor2D;
 }
 
+/** Where training batches come from: the classifier trainer's and the VAE-GANs' data. */
+export interface TrainData {
+  /** Batches per epoch. */
+  batchesPerEpoch: number;
+  /** One epoch of batches, shuffled with `rng`; the trainer disposes each batch after its step. */
+  batches(rng: Rng): Iterable<Batch>;
+}
+
 /** Options of a classifier forward pass. */
 export interface ForwardOptions {
   /** Training mode: BatchNorm uses (and updates) batch statistics. */

@@ -1,5 +1,5 @@
 export { train } from './trainer';
-export type { TrainOptions, TrainData, TrainResult, EpochRecord, TrainStepProgress } from './trainer';
+export type { TrainOptions, TrainResult, EpochRecord, TrainStepProgress } from './trainer';
 export { evaluate } from './evaluate';
 export type { EvalResult } from './evaluate';
 export { countCorrect } from './loss';

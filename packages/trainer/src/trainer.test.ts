@@ -2,9 +2,17 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Batch, Rng, TinyClassifier, initBackend, readMetrics } from '@perturb/core';
+import {
+  type Augmenter,
+  type Batch,
+  Rng,
+  TinyClassifier,
+  type TrainData,
+  initBackend,
+  readMetrics,
+} from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { train, type TrainData, type TrainOptions } from './trainer';
+import { train, type TrainOptions } from './trainer';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });

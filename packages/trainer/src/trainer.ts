@@ -14,19 +14,12 @@ import {
   PerturbError,
   Rng,
   runTrainingLoop,
+  type TrainData,
 } from '@perturb/core';
 import { createOptimizer, createSchedule, type OptimizerConfig, type ScheduleConfig } from '@perturb/optim';
 import { evaluate, type EvalResult } from './evaluate';
 import { crossEntropy } from '@perturb/core';
 import { countCorrect } from './loss';
-
-/** Where training batches come from. */
-export interface TrainData {
-  /** Batches per epoch. */
-  batchesPerEpoch: number;
-  /** One epoch of batches, shuffled with `rng`; the trainer disposes each batch after its step. */
-  batches(rng: Rng): Iterable<Batch>;
-}
 
 /** What {@link train} trains, on what, and how. */
 export interface TrainOptions {
