@@ -34,7 +34,8 @@ export function saveCheckpoint<Meta>(
 ): void {
   const tensors: Record<string, tf.Tensor> = { ...extra };
   for (const [name, t] of Object.entries(module.stateDict())) tensors[MODEL_PREFIX + name] = t;
-  const bad = firstNonFinite(tensors);
+  const bufferNames = new Set(module.namedBuffers().map(([name]) => MODEL_PREFIX + name));
+  const bad = firstNonFinite(tensors, (name) => bufferNames.has(name));
   if (bad) {
     throw new PerturbError(
       `not saving the checkpoint ${path}: "${bad.name}" holds ${bad.value} (the training diverged); the last good checkpoint is kept`,
@@ -45,15 +46,21 @@ export function saveCheckpoint<Meta>(
 }
 
 /**
- * The first tensor holding NaN or ±Infinity, with that value: a checkpoint of a diverged run
- * must never replace a good one, nor load as if it were one.
+ * The first tensor holding NaN, or ±Infinity where `mayBeInfinite` does not allow it, with that
+ * value: a checkpoint of a diverged run must never replace a good one, nor load as if it were
+ * one. Module buffers may hold ±Infinity on purpose (an empty range's bounds), never NaN.
  */
-function firstNonFinite(tensors: Record<string, tf.Tensor>): { name: string; value: number } | undefined {
+function firstNonFinite(
+  tensors: Record<string, tf.Tensor>,
+  mayBeInfinite: (name: string) => boolean,
+): { name: string; value: number } | undefined {
   for (const [name, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32') continue;
+    const infiniteAllowed = mayBeInfinite(name);
     const values = t.dataSync();
     for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) return { name, value: values[i] };
+      const v = values[i];
+      if (Number.isNaN(v) || (!infiniteAllowed && !Number.isFinite(v))) return { name, value: v };
     }
   }
   return undefined;
@@ -74,7 +81,8 @@ export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
   let meta: Meta;
   try {
     meta = parseMeta<Meta>(path, metadata);
-    const bad = firstNonFinite(tensors);
+    // Which model tensors are buffers is unknown before a module is built, so all may be infinite.
+    const bad = firstNonFinite(tensors, (name) => name.startsWith(MODEL_PREFIX));
     if (bad) {
       throw new PerturbError(
         `the checkpoint ${path} is damaged: "${bad.name}" holds ${bad.value}`,

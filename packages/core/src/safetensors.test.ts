@@ -168,6 +168,20 @@ describe('checkpoint faults', () => {
     expect(Array.from(model.w.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
+  it('saves and loads ±Infinity in buffers, which may mean "unset", but never NaN', () => {
+    class Range extends Module {
+      readonly low = this.addBuffer('low', tf.fill([2], -Infinity));
+    }
+    const path = fresh();
+    saveCheckpoint(path, new Range(), {});
+    const loaded = new Range();
+    loaded.low.assign(tf.zeros([2]));
+    loadCheckpoint(path, loaded);
+    expect(Array.from(loaded.low.dataSync())).toEqual([-Infinity, -Infinity]);
+    loaded.low.assign(tf.fill([2], NaN));
+    expect(() => saveCheckpoint(path, loaded, {})).toThrow('"model.low" holds NaN');
+  });
+
   it('refuses to write over a folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-ckpt-'));
     expect(() => saveCheckpoint(dir, new Tiny(1), {})).toThrow(/is a folder, not a file/);

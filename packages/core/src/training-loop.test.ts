@@ -28,7 +28,7 @@ function loop(
   const velocity = tf.variable(tf.scalar(0));
   return {
     model,
-    optimizer: { state: () => ({ velocity }), loadState: (s) => velocity.assign(s.velocity) },
+    optimizer: { state: () => ({ velocity }), loadState: (s) => velocity.assign(s.velocity as tf.Scalar) },
     epochs: 3,
     stepsPerEpoch: 2,
     fingerprint: { lr: 0.1 },
