@@ -51,19 +51,19 @@ export async function runTrainFlow(
     weightDecay: config.weightDecay,
     gradClipNorm: config.gradClipNorm,
     seed: config.seed,
-    onProgress: (p) => {
+    onStep: (p) => {
       if (!progress) return;
       bar ??= new ProgressBar({
         total: stepsPerEpoch * config.epochs,
         label: 'train-flow',
         start: p.step - 1,
       });
-      bar.update(p.step, { epoch: `${p.epoch + 1}/${p.epochs}`, 'bits/dim': p.bitsPerDim, lr: p.lr });
+      bar.update(p.step, { epoch: `${p.epoch}/${p.epochs}`, 'bits/dim': p.bitsPerDim, lr: p.lr });
     },
-    onEpoch: (summary) => {
+    onEpochEnd: (summary) => {
       if (progress && summary.testBitsPerDim !== null) {
         process.stderr.write(
-          `\ntrain-flow: epoch ${summary.epoch + 1}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
+          `\ntrain-flow: epoch ${summary.epoch}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
         );
       }
     },
