@@ -26,7 +26,7 @@ export interface LoopPosition {
 export interface StepOutcome {
   /** The step's training loss; a value that is not finite stops the run. */
   loss: number;
-  /** Values shown on the progress bar and handed to `onStep`, e.g. `{ acc: 0.91 }`. */
+  /** Values shown on the progress bar (instead of `loss`) and handed to `onStep`, e.g. `{ loss: 0.3, acc: 0.91 }`. */
   metrics?: Metrics;
 }
 
@@ -181,7 +181,7 @@ export async function runTrainingLoop<Batch, Summary extends object>(
       step = at.step;
       stepInEpoch++;
       const progress = { ...at, ...outcome, epochs, stepInEpoch, stepsPerEpoch };
-      bar?.update(step, { epoch: `${epoch}/${epochs}`, loss: outcome.loss, ...outcome.metrics });
+      bar?.update(step, { epoch: `${epoch}/${epochs}`, ...(outcome.metrics ?? { loss: outcome.loss }) });
       options.onStep?.(progress);
       // Stopping before the next batch is drawn, so no batch is built and left undisposed.
       if (budgetSpent(step, options.maxSteps)) break;
@@ -244,7 +244,11 @@ function restore<Summary>(
   options: Pick<TrainingLoopOptions<never, object>, 'model' | 'optimizer' | 'extraState'>,
   fingerprint: string,
 ): LoopMeta<Summary & LoopEpochRecord> {
-  const { tensors, meta } = loadCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>>>(path, options.model);
+  const { tensors, meta: saved } = loadCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>> | null>(
+    path,
+    options.model,
+  );
+  const meta = saved ?? {};
   try {
     if (meta.fingerprint !== fingerprint || !Array.isArray(meta.history) || typeof meta.step !== 'number') {
       throw new PerturbError(
