@@ -50,8 +50,9 @@ export interface StepContext {
   model: Classifier;
   /** This augmenter's own seeded stream (derived from the run seed and the augmenter's name). */
   rng: Rng;
-  /** Optimizer step, counted from 0 over the whole run. */
+  /** Optimizer step, counted from 0 over the whole run (its random streams are named by it). */
   step: number;
+  /** The epoch, counted from 1 (as in the training loop's records and callbacks). */
   epoch: number;
 }
 

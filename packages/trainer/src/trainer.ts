@@ -158,7 +158,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             model,
             augmenters,
             batch,
-            { rng, step: at.step - 1, epoch: at.epoch - 1 },
+            { rng, step: at.step - 1, epoch: at.epoch },
             (grads) => optimizer.step(grads, hyper),
           );
           tf.dispose([batch.x, batch.y]);
