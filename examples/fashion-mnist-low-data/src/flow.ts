@@ -49,10 +49,10 @@ export async function trainLowDataFlow(
     warmupSteps: stepsPerEpoch,
     sampleCount: 16,
     seed: 0,
-    onEpoch: progress
+    onEpochEnd: progress
       ? (e) =>
           process.stderr.write(
-            `flow: epoch ${e.epoch + 1}/${options.epochs}, test bits/dim ${e.testBitsPerDim?.toFixed(3)}\n`,
+            `flow: epoch ${e.epoch}/${options.epochs}, test bits/dim ${e.testBitsPerDim?.toFixed(3)}\n`,
           )
       : undefined,
   });

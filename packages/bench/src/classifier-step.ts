@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createClassifier } from '@perturb/classifiers';
 import { Rng, crossEntropy } from '@perturb/core';
-import { createOptimizer } from '@perturb/trainer';
+import { createOptimizer } from '@perturb/optim';
 
 export interface ClassifierStepSpec {
   model: string;

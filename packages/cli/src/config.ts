@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { PerturbError } from '@perturb/core';
-import type { OptimizerConfig, ScheduleConfig } from '@perturb/trainer';
+import type { OptimizerConfig, ScheduleConfig } from '@perturb/optim';
 import {
   type RawSettings,
   mergeLayers,

@@ -1,5 +1,5 @@
 /** `perturb train-flow`: maximum-likelihood training of a Glow on a dataset. */
-import { initBackend, ProgressBar, Rng } from '@perturb/core';
+import { initBackend, Rng } from '@perturb/core';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow, type FlowTrainingResult, type ImageArray } from '@perturb/flows';
 import type { TrainFlowConfig } from './flow-config';
@@ -36,8 +36,6 @@ export async function runTrainFlow(
     splitPrior: config.splitPrior,
     rng: new Rng(config.seed).child('flow'),
   });
-  const stepsPerEpoch = Math.ceil(trainSet.labels.length / config.batchSize);
-  let bar: ProgressBar | null = null;
   const result = await trainFlow({
     model,
     train: asImageArray(trainSet),
@@ -51,24 +49,15 @@ export async function runTrainFlow(
     weightDecay: config.weightDecay,
     gradClipNorm: config.gradClipNorm,
     seed: config.seed,
-    onProgress: (p) => {
-      if (!progress) return;
-      bar ??= new ProgressBar({
-        total: stepsPerEpoch * config.epochs,
-        label: 'train-flow',
-        start: p.step - 1,
-      });
-      bar.update(p.step, { epoch: `${p.epoch + 1}/${p.epochs}`, 'bits/dim': p.bitsPerDim, lr: p.lr });
-    },
-    onEpoch: (summary) => {
+    progress,
+    onEpochEnd: (summary) => {
       if (progress && summary.testBitsPerDim !== null) {
         process.stderr.write(
-          `\ntrain-flow: epoch ${summary.epoch + 1}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
+          `\ntrain-flow: epoch ${summary.epoch}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
         );
       }
     },
   });
-  (bar as ProgressBar | null)?.done({ 'test bits/dim': result.testBitsPerDim ?? NaN });
   model.dispose();
   return result;
 }

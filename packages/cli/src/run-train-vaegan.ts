@@ -72,7 +72,7 @@ export async function runTrainVaeGan(
     batchSize: config.batchSize,
     lr: config.lr,
     seed: config.seed,
-    onProgress: (p) => {
+    onStep: (p) => {
       if (!progress) return;
       const done = plan.offsets[p.model] + (p.epoch - 1) * p.stepsPerEpoch + p.step;
       // Created at the first step actually run, so a resumed job's rate and ETA count only new work.

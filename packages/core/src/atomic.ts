@@ -1,15 +1,35 @@
 /** Writes that never leave a half-written file behind: temp file, fsync, rename. */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { PerturbError } from './errors';
 
 /**
  * Writes `data` to `path` atomically: readers see either the old file or the complete new one,
- * even if the process dies mid-write. Creates the parent folder if needed.
+ * even if the process dies mid-write. Creates the parent folder if needed, and first removes
+ * the temp files that killed writers left for `path` ({@link removeStaleTempFiles}).
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new PerturbError(
+      `${path} is a folder, not a file`,
+      'pass the path of a file, or remove the folder',
+    );
+  }
   mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  removeStaleTempFiles(path);
+  const temp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
     const fd = openSync(temp, 'w');
@@ -24,5 +44,40 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Removes the temp files `.<name>.<pid>.<time>.tmp` of `path` whose writer is no longer running:
+ * a process killed mid-write cannot remove its own, and each would otherwise stay for good.
+ * Temp files of live processes (a concurrent writer) are left alone. Returns the removed paths.
+ */
+export function removeStaleTempFiles(path: string): string[] {
+  const dir = dirname(path);
+  if (!existsSync(dir)) return [];
+  const prefix = tempPrefix(path);
+  const removed: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const pid = Number(entry.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    rmSync(join(dir, entry), { force: true });
+    removed.push(join(dir, entry));
+  }
+  return removed;
+}
+
+function tempPrefix(path: string): string {
+  return `.${basename(path)}.`;
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
+import { PerturbError } from './errors';
 import { loadSafetensors, saveSafetensors } from './safetensors';
 
 /**
@@ -18,6 +19,9 @@ export interface Checkpoint<Meta> {
   meta: Meta;
 }
 
+/** The metadata key of the run state. */
+const META_KEY = 'perturb';
+
 /** Prefix of module state inside a checkpoint, so extra tensors cannot collide with it. */
 const MODEL_PREFIX = 'model.';
 
@@ -30,7 +34,36 @@ export function saveCheckpoint<Meta>(
 ): void {
   const tensors: Record<string, tf.Tensor> = { ...extra };
   for (const [name, t] of Object.entries(module.stateDict())) tensors[MODEL_PREFIX + name] = t;
-  saveSafetensors(path, tensors, { perturb: JSON.stringify(meta ?? null) });
+  const bufferNames = new Set(module.namedBuffers().map(([name]) => MODEL_PREFIX + name));
+  const bad = firstNonFinite(tensors, (name) => bufferNames.has(name));
+  if (bad) {
+    throw new PerturbError(
+      `not saving the checkpoint ${path}: "${bad.name}" holds ${bad.value} (the training diverged); the last good checkpoint is kept`,
+      'lower the learning rate or check the inputs for NaN, then resume from the kept checkpoint',
+    );
+  }
+  saveSafetensors(path, tensors, { [META_KEY]: JSON.stringify(meta ?? null) });
+}
+
+/**
+ * The first tensor holding NaN, or ±Infinity where `mayBeInfinite` does not allow it, with that
+ * value: a checkpoint of a diverged run must never replace a good one, nor load as if it were
+ * one. Module buffers may hold ±Infinity on purpose (an empty range's bounds), never NaN.
+ */
+function firstNonFinite(
+  tensors: Record<string, tf.Tensor>,
+  mayBeInfinite: (name: string) => boolean,
+): { name: string; value: number } | undefined {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'float32') continue;
+    const infiniteAllowed = mayBeInfinite(name);
+    const values = t.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (Number.isNaN(v) || (!infiniteAllowed && !Number.isFinite(v))) return { name, value: v };
+    }
+  }
+  return undefined;
 }
 
 /** A checkpoint read from disk but not yet applied to a module. */
@@ -45,13 +78,46 @@ export interface CheckpointContents<Meta> extends Checkpoint<Meta> {
  */
 export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
   const { tensors, metadata } = loadSafetensors(path);
+  let meta: Meta;
+  try {
+    meta = parseMeta<Meta>(path, metadata);
+    // Which model tensors are buffers is unknown before a module is built, so all may be infinite.
+    const bad = firstNonFinite(tensors, (name) => name.startsWith(MODEL_PREFIX));
+    if (bad) {
+      throw new PerturbError(
+        `the checkpoint ${path} is damaged: "${bad.name}" holds ${bad.value}`,
+        'delete it to train from scratch, or restore a good copy',
+      );
+    }
+  } catch (error) {
+    tf.dispose(Object.values(tensors));
+    throw error;
+  }
   const state: Record<string, tf.Tensor> = {};
   const extra: Record<string, tf.Tensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (name.startsWith(MODEL_PREFIX)) state[name.slice(MODEL_PREFIX.length)] = t;
     else extra[name] = t;
   }
-  return { state, tensors: extra, meta: JSON.parse(metadata.perturb ?? 'null') as Meta };
+  return { state, tensors: extra, meta };
+}
+
+/** The run state saved under the metadata key `perturb`, which every perturb checkpoint has. */
+function parseMeta<Meta>(path: string, metadata: Record<string, string>): Meta {
+  if (typeof metadata[META_KEY] !== 'string') {
+    throw new PerturbError(
+      `${path} holds no perturb run state (no "${META_KEY}" entry in its metadata)`,
+      'pass a checkpoint written by perturb, or delete it to train from scratch',
+    );
+  }
+  try {
+    return JSON.parse(metadata[META_KEY]) as Meta;
+  } catch {
+    throw new PerturbError(
+      `the run state in ${path} is not valid JSON`,
+      'the file is damaged: delete it to train from scratch, or restore a good copy',
+    );
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ export { Module } from './module';
 export type { StateDict } from './module';
 export { Rng } from './rng';
 export type { RngState } from './rng';
-export { writeFileAtomic } from './atomic';
+export { writeFileAtomic, removeStaleTempFiles } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
 export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
@@ -13,6 +13,7 @@ export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
 export type {
   Batch,
+  TrainData,
   ForwardOptions,
   Classifier,
   StepContext,
@@ -62,3 +63,15 @@ export type {
   ModelContext,
   DatasetDefinition,
 } from './registry';
+export { imageGridPng, writeImageGrid } from './image-grid';
+export type { ImageGridOptions } from './image-grid';
+export { runTrainingLoop, readMetrics } from './training-loop';
+export type {
+  TrainingLoopOptions,
+  TrainingLoopResult,
+  LoopPosition,
+  LoopState,
+  LoopEpochRecord,
+  StepOutcome,
+  StepProgress,
+} from './training-loop';

@@ -97,6 +97,21 @@ describe('parseOptions on a plain union', () => {
   });
 });
 
+describe('parseOptions on a union', () => {
+  // A name alone or a mapping, as optimizers and schedules accept them.
+  const shorthand = z.union([z.string().pipe(z.enum(['sgd', 'adam'])), optimizer]);
+
+  it.each([
+    ['rmsprop', '"optimizer" is "rmsprop" in a.yaml. use one of sgd, adam'],
+    [{ name: 'rmsprop' }, '"optimizer.name" is "rmsprop" in a.yaml. use one of sgd, adam'],
+    [3, '"optimizer" is 3 in a.yaml. use a text or a mapping of settings'],
+  ])('reports %j from the option it was meant for', (value, expected) => {
+    expect(() =>
+      parseOptions(z.strictObject({ optimizer: shorthand }), { optimizer: value }, 'a.yaml'),
+    ).toThrow(expected);
+  });
+});
+
 describe('closest', () => {
   it('suggests only likely typos', () => {
     expect(closest('momentun', ['momentum', 'nesterov'])).toBe('momentum');

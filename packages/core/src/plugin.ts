@@ -17,6 +17,14 @@ export type Batch = {
   y: tf.Tensor2D;
 };
 
+/** Where training batches come from: the classifier trainer's and the VAE-GANs' data. */
+export interface TrainData {
+  /** Batches per epoch. */
+  batchesPerEpoch: number;
+  /** One epoch of batches, shuffled with `rng`; the trainer disposes each batch after its step. */
+  batches(rng: Rng): Iterable<Batch>;
+}
+
 /** Options of a classifier forward pass. */
 export interface ForwardOptions {
   /** Training mode: BatchNorm uses (and updates) batch statistics. */
@@ -49,8 +57,9 @@ export interface StepContext {
    * the step and the augmenter's place among the combinators (`stepContext`, `childContext`).
    */
   rng: Rng;
-  /** Optimizer step, counted from 0 over the whole run. */
+  /** Optimizer step, counted from 0 over the whole run (its random streams are named by it). */
   step: number;
+  /** The epoch, counted from 1 (as in the training loop's records and callbacks). */
   epoch: number;
 }
 

@@ -1,9 +1,12 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic';
 import { initBackend } from './backend';
+import { PerturbError } from './errors';
 import { loadCheckpoint, rebuildFromCheckpoint, saveCheckpoint } from './checkpoint';
 import { Module } from './module';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors';
@@ -98,5 +101,105 @@ describe('checkpoints', () => {
     }
     expect(() => rebuildFromCheckpoint(path, () => new Wider())).toThrow();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('checkpoint faults', () => {
+  const fresh = () => join(mkdtempSync(join(tmpdir(), 'perturb-ckpt-')), 'ckpt.safetensors');
+
+  it('refuses to save a non-finite tensor, naming it, and keeps the last good checkpoint', () => {
+    const path = fresh();
+    const model = new Tiny(1);
+    saveCheckpoint(path, model, { epoch: 1 });
+    const good = readFileSync(path);
+    model.w.assign(
+      tf.tensor([
+        [1, NaN, 1],
+        [1, 1, 1],
+      ]),
+    );
+    expect(() => saveCheckpoint(path, model, { epoch: 2 })).toThrow(
+      /not saving the checkpoint .*"model\.w" holds NaN.*the last good checkpoint is kept/,
+    );
+    expect(() =>
+      saveCheckpoint(path, new Tiny(1), { epoch: 2 }, { 'optimizer.v': tf.fill([2], Infinity) }),
+    ).toThrow('"optimizer.v" holds Infinity');
+    expect(readFileSync(path).equals(good)).toBe(true);
+    expect(readdirSync(dirname(path))).toEqual(['ckpt.safetensors']);
+  });
+
+  /** A checkpoint file with `tensors` and `metadata` written directly, as damage or another tool would. */
+  function writeRaw(tensors: Record<string, tf.Tensor>, metadata?: Record<string, string>): string {
+    const path = fresh();
+    writeFileSync(path, encodeSafetensors(tensors, metadata));
+    return path;
+  }
+
+  it.each([
+    [
+      'NaN bytes',
+      () =>
+        writeRaw(
+          {
+            'model.w': tf.tensor([
+              [1, 1, NaN],
+              [1, 1, 1],
+            ]),
+            'model.count': tf.scalar(7, 'int32'),
+          },
+          { perturb: '{}' },
+        ),
+      /the checkpoint .* is damaged: "model\.w" holds NaN\. delete it/,
+    ],
+    [
+      'metadata that is not JSON',
+      () => writeRaw({}, { perturb: '{"epoch": 3' }),
+      /the run state in .* is not valid JSON/,
+    ],
+    ['no metadata', () => writeRaw({}), /holds no perturb run state/],
+    ['a folder', () => dirname(fresh()), /is a folder, not a file\. pass the path of the \.safetensors file/],
+  ])('refuses to load a checkpoint with %s, in one clear line, leaking nothing', (_case, make, message) => {
+    const path = make();
+    const model = new Tiny(0);
+    const before = tf.memory().numTensors;
+    expect(() => loadCheckpoint(path, model)).toThrow(PerturbError);
+    expect(() => loadCheckpoint(path, model)).toThrow(message);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(model.w.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('saves and loads ±Infinity in buffers, which may mean "unset", but never NaN', () => {
+    class Range extends Module {
+      readonly low = this.addBuffer('low', tf.fill([2], -Infinity));
+    }
+    const path = fresh();
+    saveCheckpoint(path, new Range(), {});
+    const loaded = new Range();
+    loaded.low.assign(tf.zeros([2]));
+    loadCheckpoint(path, loaded);
+    expect(Array.from(loaded.low.dataSync())).toEqual([-Infinity, -Infinity]);
+    loaded.low.assign(tf.fill([2], NaN));
+    expect(() => saveCheckpoint(path, loaded, {})).toThrow('"model.low" holds NaN');
+  });
+
+  it('refuses to write over a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-ckpt-'));
+    expect(() => saveCheckpoint(dir, new Tiny(1), {})).toThrow(/is a folder, not a file/);
+  });
+});
+
+describe('temp files of interrupted writes', () => {
+  it('are removed by the next write when their process is gone, and kept while it runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-atomic-'));
+    const path = join(dir, 'ckpt.safetensors');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const stale = join(dir, `.ckpt.safetensors.${dead}.1700000000000.tmp`);
+    const live = join(dir, `.ckpt.safetensors.${process.ppid}.1700000000000.tmp`);
+    const other = join(dir, `.other.safetensors.${dead}.1700000000000.tmp`);
+    for (const file of [stale, live, other]) writeFileSync(file, 'partial');
+    expect(removeStaleTempFiles(path)).toEqual([stale]);
+    writeFileSync(stale, 'partial');
+    writeFileAtomic(path, 'done');
+    expect(readdirSync(dir).sort()).toEqual([basename(live), basename(other), 'ckpt.safetensors'].sort());
   });
 });

@@ -4,7 +4,7 @@
  * optional `__metadata__` string map, then the raw little-endian tensor bytes. Python
  * (`safetensors.torch.load_file`) and Rust read these files directly.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from './atomic';
 import { PerturbError } from './errors';
@@ -121,6 +121,12 @@ export function loadSafetensors(path: string): {
 } {
   if (!existsSync(path)) {
     throw new PerturbError(`checkpoint ${path} does not exist`, 'check the path, or train the model first');
+  }
+  if (statSync(path).isDirectory()) {
+    throw new PerturbError(
+      `checkpoint ${path} is a folder, not a file`,
+      'pass the path of the .safetensors file inside it',
+    );
   }
   return decodeSafetensors(readFileSync(path), path);
 }

@@ -27,5 +27,4 @@ export { lineChartSvg, barChartSvg, niceTicks } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';
 export { svgToPng } from './svg-png';
 export type { SvgToPngOptions } from './svg-png';
-export { writeImageGrid, writeAugmentationGrid } from './image-grid';
-export type { ImageGridOptions } from './image-grid';
+export { writeAugmentationGrid } from './image-grid';

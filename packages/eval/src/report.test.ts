@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
+import { decode, encode } from 'fast-png';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReport } from './report';
 import { countColors } from './test-png';
@@ -17,10 +17,9 @@ function embeddedPngs(html: string): Buffer[] {
 
 /** A 2×3 PNG with a known first pixel. */
 function writePng(path: string): void {
-  const png = new PNG({ width: 2, height: 3 });
-  png.data.fill(255);
-  png.data[0] = 200;
-  writeFileSync(path, PNG.sync.write(png));
+  const data = new Uint8Array(2 * 3 * 4).fill(255);
+  data[0] = 200;
+  writeFileSync(path, encode({ width: 2, height: 3, data, channels: 4, depth: 8 }));
 }
 
 describe('writeReport', () => {
@@ -63,13 +62,13 @@ describe('writeReport', () => {
     expect(files.plot).toBe(join(dir, 'report', 'accuracy.png'));
     const [embeddedPlot, embeddedGrid] = embeddedPngs(html);
     expect(Buffer.compare(embeddedPlot, plot)).toBe(0);
-    const { width, height } = PNG.sync.read(plot);
+    const { width, height } = decode(plot);
     expect([width, height]).toEqual([1280, 760]);
     expect(html).toContain('class="plot" src="data:image/png;base64,');
     expect(html).toMatch(/alt="Test accuracy" width="640" height="380">/);
     const lines = countColors(plot, METHOD_COLORS);
     for (const color of METHOD_COLORS) expect(lines[color]).toBeGreaterThan(500);
-    const grid = PNG.sync.read(embeddedGrid);
+    const grid = decode(embeddedGrid);
     expect([grid.width, grid.height, grid.data[0]]).toEqual([2, 3, 200]);
     expect(files.rows).toHaveLength(4);
   });

@@ -1,7 +1,7 @@
 /** `writeReport`: tables, a PNG plot and image grids of a multi-seed experiment as Markdown and HTML. */
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { PNG } from 'pngjs';
+import { decode } from 'fast-png';
 import { PerturbError, writeFileAtomic } from '@perturb/core';
 import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
 import { type ReportImageData, accuracyPlot, reportTables } from './report-content';
@@ -11,7 +11,7 @@ import { renderMarkdown } from './report-markdown';
 /** A PNG shown in the report's image section. */
 export interface ReportImage {
   title: string;
-  /** Path of a PNG file, e.g. one written by `writeImageGrid` from `@perturb/flows`. */
+  /** Path of a PNG file, e.g. one written by `writeImageGrid` from `@perturb/core`. */
   path: string;
 }
 
@@ -43,7 +43,7 @@ function loadImage(dir: string, image: ReportImage): ReportImageData {
   let size: { width: number; height: number };
   try {
     png = readFileSync(image.path);
-    size = PNG.sync.read(png);
+    size = decode(png);
   } catch (error) {
     throw new PerturbError(
       `cannot read the PNG image ${image.path} (${(error as Error).message})`,

@@ -2,14 +2,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError } from '@perturb/core';
 import type { Rng } from '@perturb/core';
-import { createOptimizer, globalNorm, type Optimizer } from '@perturb/trainer';
+import { createOptimizer, globalNorm, type Optimizer } from '@perturb/optim';
 import type { Glow } from './glow';
 
 /** The update rules a flow trains with (Glow's paper and flow-lp's CIFAR recipe use Adamax). */
 export type OptimizerKind = 'adam' | 'adamax';
 
 /**
- * The optimizer for a flow's parameters: `@perturb/trainer`'s Adam or Adamax in its flat layout,
+ * The optimizer for a flow's parameters: `@perturb/optim`'s Adam or Adamax in its flat layout,
  * since a Glow has hundreds of small parameters and every one gets a gradient each step.
  */
 export function createFlowOptimizer(

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PNG } from 'pngjs';
+import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { PerturbError, Rng, assertNoTensorLeak, initBackend, readCheckpoint } from '@perturb/core';
 import type { ImageArray } from './data';
 import { Glow } from './glow';
 import { trainFlow } from './train';
@@ -107,15 +107,15 @@ describe('trainFlow', () => {
       test: blobs(8, 4),
       outDir,
       epochs: 2,
-      onProgress: (p) => progress.push(p),
+      onStep: (p) => progress.push(p),
     });
     expect(progress.map((p) => [p.epoch, p.batch, p.step])).toEqual([
-      [0, 1, 1],
-      [0, 2, 2],
-      [0, 3, 3],
-      [1, 1, 4],
-      [1, 2, 5],
-      [1, 3, 6],
+      [1, 1, 1],
+      [1, 2, 2],
+      [1, 3, 3],
+      [2, 1, 4],
+      [2, 2, 5],
+      [2, 3, 6],
     ]);
     expect(progress[0].lr).toBeCloseTo(2.5e-3, 10);
     expect(progress[5].lr).toBe(5e-3);
@@ -129,7 +129,7 @@ describe('trainFlow', () => {
     expect(saved.config.training.optimizer).toBe('adam');
     expect(existsSync(join(outDir, 'checkpoint.safetensors'))).toBe(true);
     for (const name of ['samples-t0.7', 'samples-t1', 'reconstructions']) {
-      const png = PNG.sync.read(readFileSync(join(outDir, 'images', `epoch-002-${name}.png`)));
+      const png = decode(readFileSync(join(outDir, 'images', `epoch-002-${name}.png`)));
       expect(png.width).toBe(2 * 9 + 1);
     }
   });
@@ -146,7 +146,7 @@ describe('trainFlow', () => {
         outDir,
         epochs,
         temperatures: [1],
-        onProgress: (p) => seen.push(p),
+        onStep: (p) => seen.push(p),
       });
       return model;
     };
@@ -155,14 +155,23 @@ describe('trainFlow', () => {
     const seen: FlowProgress[] = [];
     const resumed = await run(resumedDir, 2, seen);
     expect(seen.map((p) => [p.epoch, p.step])).toEqual([
-      [1, 3],
-      [1, 4],
+      [2, 3],
+      [2, 4],
     ]);
     const a = straight.parameters().map((p) => Array.from(p.dataSync()));
     const b = resumed.parameters().map((p) => Array.from(p.dataSync()));
     expect(b).toEqual(a);
     const result = JSON.parse(readFileSync(join(resumedDir, 'result.json'), 'utf8'));
-    expect(result.history).toHaveLength(2);
+    expect(result.history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
+    // The resumed checkpoint holds exactly the uninterrupted one's model and optimizer state.
+    const tensorsOf = (dir: string) => {
+      const { state, tensors } = readCheckpoint(join(dir, 'checkpoint.safetensors'));
+      const all = { ...state, ...tensors };
+      const values = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, Array.from(t.dataSync())]));
+      tf.dispose(Object.values(all));
+      return values;
+    };
+    expect(tensorsOf(resumedDir)).toEqual(tensorsOf(straightDir));
     straight.dispose();
     resumed.dispose();
   });
@@ -181,7 +190,7 @@ describe('trainFlow', () => {
       }).finally(() => model.dispose());
     };
     await run({ epochs: 1 });
-    await expect(run({ epochs: 2, lr: 5e-4 })).rejects.toThrow(/training settings other than epochs/);
+    await expect(run({ epochs: 2, lr: 5e-4 })).rejects.toThrow(/was written by a run with other settings/);
     await expect(run({ epochs: 2 })).resolves.toMatchObject({ steps: 4 });
   });
 

@@ -1,26 +1,23 @@
 /**
- * `trainFlow`: maximum-likelihood training of a Glow with warm-up, gradient clipping,
- * data-dependent initialization, a checkpoint per epoch (resumable), test bits/dim, sample and
- * reconstruction grids, and a final `result.json`.
+ * `trainFlow`: maximum-likelihood training of a Glow as a configuration of core's training loop,
+ * with warm-up, gradient clipping, data-dependent initialization, a checkpoint per epoch
+ * (resumable), test bits/dim, sample and reconstruction grids, and a final `result.json`.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@perturb/core';
-import { writeImageGrid } from '@perturb/eval';
+import { type LoopEpochRecord, PerturbError, Rng, runTrainingLoop, writeImageGrid } from '@perturb/core';
 import { asFlowBatch, checkImageArray, gatherBatch } from './data';
 import type { FlowBatch, ImageSource } from './data';
 import { dequantize } from './dequantize';
 import type { Glow, GlowConfig } from './glow';
-import type { Optimizer } from '@perturb/trainer';
 import { createFlowOptimizer, flowTrainingStep, type OptimizerKind } from './train-step';
 
-/** What `onProgress` receives after every optimizer step. */
+/** What `onStep` receives after every optimizer step (epochs, batches and steps counted from 1). */
 export interface FlowProgress {
-  /** 0-based epoch. */
+  /** The epoch, counted from 1. */
   epoch: number;
   epochs: number;
-  /** 1-based batch within the epoch. */
+  /** The batch within the epoch, counted from 1. */
   batch: number;
   /** Batches per epoch, or null when the source is an iterable of unknown length. */
   batchesPerEpoch: number | null;
@@ -34,16 +31,12 @@ export interface FlowProgress {
   gradNorm: number;
 }
 
-/** One epoch's summary, as kept in `history`. */
-export interface FlowEpochSummary {
-  /** 0-based epoch. */
-  epoch: number;
+/** One epoch's summary, as kept in `history` (and written to `metrics.jsonl`). */
+export interface FlowEpochSummary extends LoopEpochRecord {
   /** Mean training bits/dim over the epoch's steps. */
   trainBitsPerDim: number;
   /** Test bits/dim after the epoch, or null without test data. */
   testBitsPerDim: number | null;
-  /** Wall-clock seconds of the epoch (training, evaluation and images). */
-  seconds: number;
 }
 
 /** The training settings (everything but the model, the data and the callbacks), as saved in result.json. */
@@ -70,16 +63,18 @@ export interface TrainFlowOptions extends Partial<Omit<FlowTrainingConfig, 'epoc
   train: ImageSource;
   /** Test images, evaluated after every epoch. Default none. */
   test?: ImageSource;
-  /** Folder for checkpoint.safetensors, images/ and result.json. Created if missing. */
+  /** Folder for checkpoint.safetensors, metrics.jsonl, images/ and result.json. Created if missing. */
   outDir: string;
   /** Epochs in total (a resumed run continues up to this). Required. */
   epochs: number;
   /** Continue from `<outDir>/checkpoint.safetensors` when it exists. Default true. */
   resume?: boolean;
+  /** Draw a progress bar on stderr. Default false. */
+  progress?: boolean;
   /** Called after every optimizer step. */
-  onProgress?: (progress: FlowProgress) => void;
+  onStep?: (progress: FlowProgress) => void;
   /** Called after every epoch, once its checkpoint is written. */
-  onEpoch?: (summary: FlowEpochSummary) => void;
+  onEpochEnd?: (summary: FlowEpochSummary) => void;
 }
 
 /** What `trainFlow` returns and writes to `<outDir>/result.json`. */
@@ -92,17 +87,6 @@ export interface FlowTrainingResult {
   steps: number;
   history: FlowEpochSummary[];
   config: { model: GlowConfig; training: FlowTrainingConfig };
-}
-
-/** Run state saved in the checkpoint's metadata. */
-interface CheckpointMeta {
-  /** Epochs completed. */
-  epoch: number;
-  step: number;
-  history: FlowEpochSummary[];
-  model: GlowConfig;
-  /** The training settings but `epochs` (a resumed run may train longer); a resume must match them. */
-  recipe: Omit<FlowTrainingConfig, 'epochs'>;
 }
 
 function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
@@ -127,12 +111,6 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
         `trainFlow option ${key} must be positive, got ${config[key]}`,
         `pass a positive ${key}`,
       );
-  }
-  if (!Number.isInteger(config.epochs)) {
-    throw new PerturbError(
-      `trainFlow option epochs must be an integer, got ${config.epochs}`,
-      'pass a whole number of epochs',
-    );
   }
   return config;
 }
@@ -166,77 +144,90 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
     kind: config.optimizer,
     weightDecay: config.weightDecay,
   });
-  const checkpointPath = join(outDir, 'checkpoint.safetensors');
+  const source = options.train;
+  const batchesPerEpoch =
+    typeof source === 'function' ? null : Math.floor(source.count / Math.min(config.batchSize, source.count));
+  // The epoch's dequantization noise, and its running sum of bits/dim.
+  let noise = rng;
+  let bitsSum = 0;
+  let batch = 0;
   try {
-    let state: CheckpointMeta = {
-      epoch: 0,
-      step: 0,
-      history: [],
-      model: model.config,
-      recipe: recipeOf(config),
-    };
-    if ((options.resume ?? true) && existsSync(checkpointPath)) {
-      state = resumeFrom(checkpointPath, model, optimizer, recipeOf(config));
-    } else {
-      await initializeFromData(model, options.train, config, rng);
-    }
-    for (let epoch = state.epoch; epoch < config.epochs; epoch++) {
-      const started = performance.now();
-      const trainBitsPerDim = await trainEpoch(model, optimizer, options, config, rng, epoch, state);
-      const testBitsPerDim =
-        options.test === undefined ? null : await evaluate(model, options.test, config, rng.child('test'));
-      writeEpochImages(model, options.test ?? options.train, config, rng, join(outDir, 'images'), epoch);
-      state.history.push({
-        epoch,
-        trainBitsPerDim,
-        testBitsPerDim,
-        seconds: (performance.now() - started) / 1000,
-      });
-      state.epoch = epoch + 1;
-      saveCheckpoint(checkpointPath, model, state, optimizer.state());
-      options.onEpoch?.(state.history[state.history.length - 1]);
-    }
-    const last = state.history[state.history.length - 1];
-    const result: FlowTrainingResult = {
-      testBitsPerDim: last?.testBitsPerDim ?? null,
-      trainBitsPerDim: last?.trainBitsPerDim ?? null,
-      steps: state.step,
-      history: state.history,
-      config: { model: model.config, training: config },
-    };
-    writeFileAtomic(join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
-    return result;
+    const { history, steps } = await runTrainingLoop<
+      FlowBatch,
+      Omit<FlowEpochSummary, keyof LoopEpochRecord>
+    >({
+      model,
+      optimizer,
+      epochs: config.epochs,
+      stepsPerEpoch: batchesPerEpoch,
+      // What a resumed run must share with the run that wrote the checkpoint: all but `epochs`.
+      fingerprint: { model: model.config, recipe: recipeOf(config) },
+      checkpointMeta: { model: model.config },
+      outDir,
+      resume: options.resume,
+      initialize: () => initializeFromData(model, source, config, rng),
+      // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
+      batches: (epoch) => {
+        noise = rng.child(`dequantize${epoch - 1}`);
+        [bitsSum, batch] = [0, 0];
+        return epochBatches(source, config, model.config.numClasses, rng.child(`shuffle${epoch - 1}`));
+      },
+      step: ({ x, labels }, at) => {
+        try {
+          const lr = config.lr * Math.min(1, at.step / Math.max(1, config.warmupSteps));
+          const measured = flowTrainingStep(model, optimizer, x, {
+            lr,
+            rng: noise,
+            gradClipNorm: config.gradClipNorm,
+            labels,
+          });
+          bitsSum += measured.bitsPerDim;
+          batch += 1;
+          options.onStep?.({
+            epoch: at.epoch,
+            epochs: config.epochs,
+            batch,
+            batchesPerEpoch,
+            step: at.step,
+            lr,
+            ...measured,
+          });
+          return { loss: measured.bitsPerDim, metrics: { 'bits/dim': measured.bitsPerDim, lr } };
+        } finally {
+          tf.dispose([x, labels ?? []]);
+        }
+      },
+      endEpoch: async (epoch) => {
+        const testBitsPerDim =
+          options.test === undefined ? null : await evaluate(model, options.test, config, rng.child('test'));
+        writeEpochImages(model, options.test ?? source, config, rng, join(outDir, 'images'), epoch);
+        return { trainBitsPerDim: bitsSum / batch, testBitsPerDim };
+      },
+      result: (history): FlowTrainingResult => resultOf(history, model, config),
+      divergenceFix:
+        'lower the learning rate, lengthen the warm-up or lower gradClipNorm, and check that the images are finite values in [0, 1]',
+      progress: options.progress ? 'train-flow' : false,
+      onEpochEnd: options.onEpochEnd,
+    });
+    return { ...resultOf(history, model, config), steps };
   } finally {
     optimizer.dispose();
   }
 }
 
-function resumeFrom(
-  path: string,
-  model: Glow,
-  optimizer: Optimizer,
-  recipe: CheckpointMeta['recipe'],
-): CheckpointMeta {
-  const { tensors, meta } = loadCheckpoint<CheckpointMeta>(path, model);
-  try {
-    if (
-      JSON.stringify(meta.model) !== JSON.stringify(model.config) ||
-      JSON.stringify(meta.recipe) !== JSON.stringify(recipe)
-    ) {
-      throw new PerturbError(
-        `the checkpoint ${path} was saved from a different configuration (model or training settings other than epochs)`,
-        'resume with the same model and training options, pass resume: false, or use another outDir',
-      );
-    }
-    optimizer.loadState(tensors);
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
-  return meta;
+function resultOf(history: FlowEpochSummary[], model: Glow, config: FlowTrainingConfig): FlowTrainingResult {
+  const last = history[history.length - 1];
+  return {
+    testBitsPerDim: last?.testBitsPerDim ?? null,
+    trainBitsPerDim: last?.trainBitsPerDim ?? null,
+    steps: last?.step ?? 0,
+    history,
+    config: { model: model.config, training: config },
+  };
 }
 
 /** What a resumed run must share with the run that wrote the checkpoint: everything but `epochs`. */
-function recipeOf(config: FlowTrainingConfig): CheckpointMeta['recipe'] {
+function recipeOf(config: FlowTrainingConfig): Omit<FlowTrainingConfig, 'epochs'> {
   const { epochs: _epochs, ...recipe } = config;
   return recipe;
 }
@@ -284,59 +275,6 @@ async function* epochBatches(
   for (let start = 0; start + size <= source.count; start += size) {
     yield gatherBatch(source, order.subarray(start, start + size), numClasses);
   }
-}
-
-async function trainEpoch(
-  model: Glow,
-  optimizer: Optimizer,
-  options: TrainFlowOptions,
-  config: FlowTrainingConfig,
-  rng: Rng,
-  epoch: number,
-  state: CheckpointMeta,
-): Promise<number> {
-  const source = options.train;
-  const batchesPerEpoch =
-    typeof source === 'function' ? null : Math.floor(source.count / Math.min(config.batchSize, source.count));
-  const noise = rng.child(`dequantize${epoch}`);
-  let total = 0;
-  let batch = 0;
-  for await (const { x, labels } of epochBatches(
-    source,
-    config,
-    model.config.numClasses,
-    rng.child(`shuffle${epoch}`),
-  )) {
-    try {
-      const lr = config.lr * Math.min(1, (state.step + 1) / Math.max(1, config.warmupSteps));
-      const measured = flowTrainingStep(model, optimizer, x, {
-        lr,
-        rng: noise,
-        gradClipNorm: config.gradClipNorm,
-        labels,
-      });
-      state.step += 1;
-      batch += 1;
-      total += measured.bitsPerDim;
-      options.onProgress?.({
-        epoch,
-        epochs: config.epochs,
-        batch,
-        batchesPerEpoch,
-        step: state.step,
-        lr,
-        ...measured,
-      });
-    } finally {
-      tf.dispose([x, labels ?? []]);
-    }
-  }
-  if (batch === 0)
-    throw new PerturbError(
-      `epoch ${epoch} had no training batch`,
-      'check that the training data is not empty',
-    );
-  return total / batch;
 }
 
 /** Mean bits/dim over every image of `source`, with dequantization noise from `rng`. */
@@ -388,7 +326,7 @@ function writeEpochImages(
   dir: string,
   epoch: number,
 ): void {
-  const tag = `epoch-${String(epoch + 1).padStart(3, '0')}`;
+  const tag = `epoch-${String(epoch).padStart(3, '0')}`;
   const { numClasses } = model.config;
   const cols = Math.ceil(Math.sqrt(config.sampleCount));
   for (const temperature of config.temperatures) {

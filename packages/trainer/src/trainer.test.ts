@@ -10,11 +10,13 @@ import {
   type Module,
   Rng,
   TinyClassifier,
+  type TrainData,
   initBackend,
   readCheckpoint,
+  readMetrics,
 } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readMetrics, train, type TrainData, type TrainOptions } from './trainer';
+import { train, type TrainOptions } from './trainer';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -107,7 +109,8 @@ describe('train', () => {
   });
 
   it('resumes a killed run to exactly the metrics of an uninterrupted one', async () => {
-    const uninterrupted = await train(options({ outDir: mkdtempSync(join(tmpdir(), 'perturb-a-')) }));
+    const straightDir = mkdtempSync(join(tmpdir(), 'perturb-a-'));
+    const uninterrupted = await train(options({ outDir: straightDir }));
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-b-'));
     const killAfterEpoch2 = (record: { epoch: number }) => {
       if (record.epoch === 2) throw new Error('killed');
@@ -118,6 +121,15 @@ describe('train', () => {
     expect(resumed.final).toEqual(uninterrupted.final);
     expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(uninterrupted.epochs.map((e) => e.trainLoss));
     expect(readMetrics(outDir)).toHaveLength(3);
+    // The checkpoints hold the same model and optimizer state, bit for bit.
+    const tensorsOf = (dir: string) => {
+      const { state, tensors } = readCheckpoint(join(dir, 'checkpoint.safetensors'));
+      const all = { ...state, ...tensors };
+      const values = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, Array.from(t.dataSync())]));
+      tf.dispose(Object.values(all));
+      return values;
+    };
+    expect(tensorsOf(outDir)).toEqual(tensorsOf(straightDir));
     expect(readdirSync(outDir).sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
   });
 
@@ -183,7 +195,7 @@ describe('train', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-c-'));
     await train(options({ outDir, epochs: 1, fingerprint: 'a' }));
     await expect(train(options({ outDir, epochs: 1, fingerprint: 'b' }))).rejects.toThrow(
-      /belongs to a run with a different configuration/,
+      /was written by a run with other settings\. resume with the settings/,
     );
   });
 

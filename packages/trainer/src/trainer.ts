@@ -1,39 +1,27 @@
 /**
- * The training loop. It runs every augmenter's input stage in order, the clean loss on the
- * result plus every augmenter's loss terms, and one optimizer step; each step runs in its own
- * tensor scope, so plugins cannot leak. Checkpoints at the end of every epoch make a killed run
- * resume exactly where it was.
+ * Classifier training: core's training loop configured with the augmenters' two stages, the
+ * clean loss and one optimizer step per batch. Each step runs in its own tensor scope, so
+ * plugins cannot leak; the loop's checkpoint at the end of every epoch (model, optimizer slots,
+ * every augmenter's state) makes a killed run resume exactly where it was.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
   type Batch,
   type Classifier,
+  type LoopEpochRecord,
   PerturbError,
-  ProgressBar,
   Rng,
   type StepContext,
   compose,
-  loadCheckpoint,
-  saveCheckpoint,
+  runTrainingLoop,
   stepContext,
-  writeFileAtomic,
+  type TrainData,
 } from '@perturb/core';
+import { createOptimizer, createSchedule, type OptimizerConfig, type ScheduleConfig } from '@perturb/optim';
 import { evaluate, type EvalResult } from './evaluate';
 import { crossEntropy } from '@perturb/core';
 import { countCorrect } from './loss';
-import { createOptimizer, type OptimizerConfig } from './optimizers';
-import { createSchedule, type ScheduleConfig } from './schedules';
-
-/** Where training batches come from. */
-export interface TrainData {
-  /** Batches per epoch. */
-  batchesPerEpoch: number;
-  /** One epoch of batches, shuffled with `rng`; the trainer disposes each batch after its step. */
-  batches(rng: Rng): Iterable<Batch>;
-}
 
 /** What {@link train} trains, on what, and how. */
 export interface TrainOptions {
@@ -81,16 +69,26 @@ export interface TrainOptions {
   progress?: boolean;
   /** Label of the progress bar. Default 'train'. */
   label?: string;
+  /** Called after every step. Default: nothing called. */
+  onStep?: (progress: TrainStepProgress) => void;
   /** Called after every epoch (after its checkpoint is written). Default: nothing called. */
   onEpochEnd?: (record: EpochRecord) => void;
 }
 
-/** One finished epoch, as kept in the checkpoint and written as a line of `metrics.jsonl`. */
-export interface EpochRecord {
-  /** The epoch's number, counted from 1. */
+/** What `onStep` receives after every step (epochs and steps counted from 1). */
+export interface TrainStepProgress {
   epoch: number;
-  /** Optimizer steps taken since the start of training, this epoch's included. */
+  epochs: number;
+  /** Optimizer steps so far, over all epochs (resumed ones included). */
   step: number;
+  /** The step's training loss. */
+  loss: number;
+  /** The step's learning rate. */
+  lr: number;
+}
+
+/** One finished epoch, as kept in the checkpoint and written as a line of `metrics.jsonl`. */
+export interface EpochRecord extends LoopEpochRecord {
   /** Learning rate of the epoch's last step. */
   lr: number;
   /** Mean training objective per example over the epoch (weighted clean loss + augmenters' terms). */
@@ -99,13 +97,6 @@ export interface EpochRecord {
   trainAccuracy: number;
   /** Evaluation on the test batches, on the epochs `evalEvery` selects and the last one. */
   test?: EvalResult;
-  /** Wall-clock seconds the epoch took, its evaluation included but not its checkpoint. */
-  seconds: number;
-  /**
-   * CPU seconds the process spent on the same span, every thread counted: what the epoch cost,
-   * unlike `seconds` unaffected by other work sharing the cores. Absent outside Node.
-   */
-  cpuSeconds?: number;
 }
 
 /** What {@link train} returns. */
@@ -118,25 +109,10 @@ export interface TrainResult {
   resumedEpochs: number;
 }
 
-interface CheckpointMeta {
-  epoch: number;
-  step: number;
-  fingerprint: string;
-  history: EpochRecord[];
-  /**
-   * The composed augmenters' `state()`: each augmenter's that has one, by name, nested as the
-   * combinators are (absent in checkpoints of runs without such augmenters).
-   */
-  augmenters?: unknown;
-}
-
-const CHECKPOINT = 'checkpoint.safetensors';
-const OPTIMIZER_PREFIX = 'optimizer.';
-
 /**
  * Trains `options.model`. Every step, inside its own tensor scope, runs every augmenter's
  * `transform` in order, then every `losses` stage, and takes one optimizer step on
- * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, it writes
+ * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, core's training loop writes
  * `checkpoint.safetensors` and `metrics.jsonl` at the end of every epoch and, with `resume`,
  * continues from an existing checkpoint exactly as an uninterrupted run would.
  *
@@ -155,103 +131,79 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     stepsPerEpoch,
     warmupSteps: options.warmupSteps,
   });
-  const params = model.namedParameters();
-  const optimizer = createOptimizer(options.optimizer, params);
+  const optimizer = createOptimizer(options.optimizer, model.namedParameters());
   const rng = new Rng(options.seed);
-  const fingerprint = options.fingerprint ?? '';
-
-  let history: EpochRecord[] = [];
-  let step = 0;
-  const checkpointPath = options.outDir ? join(options.outDir, CHECKPOINT) : null;
-  if (checkpointPath && (options.resume ?? true) && existsSync(checkpointPath)) {
-    const restored = loadCheckpoint<CheckpointMeta>(checkpointPath, model);
-    if (restored.meta.fingerprint !== fingerprint) {
-      tf.dispose(Object.values(restored.tensors));
-      throw new PerturbError(
-        `${checkpointPath} belongs to a run with a different configuration`,
-        'use another output folder, or delete the folder to start this run from scratch',
-      );
-    }
-    optimizer.loadState(stripPrefix(restored.tensors, OPTIMIZER_PREFIX));
-    tf.dispose(Object.values(restored.tensors));
-    restoreAugmenterState(augmenters, restored.meta.augmenters);
-    history = restored.meta.history;
-    step = restored.meta.step;
-  }
-  const resumedEpochs = history.length;
-
-  const bar =
-    options.progress === false
-      ? null
-      : new ProgressBar({ total: totalSteps, label: options.label ?? 'train', start: step });
   const evalEvery = options.evalEvery ?? 1;
+  let epochTotals = { loss: 0, correct: 0, seen: 0, lr: 0 };
   try {
-    for (let epoch = resumedEpochs; epoch < epochs; epoch++) {
-      const started = Date.now();
-      const startedCpu = cpuSecondsSoFar();
-      model.train();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let lr = 0;
-      for (const batch of options.train.batches(rng.child(`epoch-${epoch}`))) {
-        const hyper = schedule(step);
-        lr = hyper.lr;
-        const result = trainStep(
-          model,
-          augmenters,
-          batch,
-          stepContext(model, rng, { step, epoch }),
-          (grads) => optimizer.step(grads, hyper),
-        );
-        tf.dispose([batch.x, batch.y]);
-        if (!Number.isFinite(result.loss)) {
-          throw new PerturbError(
-            `the loss became ${result.loss} at epoch ${epoch + 1}, step ${step + 1}`,
-            "lower the learning rate, check the inputs for NaN, or check the augmenters' settings",
+    const { history, resumedEpochs } = await runTrainingLoop<Batch, Omit<EpochRecord, keyof LoopEpochRecord>>(
+      {
+        model,
+        optimizer,
+        extraState: {
+          state: () => augmenters.state?.(),
+          loadState: (saved) => restoreAugmenterState(augmenters, saved),
+        },
+        epochs,
+        stepsPerEpoch,
+        maxSteps: totalSteps,
+        fingerprint: options.fingerprint ?? '',
+        outDir: options.outDir,
+        resume: options.resume,
+        // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
+        batches: (epoch) => {
+          model.train();
+          epochTotals = { loss: 0, correct: 0, seen: 0, lr: 0 };
+          return options.train.batches(rng.child(`epoch-${epoch - 1}`));
+        },
+        step: (batch, at) => {
+          const hyper = schedule(at.step - 1);
+          const result = trainStep(
+            model,
+            augmenters,
+            batch,
+            stepContext(model, rng, { step: at.step - 1, epoch: at.epoch }),
+            (grads) => optimizer.step(grads, hyper),
           );
-        }
-        lossSum += result.loss * result.count;
-        correct += result.correct;
-        seen += result.count;
-        step++;
-        bar?.update(step, { epoch: `${epoch + 1}/${epochs}`, loss: lossSum / seen, acc: correct / seen, lr });
-        // Breaking before the next batch is drawn, so no batch is built and left undisposed.
-        if (step >= totalSteps) break;
-      }
-      const isLast = epoch === epochs - 1;
-      const test =
-        options.test && evalEvery > 0 && (epoch + 1) % evalEvery === 0 && !isLast
-          ? evaluate(model, options.test())
-          : undefined;
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        step,
-        lr,
-        trainLoss: lossSum / seen,
-        trainAccuracy: correct / seen,
-        ...(test ? { test } : {}),
-        seconds: (Date.now() - started) / 1000,
-        ...(startedCpu === undefined ? {} : { cpuSeconds: (cpuSecondsSoFar() as number) - startedCpu }),
-      };
-      history.push(record);
-      if (checkpointPath && options.outDir) {
-        saveCheckpoint<CheckpointMeta>(
-          checkpointPath,
-          model,
-          { epoch: epoch + 1, step, fingerprint, history, augmenters: augmenters.state?.() },
-          prefixKeys(optimizer.state(), OPTIMIZER_PREFIX),
-        );
-        writeFileAtomic(
-          join(options.outDir, 'metrics.jsonl'),
-          history.map((r) => JSON.stringify(r)).join('\n') + '\n',
-        );
-      }
-      options.onEpochEnd?.(record);
-    }
-    const final = options.test ? evaluate(model, options.test()) : undefined;
-    if (final && history.length > 0) history[history.length - 1].test ??= final;
-    bar?.done(final ? { 'test acc': final.accuracy } : {});
+          tf.dispose([batch.x, batch.y]);
+          epochTotals.loss += result.loss * result.count;
+          epochTotals.correct += result.correct;
+          epochTotals.seen += result.count;
+          epochTotals.lr = hyper.lr;
+          options.onStep?.({ epoch: at.epoch, epochs, step: at.step, loss: result.loss, lr: hyper.lr });
+          return {
+            loss: result.loss,
+            metrics: {
+              loss: epochTotals.loss / epochTotals.seen,
+              acc: epochTotals.correct / epochTotals.seen,
+              lr: hyper.lr,
+            },
+          };
+        },
+        endEpoch: (epoch, isLast) => {
+          const test =
+            options.test && (isLast || (evalEvery > 0 && epoch % evalEvery === 0))
+              ? evaluate(model, options.test())
+              : undefined;
+          return {
+            lr: epochTotals.lr,
+            trainLoss: epochTotals.loss / epochTotals.seen,
+            trainAccuracy: epochTotals.correct / epochTotals.seen,
+            ...(test ? { test } : {}),
+          };
+        },
+        divergenceFix: "lower the learning rate, check the inputs for NaN, or check the augmenters' settings",
+        progress: options.progress === false ? false : (options.label ?? 'train'),
+        onEpochEnd: options.onEpochEnd,
+      },
+    );
+    // A run restored complete evaluates its final model here; otherwise its last epoch did.
+    const ranNothing = resumedEpochs === history.length;
+    const final = options.test
+      ? ranNothing
+        ? evaluate(model, options.test())
+        : history[history.length - 1].test
+      : undefined;
     return { epochs: history, ...(final ? { final } : {}), resumedEpochs };
   } finally {
     optimizer.dispose();
@@ -320,33 +272,4 @@ function trainingLength(
  */
 function restoreAugmenterState(augmenters: Augmenter, saved: unknown): void {
   if (augmenters.loadState) augmenters.loadState(saved ?? {});
-}
-
-function prefixKeys(tensors: Record<string, tf.Tensor>, prefix: string): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [prefix + k, v]));
-}
-
-function stripPrefix(tensors: Record<string, tf.Tensor>, prefix: string): Record<string, tf.Tensor> {
-  return Object.fromEntries(
-    Object.entries(tensors)
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [k.slice(prefix.length), v]),
-  );
-}
-
-/** Reads a run's `metrics.jsonl`. */
-export function readMetrics(outDir: string): EpochRecord[] {
-  const path = join(outDir, 'metrics.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as EpochRecord);
-}
-
-/** User + system CPU seconds of this process so far (all threads), or undefined outside Node. */
-function cpuSecondsSoFar(): number | undefined {
-  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
 }

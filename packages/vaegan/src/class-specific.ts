@@ -32,7 +32,7 @@ export interface TrainClassSpecificOptions {
   /** Seeds every model's initialization and training. Default 0. */
   seed?: number;
   /** Called after every step of every model; `model` is `'class-<k>'` or `'agnostic'`. */
-  onProgress?: (progress: VaeGanProgress & { model: string }) => void;
+  onStep?: (progress: VaeGanProgress & { model: string }) => void;
 }
 
 /** What {@link trainClassSpecific} returns; the caller owns (and disposes) the models. */
@@ -74,7 +74,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
       seed: rng.child('train').nextUint32(),
       outDir,
       fileName,
-      onProgress: options.onProgress && ((p) => options.onProgress!({ ...p, model: name })),
+      onStep: options.onStep && ((p) => options.onStep!({ ...p, model: name })),
     });
     return { model, epochsRun: result.epochsRun };
   };

@@ -1,8 +1,7 @@
-/** Turning a `Dataset` or the trainer's `TrainData` into epochs of image batches for a VAE-GAN. */
+/** Turning a `Dataset` or a `TrainData` (core's) into epochs of image batches for a VAE-GAN. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { check, type Rng } from '@perturb/core';
+import { check, type Rng, type TrainData } from '@perturb/core';
 import { batchCount, batches, type Dataset } from '@perturb/datasets';
-import type { TrainData } from '@perturb/trainer';
 
 /** What a VAE-GAN trains on: a host `Dataset` (uint8 images), or batches as the classifier trainer takes them (labels ignored). */
 export type VaeGanData = Dataset | TrainData;

@@ -18,12 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Saves a tiny VAE-GAN whose metadata claims `latentSize`, which its weights may not have. */
 function saveTiny(path: string, latentSize: number): void {
   const model = tinyVaeGan();
-  const meta: VaeGanCheckpointMeta = {
-    epoch: 1,
-    config: { ...model.config, latentSize },
-    fingerprint: '',
-    history: [],
-  };
+  const meta: VaeGanCheckpointMeta = { config: { ...model.config, latentSize } };
   saveCheckpoint(path, model, meta);
   model.dispose();
 }

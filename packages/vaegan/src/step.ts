@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, type Rng } from '@perturb/core';
-import { createOptimizer, type Optimizer } from '@perturb/trainer';
+import { createOptimizer, type Optimizer } from '@perturb/optim';
 import { ganLoss, klDivergence, reconstructionError } from './losses';
 import type { VaeGan } from './vaegan';
 

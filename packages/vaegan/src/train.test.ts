@@ -72,7 +72,7 @@ describe('trainVaeGan', () => {
       batchSize: 4,
       seed: 5,
       outDir,
-      onProgress: (p) => progress.push(p.step),
+      onStep: (p) => progress.push(p.step),
     });
     expect(progress).toEqual([1, 2]);
     const resumed = tinyVaeGan(3);

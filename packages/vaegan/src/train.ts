@@ -1,19 +1,12 @@
 /**
- * `trainVaeGan`: epochs of `vaeGanStep`, a checkpoint (model, code range, the three optimizers'
- * state) after every epoch, and exact resume from it.
+ * `trainVaeGan`: epochs of `vaeGanStep` as a configuration of core's training loop, a checkpoint
+ * (model, code range, the three optimizers' state) after every epoch, and exact resume from it.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, check, loadCheckpoint, saveCheckpoint } from '@perturb/core';
+import { type LoopEpochRecord, Rng, check, runTrainingLoop } from '@perturb/core';
 import { imageBatches, type ImageBatches, type VaeGanData } from './data';
-import {
-  PARAMETER_GROUPS,
-  createVaeGanOptimizers,
-  vaeGanStep,
-  type VaeGanLosses,
-  type VaeGanOptimizers,
-} from './step';
+import { PARAMETER_GROUPS, createVaeGanOptimizers, vaeGanStep, type VaeGanLosses } from './step';
 import type { VaeGan, VaeGanConfig } from './vaegan';
 
 /** Options of {@link trainVaeGan}. */
@@ -36,25 +29,25 @@ export interface TrainVaeGanOptions {
   /** Resume from the checkpoint in `outDir` if there is one. Default true. */
   resume?: boolean;
   /** Called after every step. */
-  onProgress?: (progress: VaeGanProgress) => void;
+  onStep?: (progress: VaeGanProgress) => void;
+  /** Called after every epoch, once its checkpoint is written. */
+  onEpochEnd?: (record: VaeGanEpochRecord) => void;
 }
 
-/** What `onProgress` receives after each step. */
+/** What `onStep` receives after each step (epochs and steps counted from 1). */
 export interface VaeGanProgress {
-  /** 1-based epoch. */
+  /** The epoch, counted from 1. */
   epoch: number;
   epochs: number;
-  /** 1-based step within the epoch. */
+  /** The step within the epoch, counted from 1. */
   step: number;
   stepsPerEpoch: number;
   losses: VaeGanLosses;
 }
 
 /** Mean losses of one epoch. */
-export interface VaeGanEpochRecord {
-  epoch: number;
+export interface VaeGanEpochRecord extends LoopEpochRecord {
   losses: VaeGanLosses;
-  seconds: number;
 }
 
 /** What {@link trainVaeGan} returns. */
@@ -67,16 +60,11 @@ export interface TrainVaeGanResult {
   checkpoint?: string;
 }
 
-/** Run state stored in the checkpoint's metadata. */
+/** What a VAE-GAN checkpoint's metadata holds beside the training loop's run state. */
 export interface VaeGanCheckpointMeta {
-  epoch: number;
+  /** The model's configuration, so `loadVaeGan` can rebuild it from the file alone. */
   config: VaeGanConfig;
-  /** The settings a resumed run must share with the run that wrote the checkpoint. */
-  fingerprint: string;
-  history: VaeGanEpochRecord[];
 }
-
-const OPTIMIZER_PREFIX = 'optimizer.';
 
 /**
  * Trains `model` with Adam on the three VAE-GAN losses (see `vaeGanStep`). After every epoch it
@@ -84,8 +72,7 @@ const OPTIMIZER_PREFIX = 'optimizer.';
  * writes the checkpoint; a rerun resumes after the last finished epoch.
  */
 export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVaeGanResult> {
-  const { model, epochs, batchSize = 64, lr = 1e-3, seed = 0, onProgress } = options;
-  check(Number.isInteger(epochs) && epochs >= 1, `epochs = ${epochs} is invalid`, 'use a whole number ≥ 1');
+  const { model, epochs, batchSize = 64, lr = 1e-3, seed = 0 } = options;
   check(
     Number.isInteger(batchSize) && batchSize >= 1,
     `batchSize = ${batchSize} is invalid`,
@@ -93,24 +80,57 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
   );
   check(Number.isFinite(lr) && lr > 0, `lr = ${lr} is invalid`, 'use a finite number > 0, e.g. 1e-3');
   const data = imageBatches(options.data, batchSize);
-  const fingerprint = JSON.stringify({ config: model.config, batchSize, lr, seed });
-  const path = options.outDir ? join(options.outDir, options.fileName ?? 'vaegan.safetensors') : undefined;
+  const fileName = options.fileName ?? 'vaegan.safetensors';
   const optimizers = createVaeGanOptimizers(model);
+  const rng = new Rng(seed);
+  // The epoch's noise stream and its running sums of the losses.
+  let noiseRng = rng;
+  let sums = new Map<keyof VaeGanLosses, number>();
+  let stepInEpoch = 0;
   try {
-    const history =
-      path && (options.resume ?? true) && existsSync(path)
-        ? restore(path, model, optimizers, fingerprint)
-        : [];
-    const resumed = history.length;
-    const rng = new Rng(seed);
-    for (let epoch = resumed; epoch < epochs; epoch++) {
-      const started = Date.now();
-      const epochRng = rng.child(`epoch-${epoch}`);
-      const batchRng = epochRng.child('batches');
-      const noiseRng = epochRng.child('noise');
-      const sums = new Map<keyof VaeGanLosses, number>();
-      let step = 0;
-      for (const x of data.images(batchRng)) {
+    const { history, resumedEpochs } = await runTrainingLoop<
+      tf.Tensor4D,
+      Omit<VaeGanEpochRecord, keyof LoopEpochRecord>
+    >({
+      model,
+      // The three optimizers' slots, each under its parameter group's name.
+      optimizer: {
+        state: () =>
+          Object.fromEntries(
+            PARAMETER_GROUPS.flatMap((group) =>
+              Object.entries(optimizers[group].state()).map(([k, v]) => [`${group}.${k}`, v]),
+            ),
+          ),
+        loadState: (state) => {
+          for (const group of PARAMETER_GROUPS) {
+            optimizers[group].loadState(
+              Object.fromEntries(
+                Object.entries(state).flatMap(([k, v]) =>
+                  k.startsWith(`${group}.`) ? [[k.slice(group.length + 1), v]] : [],
+                ),
+              ),
+            );
+          }
+        },
+      },
+      epochs,
+      stepsPerEpoch: data.batchesPerEpoch,
+      fingerprint: { config: model.config, batchSize, lr, seed },
+      checkpointMeta: { config: model.config } satisfies VaeGanCheckpointMeta,
+      outDir: options.outDir,
+      checkpointName: fileName,
+      // Class-specific models share a folder, so one metrics log would mix them.
+      metricsLog: false,
+      resume: options.resume,
+      // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
+      batches: (epoch) => {
+        const epochRng = rng.child(`epoch-${epoch - 1}`);
+        noiseRng = epochRng.child('noise');
+        sums = new Map();
+        stepInEpoch = 0;
+        return data.images(epochRng.child('batches'));
+      },
+      step: (x, at) => {
         let losses: VaeGanLosses;
         try {
           losses = vaeGanStep(model, optimizers, x, noiseRng, lr);
@@ -119,64 +139,32 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
         }
         for (const [k, v] of Object.entries(losses) as Array<[keyof VaeGanLosses, number]>)
           sums.set(k, (sums.get(k) ?? 0) + v);
-        step++;
-        onProgress?.({ epoch: epoch + 1, epochs, step, stepsPerEpoch: data.batchesPerEpoch, losses });
-      }
-      const means = Object.fromEntries([...sums].map(([k, v]) => [k, v / step])) as unknown as VaeGanLosses;
-      history.push({ epoch: epoch + 1, losses: means, seconds: (Date.now() - started) / 1000 });
-      const range = codeRangeOf(model, data);
-      model.setCodeRange(range.min, range.max);
-      if (path) {
-        const state = Object.fromEntries(
-          PARAMETER_GROUPS.flatMap((group) =>
-            Object.entries(optimizers[group].state()).map(([k, v]) => [
-              `${OPTIMIZER_PREFIX}${group}.${k}`,
-              v,
-            ]),
-          ),
-        );
-        saveCheckpoint<VaeGanCheckpointMeta>(
-          path,
-          model,
-          { epoch: epoch + 1, config: model.config, fingerprint, history },
-          state,
-        );
-      }
-    }
-    return { history, epochsRun: epochs - Math.min(resumed, epochs), ...(path ? { checkpoint: path } : {}) };
+        stepInEpoch++;
+        options.onStep?.({
+          epoch: at.epoch,
+          epochs,
+          step: stepInEpoch,
+          stepsPerEpoch: data.batchesPerEpoch,
+          losses,
+        });
+        return { loss: losses.vae, metrics: { vae: losses.vae } };
+      },
+      endEpoch: () => {
+        const range = codeRangeOf(model, data);
+        model.setCodeRange(range.min, range.max);
+        const means = Object.fromEntries([...sums].map(([k, v]) => [k, v / stepInEpoch]));
+        return { losses: means as unknown as VaeGanLosses };
+      },
+      divergenceFix: 'lower the learning rate, or check the images for NaN and that they are in [0, 1]',
+      onEpochEnd: options.onEpochEnd,
+    });
+    return {
+      history,
+      epochsRun: history.length - resumedEpochs,
+      ...(options.outDir ? { checkpoint: join(options.outDir, fileName) } : {}),
+    };
   } finally {
     for (const group of PARAMETER_GROUPS) optimizers[group].dispose();
-  }
-}
-
-/** Loads a checkpoint into `model` and `optimizers`; returns its history. */
-function restore(
-  path: string,
-  model: VaeGan,
-  optimizers: VaeGanOptimizers,
-  fingerprint: string,
-): VaeGanEpochRecord[] {
-  const { tensors, meta } = loadCheckpoint<VaeGanCheckpointMeta>(path, model);
-  try {
-    if (meta.fingerprint !== fingerprint) {
-      throw new PerturbError(
-        `${path} was written by a run with other settings (${meta.fingerprint})`,
-        'use another output folder, or delete the file to train from scratch',
-      );
-    }
-    for (const group of PARAMETER_GROUPS) {
-      const prefix = `${OPTIMIZER_PREFIX}${group}.`;
-      optimizers[group].loadState(
-        Object.fromEntries(
-          Object.entries(tensors).flatMap(([k, v]) =>
-            k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [],
-          ),
-        ),
-      );
-    }
-    return meta.history;
-  } finally {
-    tf.dispose(Object.values(tensors));
   }
 }
 

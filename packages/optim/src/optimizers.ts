@@ -9,35 +9,65 @@
  * normalizing flows, where per-op dispatch cost dominates a per-parameter update on wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError } from '@perturb/core';
+import { PerturbError, parseOptions, z } from '@perturb/core';
+import { withNameShorthand } from './shorthand';
+
+/** The settings both optimizer families share. */
+const weightDecay = z
+  .number()
+  .min(0)
+  .default(0)
+  .describe("L2 penalty added to the gradient (coupled, as PyTorch's weight_decay)");
+
+/** SGD with (optionally Nesterov) momentum. */
+const sgdSchema = z.strictObject({
+  name: z.literal('sgd'),
+  momentum: z.number().min(0).max(1).default(0.9).describe('momentum factor (0 turns momentum off)'),
+  nesterov: z.boolean().default(false).describe('Nesterov momentum'),
+  weightDecay,
+});
+
+/** Adam, or Adamax (Adam with an infinity-norm second moment). */
+const adamSchema = z.strictObject({
+  name: z.enum(['adam', 'adamax']),
+  beta1: z.number().min(0).lt(1).default(0.9).describe('decay rate of the first-moment (mean) estimate'),
+  beta2: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.999)
+    .describe('decay rate of the second-moment (Adam) or infinity-norm (Adamax) estimate'),
+  epsilon: z
+    .number()
+    .positive()
+    .default(1e-8)
+    .describe("added to Adam's denominator, and to |g| in Adamax's norm, for numerical stability"),
+  weightDecay,
+});
+
+const optimizerObjectSchema = z.discriminatedUnion('name', [sgdSchema, adamSchema]);
+
+/** The optimizers' names, as `optimizer.name` takes them. */
+export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamax'] as const;
+
+/**
+ * The optimizer setting of a config: `{ name, ...hyperparameters }` (every hyperparameter
+ * checked and defaulted) or just the name (`'sgd'` = `{ name: 'sgd' }`). Unknown names and
+ * unknown keys are refused.
+ */
+export const optimizerSchema = withNameShorthand(OPTIMIZER_NAMES, optimizerObjectSchema);
 
 /**
  * Which optimizer to use and its hyperparameters; the learning rate comes from the schedule.
- * `'sgd'`: SGD with (optionally Nesterov) momentum. `'adam'`: Adam. `'adamax'`: Adamax (Adam
- * with an infinity-norm second moment). Weight decay is coupled: `weightDecay · p` is added to
- * the gradient, as PyTorch's `weight_decay` does.
+ * `'sgd'`: SGD with (optionally Nesterov) momentum (defaults momentum 0.9, nesterov false).
+ * `'adam'`: Adam. `'adamax'`: Adamax (defaults beta1 0.9, beta2 0.999, epsilon 1e-8). Weight
+ * decay (default 0) is coupled: `weightDecay · p` is added to the gradient, as PyTorch's
+ * `weight_decay` does.
  */
-export type OptimizerConfig =
-  | {
-      name: 'sgd';
-      /** Momentum factor (0 turns momentum off). Default 0.9. */
-      momentum?: number;
-      /** Nesterov momentum. Default false. */
-      nesterov?: boolean;
-      /** L2 penalty added to the gradient. Default 0. */
-      weightDecay?: number;
-    }
-  | {
-      name: 'adam' | 'adamax';
-      /** Decay rate of the first-moment (mean) estimate. Default 0.9. */
-      beta1?: number;
-      /** Decay rate of the second-moment (Adam) or infinity-norm (Adamax) estimate. Default 0.999. */
-      beta2?: number;
-      /** For numerical stability: added to Adam's denominator, and to |g| in Adamax's norm. Default 1e-8. */
-      epsilon?: number;
-      /** L2 penalty added to the gradient. Default 0. */
-      weightDecay?: number;
-    };
+export type OptimizerConfig = z.input<typeof optimizerObjectSchema>;
+
+/** An {@link OptimizerConfig} with every default filled in, as {@link optimizerSchema} returns it. */
+export type ResolvedOptimizerConfig = z.output<typeof optimizerObjectSchema>;
 
 /** How an optimizer holds its parameters' state while updating them. */
 export type OptimizerLayout = 'per-parameter' | 'flat';
@@ -94,15 +124,13 @@ type Rule = (p: tf.Tensor, d: tf.Tensor, slots: Slots, hyper: StepHyper, t: numb
 
 /** Creates an optimizer over named parameters (names as in the module's state dict). */
 export function createOptimizer(
-  config: OptimizerConfig,
+  config: OptimizerConfig | OptimizerConfig['name'],
   params: Array<[string, tf.Variable]>,
   options: OptimizerOptions = {},
 ): Optimizer {
-  const decay = config.weightDecay ?? 0;
-  if (!(decay >= 0)) {
-    throw new PerturbError(`weight decay ${decay} is invalid`, 'use a value ≥ 0, e.g. 5e-4');
-  }
-  const rule = config.name === 'sgd' ? sgdRule(config) : adamRule(config);
+  const resolved = parseOptions(optimizerSchema, config, 'the optimizer options');
+  const rule = resolved.name === 'sgd' ? sgdRule(resolved) : adamRule(resolved);
+  const decay = resolved.weightDecay;
   const update: Rule = (p, g, slots, hyper, t) => {
     const scaled = (hyper.gradientScale ?? 1) === 1 ? g : tf.mul(g, hyper.gradientScale!);
     return rule(p, decay > 0 ? tf.add(scaled, tf.mul(p, decay)) : scaled, slots, hyper, t);
@@ -121,27 +149,25 @@ export function globalNorm(grads: tf.Tensor[]): tf.Scalar {
   ) as tf.Scalar;
 }
 
-function sgdRule(config: Extract<OptimizerConfig, { name: 'sgd' }>): Rule {
-  const nesterov = config.nesterov ?? false;
+function sgdRule(config: Extract<ResolvedOptimizerConfig, { name: 'sgd' }>): Rule {
   return (p, d, slots, hyper) => {
-    const mu = hyper.momentum ?? config.momentum ?? 0.9;
+    const mu = hyper.momentum ?? config.momentum;
     let direction = d;
     if (mu > 0) {
       const previous = slots.get('momentum');
       const next = slots.isFresh('momentum') ? d : tf.add(tf.mul(previous, mu), d);
       slots.set('momentum', next);
-      direction = nesterov ? tf.add(d, tf.mul(next, mu)) : next;
+      direction = config.nesterov ? tf.add(d, tf.mul(next, mu)) : next;
     }
     return tf.sub(p, tf.mul(direction, hyper.lr));
   };
 }
 
-function adamRule(config: Extract<OptimizerConfig, { name: 'adam' | 'adamax' }>): Rule {
-  const beta2 = config.beta2 ?? 0.999;
-  const eps = config.epsilon ?? 1e-8;
+function adamRule(config: Extract<ResolvedOptimizerConfig, { name: 'adam' | 'adamax' }>): Rule {
+  const { beta2, epsilon: eps } = config;
   const isAdamax = config.name === 'adamax';
   return (p, d, slots, hyper, t) => {
-    const beta1 = hyper.momentum ?? config.beta1 ?? 0.9;
+    const beta1 = hyper.momentum ?? config.beta1;
     const m = tf.add(tf.mul(slots.get('m'), beta1), tf.mul(d, 1 - beta1));
     slots.set('m', m);
     const step = tf.mul(m, hyper.lr / (1 - beta1 ** t));

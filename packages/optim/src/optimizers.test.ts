@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '@perturb/core';
+import { initBackend, parseOptions } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createOptimizer, globalNorm } from './optimizers';
+import { createOptimizer, globalNorm, optimizerSchema } from './optimizers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -54,8 +54,33 @@ describe('optimizers', () => {
     expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
   });
 
-  it('rejects negative weight decay', () => {
-    expect(() => createOptimizer({ name: 'sgd', weightDecay: -1 }, [])).toThrow(/weight decay -1 is invalid/);
+  it.each([
+    [{ name: 'sgd', weightDecay: -1 }, '"weightDecay" is -1 in the optimizer options. use a value ≥ 0'],
+    [{ name: 'rmsprop' }, '"name" is "rmsprop" in the optimizer options. use one of sgd, adam, adamax'],
+    ['rmsprop', '"rmsprop" in the optimizer options. use one of sgd, adam, adamax'],
+    [{ name: 'sgd', momentum: 'high' }, '"momentum" is "high" in the optimizer options. use a number'],
+    [
+      { name: 'sgd', momentun: 0.5 },
+      '"momentun" is not a setting of the optimizer options. did you mean "momentum"?',
+    ],
+    [{ name: 'adam', beta2: 1 }, '"beta2" is 1 in the optimizer options. use a value < 1'],
+  ])('refuses %j with one clear message', (config, message) => {
+    expect(() => createOptimizer(config as never, [])).toThrow(message);
+  });
+
+  it("reads a name alone as that optimizer with its defaults ('sgd' trains with SGD, not Adam)", () => {
+    expect(trajectory('sgd', 0.1, 3)).toEqual(trajectory({ name: 'sgd', momentum: 0.9 }, 0.1, 3));
+    expect(trajectory('sgd', 0.1, 3)).not.toEqual(trajectory('adam', 0.1, 3));
+  });
+
+  it('schema fills the defaults a config leaves out', () => {
+    expect(parseOptions(optimizerSchema, 'adam', 'a.yaml')).toEqual({
+      name: 'adam',
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0,
+    });
   });
 });
 
