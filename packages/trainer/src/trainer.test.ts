@@ -285,9 +285,18 @@ describe('train with composed augmenters', () => {
       options({ ...constantLr, epochs: 2, outDir: uninterruptedDir, augmenters: uninterrupted.list }),
     );
 
-    // Killed after epoch 1 (its checkpoint written), then run again to epoch 2, as a new process would.
+    // Killed after epoch 1 (its checkpoint written), then run again to epoch 2, as a new process
+    // would. No test set in the first sitting: a killed run never reaches a final evaluation.
     const resumedDir = mkdtempSync(join(tmpdir(), 'perturb-lalfa-b-'));
-    await train(options({ ...constantLr, epochs: 1, outDir: resumedDir, augmenters: augmenters().list }));
+    await train(
+      options({
+        ...constantLr,
+        epochs: 1,
+        outDir: resumedDir,
+        augmenters: augmenters().list,
+        test: undefined,
+      }),
+    );
     const resumed = augmenters();
     const result = await train(
       options({ ...constantLr, epochs: 2, outDir: resumedDir, augmenters: resumed.list }),
@@ -313,7 +322,7 @@ describe('train with composed augmenters', () => {
       history: meta.history.map(({ seconds: _s, cpuSeconds: _c, ...record }) => record),
     });
     expect(withoutTimings(b.meta)).toEqual(withoutTimings(a.meta));
-    expect(b.meta).toMatchObject({ augmenters: { lalfa: uninterrupted.learned.state() } });
+    expect(b.meta).toMatchObject({ extra: { lalfa: uninterrupted.learned.state() } });
     tf.dispose([
       ...Object.values(a.state),
       ...Object.values(a.tensors),
