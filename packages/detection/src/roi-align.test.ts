@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { roiAlign, roiAlignTaps } from './roi-align';
+import { fixture, maxAbsDiff } from './test-support';
+
+interface RoiCase {
+  featureShape: [number, number, number, number];
+  features: number[];
+  boxes: number[];
+  boxImageIndex: number[];
+  outputSize: [number, number];
+  spatialScale: number;
+  samplingRatio: number;
+  aligned: boolean;
+  output: number[];
+  upstream: number[];
+  featureGrad: number[];
+}
+
+const { cases } = fixture<{ cases: RoiCase[] }>('roi-align.json');
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+/** Output and d(Σ output·upstream)/d(features) of one fixture case. */
+function run(c: RoiCase, boxes: tf.Tensor2D | number[] = c.boxes) {
+  return tf.tidy(() => {
+    const features = tf.tensor4d(c.features, c.featureShape);
+    const upstream = tf.tensor(c.upstream);
+    const options = { outputSize: c.outputSize, spatialScale: c.spatialScale, samplingRatio: c.samplingRatio, aligned: c.aligned };
+    const output = roiAlign(features, boxes, c.boxImageIndex, options);
+    const grad = tf.grad((f: tf.Tensor) =>
+      tf.sum(tf.mul(tf.reshape(roiAlign(f as tf.Tensor4D, boxes, c.boxImageIndex, options), [-1]), upstream)),
+    )(features);
+    return { output: Array.from(output.dataSync()), shape: output.shape, grad: Array.from(grad.dataSync()) };
+  });
+}
+
+describe('roiAlign against torchvision.ops.roi_align', () => {
+  it.each(cases.map((c, i) => [i, c] as const))('case %i: values and feature gradients agree within 1e-5', (_, c) => {
+    const { output, shape, grad } = run(c);
+    expect(shape).toEqual([c.boxImageIndex.length, c.outputSize[0], c.outputSize[1], c.featureShape[3]]);
+    expect(maxAbsDiff(output, c.output)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(grad, c.featureGrad)).toBeLessThan(1e-5);
+  });
+
+  it('takes boxes as a tensor as well', () => {
+    const c = cases[0];
+    const boxes = tf.tensor2d(c.boxes, [c.boxes.length / 4, 4]);
+    const { output, grad } = run(c, boxes);
+    boxes.dispose();
+    expect(maxAbsDiff(output, c.output)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(grad, c.featureGrad)).toBeLessThan(1e-5);
+  });
+
+  it('the gradient is the exact adjoint: ⟨A·f, u⟩ = ⟨f, Aᵀ·u⟩ on every case', () => {
+    for (const c of cases) {
+      const { output, grad } = run(c);
+      const lhs = output.reduce((s, v, i) => s + v * c.upstream[i], 0);
+      const rhs = grad.reduce((s, v, i) => s + v * c.features[i], 0);
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-3 * Math.max(1, Math.abs(lhs)));
+    }
+  });
+});
+
+describe('roiAlign', () => {
+  it('pools a constant map to the constant inside the image, and samples outside it as 0', () => {
+    const features = tf.fill([1, 4, 4, 2], 3) as tf.Tensor4D;
+    const out = roiAlign(features, [0, 0, 4, 4, 10, 10, 14, 14], [0, 0], { outputSize: 2, samplingRatio: 2 });
+    expect(Array.from(out.dataSync())).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0]);
+    tf.dispose([features, out]);
+  });
+
+  it('has no gradient for the boxes and no tensor leaks, with or without a gradient tape', async () => {
+    const c = cases[1];
+    const features = tf.tensor4d(c.features, c.featureShape);
+    const options = { outputSize: c.outputSize, spatialScale: c.spatialScale, samplingRatio: c.samplingRatio, aligned: c.aligned };
+    await assertNoTensorLeak(() => roiAlign(features, c.boxes, c.boxImageIndex, options).dispose());
+    await assertNoTensorLeak(() =>
+      tf.tidy(() => tf.grad((f: tf.Tensor) => tf.sum(roiAlign(f as tf.Tensor4D, c.boxes, c.boxImageIndex, options)))(features)).dispose(),
+    );
+    const boxes = tf.tensor2d(c.boxes, [c.boxes.length / 4, 4]);
+    const variable = tf.variable(boxes, true, 'boxes-as-variable');
+    // The boxes never reach a differentiable op: tfjs finds no path from them to the output.
+    expect(() => tf.variableGrads(() => tf.sum(roiAlign(features, variable, c.boxImageIndex, options)) as tf.Scalar, [variable])).toThrow(
+      /Cannot find a connection/,
+    );
+    tf.dispose([features, boxes, variable]);
+  });
+
+  it('handles zero boxes and boxes entirely outside the image (zeros, zero gradient)', () => {
+    const features = tf.ones([1, 3, 3, 2]) as tf.Tensor4D;
+    const out = roiAlign(features, [], [], { outputSize: 2 });
+    expect(out.shape).toEqual([0, 2, 2, 2]);
+    const outside = (f: tf.Tensor) => roiAlign(f as tf.Tensor4D, [10, 10, 12, 12], [0], { outputSize: 2 });
+    const away = outside(features);
+    expect(Array.from(away.dataSync())).toEqual(new Array(8).fill(0));
+    const grad = tf.grad((f: tf.Tensor) => tf.sum(outside(f)))(features);
+    expect(Array.from(grad.dataSync())).toEqual(new Array(18).fill(0));
+    tf.dispose([features, out, away, grad]);
+  });
+
+  it('merges duplicate taps and weights each bin to 1 inside the image', () => {
+    const taps = roiAlignTaps([1, 8, 8], [1, 1, 5, 6], [0], { outputSize: 2, samplingRatio: 3, aligned: true });
+    const perCell = new Map<number, number>();
+    taps.pixel.forEach((p, i) => perCell.set(`${taps.cell[i]}:${p}` as unknown as number, 1));
+    expect(perCell.size).toBe(taps.pixel.length);
+    const sums = [0, 0, 0, 0];
+    taps.cell.forEach((c, i) => (sums[c] += taps.weight[i]));
+    for (const s of sums) expect(s).toBeCloseTo(1, 6);
+  });
+
+  it('refuses bad input with one clear line', () => {
+    const features = tf.ones([1, 3, 3, 2]) as tf.Tensor4D;
+    expect(() => roiAlign(features, [0, 0, 1, 1], [1], { outputSize: 2 })).toThrow(PerturbError);
+    expect(() => roiAlign(features, [0, 0, 1, 1], [1], { outputSize: 2 })).toThrow(/names image 1 of a batch of 1/);
+    expect(() => roiAlign(features, [0, 0, 1], [0], { outputSize: 2 })).toThrow(/boxes but 1 image indices/);
+    expect(() => roiAlign(features, [0, 0, 1, 1], [0], { outputSize: 0 })).toThrow(/output size/);
+    features.dispose();
+  });
+});
