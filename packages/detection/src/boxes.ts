@@ -269,7 +269,8 @@ export function smoothL1Loss(
   return tf.tidy(() => {
     const diff = tf.abs(tf.sub(predicted, target));
     if (beta === 0) return reduce(diff, reduction);
-    const loss = tf.where(tf.less(diff, beta), tf.div(tf.mul(0.5, tf.square(diff)), beta), tf.sub(diff, 0.5 * beta));
+    // 0.5·min(|x|, β)²/β + max(|x| − β, 0): the two branches in one differentiable expression.
+    const loss = tf.add(tf.div(tf.mul(0.5, tf.square(tf.minimum(diff, beta))), beta), tf.relu(tf.sub(diff, beta)));
     return reduce(loss, reduction);
   });
 }
