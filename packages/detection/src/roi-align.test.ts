@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { roiAlign, roiAlignTaps } from './roi-align';
+import { roiAlign, roiAlignWeights } from './roi-align';
 import { fixture, maxAbsDiff } from './test-support';
 
 interface RoiCase {
@@ -78,6 +78,10 @@ describe('roiAlign', () => {
     const features = tf.tensor4d(c.features, c.featureShape);
     const options = { outputSize: c.outputSize, spatialScale: c.spatialScale, samplingRatio: c.samplingRatio, aligned: c.aligned };
     await assertNoTensorLeak(() => roiAlign(features, c.boxes, c.boxImageIndex, options).dispose());
+    // Grouped by image (several parts, no reordering), and in chunks.
+    const grouped = [...c.boxImageIndex].sort((a, b) => a - b);
+    await assertNoTensorLeak(() => roiAlign(features, c.boxes, grouped, options).dispose());
+    await assertNoTensorLeak(() => roiAlign(features, c.boxes, grouped, { ...options, maxChunkValues: 1 }).dispose());
     await assertNoTensorLeak(() =>
       tf.tidy(() => tf.grad((f: tf.Tensor) => tf.sum(roiAlign(f as tf.Tensor4D, c.boxes, c.boxImageIndex, options)))(features)).dispose(),
     );
@@ -102,14 +106,29 @@ describe('roiAlign', () => {
     tf.dispose([features, out, away, grad]);
   });
 
-  it('merges duplicate taps and weights each bin to 1 inside the image', () => {
-    const taps = roiAlignTaps([1, 8, 8], [1, 1, 5, 6], [0], { outputSize: 2, samplingRatio: 3, aligned: true });
-    const perCell = new Map<number, number>();
-    taps.pixel.forEach((p, i) => perCell.set(`${taps.cell[i]}:${p}` as unknown as number, 1));
-    expect(perCell.size).toBe(taps.pixel.length);
-    const sums = [0, 0, 0, 0];
-    taps.cell.forEach((c, i) => (sums[c] += taps.weight[i]));
-    for (const s of sums) expect(s).toBeCloseTo(1, 6);
+  it('averages each bin: row and column weights sum to 1 for a box inside the map', () => {
+    const { rows, cols } = roiAlignWeights([8, 8], [1, 1, 5, 6], { outputSize: 2, samplingRatio: 3, aligned: true });
+    for (let p = 0; p < 2; p++) {
+      expect(rows.subarray(p * 8, p * 8 + 8).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(cols.subarray(p * 8, p * 8 + 8).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('splits many boxes into chunks with the same result', () => {
+    // 7 rows × 16 columns × 3 channels = 336 values a box: chunks of 2 boxes.
+    const features = tf.randomNormal([2, 4, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const boxes = Array.from({ length: 5 }, (_, k) => [k, 0, k + 9, 3]).flat();
+    const options = { outputSize: 7, samplingRatio: 2 } as const;
+    const whole = roiAlign(features, boxes, [0, 1, 0, 1, 1], { ...options, maxChunkValues: 700 });
+    const one = roiAlign(features, boxes.slice(4 * 4), [1], options);
+    const last = tf.slice(whole, [4, 0, 0, 0], [1, 7, 7, 3]);
+    expect(whole.shape).toEqual([5, 7, 7, 3]);
+    expect(maxAbsDiff(Array.from(last.dataSync()), Array.from(one.dataSync()))).toBeLessThan(1e-6);
+    const gradient = (maxChunkValues?: number) =>
+      tf.grad((f: tf.Tensor) => tf.sum(tf.square(roiAlign(f as tf.Tensor4D, boxes, [0, 1, 0, 1, 1], { ...options, maxChunkValues }))))(features);
+    const [chunked, single] = [gradient(700), gradient()];
+    expect(maxAbsDiff(Array.from(chunked.dataSync()), Array.from(single.dataSync()))).toBeLessThan(1e-5);
+    tf.dispose([features, whole, one, last, chunked, single]);
   });
 
   it('refuses bad input with one clear line', () => {

@@ -3,11 +3,13 @@
  * following torchvision's `roi_align` sample for sample.
  *
  * With the boxes held constant (as torchvision does: it gives boxes no gradient), RoIAlign is a
- * fixed linear map of the features: every output cell is a weighted sum of feature pixels, the
- * weights being the bilinear weights of its sampling points divided by their count. The weights
- * are computed on the host; the map runs as gather → scale → segment sum, and its gradient is
- * the transposed map (gather by output cell → scale → segment sum onto the pixels), given to
- * `tf.customGrad`. tfjs's `cropAndResize` has no gradient for its image input, hence this op.
+ * fixed linear map of the features. It is also separable: a sampling point's bilinear weight on
+ * pixel (r, c) is a weight of its y on row r times a weight of its x on column c, and it counts
+ * only if both y and x lie within [−1, size]. So bin (ph, pw) of box k is Rₖ[ph]·F·Cₖ[pw]ᵀ with a
+ * row-weight matrix Rₖ (PH × H) and a column-weight matrix Cₖ (PW × W), each row averaging its
+ * axis's samples. Both are built on the host; the map is two matrix products, and its gradient
+ * (given to `tf.customGrad`) the two transposed products. tfjs's `cropAndResize` has no gradient
+ * for its image input, hence this op.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '@perturb/core';
@@ -29,31 +31,61 @@ export interface RoiAlignOptions {
    * minimum box size of one pixel. Default false.
    */
   aligned?: boolean;
+  /**
+   * Most values the intermediate `[boxes·PH, W, C]` product may hold; more boxes are pooled in
+   * chunks. Lower it to bound memory. Default 2²⁴.
+   */
+  maxChunkValues?: number;
 }
 
-/** The host-side sparse map of one call: output cell ← Σ weight · feature pixel. */
-export interface RoiAlignTaps {
-  /** Flat pixel index n·H·W + y·W + x of each tap. */
-  pixel: Int32Array;
-  /** Output cell k·PH·PW + ph·PW + pw of each tap. */
-  cell: Int32Array;
-  /** Weight of each tap (bilinear weight / samples in the bin; duplicates merged). */
-  weight: Float32Array;
+/** The separable weights of one RoIAlign call (what {@link roiAlign} multiplies by). */
+export interface RoiAlignWeights {
+  /** `[K, PH, H]`: weight of feature row r in output row ph of box k (averaged over its y samples). */
+  rows: Float32Array;
+  /** `[K, PW, W]`: weight of feature column c in output column pw of box k (averaged over its x samples). */
+  cols: Float32Array;
+  outputSize: [number, number];
+}
+
+/** Adds, for each of `pooled` bins, its `grid` samples' linear-interpolation weights along one axis. */
+function axisWeights(out: Float32Array, offset: number, start: number, bin: number, grid: number, pooled: number, size: number): void {
+  for (let p = 0; p < pooled; p++) {
+    const row = offset + p * size;
+    for (let i = 0; i < grid; i++) {
+      const sample = start + p * bin + ((i + 0.5) * bin) / grid;
+      // torchvision: a sample more than one pixel outside the map contributes 0 …
+      if (sample < -1 || sample > size) continue;
+      // … and one within a pixel of it is clamped onto the edge.
+      const v = sample <= 0 ? 0 : sample;
+      const low = Math.trunc(v);
+      if (low >= size - 1) {
+        out[row + size - 1] += 1 / grid;
+      } else {
+        const frac = v - low;
+        out[row + low] += (1 - frac) / grid;
+        out[row + low + 1] += frac / grid;
+      }
+    }
+  }
+}
+
+function pooledSize(options: RoiAlignOptions): [number, number] {
+  return typeof options.outputSize === 'number' ? [options.outputSize, options.outputSize] : [options.outputSize[0], options.outputSize[1]];
 }
 
 /**
- * The taps of RoIAlign for features of size `[N, height, width, ·]` and flat boxes `[K·4]` in
- * input coordinates with their image indices — what {@link roiAlign} applies. Exposed for tests
- * and for reuse across channels.
+ * The separable RoIAlign weights for a feature map of `[height, width]` and flat boxes `[K·4]`
+ * in input coordinates (torchvision's sampling: box scaled by `spatialScale`, shifted by −0.5
+ * when `aligned`, at least 1×1 otherwise; `samplingRatio` samples per bin and axis, or
+ * ⌈bin size⌉ when ≤ 0).
  */
-export function roiAlignTaps(
-  featureSize: readonly [batch: number, height: number, width: number],
+export function roiAlignWeights(
+  featureSize: readonly [height: number, width: number],
   boxes: ArrayLike<number>,
-  boxImageIndex: ArrayLike<number>,
   options: RoiAlignOptions,
-): RoiAlignTaps {
-  const [batch, height, width] = featureSize;
-  const [pooledH, pooledW] = typeof options.outputSize === 'number' ? [options.outputSize, options.outputSize] : options.outputSize;
+): RoiAlignWeights {
+  const [height, width] = featureSize;
+  const [pooledH, pooledW] = pooledSize(options);
   const { spatialScale = 1, samplingRatio = -1, aligned = false } = options;
   check(
     Number.isInteger(pooledH) && Number.isInteger(pooledW) && pooledH > 0 && pooledW > 0,
@@ -62,99 +94,40 @@ export function roiAlignTaps(
   );
   check(Number.isFinite(spatialScale) && spatialScale > 0, `RoIAlign spatialScale ${spatialScale} is not positive`, 'pass e.g. 1/4 for a stride-4 feature map');
   check(Number.isInteger(samplingRatio), `RoIAlign samplingRatio ${samplingRatio} is not an integer`, 'pass e.g. 2, or -1 for adaptive');
-  check(
-    boxes.length % 4 === 0 && boxes.length / 4 === boxImageIndex.length,
-    `${boxes.length / 4} RoIAlign boxes but ${boxImageIndex.length} image indices`,
-    'pass [K, 4] boxes and K image indices',
-  );
-  const numBoxes = boxImageIndex.length;
-  const pixel: number[] = [];
-  const cell: number[] = [];
-  const weight: number[] = [];
+  check(boxes.length % 4 === 0, `RoIAlign boxes hold ${boxes.length} numbers, not 4 per box`, 'pass [K, 4] boxes');
+  const numBoxes = boxes.length / 4;
+  const rows = new Float32Array(numBoxes * pooledH * height);
+  const cols = new Float32Array(numBoxes * pooledW * width);
   const offset = aligned ? 0.5 : 0;
-  const binTaps = new Map<number, number>();
-
   for (let k = 0; k < numBoxes; k++) {
-    const n = boxImageIndex[k];
-    check(
-      Number.isInteger(n) && n >= 0 && n < batch,
-      `RoIAlign box ${k} names image ${n} of a batch of ${batch}`,
-      'pass image indices in [0, batch)',
-    );
     const startW = boxes[4 * k] * spatialScale - offset;
     const startH = boxes[4 * k + 1] * spatialScale - offset;
-    const endW = boxes[4 * k + 2] * spatialScale - offset;
-    const endH = boxes[4 * k + 3] * spatialScale - offset;
-    let roiW = endW - startW;
-    let roiH = endH - startH;
+    let roiW = boxes[4 * k + 2] * spatialScale - offset - startW;
+    let roiH = boxes[4 * k + 3] * spatialScale - offset - startH;
+    check(Number.isFinite(roiW) && Number.isFinite(roiH), `RoIAlign box ${k} is not finite`, 'pass finite box coordinates');
     if (!aligned) {
       roiW = Math.max(roiW, 1);
       roiH = Math.max(roiH, 1);
     }
-    const binH = roiH / pooledH;
-    const binW = roiW / pooledW;
     const gridH = samplingRatio > 0 ? samplingRatio : Math.ceil(roiH / pooledH);
     const gridW = samplingRatio > 0 ? samplingRatio : Math.ceil(roiW / pooledW);
-    const count = Math.max(gridH * gridW, 1);
-    const base = n * height * width;
-
-    for (let ph = 0; ph < pooledH; ph++) {
-      for (let pw = 0; pw < pooledW; pw++) {
-        binTaps.clear();
-        const add = (y: number, x: number, w: number) => {
-          if (w === 0) return;
-          const p = base + y * width + x;
-          binTaps.set(p, (binTaps.get(p) ?? 0) + w);
-        };
-        for (let iy = 0; iy < gridH; iy++) {
-          const sy = startH + ph * binH + ((iy + 0.5) * binH) / gridH;
-          for (let ix = 0; ix < gridW; ix++) {
-            const sx = startW + pw * binW + ((ix + 0.5) * binW) / gridW;
-            if (sy < -1 || sy > height || sx < -1 || sx > width) continue;
-            let y = sy <= 0 ? 0 : sy;
-            let x = sx <= 0 ? 0 : sx;
-            let yLow = Math.trunc(y);
-            let xLow = Math.trunc(x);
-            let yHigh: number;
-            let xHigh: number;
-            if (yLow >= height - 1) {
-              yHigh = yLow = height - 1;
-              y = yLow;
-            } else yHigh = yLow + 1;
-            if (xLow >= width - 1) {
-              xHigh = xLow = width - 1;
-              x = xLow;
-            } else xHigh = xLow + 1;
-            const ly = y - yLow;
-            const lx = x - xLow;
-            const hy = 1 - ly;
-            const hx = 1 - lx;
-            add(yLow, xLow, (hy * hx) / count);
-            add(yLow, xHigh, (hy * lx) / count);
-            add(yHigh, xLow, (ly * hx) / count);
-            add(yHigh, xHigh, (ly * lx) / count);
-          }
-        }
-        const c = (k * pooledH + ph) * pooledW + pw;
-        for (const [p, w] of binTaps) {
-          pixel.push(p);
-          cell.push(c);
-          weight.push(w);
-        }
-      }
-    }
+    axisWeights(rows, k * pooledH * height, startH, roiH / pooledH, gridH, pooledH, height);
+    axisWeights(cols, k * pooledW * width, startW, roiW / pooledW, gridW, pooledW, width);
   }
-  return { pixel: Int32Array.from(pixel), cell: Int32Array.from(cell), weight: Float32Array.from(weight) };
+  return { rows, cols, outputSize: [pooledH, pooledW] };
 }
 
 /**
  * RoIAlign: pools each box of `boxes` (`[K, 4]` as `[x1, y1, x2, y2]` in input coordinates, a
- * tensor or a flat array) from image `boxImageIndex[k]` of `features` (`[N, H, W, C]`) into an
+ * tensor or a flat array) from image `boxImageIndex[k]` of `features` (`[N, H, W, C]`) into a
  * `[K, PH, PW, C]` tensor, with torchvision's algorithm (bilinear samples averaged per bin, the
  * `aligned` half-pixel shift, adaptive sampling when `samplingRatio` ≤ 0). Differentiable with
- * respect to `features` (exactly); boxes are constants (a tensor is read on the host).
+ * respect to `features`, exactly; boxes are constants (a tensor of boxes is read on the host).
  *
- * Memory: one `[taps, C]` gather, where taps ≤ K·PH·PW·(distinct pixels a bin touches).
+ * Cost: two matrix products, (K·PH × S·H)·(S·H × W·C) and K·PH products (PW × W)·(W × C),
+ * the same transposed for the gradient, where S is the number of images a chunk of boxes spans:
+ * 1 when boxes come grouped by image, as Faster R-CNN's proposals do. Chunks keep the
+ * `[K·PH, W, C]` intermediate under `maxChunkValues`.
  */
 export function roiAlign(
   features: tf.Tensor4D,
@@ -170,40 +143,97 @@ export function roiAlign(
   check(features.dtype === 'float32', `RoIAlign features are ${features.dtype}`, 'pass float32 features');
   const [batch, height, width, channels] = features.shape;
   const boxValues = boxes instanceof tf.Tensor ? boxes.dataSync() : boxes;
-  const imageValues = boxImageIndex instanceof tf.Tensor ? boxImageIndex.dataSync() : boxImageIndex;
-  const taps = roiAlignTaps([batch, height, width], boxValues, imageValues, options);
-  const [pooledH, pooledW] = typeof options.outputSize === 'number' ? [options.outputSize, options.outputSize] : options.outputSize;
-  const cells = imageValues.length * pooledH * pooledW;
-  const pixels = batch * height * width;
-
-  const outShape = [imageValues.length, pooledH, pooledW, channels];
-  if (taps.pixel.length === 0) {
-    // Every sample falls outside the image (or there are no boxes): zeros, with a zero gradient.
+  const images = boxImageIndex instanceof tf.Tensor ? boxImageIndex.dataSync() : boxImageIndex;
+  check(
+    boxValues.length === images.length * 4,
+    `${boxValues.length / 4} RoIAlign boxes but ${images.length} image indices`,
+    'pass [K, 4] boxes and K image indices',
+  );
+  for (let k = 0; k < images.length; k++) {
+    check(
+      Number.isInteger(images[k]) && images[k] >= 0 && images[k] < batch,
+      `RoIAlign box ${k} names image ${images[k]} of a batch of ${batch}`,
+      'pass image indices in [0, batch)',
+    );
+  }
+  const weights = roiAlignWeights([height, width], boxValues, options);
+  const [pooledH, pooledW] = weights.outputSize;
+  const numBoxes = images.length;
+  if (numBoxes === 0) {
     return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
-      value: tf.zeros(outShape),
+      value: tf.zeros([0, pooledH, pooledW, channels]),
       gradFunc: () => tf.zerosLike(args[0] as tf.Tensor),
     }))(features) as tf.Tensor4D;
   }
+  const chunk = Math.max(1, Math.floor((options.maxChunkValues ?? 2 ** 24) / (pooledH * width * channels)));
+  const parts: tf.Tensor[] = [];
+  for (let from = 0; from < numBoxes; from += chunk) {
+    parts.push(pooledChunk(features, weights, images, from, Math.min(numBoxes, from + chunk)));
+  }
+  if (parts.length === 1) return parts[0] as tf.Tensor4D;
+  const out = tf.concat(parts, 0) as tf.Tensor4D;
+  tf.dispose(parts);
+  return out;
+}
 
-  // Both directions are one gather → scale → scatter-add (tf.scatterND sums duplicate indices
-  // in O(taps·C) on every backend; tfjs's unsortedSegmentSum costs O(segments·taps·C) on cpu).
+/**
+ * Boxes [from, to): R · F, then C · (…), each box's rows R (PH × H, placed in the column block
+ * of its image among the images lo..hi the chunk touches) and columns C (PW × W); the gradient
+ * multiplies by the transposes, built on the host too.
+ */
+function pooledChunk(features: tf.Tensor4D, weights: RoiAlignWeights, images: ArrayLike<number>, from: number, to: number): tf.Tensor {
+  const [, height, width, channels] = features.shape;
+  const [pooledH, pooledW] = weights.outputSize;
+  const count = to - from;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = from; k < to; k++) {
+    lo = Math.min(lo, images[k]);
+    hi = Math.max(hi, images[k]);
+  }
+  const span = (hi - lo + 1) * height;
+  const rowCount = count * pooledH;
+  const rows = new Float32Array(rowCount * span); // [count·PH, span]
+  const rowsT = new Float32Array(span * rowCount); // [span, count·PH]
+  const cols = new Float32Array(rowCount * pooledW * width); // [count·PH, PW, W]
+  const colsT = new Float32Array(rowCount * width * pooledW); // [count·PH, W, PW]
+  for (let j = 0; j < count; j++) {
+    const k = from + j;
+    const base = (images[k] - lo) * height;
+    for (let ph = 0; ph < pooledH; ph++) {
+      const r = j * pooledH + ph;
+      for (let y = 0; y < height; y++) {
+        const w = weights.rows[(k * pooledH + ph) * height + y];
+        rows[r * span + base + y] = w;
+        rowsT[(base + y) * rowCount + r] = w;
+      }
+      for (let pw = 0; pw < pooledW; pw++) {
+        for (let x = 0; x < width; x++) {
+          const w = weights.cols[(k * pooledW + pw) * width + x];
+          cols[(r * pooledW + pw) * width + x] = w;
+          colsT[(r * width + x) * pooledW + pw] = w;
+        }
+      }
+    }
+  }
   const apply = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const x = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
-    const pixel = tf.tensor2d(taps.pixel, [taps.pixel.length, 1], 'int32');
-    const cell = tf.tensor2d(taps.cell, [taps.cell.length, 1], 'int32');
-    const weight = tf.tensor2d(taps.weight, [taps.weight.length, 1], 'float32');
-    save([pixel, cell, weight]);
-    const gathered = tf.mul(tf.gatherND(tf.reshape(x, [pixels, channels]), pixel), weight);
-    const value = tf.reshape(tf.scatterND(cell, gathered, [cells, channels]), outShape);
+    const r = tf.tensor2d(rows, [rowCount, span]);
+    const c = tf.tensor3d(cols, [rowCount, pooledW, width]);
+    // Only the gradient needs the transposes (wasm's matMul is much slower with transposeA).
+    save([tf.tensor2d(rowsT, [span, rowCount]), tf.tensor3d(colsT, [rowCount, width, pooledW])]);
+    const byRow = tf.reshape(tf.matMul(r, tf.reshape(x, [span, width * channels])), [rowCount, width, channels]);
+    const value = tf.reshape(tf.matMul(c, byRow as tf.Tensor3D), [count, pooledH, pooledW, channels]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedPixel, savedCell, savedWeight] = saved;
-        const spread = tf.mul(tf.gatherND(tf.reshape(dy, [cells, channels]), savedCell), savedWeight);
-        return tf.reshape(tf.scatterND(savedPixel, spread, [pixels, channels]), [batch, height, width, channels]);
+        const [savedRT, savedCT] = saved as [tf.Tensor2D, tf.Tensor3D];
+        const dByRow = tf.matMul(savedCT, tf.reshape(dy, [rowCount, pooledW, channels]) as tf.Tensor3D);
+        const dx = tf.matMul(savedRT, tf.reshape(dByRow, [rowCount, width * channels]) as tf.Tensor2D);
+        return tf.reshape(dx, [hi - lo + 1, height, width, channels]);
       },
     };
   });
-  return apply(features) as tf.Tensor4D;
+  return tf.tidy(() => apply(tf.slice(features, [lo, 0, 0, 0], [hi - lo + 1, height, width, channels])));
 }
