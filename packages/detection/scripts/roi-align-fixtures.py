@@ -21,7 +21,7 @@ import torchvision
 from torchvision.models.detection import _utils as det_utils
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
-from torchvision.ops import batched_nms, box_iou, generalized_box_iou_loss, roi_align
+from torchvision.ops import MultiScaleRoIAlign, batched_nms, box_iou, generalized_box_iou_loss, roi_align
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "fixtures")
 
@@ -79,6 +79,40 @@ def roi_align_cases(rng):
                 "output": flat(out.permute(0, 2, 3, 1)),
                 "upstream": flat(upstream.permute(0, 2, 3, 1)),
                 "featureGrad": flat(x.grad.permute(0, 2, 3, 1)),
+            }
+        )
+    return cases
+
+
+def multiscale_cases(rng):
+    """MultiScaleRoIAlign over a 4-level pyramid; canonical scale 32 so small images use every level."""
+    cases = []
+    for image, channels, count, canonical, ratio, output in [((64, 64), 3, 24, 32, 2, (3, 3)), ((64, 48), 2, 20, 24, -1, (2, 4))]:
+        h, w = image
+        names = ["p2", "p3", "p4", "p5"]
+        maps = {n: torch.tensor(rng.standard_normal((2, channels, h // 2 ** (l + 2), w // 2 ** (l + 2))).astype(np.float32)) for l, n in enumerate(names)}
+        boxes = random_boxes(rng, count, w, h, min_size=2)
+        image_index = np.sort(rng.integers(0, 2, count))
+        per_image = [torch.tensor(boxes[image_index == i]) for i in range(2)]
+        pooler = MultiScaleRoIAlign(names, output, ratio, canonical_scale=canonical, canonical_level=4)
+        inputs = {n: m.clone().requires_grad_(True) for n, m in maps.items()}
+        out = pooler(inputs, per_image, [image, image])
+        upstream = torch.tensor(rng.standard_normal(out.shape).astype(np.float32))
+        (out * upstream).sum().backward()
+        ordered = np.concatenate([boxes[image_index == i] for i in range(2)])
+        cases.append(
+            {
+                "imageSize": list(image),
+                "canonicalScale": canonical,
+                "samplingRatio": ratio,
+                "outputSize": list(output),
+                "featureShapes": [list(m.permute(0, 2, 3, 1).shape) for m in maps.values()],
+                "features": [flat(m.permute(0, 2, 3, 1)) for m in maps.values()],
+                "boxes": flat(torch.tensor(ordered)),
+                "boxImageIndex": [int(i) for i in np.sort(image_index)],
+                "output": flat(out.permute(0, 2, 3, 1)),
+                "upstream": flat(upstream.permute(0, 2, 3, 1)),
+                "featureGrads": [flat(inputs[n].grad.permute(0, 2, 3, 1)) for n in names],
             }
         )
     return cases
@@ -199,6 +233,7 @@ def main():
     write("nms.json", {"cases": nms_cases(rng)})
     write("anchors.json", {"cases": anchor_cases(), "matcher": matcher_cases(rng)})
     write("boxes.json", box_cases(rng))
+    write("multiscale-roi-align.json", {"cases": multiscale_cases(np.random.default_rng(1919))})
     print("fixtures written to", os.path.normpath(OUT))
 
 

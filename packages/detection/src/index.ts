@@ -20,8 +20,8 @@ export { AnchorGenerator, Matcher, BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, samp
 export type { AnchorGeneratorOptions, MatcherOptions, BalancedSamplerOptions } from './anchors';
 export { nms, batchedNms, selectDetections } from './nms';
 export type { SelectDetectionsOptions } from './nms';
-export { roiAlign, roiAlignWeights } from './roi-align';
-export type { RoiAlignOptions, RoiAlignWeights } from './roi-align';
+export { roiAlign, roiAlignWeights, multiScaleRoiAlign, fpnLevels } from './roi-align';
+export type { RoiAlignOptions, RoiAlignWeights, MultiScaleRoiAlignOptions, FpnLevelOptions } from './roi-align';
 export { cocoEvaluate, COCO_IOU_THRESHOLDS } from './coco-eval';
 export type {
   CocoEvaluation,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { roiAlign, roiAlignWeights } from './roi-align';
+import { fpnLevels, multiScaleRoiAlign, roiAlign, roiAlignWeights } from './roi-align';
 import { fixture, maxAbsDiff } from './test-support';
 
 interface RoiCase {
@@ -138,5 +138,54 @@ describe('roiAlign', () => {
     expect(() => roiAlign(features, [0, 0, 1], [0], { outputSize: 2 })).toThrow(/boxes but 1 image indices/);
     expect(() => roiAlign(features, [0, 0, 1, 1], [0], { outputSize: 0 })).toThrow(/output size/);
     features.dispose();
+  });
+});
+
+interface MultiScaleCase {
+  imageSize: [number, number];
+  canonicalScale: number;
+  samplingRatio: number;
+  outputSize: [number, number];
+  featureShapes: [number, number, number, number][];
+  features: number[][];
+  boxes: number[];
+  boxImageIndex: number[];
+  output: number[];
+  upstream: number[];
+  featureGrads: number[][];
+}
+
+describe('multiScaleRoiAlign against torchvision.ops.MultiScaleRoIAlign', () => {
+  const multi = fixture<{ cases: MultiScaleCase[] }>('multiscale-roi-align.json').cases;
+
+  it.each(multi.map((c, i) => [i, c] as const))('case %i: values and every level’s gradient agree within 1e-5', (_, c) => {
+    const features = c.features.map((values, l) => tf.tensor4d(values, c.featureShapes[l]));
+    const upstream = tf.tensor(c.upstream);
+    const options = { outputSize: c.outputSize, samplingRatio: c.samplingRatio, imageSize: c.imageSize, canonicalScale: c.canonicalScale };
+    const levels = fpnLevels(c.boxes, { minLevel: 2, maxLevel: 5, canonicalScale: c.canonicalScale });
+    expect(new Set(levels).size).toBeGreaterThan(2); // the fixture reaches several levels
+    const out = multiScaleRoiAlign(features, c.boxes, c.boxImageIndex, options);
+    expect(maxAbsDiff(Array.from(out.dataSync()), c.output)).toBeLessThan(1e-5);
+    const grads = tf.grads((...maps: tf.Tensor[]) =>
+      tf.sum(tf.mul(tf.reshape(multiScaleRoiAlign(maps as tf.Tensor4D[], c.boxes, c.boxImageIndex, options), [-1]), upstream)),
+    )(features);
+    grads.forEach((g, l) => expect(maxAbsDiff(Array.from(g.dataSync()), c.featureGrads[l])).toBeLessThan(1e-5));
+    tf.dispose([...features, upstream, out, ...grads]);
+  });
+
+  it('maps box sizes to levels as the FPN paper’s equation (224 → level 4)', () => {
+    const boxes = [0, 0, 224, 224, 0, 0, 112, 112, 0, 0, 111, 111, 0, 0, 10, 10, 0, 0, 2000, 2000];
+    expect(Array.from(fpnLevels(boxes, { minLevel: 2, maxLevel: 5 }))).toEqual([2, 1, 0, 0, 3]);
+  });
+
+  it('leaks no tensors', async () => {
+    const c = multi[0];
+    const features = c.features.map((values, l) => tf.tensor4d(values, c.featureShapes[l]));
+    const options = { outputSize: c.outputSize, samplingRatio: c.samplingRatio, imageSize: c.imageSize, canonicalScale: c.canonicalScale };
+    await assertNoTensorLeak(() =>
+      tf.tidy(() => tf.grads((...maps: tf.Tensor[]) => tf.sum(multiScaleRoiAlign(maps as tf.Tensor4D[], c.boxes, c.boxImageIndex, options)))(features)).forEach((g) => g.dispose()),
+    );
+    await assertNoTensorLeak(() => multiScaleRoiAlign(features, c.boxes, c.boxImageIndex, options).dispose());
+    tf.dispose(features);
   });
 });

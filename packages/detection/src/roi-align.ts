@@ -237,3 +237,97 @@ function pooledChunk(features: tf.Tensor4D, weights: RoiAlignWeights, images: Ar
   });
   return tf.tidy(() => apply(tf.slice(features, [lo, 0, 0, 0], [hi - lo + 1, height, width, channels])));
 }
+
+/** Options of {@link fpnLevels}: torchvision's `LevelMapper` (FPN paper, eq. 1). */
+export interface FpnLevelOptions {
+  /** Finest and coarsest pyramid levels k (stride 2^k), e.g. 2 and 5 for P2–P5. */
+  minLevel: number;
+  maxLevel: number;
+  /** A box of this √area goes to `canonicalLevel`. Default 224. */
+  canonicalScale?: number;
+  /** Default 4. */
+  canonicalLevel?: number;
+}
+
+/**
+ * The pyramid level of each flat box, as an index from `minLevel`:
+ * ⌊k₀ + log₂(√area / s₀) + 1e-6⌋ clamped to [minLevel, maxLevel], in float32 like torchvision.
+ */
+export function fpnLevels(boxes: ArrayLike<number>, options: FpnLevelOptions): Int32Array {
+  const { minLevel, maxLevel, canonicalScale = 224, canonicalLevel = 4 } = options;
+  const f = Math.fround;
+  const out = new Int32Array(boxes.length / 4);
+  for (let k = 0; k < out.length; k++) {
+    const area = f(f(boxes[4 * k + 2] - boxes[4 * k]) * f(boxes[4 * k + 3] - boxes[4 * k + 1]));
+    const level = Math.floor(f(f(canonicalLevel + f(Math.log2(f(f(Math.sqrt(area)) / canonicalScale)))) + f(1e-6)));
+    out[k] = Math.min(maxLevel, Math.max(minLevel, level)) - minLevel;
+  }
+  return out;
+}
+
+/** Options of {@link multiScaleRoiAlign}. */
+export interface MultiScaleRoiAlignOptions extends Pick<RoiAlignOptions, 'outputSize' | 'samplingRatio' | 'maxChunkValues'> {
+  /** The (padded) input size `[height, width]` the boxes are in; each level's scale is inferred from it. */
+  imageSize: readonly [number, number];
+  /** Default 224. */
+  canonicalScale?: number;
+  /** Default 4. */
+  canonicalLevel?: number;
+}
+
+/** Reorders rows of `x` by `order` (out[i] = x[order[i]]), with the inverse reordering as gradient. */
+function permuteRows(x: tf.Tensor, order: Int32Array): tf.Tensor {
+  const inverse = new Int32Array(order.length);
+  order.forEach((k, i) => (inverse[k] = i));
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: tf.gather(args[0] as tf.Tensor, tf.tensor1d(order, 'int32')),
+    gradFunc: (dy: tf.Tensor) => tf.gather(dy, tf.tensor1d(inverse, 'int32')),
+  }))(x);
+}
+
+/**
+ * RoIAlign over a feature pyramid (torchvision's `MultiScaleRoIAlign`): `features` finest first,
+ * each level's scale 2^round(log₂(feature size / image size)), each box pooled from the level
+ * {@link fpnLevels} assigns it (`aligned: false`), results in the boxes' order.
+ */
+export function multiScaleRoiAlign(
+  features: readonly tf.Tensor4D[],
+  boxes: tf.Tensor2D | ArrayLike<number>,
+  boxImageIndex: tf.Tensor1D | ArrayLike<number>,
+  options: MultiScaleRoiAlignOptions,
+): tf.Tensor4D {
+  check(features.length > 0, 'multiScaleRoiAlign got no feature maps', 'pass the pyramid levels, finest first');
+  const boxValues = boxes instanceof tf.Tensor ? boxes.dataSync() : boxes;
+  const images = boxImageIndex instanceof tf.Tensor ? boxImageIndex.dataSync() : boxImageIndex;
+  if (features.length === 1) {
+    const scale = 2 ** Math.round(Math.log2(features[0].shape[1] / options.imageSize[0]));
+    return roiAlign(features[0], boxValues, images, { ...options, spatialScale: scale, aligned: false });
+  }
+  const scales = features.map((f) => 2 ** Math.round(Math.log2(f.shape[1] / options.imageSize[0])));
+  const minLevel = Math.trunc(-Math.log2(scales[0]));
+  const maxLevel = Math.trunc(-Math.log2(scales[scales.length - 1]));
+  check(
+    maxLevel - minLevel + 1 === features.length,
+    `feature maps of scales [${scales.join(', ')}] are not consecutive pyramid levels`,
+    'pass one map per level, finest first, each half the size of the previous',
+  );
+  const levels = fpnLevels(boxValues, { minLevel, maxLevel, canonicalScale: options.canonicalScale, canonicalLevel: options.canonicalLevel });
+  const order: number[] = [];
+  const parts: tf.Tensor[] = [];
+  features.forEach((level, l) => {
+    // A level without boxes still takes part (zero rows, zero gradient), so every level has a
+    // gradient path, as torchvision's zeros.
+    const which = Array.from(levels.keys()).filter((k) => levels[k] === l);
+    order.push(...which);
+    const levelBoxes = which.flatMap((k) => [boxValues[4 * k], boxValues[4 * k + 1], boxValues[4 * k + 2], boxValues[4 * k + 3]]);
+    parts.push(roiAlign(level, levelBoxes, which.map((k) => images[k]), { ...options, spatialScale: scales[l], aligned: false }));
+  });
+  return tf.tidy(() => {
+    const all = tf.concat(parts, 0);
+    const position = new Int32Array(order.length);
+    order.forEach((k, i) => (position[k] = i));
+    const out = position.every((p, i) => p === i) ? all.clone() : permuteRows(all, position);
+    tf.dispose(parts);
+    return out as tf.Tensor4D;
+  });
+}
