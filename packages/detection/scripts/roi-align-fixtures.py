@@ -21,6 +21,7 @@ import torchvision
 from torchvision.models.detection import _utils as det_utils
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
+from torchvision.models.detection.rpn import RegionProposalNetwork
 from torchvision.ops import MultiScaleRoIAlign, batched_nms, box_iou, generalized_box_iou_loss, roi_align
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "fixtures")
@@ -143,6 +144,38 @@ def nms_cases(rng):
     return cases
 
 
+def proposal_cases(rng):
+    """RegionProposalNetwork.filter_proposals on random proposals (some outside the image, some tiny)."""
+    cases = []
+    for per_level, image, pre, post, thresh, score in [([300, 120, 40], (60, 80), 100, 50, 0.7, 0.0), ([200, 50], (40, 30), 60, 80, 0.5, 0.3)]:
+        count = sum(per_level)
+        h, w = image
+        boxes = random_boxes(rng, count, w, h, min_size=0.5, spill=0.2)
+        boxes[:10, 2] = boxes[:10, 0] + 0.0005  # narrower than min_size
+        logits = rng.normal(0, 2, count).astype(np.float32)
+        rpn = RegionProposalNetwork(
+            None, torch.nn.Identity(), 0.7, 0.3, 256, 0.5,
+            dict(training=pre, testing=pre), dict(training=post, testing=post), thresh, score_thresh=score,
+        )
+        rpn.eval()
+        kept, scores = rpn.filter_proposals(torch.tensor(boxes)[None], torch.tensor(logits)[None], [image], per_level)
+        cases.append(
+            {
+                "proposals": flat(torch.tensor(boxes)),
+                "objectness": flat(torch.tensor(logits)),
+                "anchorsPerLevel": per_level,
+                "imageSize": list(image),
+                "preNmsTopN": pre,
+                "postNmsTopN": post,
+                "nmsThreshold": thresh,
+                "scoreThreshold": score,
+                "boxes": flat(kept[0]),
+                "scores": flat(scores[0]),
+            }
+        )
+    return cases
+
+
 def anchor_cases():
     cases = []
     for sizes, ratios, image, features in [
@@ -234,6 +267,7 @@ def main():
     write("anchors.json", {"cases": anchor_cases(), "matcher": matcher_cases(rng)})
     write("boxes.json", box_cases(rng))
     write("multiscale-roi-align.json", {"cases": multiscale_cases(np.random.default_rng(1919))})
+    write("proposals.json", {"cases": proposal_cases(np.random.default_rng(1920))})
     print("fixtures written to", os.path.normpath(OUT))
 
 

@@ -18,8 +18,8 @@ export {
 export type { BoxCoderOptions, Reduction } from './boxes';
 export { AnchorGenerator, Matcher, BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, sampleBalanced } from './anchors';
 export type { AnchorGeneratorOptions, MatcherOptions, BalancedSamplerOptions } from './anchors';
-export { nms, batchedNms, selectDetections } from './nms';
-export type { SelectDetectionsOptions } from './nms';
+export { nms, batchedNms, selectDetections, filterProposals } from './nms';
+export type { SelectDetectionsOptions, FilterProposalsOptions } from './nms';
 export { roiAlign, roiAlignWeights, multiScaleRoiAlign, fpnLevels } from './roi-align';
 export type { RoiAlignOptions, RoiAlignWeights, MultiScaleRoiAlignOptions, FpnLevelOptions } from './roi-align';
 export { cocoEvaluate, COCO_IOU_THRESHOLDS } from './coco-eval';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchedNms, nms, selectDetections } from './nms';
-import { fixture } from './test-support';
+import { batchedNms, filterProposals, nms, selectDetections } from './nms';
+import { fixture, maxAbsDiff } from './test-support';
 
 interface NmsCase {
   boxes: number[];
@@ -41,5 +41,33 @@ describe('selectDetections', () => {
     expect(Array.from(selectDetections(boxes, scores, classes))).toEqual([0, 2]);
     expect(Array.from(selectDetections(boxes, scores, classes, { maxDetections: 1 }))).toEqual([0]);
     expect(Array.from(selectDetections(boxes, scores, classes, { scoreThreshold: 0, iouThreshold: 0.9 }))).toEqual([0, 1, 2, 3]);
+  });
+});
+
+interface ProposalCase {
+  proposals: number[];
+  objectness: number[];
+  anchorsPerLevel: number[];
+  imageSize: [number, number];
+  preNmsTopN: number;
+  postNmsTopN: number;
+  nmsThreshold: number;
+  scoreThreshold: number;
+  boxes: number[];
+  scores: number[];
+}
+
+describe('filterProposals against torchvision RegionProposalNetwork.filter_proposals', () => {
+  const proposals = fixture<{ cases: ProposalCase[] }>('proposals.json').cases;
+
+  it.each(proposals.map((c, i) => [i, c] as const))('case %i keeps the same boxes and scores', (_, c) => {
+    const out = filterProposals(c.proposals, c.objectness, c.anchorsPerLevel, c.imageSize, c);
+    expect(out.scores.length).toBe(c.scores.length);
+    expect(maxAbsDiff(out.boxes, c.boxes)).toBe(0);
+    expect(maxAbsDiff(out.scores, c.scores)).toBeLessThan(1e-6);
+  });
+
+  it('refuses level counts that do not add up', () => {
+    expect(() => filterProposals([0, 0, 1, 1], [0], [2], [4, 4], { preNmsTopN: 1, postNmsTopN: 1 })).toThrow(/sums to 2 but there are 1/);
   });
 });

@@ -115,3 +115,71 @@ export function selectDetections(
   );
   return Int32Array.from(Array.from(kept.subarray(0, maxDetections), (k) => candidates[k]));
 }
+
+/** Options of {@link filterProposals} (torchvision's `RegionProposalNetwork` settings). */
+export interface FilterProposalsOptions {
+  /** Best-scored proposals kept per pyramid level before NMS (torchvision: 2000 training, 1000 testing). */
+  preNmsTopN: number;
+  /** Proposals kept after NMS (torchvision: 2000 training, 1000 testing). */
+  postNmsTopN: number;
+  /** NMS IoU threshold, applied within each level. Default 0.7. */
+  nmsThreshold?: number;
+  /** Drop proposals whose objectness probability is below this. Default 0. */
+  scoreThreshold?: number;
+  /** Drop proposals narrower or shorter than this after clipping. Default 1e-3. */
+  minSize?: number;
+}
+
+/**
+ * The region proposal network's selection for one image (torchvision's
+ * `RegionProposalNetwork.filter_proposals`): the `preNmsTopN` best objectness logits of each
+ * level (`anchorsPerLevel` consecutive proposals each), sigmoid, clipping to `imageSize`
+ * [height, width], small-box removal, the score threshold, NMS within each level, and the first
+ * `postNmsTopN`. `proposals` are decoded boxes, flat; returns the boxes and probabilities kept,
+ * best first.
+ */
+export function filterProposals(
+  proposals: ArrayLike<number>,
+  objectness: ArrayLike<number>,
+  anchorsPerLevel: readonly number[],
+  imageSize: readonly [number, number],
+  options: FilterProposalsOptions,
+): { boxes: Float32Array; scores: Float32Array } {
+  const { preNmsTopN, postNmsTopN, nmsThreshold = 0.7, scoreThreshold = 0, minSize = 1e-3 } = options;
+  checkInputs(proposals, objectness);
+  const total = anchorsPerLevel.reduce((a, b) => a + b, 0);
+  check(
+    total === objectness.length,
+    `anchorsPerLevel sums to ${total} but there are ${objectness.length} proposals`,
+    'pass the number of anchors of each pyramid level, in the proposals’ order',
+  );
+  const f = Math.fround;
+  const [height, width] = imageSize;
+  const boxes: number[] = [];
+  const scores: number[] = [];
+  const levels: number[] = [];
+  let offset = 0;
+  anchorsPerLevel.forEach((count, level) => {
+    const best = Array.from({ length: count }, (_, i) => offset + i)
+      .sort((a, b) => objectness[b] - objectness[a] || a - b)
+      .slice(0, Math.min(preNmsTopN, count));
+    for (const i of best) {
+      const x1 = Math.min(Math.max(f(proposals[4 * i]), 0), width);
+      const y1 = Math.min(Math.max(f(proposals[4 * i + 1]), 0), height);
+      const x2 = Math.min(Math.max(f(proposals[4 * i + 2]), 0), width);
+      const y2 = Math.min(Math.max(f(proposals[4 * i + 3]), 0), height);
+      if (!(f(x2 - x1) >= minSize && f(y2 - y1) >= minSize)) continue;
+      const probability = f(1 / (1 + Math.exp(-objectness[i])));
+      if (!(probability >= scoreThreshold)) continue;
+      boxes.push(x1, y1, x2, y2);
+      scores.push(probability);
+      levels.push(level);
+    }
+    offset += count;
+  });
+  const keep = batchedNms(boxes, scores, levels, nmsThreshold).subarray(0, postNmsTopN);
+  return {
+    boxes: Float32Array.from(Array.from(keep).flatMap((k) => boxes.slice(4 * k, 4 * k + 4))),
+    scores: Float32Array.from(keep, (k) => scores[k]),
+  };
+}
