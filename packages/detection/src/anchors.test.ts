@@ -28,26 +28,45 @@ beforeAll(async () => {
 });
 
 describe('AnchorGenerator', () => {
-  it.each(cases.map((c, i) => [i, c] as const))('case %i equals torchvision AnchorGenerator exactly', (_, c) => {
-    const generator = new AnchorGenerator({ sizes: c.sizes, aspectRatios: c.aspectRatios });
-    const anchors = generator.generate(c.imageSize, c.featureSizes);
-    expect(anchors.length).toBe(c.anchors.length);
-    expect(maxAbsDiff(anchors, c.anchors)).toBe(0);
-  });
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i equals torchvision AnchorGenerator exactly',
+    (_, c) => {
+      const generator = new AnchorGenerator({ sizes: c.sizes, aspectRatios: c.aspectRatios });
+      const anchors = generator.generate(c.imageSize, c.featureSizes);
+      expect(anchors.length).toBe(c.anchors.length);
+      expect(maxAbsDiff(anchors, c.anchors)).toBe(0);
+    },
+  );
 
   it('counts anchors per location, repeats a single ratio list, and builds a tensor', () => {
     const generator = new AnchorGenerator({ sizes: [[32, 64], [128]], aspectRatios: [[0.5, 1, 2]] });
     expect(generator.anchorsPerLocation()).toEqual([6, 3]);
     expect(Array.from(generator.baseAnchors(1).subarray(4, 8))).toEqual([-64, -64, 64, 64]);
-    const t = generator.generateTensor([32, 32], [[4, 4], [2, 2]]);
+    const t = generator.generateTensor(
+      [32, 32],
+      [
+        [4, 4],
+        [2, 2],
+      ],
+    );
     expect(t.shape).toEqual([4 * 4 * 6 + 2 * 2 * 3, 4]);
     t.dispose();
   });
 
   it('refuses mismatched levels', () => {
-    expect(() => new AnchorGenerator({ sizes: [[32], [64]], aspectRatios: [[1], [1], [1]] })).toThrow(PerturbError);
+    expect(() => new AnchorGenerator({ sizes: [[32], [64]], aspectRatios: [[1], [1], [1]] })).toThrow(
+      PerturbError,
+    );
     const generator = new AnchorGenerator({ sizes: [[32]], aspectRatios: [[1]] });
-    expect(() => generator.generate([32, 32], [[4, 4], [2, 2]])).toThrow(/2 feature maps for 1 anchor levels/);
+    expect(() =>
+      generator.generate(
+        [32, 32],
+        [
+          [4, 4],
+          [2, 2],
+        ],
+      ),
+    ).toThrow(/2 feature maps for 1 anchor levels/);
   });
 });
 
@@ -79,7 +98,11 @@ describe('sampleBalanced', () => {
   const labels = Int32Array.from({ length: 100 }, (_, i) => (i < 10 ? 1 + (i % 3) : i < 20 ? -1 : 0));
 
   it('caps positives at the fraction, fills with negatives, never draws ignored ones', () => {
-    const { positive, negative } = sampleBalanced(labels, { batchSizePerImage: 16, positiveFraction: 0.25 }, new Rng(3));
+    const { positive, negative } = sampleBalanced(
+      labels,
+      { batchSizePerImage: 16, positiveFraction: 0.25 },
+      new Rng(3),
+    );
     expect(positive.length).toBe(4);
     expect(negative.length).toBe(12);
     for (const i of positive) expect(labels[i]).toBeGreaterThanOrEqual(1);
@@ -98,8 +121,12 @@ describe('sampleBalanced', () => {
   });
 
   it('refuses bad options', () => {
-    expect(() => sampleBalanced(labels, { batchSizePerImage: 0, positiveFraction: 0.5 }, new Rng(0))).toThrow(PerturbError);
-    expect(() => sampleBalanced(labels, { batchSizePerImage: 8, positiveFraction: 2 }, new Rng(0))).toThrow(/outside \[0, 1\]/);
+    expect(() => sampleBalanced(labels, { batchSizePerImage: 0, positiveFraction: 0.5 }, new Rng(0))).toThrow(
+      PerturbError,
+    );
+    expect(() => sampleBalanced(labels, { batchSizePerImage: 8, positiveFraction: 2 }, new Rng(0))).toThrow(
+      /outside \[0, 1\]/,
+    );
   });
 });
 

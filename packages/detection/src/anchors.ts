@@ -36,8 +36,13 @@ export class AnchorGenerator {
 
   constructor(options: AnchorGeneratorOptions) {
     const { sizes } = options;
-    const ratios = options.aspectRatios.length === 1 ? sizes.map(() => options.aspectRatios[0]) : options.aspectRatios;
-    check(sizes.length > 0, 'anchor sizes are empty', 'pass one list of sizes per pyramid level, e.g. [[32], [64]]');
+    const ratios =
+      options.aspectRatios.length === 1 ? sizes.map(() => options.aspectRatios[0]) : options.aspectRatios;
+    check(
+      sizes.length > 0,
+      'anchor sizes are empty',
+      'pass one list of sizes per pyramid level, e.g. [[32], [64]]',
+    );
     check(
       ratios.length === sizes.length,
       `${sizes.length} levels of anchor sizes but ${ratios.length} of aspect ratios`,
@@ -194,7 +199,11 @@ export class Matcher {
       }
       best[p] = bestIndex;
       matches[p] =
-        bestValue < this.lowThreshold ? BELOW_LOW_THRESHOLD : bestValue < this.highThreshold ? BETWEEN_THRESHOLDS : bestIndex;
+        bestValue < this.lowThreshold
+          ? BELOW_LOW_THRESHOLD
+          : bestValue < this.highThreshold
+            ? BETWEEN_THRESHOLDS
+            : bestIndex;
     }
     if (this.allowLowQualityMatches) {
       for (let g = 0; g < numGroundTruth; g++) {

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BBOX_XFORM_CLIP, BoxCoder, boxArea, boxIou, boxIouArray, clipBoxes, giouLoss, removeSmallBoxes, smoothL1Loss } from './boxes';
+import {
+  BBOX_XFORM_CLIP,
+  BoxCoder,
+  boxArea,
+  boxIou,
+  boxIouArray,
+  clipBoxes,
+  giouLoss,
+  removeSmallBoxes,
+  smoothL1Loss,
+} from './boxes';
 import { fixture, maxAbsDiff } from './test-support';
 
 interface BoxFixture {
@@ -111,7 +121,9 @@ describe('losses', () => {
     expect(Math.abs(loss.dataSync()[0] - f.smoothL1) / f.smoothL1).toBeLessThan(1e-6);
     const grad = tf.grad((p: tf.Tensor) => smoothL1Loss(p, target))(pred);
     expect(maxAbsDiff(values(grad), f.smoothL1Grad)).toBeLessThan(1e-6);
-    const l1 = tf.tidy(() => values(smoothL1Loss(tf.tensor1d([0.5, -2]), tf.tensor1d([0, 0]), { beta: 0, reduction: 'none' })));
+    const l1 = tf.tidy(() =>
+      values(smoothL1Loss(tf.tensor1d([0.5, -2]), tf.tensor1d([0, 0]), { beta: 0, reduction: 'none' })),
+    );
     expect(l1).toEqual([0.5, 2]);
     tf.dispose([pred, target, loss, grad]);
   });
@@ -119,7 +131,13 @@ describe('losses', () => {
   it('leak no tensors', async () => {
     const [pred, target] = [t2(f.predicted), t2(f.targets)];
     await assertNoTensorLeak(() =>
-      tf.tidy(() => tf.grad((p: tf.Tensor) => tf.add(tf.sum(giouLoss(p as tf.Tensor2D, target)), smoothL1Loss(p, target)))(pred)).dispose(),
+      tf
+        .tidy(() =>
+          tf.grad((p: tf.Tensor) =>
+            tf.add(tf.sum(giouLoss(p as tf.Tensor2D, target)), smoothL1Loss(p, target)),
+          )(pred),
+        )
+        .dispose(),
     );
     await assertNoTensorLeak(() => boxIou(pred, target).dispose());
     tf.dispose([pred, target]);

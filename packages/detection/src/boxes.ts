@@ -61,7 +61,11 @@ function interUnion(a: tf.Tensor2D, b: tf.Tensor2D) {
  * the result is row-major `[N, M]`. Computed in float32 arithmetic, as torchvision's kernels do.
  */
 export function boxIouArray(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
-  check(a.length % 4 === 0 && b.length % 4 === 0, 'box arrays must hold 4 numbers per box', 'pass flat [x1, y1, x2, y2, …] arrays');
+  check(
+    a.length % 4 === 0 && b.length % 4 === 0,
+    'box arrays must hold 4 numbers per box',
+    'pass flat [x1, y1, x2, y2, …] arrays',
+  );
   const n = a.length / 4;
   const m = b.length / 4;
   const f = Math.fround;
@@ -88,7 +92,10 @@ export function boxIouArray(a: ArrayLike<number>, b: ArrayLike<number>): Float32
 }
 
 /** Clamps x to [0, width] and y to [0, height] (torchvision's `clip_boxes_to_image`); `[K, 4]`. */
-export function clipBoxes(boxes: tf.Tensor2D, imageSize: readonly [height: number, width: number]): tf.Tensor2D {
+export function clipBoxes(
+  boxes: tf.Tensor2D,
+  imageSize: readonly [height: number, width: number],
+): tf.Tensor2D {
   checkBoxes(boxes, 'boxes');
   const [height, width] = imageSize;
   return tf.tidy(() => {
@@ -109,7 +116,8 @@ export function clipBoxes(boxes: tf.Tensor2D, imageSize: readonly [height: numbe
 export function removeSmallBoxes(boxes: ArrayLike<number>, minSize: number): Int32Array {
   const keep: number[] = [];
   for (let i = 0; i < boxes.length / 4; i++) {
-    if (boxes[4 * i + 2] - boxes[4 * i] >= minSize && boxes[4 * i + 3] - boxes[4 * i + 1] >= minSize) keep.push(i);
+    if (boxes[4 * i + 2] - boxes[4 * i] >= minSize && boxes[4 * i + 3] - boxes[4 * i + 1] >= minSize)
+      keep.push(i);
   }
   return Int32Array.from(keep);
 }
@@ -270,7 +278,10 @@ export function smoothL1Loss(
     const diff = tf.abs(tf.sub(predicted, target));
     if (beta === 0) return reduce(diff, reduction);
     // 0.5·min(|x|, β)²/β + max(|x| − β, 0): the two branches in one differentiable expression.
-    const loss = tf.add(tf.div(tf.mul(0.5, tf.square(tf.minimum(diff, beta))), beta), tf.relu(tf.sub(diff, beta)));
+    const loss = tf.add(
+      tf.div(tf.mul(0.5, tf.square(tf.minimum(diff, beta))), beta),
+      tf.relu(tf.sub(diff, beta)),
+    );
     return reduce(loss, reduction);
   });
 }

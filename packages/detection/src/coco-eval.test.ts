@@ -1,11 +1,21 @@
 import { PerturbError } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
-import { COCO_IOU_THRESHOLDS, type CocoAnnotation, type CocoDetection, type CocoGroundTruth, cocoEvaluate } from './coco-eval';
+import {
+  COCO_IOU_THRESHOLDS,
+  type CocoAnnotation,
+  type CocoDetection,
+  type CocoGroundTruth,
+  cocoEvaluate,
+} from './coco-eval';
 
 type Box = [number, number, number, number];
 
 /** Ground truth over images 1..images with categories 1..categories; boxes as [image, category, bbox, crowd?]. */
-function groundTruth(images: number, boxes: [number, number, Box, number?][], categories = 1): CocoGroundTruth {
+function groundTruth(
+  images: number,
+  boxes: [number, number, Box, number?][],
+  categories = 1,
+): CocoGroundTruth {
   return {
     images: Array.from({ length: images }, (_, i) => ({ id: i + 1 })),
     categories: Array.from({ length: categories }, (_, i) => ({ id: i + 1, name: `c${i + 1}` })),
@@ -19,11 +29,18 @@ function groundTruth(images: number, boxes: [number, number, Box, number?][], ca
     })),
   };
 }
-const det = (image_id: number, category_id: number, bbox: Box, score: number): CocoDetection => ({ image_id, category_id, bbox, score });
+const det = (image_id: number, category_id: number, bbox: Box, score: number): CocoDetection => ({
+  image_id,
+  category_id,
+  bbox,
+  score,
+});
 
 describe('cocoEvaluate on hand-computed cases', () => {
   it('uses the ten thresholds .50:.05:.95 exactly as numpy.linspace gives them', () => {
-    expect(COCO_IOU_THRESHOLDS).toEqual([0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95]);
+    expect(COCO_IOU_THRESHOLDS).toEqual([
+      0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95,
+    ]);
   });
 
   it('perfect detections: every AP and AR is 1 (small, medium and large objects)', () => {
@@ -84,7 +101,11 @@ describe('cocoEvaluate on hand-computed cases', () => {
       [1, 1, [0, 0, 10, 10]],
       [1, 1, [20, 0, 30, 50], 1],
     ];
-    const detections = [det(1, 1, [25, 5, 10, 10], 0.95), det(1, 1, [0, 0, 10, 10], 0.9), det(1, 1, [30, 30, 5, 5], 0.85)];
+    const detections = [
+      det(1, 1, [25, 5, 10, 10], 0.95),
+      det(1, 1, [0, 0, 10, 10], 0.9),
+      det(1, 1, [30, 30, 5, 5], 0.85),
+    ];
     const crowd = cocoEvaluate(detections, groundTruth(1, boxes));
     expect(crowd.AP).toBeCloseTo(1, 12);
     expect(crowd.APsmall).toBeCloseTo(1, 12);
@@ -132,9 +153,15 @@ describe('cocoEvaluate on hand-computed cases', () => {
     ]);
     expect(cocoEvaluate([], groundTruth(1, [], 1)).AP).toBe(-1); // nothing to find anywhere
     // Detections of a category with no ground truth do not count against the mean.
-    expect(cocoEvaluate([det(1, 1, [0, 0, 10, 10], 0.5), det(1, 2, [0, 0, 10, 10], 0.9)], gt).AP).toBeCloseTo(1, 12);
+    expect(cocoEvaluate([det(1, 1, [0, 0, 10, 10], 0.5), det(1, 2, [0, 0, 10, 10], 0.9)], gt).AP).toBeCloseTo(
+      1,
+      12,
+    );
     // Detections of categories not in the ground truth are ignored.
-    expect(cocoEvaluate([det(1, 1, [0, 0, 10, 10], 0.5), det(1, 7, [0, 0, 1, 1], 0.9)], gt).AP).toBeCloseTo(1, 12);
+    expect(cocoEvaluate([det(1, 1, [0, 0, 10, 10], 0.5), det(1, 7, [0, 0, 1, 1], 0.9)], gt).AP).toBeCloseTo(
+      1,
+      12,
+    );
   });
 
   it('AR@1/10/100 count at most that many detections per image; more than 100 are cut', () => {
@@ -163,7 +190,11 @@ describe('cocoEvaluate on hand-computed cases', () => {
     const gt = groundTruth(1, [[1, 1, [0, 0, 10, 10]]]);
     expect(() => cocoEvaluate([det(9, 1, [0, 0, 1, 1], 0.5)], gt)).toThrow(PerturbError);
     expect(() => cocoEvaluate([det(9, 1, [0, 0, 1, 1], 0.5)], gt)).toThrow(/image_id 9/);
-    expect(() => cocoEvaluate([{ image_id: 1, category_id: 1, bbox: [0, 0, 1], score: 1 }], gt)).toThrow(/bbox \[0,0,1\]/);
-    expect(() => cocoEvaluate([], { images: [] } as unknown as CocoGroundTruth)).toThrow(/lacks its images, annotations or categories/);
+    expect(() => cocoEvaluate([{ image_id: 1, category_id: 1, bbox: [0, 0, 1], score: 1 }], gt)).toThrow(
+      /bbox \[0,0,1\]/,
+    );
+    expect(() => cocoEvaluate([], { images: [] } as unknown as CocoGroundTruth)).toThrow(
+      /lacks its images, annotations or categories/,
+    );
   });
 });

@@ -83,7 +83,11 @@ function linspace(start: number, stop: number, num: number): number[] {
 }
 
 /** pycocotools' `Params` for iouType 'bbox'. */
-export const COCO_IOU_THRESHOLDS: readonly number[] = linspace(0.5, 0.95, Math.round((0.95 - 0.5) / 0.05) + 1);
+export const COCO_IOU_THRESHOLDS: readonly number[] = linspace(
+  0.5,
+  0.95,
+  Math.round((0.95 - 0.5) / 0.05) + 1,
+);
 const REC_THRESHOLDS = linspace(0, 1, Math.round(1 / 0.01) + 1);
 const MAX_DETS = [1, 10, 100];
 const AREA_RANGES: readonly (readonly [number, number])[] = [
@@ -136,7 +140,12 @@ interface ImageEval {
   gtIgnore: Uint8Array;
 }
 
-function evaluateImage(gtsIn: Gt[], dtsIn: Dt[], range: readonly [number, number], maxDet: number): ImageEval | null {
+function evaluateImage(
+  gtsIn: Gt[],
+  dtsIn: Dt[],
+  range: readonly [number, number],
+  maxDet: number,
+): ImageEval | null {
   if (gtsIn.length === 0 && dtsIn.length === 0) return null;
   const T = COCO_IOU_THRESHOLDS.length;
   // Detections by descending score (stable), cut at the largest maxDets: computeIoU's order.
@@ -194,7 +203,10 @@ function finite(value: unknown): value is number {
 
 function checkBbox(bbox: unknown, what: string): readonly number[] {
   if (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(finite)) {
-    throw new PerturbError(`${what} has bbox ${JSON.stringify(bbox)}`, 'give bbox as [x, y, width, height] numbers');
+    throw new PerturbError(
+      `${what} has bbox ${JSON.stringify(bbox)}`,
+      'give bbox as [x, y, width, height] numbers',
+    );
   }
   return bbox;
 }
@@ -207,13 +219,23 @@ function checkBbox(bbox: unknown, what: string): readonly number[] {
  * empty list), a ground-truth annotation without `area` uses its box area, and a ground-truth
  * `id` of 0 is matched like any other (pycocotools' `dtm == 0` test would miss it).
  */
-export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: CocoGroundTruth): CocoEvaluation {
+export function cocoEvaluate(
+  detections: readonly CocoDetection[],
+  groundTruth: CocoGroundTruth,
+): CocoEvaluation {
   check(
-    groundTruth && Array.isArray(groundTruth.images) && Array.isArray(groundTruth.annotations) && Array.isArray(groundTruth.categories),
+    groundTruth &&
+      Array.isArray(groundTruth.images) &&
+      Array.isArray(groundTruth.annotations) &&
+      Array.isArray(groundTruth.categories),
     'the COCO ground truth lacks its images, annotations or categories list',
     'pass the parsed instances JSON ({ images, annotations, categories })',
   );
-  check(Array.isArray(detections), 'COCO detections are not a list', 'pass an array of { image_id, category_id, bbox, score }');
+  check(
+    Array.isArray(detections),
+    'COCO detections are not a list',
+    'pass an array of { image_id, category_id, bbox, score }',
+  );
   const imgIds = [...new Set(groundTruth.images.map((i) => i.id))].sort((a, b) => a - b);
   const catIds = [...new Set(groundTruth.categories.map((c) => c.id))].sort((a, b) => a - b);
   const imgIndex = new Map(imgIds.map((id, i) => [id, i]));
@@ -229,7 +251,11 @@ export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: 
     if (i === undefined || k === undefined) return;
     const bbox = checkBbox(a.bbox, `ground-truth annotation ${a.id ?? n}`);
     const area = a.area ?? bbox[2] * bbox[3];
-    check(finite(area), `ground-truth annotation ${a.id ?? n} has area ${JSON.stringify(a.area)}`, 'give area as a number');
+    check(
+      finite(area),
+      `ground-truth annotation ${a.id ?? n} has area ${JSON.stringify(a.area)}`,
+      'give area as a number',
+    );
     gts[k * I + i].push({ bbox, area, crowd: Boolean(a.iscrowd) });
   });
   detections.forEach((d, n) => {
@@ -239,7 +265,11 @@ export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: 
       `detection ${n} names image_id ${d.image_id}, which the ground truth does not have`,
       'evaluate detections only on the ground truth’s images',
     );
-    check(finite(d.score), `detection ${n} has score ${JSON.stringify(d.score)}`, 'give each detection a finite score');
+    check(
+      finite(d.score),
+      `detection ${n} has score ${JSON.stringify(d.score)}`,
+      'give each detection a finite score',
+    );
     const bbox = checkBbox(d.bbox, `detection ${n}`);
     const k = catIndex.get(d.category_id);
     if (k === undefined) return;
@@ -253,7 +283,8 @@ export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: 
   // precision[t][r][k][a][m] and recall[t][k][a][m], −1 where undefined.
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
-  const pIndex = (t: number, r: number, k: number, a: number, m: number) => (((t * R + r) * K + k) * A + a) * M + m;
+  const pIndex = (t: number, r: number, k: number, a: number, m: number) =>
+    (((t * R + r) * K + k) * A + a) * M + m;
   const rIndex = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
 
   for (let k = 0; k < K; k++) {
@@ -270,7 +301,9 @@ export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: 
       for (let m = 0; m < M; m++) {
         const maxDet = MAX_DETS[m];
         const entries: { score: number; e: ImageEval; d: number }[] = [];
-        for (const e of evals) for (let d = 0; d < Math.min(maxDet, e.dtScores.length); d++) entries.push({ score: e.dtScores[d], e, d });
+        for (const e of evals)
+          for (let d = 0; d < Math.min(maxDet, e.dtScores.length); d++)
+            entries.push({ score: e.dtScores[d], e, d });
         entries.sort((x, y) => y.score - x.score); // stable, as numpy's mergesort
         const nd = entries.length;
         for (let t = 0; t < T; t++) {
@@ -303,9 +336,18 @@ export function cocoEvaluate(detections: readonly CocoDetection[], groundTruth: 
     const kept = values.filter((v) => v > -1);
     return kept.length === 0 ? -1 : kept.reduce((s, v) => s + v, 0) / kept.length;
   };
-  const summarize = (ap: boolean, iouThr: number | null, areaIdx: number, maxDets: number, cats = Array.from({ length: K }, (_, k) => k)) => {
+  const summarize = (
+    ap: boolean,
+    iouThr: number | null,
+    areaIdx: number,
+    maxDets: number,
+    cats = Array.from({ length: K }, (_, k) => k),
+  ) => {
     const m = MAX_DETS.indexOf(maxDets);
-    const ts = iouThr === null ? COCO_IOU_THRESHOLDS.map((_, t) => t) : COCO_IOU_THRESHOLDS.flatMap((v, t) => (v === iouThr ? [t] : []));
+    const ts =
+      iouThr === null
+        ? COCO_IOU_THRESHOLDS.map((_, t) => t)
+        : COCO_IOU_THRESHOLDS.flatMap((v, t) => (v === iouThr ? [t] : []));
     const values: number[] = [];
     for (const t of ts) {
       for (const k of cats) {

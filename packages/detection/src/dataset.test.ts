@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cocoEvaluate } from './coco-eval';
-import { VOC_CLASSES, cocoDetectionFromJson, loadCocoDetection, loadVocDetection, toCocoGroundTruth } from './dataset';
+import {
+  VOC_CLASSES,
+  cocoDetectionFromJson,
+  loadCocoDetection,
+  loadVocDetection,
+  toCocoGroundTruth,
+} from './dataset';
 
 let dir: string;
 
@@ -29,8 +35,24 @@ const COCO = {
     { id: 3, name: 'car', supercategory: 'vehicle' },
   ],
   annotations: [
-    { id: 1, image_id: 42, category_id: 18, bbox: [10.5, 20, 100, 50.25], area: 4000.5, iscrowd: 0, segmentation: [[10.5, 20, 110.5, 20, 110.5, 70.25]] },
-    { id: 2, image_id: 42, category_id: 1, bbox: [0, 0, 300, 200], area: 30000, iscrowd: 1, segmentation: { counts: [0, 10], size: [480, 640] } },
+    {
+      id: 1,
+      image_id: 42,
+      category_id: 18,
+      bbox: [10.5, 20, 100, 50.25],
+      area: 4000.5,
+      iscrowd: 0,
+      segmentation: [[10.5, 20, 110.5, 20, 110.5, 70.25]],
+    },
+    {
+      id: 2,
+      image_id: 42,
+      category_id: 1,
+      bbox: [0, 0, 300, 200],
+      area: 30000,
+      iscrowd: 1,
+      segmentation: { counts: [0, 10], size: [480, 640] },
+    },
     { id: 3, image_id: 7, category_id: 3, bbox: [5, 5, 20, 10], area: 150, iscrowd: 0 },
     { id: 4, image_id: 7, category_id: 3, bbox: [5, 5, 0, 10], area: 0, iscrowd: 0 },
   ],
@@ -72,7 +94,9 @@ describe('COCO JSON', () => {
   it('fails in one clear line on a missing file, a folder, broken JSON and a wrong structure', async () => {
     const missing = join(dir, 'nope.json');
     await expect(loadCocoDetection(missing)).rejects.toThrow(PerturbError);
-    await expect(loadCocoDetection(missing)).rejects.toThrow(`COCO annotation file ${missing} does not exist`);
+    await expect(loadCocoDetection(missing)).rejects.toThrow(
+      `COCO annotation file ${missing} does not exist`,
+    );
     await expect(loadCocoDetection(dir)).rejects.toThrow(/is a folder, not a file/);
     const cut = join(dir, 'cut.json');
     await writeFile(cut, JSON.stringify(COCO).slice(0, 100));
@@ -100,7 +124,10 @@ function captured(fn: () => unknown): Error {
 }
 
 /** A VOC annotation file as the devkit writes it. */
-function vocXml(name: string, objects: { name: string; box: [number, number, number, number]; difficult?: number }[]): string {
+function vocXml(
+  name: string,
+  objects: { name: string; box: [number, number, number, number]; difficult?: number }[],
+): string {
   const objs = objects
     .map(
       (o) => `	<object>
@@ -143,7 +170,8 @@ describe('Pascal VOC XML', () => {
     await mkdir(join(root, 'ImageSets', 'Main'), { recursive: true });
     await mkdir(join(root, 'JPEGImages'), { recursive: true });
     await writeFile(join(root, 'ImageSets', 'Main', 'trainval.txt'), split);
-    for (const [id, xml] of Object.entries(files)) await writeFile(join(root, 'Annotations', `${id}.xml`), xml);
+    for (const [id, xml] of Object.entries(files))
+      await writeFile(join(root, 'Annotations', `${id}.xml`), xml);
     return root;
   }
 
@@ -162,7 +190,10 @@ describe('Pascal VOC XML', () => {
     expect(a.image).toBe(join(root, 'JPEGImages', '000005.jpg'));
     expect([a.width, a.height]).toEqual([353, 500]);
     expect(Array.from(a.boxes)).toEqual([262, 210, 324, 339, 4, 243, 67, 374]);
-    expect(Array.from(a.labels)).toEqual([VOC_CLASSES.indexOf('chair') + 1, VOC_CLASSES.indexOf('chair') + 1]);
+    expect(Array.from(a.labels)).toEqual([
+      VOC_CLASSES.indexOf('chair') + 1,
+      VOC_CLASSES.indexOf('chair') + 1,
+    ]);
     expect(a.difficult).toEqual([false, true]);
     expect(a.crowd).toEqual([false, false]);
     expect(Array.from(a.area)).toEqual([62 * 129, 63 * 131]);
@@ -183,14 +214,26 @@ describe('Pascal VOC XML', () => {
 
   it('fails in one clear line on a missing split, a missing or corrupt file, unknown classes and bad numbers', async () => {
     const good = vocXml('000005', [{ name: 'dog', box: [1, 2, 3, 4] }]);
-    await expect(loadVocDetection(join(dir, 'no-such-voc'))).rejects.toThrow(/VOC split list .*trainval\.txt does not exist/);
+    await expect(loadVocDetection(join(dir, 'no-such-voc'))).rejects.toThrow(
+      /VOC split list .*trainval\.txt does not exist/,
+    );
     const missing = await vocFolder({ '000005': good });
-    await expect(loadVocDetection(missing)).rejects.toThrow(/000007\.xml does not exist\. restore Annotations\/000007\.xml or remove 000007/);
+    await expect(loadVocDetection(missing)).rejects.toThrow(
+      /000007\.xml does not exist\. restore Annotations\/000007\.xml or remove 000007/,
+    );
     const corrupt = await vocFolder({ '000005': good, '000007': good.slice(0, 200) });
     await expect(loadVocDetection(corrupt)).rejects.toThrow(/000007\.xml is not well-formed XML \(line \d+/);
-    const unknown = await vocFolder({ '000005': good, '000007': vocXml('000007', [{ name: 'unicorn', box: [1, 2, 3, 4] }]) });
-    await expect(loadVocDetection(unknown)).rejects.toThrow(/object 0 has class "unicorn", which is not among the 20 classes/);
-    const badNumber = await vocFolder({ '000005': good, '000007': good.replace('<xmin>1</xmin>', '<xmin>one</xmin>') });
+    const unknown = await vocFolder({
+      '000005': good,
+      '000007': vocXml('000007', [{ name: 'unicorn', box: [1, 2, 3, 4] }]),
+    });
+    await expect(loadVocDetection(unknown)).rejects.toThrow(
+      /object 0 has class "unicorn", which is not among the 20 classes/,
+    );
+    const badNumber = await vocFolder({
+      '000005': good,
+      '000007': good.replace('<xmin>1</xmin>', '<xmin>one</xmin>'),
+    });
     await expect(loadVocDetection(badNumber)).rejects.toThrow(/<xmin> is "one", not a number/);
     const noSize = await vocFolder({ '000005': good, '000007': good.replace(/<size>[\s\S]*<\/size>/, '') });
     await expect(loadVocDetection(noSize)).rejects.toThrow(/has no <size> element/);

@@ -40,8 +40,26 @@ export interface DetectionDataset {
 
 /** The twenty Pascal VOC classes, in the devkit's order (labels 1..20). */
 export const VOC_CLASSES: readonly string[] = [
-  'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ];
 
 async function readText(path: string, what: string, fix: string): Promise<string> {
@@ -55,7 +73,8 @@ async function readText(path: string, what: string, fix: string): Promise<string
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -64,15 +83,25 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
  * `area` are kept; boxes with no width or height are dropped (as torchvision's COCO reference
  * does). `source` names the data in error messages.
  */
-export function cocoDetectionFromJson(json: unknown, options: { imageRoot?: string; source?: string } = {}): DetectionDataset {
+export function cocoDetectionFromJson(
+  json: unknown,
+  options: { imageRoot?: string; source?: string } = {},
+): DetectionDataset {
   const source = options.source ?? 'the COCO annotations';
   const fix = 'give a COCO instances file with images, annotations and categories';
-  if (!isObject(json) || !Array.isArray(json.images) || !Array.isArray(json.annotations) || !Array.isArray(json.categories)) {
+  if (
+    !isObject(json) ||
+    !Array.isArray(json.images) ||
+    !Array.isArray(json.annotations) ||
+    !Array.isArray(json.categories)
+  ) {
     throw new PerturbError(`${source} lack an images, annotations or categories list`, fix);
   }
   const gt = json as unknown as CocoGroundTruth;
   const categories = [...gt.categories].sort((a, b) => a.id - b.id);
-  categories.forEach((c, i) => check(isObject(c) && isNumber(c.id), `${source}: category ${i} has no numeric id`, fix));
+  categories.forEach((c, i) =>
+    check(isObject(c) && isNumber(c.id), `${source}: category ${i} has no numeric id`, fix),
+  );
   const labelOf = new Map(categories.map((c, i) => [c.id, i + 1]));
   const byImage = new Map<number, CocoAnnotation[]>();
   gt.annotations.forEach((a, i) => {
@@ -86,7 +115,11 @@ export function cocoDetectionFromJson(json: unknown, options: { imageRoot?: stri
       `${source}: annotation ${a.id ?? i} has bbox ${JSON.stringify(a.bbox)}`,
       'give bbox as [x, y, width, height] numbers',
     );
-    check(labelOf.has(a.category_id), `${source}: annotation ${a.id ?? i} has category_id ${a.category_id}, which is not among the categories`, fix);
+    check(
+      labelOf.has(a.category_id),
+      `${source}: annotation ${a.id ?? i} has category_id ${a.category_id}, which is not among the categories`,
+      fix,
+    );
     const list = byImage.get(a.image_id);
     if (list) list.push(a);
     else byImage.set(a.image_id, [a]);
@@ -95,7 +128,9 @@ export function cocoDetectionFromJson(json: unknown, options: { imageRoot?: stri
     check(isObject(image) && isNumber(image.id), `${source}: image ${i} has no numeric id`, fix);
     const kept = (byImage.get(image.id) ?? []).filter((a) => a.bbox[2] > 0 && a.bbox[3] > 0);
     const boxes = new Float32Array(kept.length * 4);
-    kept.forEach((a, j) => boxes.set([a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]], 4 * j));
+    kept.forEach((a, j) =>
+      boxes.set([a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]], 4 * j),
+    );
     const fileName = image.file_name ?? String(image.id);
     return {
       id: image.id,
@@ -117,14 +152,20 @@ export function cocoDetectionFromJson(json: unknown, options: { imageRoot?: stri
 }
 
 /** Reads a COCO instances JSON file (e.g. `annotations/instances_val2017.json`); see {@link cocoDetectionFromJson}. */
-export async function loadCocoDetection(annotationFile: string, options: { imageRoot?: string } = {}): Promise<DetectionDataset> {
+export async function loadCocoDetection(
+  annotationFile: string,
+  options: { imageRoot?: string } = {},
+): Promise<DetectionDataset> {
   const fix = 'pass the path of a COCO instances JSON file';
   const text = await readText(annotationFile, 'COCO annotation file', fix);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new PerturbError(`COCO annotation file ${annotationFile} is not valid JSON (${(error as Error).message})`, fix);
+    throw new PerturbError(
+      `COCO annotation file ${annotationFile} is not valid JSON (${(error as Error).message})`,
+      fix,
+    );
   }
   return cocoDetectionFromJson(json, { ...options, source: `COCO annotation file ${annotationFile}` });
 }
@@ -139,28 +180,49 @@ export interface VocLoadOptions {
   keepDifficult?: boolean;
 }
 
-const vocParser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, isArray: (name) => name === 'object' });
+const vocParser = new XMLParser({
+  parseTagValue: false,
+  ignoreAttributes: true,
+  isArray: (name) => name === 'object',
+});
 
 /** One VOC annotation XML text as a record (labels from `classes`); `source` names it in errors. */
 export function vocRecordFromXml(
   xml: string,
-  options: { id: string; imageRoot: string; classes?: readonly string[]; keepDifficult?: boolean; source?: string },
+  options: {
+    id: string;
+    imageRoot: string;
+    classes?: readonly string[];
+    keepDifficult?: boolean;
+    source?: string;
+  },
 ): DetectionRecord {
   const classes = options.classes ?? VOC_CLASSES;
   const source = options.source ?? `VOC annotation ${options.id}`;
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw new PerturbError(`${source} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`, 'restore the file from the dataset archive');
+    throw new PerturbError(
+      `${source} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`,
+      'restore the file from the dataset archive',
+    );
   }
   const root = (vocParser.parse(xml) as Record<string, unknown>).annotation;
   check(isObject(root), `${source} has no <annotation> element`, 'give a Pascal VOC annotation file');
   const number = (value: unknown, what: string): number => {
     const v = typeof value === 'string' ? Number(value.trim()) : NaN;
-    check(Number.isFinite(v) && typeof value === 'string' && value.trim() !== '', `${source}: <${what}> is ${JSON.stringify(value ?? null)}, not a number`, 'fix the annotation file');
+    check(
+      Number.isFinite(v) && typeof value === 'string' && value.trim() !== '',
+      `${source}: <${what}> is ${JSON.stringify(value ?? null)}, not a number`,
+      'fix the annotation file',
+    );
     return v;
   };
   const size = root.size;
-  check(isObject(size), `${source} has no <size> element`, 'give <size><width>…</width><height>…</height></size>');
+  check(
+    isObject(size),
+    `${source} has no <size> element`,
+    'give <size><width>…</width><height>…</height></size>',
+  );
   const width = number(size.width, 'width');
   const height = number(size.height, 'height');
   const boxes: number[] = [];
@@ -171,17 +233,33 @@ export function vocRecordFromXml(
     check(isObject(object), `${source}: <object> ${i} is empty`, 'give each object a <name> and a <bndbox>');
     const name = typeof object.name === 'string' ? object.name.trim() : '';
     const label = classes.indexOf(name) + 1;
-    check(label > 0, `${source}: object ${i} has class "${name}", which is not among the ${classes.length} classes`, 'pass the dataset’s class list as `classes`');
+    check(
+      label > 0,
+      `${source}: object ${i} has class "${name}", which is not among the ${classes.length} classes`,
+      'pass the dataset’s class list as `classes`',
+    );
     const hard = object.difficult === undefined ? false : number(object.difficult, 'difficult') === 1;
     if (hard && options.keepDifficult === false) return;
     const box = object.bndbox;
-    check(isObject(box), `${source}: object ${i} has no <bndbox>`, 'give <bndbox> with xmin, ymin, xmax, ymax');
+    check(
+      isObject(box),
+      `${source}: object ${i} has no <bndbox>`,
+      'give <bndbox> with xmin, ymin, xmax, ymax',
+    );
     // VOC's corners are 1-based pixel indices, inclusive: the box covers [xmin − 1, xmax] in continuous coordinates.
-    boxes.push(number(box.xmin, 'xmin') - 1, number(box.ymin, 'ymin') - 1, number(box.xmax, 'xmax'), number(box.ymax, 'ymax'));
+    boxes.push(
+      number(box.xmin, 'xmin') - 1,
+      number(box.ymin, 'ymin') - 1,
+      number(box.xmax, 'xmax'),
+      number(box.ymax, 'ymax'),
+    );
     labels.push(label);
     difficult.push(hard);
   });
-  const fileName = typeof root.filename === 'string' && root.filename.trim() !== '' ? root.filename.trim() : `${options.id}.jpg`;
+  const fileName =
+    typeof root.filename === 'string' && root.filename.trim() !== ''
+      ? root.filename.trim()
+      : `${options.id}.jpg`;
   const flat = Float32Array.from(boxes);
   return {
     id: options.id,
@@ -192,7 +270,10 @@ export function vocRecordFromXml(
     labels: Int32Array.from(labels),
     crowd: labels.map(() => false),
     difficult,
-    area: Float32Array.from(labels, (_, j) => (flat[4 * j + 2] - flat[4 * j]) * (flat[4 * j + 3] - flat[4 * j + 1])),
+    area: Float32Array.from(
+      labels,
+      (_, j) => (flat[4 * j + 2] - flat[4 * j]) * (flat[4 * j + 3] - flat[4 * j + 1]),
+    ),
   };
 }
 
@@ -200,10 +281,17 @@ export function vocRecordFromXml(
  * Reads a Pascal VOC folder (`VOC2007/` or `VOC2012/`: `ImageSets/Main/<split>.txt`,
  * `Annotations/<id>.xml`, `JPEGImages/`) into a {@link DetectionDataset}.
  */
-export async function loadVocDetection(root: string, options: VocLoadOptions = {}): Promise<DetectionDataset> {
+export async function loadVocDetection(
+  root: string,
+  options: VocLoadOptions = {},
+): Promise<DetectionDataset> {
   const { split = 'trainval', classes = VOC_CLASSES, keepDifficult = true } = options;
   const listFile = join(root, 'ImageSets', 'Main', `${split}.txt`);
-  const list = await readText(listFile, `VOC split list`, `pass the VOC year folder (holding ImageSets/Main/${split}.txt) and an existing split`);
+  const list = await readText(
+    listFile,
+    `VOC split list`,
+    `pass the VOC year folder (holding ImageSets/Main/${split}.txt) and an existing split`,
+  );
   const ids = list
     .split(/\r?\n/)
     .map((line) => line.trim().split(/\s+/)[0])
@@ -211,10 +299,26 @@ export async function loadVocDetection(root: string, options: VocLoadOptions = {
   const records: DetectionRecord[] = [];
   for (const id of ids) {
     const file = join(root, 'Annotations', `${id}.xml`);
-    const xml = await readText(file, 'VOC annotation', `restore Annotations/${id}.xml or remove ${id} from ${split}.txt`);
-    records.push(vocRecordFromXml(xml, { id, imageRoot: join(root, 'JPEGImages'), classes, keepDifficult, source: `VOC annotation ${file}` }));
+    const xml = await readText(
+      file,
+      'VOC annotation',
+      `restore Annotations/${id}.xml or remove ${id} from ${split}.txt`,
+    );
+    records.push(
+      vocRecordFromXml(xml, {
+        id,
+        imageRoot: join(root, 'JPEGImages'),
+        classes,
+        keepDifficult,
+        source: `VOC annotation ${file}`,
+      }),
+    );
   }
-  return { classes: ['__background__', ...classes], categoryIds: [-1, ...classes.map((_, i) => i + 1)], records };
+  return {
+    classes: ['__background__', ...classes],
+    categoryIds: [-1, ...classes.map((_, i) => i + 1)],
+    records,
+  };
 }
 
 /**
@@ -226,7 +330,12 @@ export function toCocoGroundTruth(dataset: DetectionDataset): CocoGroundTruth {
   const imageId = (r: DetectionRecord, i: number) => (typeof r.id === 'number' ? r.id : i + 1);
   let next = 1;
   return {
-    images: dataset.records.map((r, i) => ({ id: imageId(r, i), file_name: r.image, width: r.width, height: r.height })),
+    images: dataset.records.map((r, i) => ({
+      id: imageId(r, i),
+      file_name: r.image,
+      width: r.width,
+      height: r.height,
+    })),
     categories: dataset.classes.slice(1).map((name, i) => ({ id: dataset.categoryIds[i + 1], name })),
     annotations: dataset.records.flatMap((r, i) =>
       Array.from(r.labels, (label, j) => {

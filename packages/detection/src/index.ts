@@ -21,7 +21,12 @@ export type { AnchorGeneratorOptions, MatcherOptions, BalancedSamplerOptions } f
 export { nms, batchedNms, selectDetections, filterProposals } from './nms';
 export type { SelectDetectionsOptions, FilterProposalsOptions } from './nms';
 export { roiAlign, roiAlignWeights, multiScaleRoiAlign, fpnLevels } from './roi-align';
-export type { RoiAlignOptions, RoiAlignWeights, MultiScaleRoiAlignOptions, FpnLevelOptions } from './roi-align';
+export type {
+  RoiAlignOptions,
+  RoiAlignWeights,
+  MultiScaleRoiAlignOptions,
+  FpnLevelOptions,
+} from './roi-align';
 export { cocoEvaluate, COCO_IOU_THRESHOLDS } from './coco-eval';
 export type {
   CocoEvaluation,

@@ -40,7 +40,9 @@ describe('selectDetections', () => {
     const classes = [1, 1, 2, 1, 1];
     expect(Array.from(selectDetections(boxes, scores, classes))).toEqual([0, 2]);
     expect(Array.from(selectDetections(boxes, scores, classes, { maxDetections: 1 }))).toEqual([0]);
-    expect(Array.from(selectDetections(boxes, scores, classes, { scoreThreshold: 0, iouThreshold: 0.9 }))).toEqual([0, 1, 2, 3]);
+    expect(
+      Array.from(selectDetections(boxes, scores, classes, { scoreThreshold: 0, iouThreshold: 0.9 })),
+    ).toEqual([0, 1, 2, 3]);
   });
 });
 
@@ -68,6 +70,8 @@ describe('filterProposals against torchvision RegionProposalNetwork.filter_propo
   });
 
   it('refuses level counts that do not add up', () => {
-    expect(() => filterProposals([0, 0, 1, 1], [0], [2], [4, 4], { preNmsTopN: 1, postNmsTopN: 1 })).toThrow(/sums to 2 but there are 1/);
+    expect(() => filterProposals([0, 0, 1, 1], [0], [2], [4, 4], { preNmsTopN: 1, postNmsTopN: 1 })).toThrow(
+      /sums to 2 but there are 1/,
+    );
   });
 });

@@ -65,7 +65,11 @@ export function batchedNms(
   iouThreshold: number,
 ): Int32Array {
   checkInputs(boxes, scores);
-  check(classes.length === scores.length, `${scores.length} scores but ${classes.length} class ids`, 'pass one class id per box');
+  check(
+    classes.length === scores.length,
+    `${scores.length} scores but ${classes.length} class ids`,
+    'pass one class id per box',
+  );
   const groups = new Map<number, number[]>();
   for (const i of byScore(scores)) {
     const list = groups.get(classes[i]);
@@ -106,7 +110,8 @@ export function selectDetections(
     const wide = boxes[4 * i + 2] - boxes[4 * i] >= minSize && boxes[4 * i + 3] - boxes[4 * i + 1] >= minSize;
     if (scores[i] > scoreThreshold && wide) candidates.push(i);
   }
-  const pick = (list: number[]) => list.flatMap((i) => [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]]);
+  const pick = (list: number[]) =>
+    list.flatMap((i) => [boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]]);
   const kept = batchedNms(
     pick(candidates),
     candidates.map((i) => scores[i]),

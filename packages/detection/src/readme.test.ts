@@ -5,18 +5,29 @@ import ts from 'typescript';
 import { describe, expect, it, vi } from 'vitest';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const blocks = [...readFileSync(join(packageDir, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = [...readFileSync(join(packageDir, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map(
+  (m) => m[1],
+);
 
 /** Type-checks `code` as a module of this package, with `@perturb/detection` resolved to its sources. */
 function typeErrors(code: string): string[] {
   const file = join(packageDir, 'src', '__readme_example__.ts');
-  const config = ts.getParsedCommandLineOfConfigFile(join(packageDir, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(packageDir, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  })!;
-  const options = { ...config.options, noEmit: true, baseUrl: packageDir, paths: { '@perturb/detection': ['./src/index.ts'] } };
+  )!;
+  const options = {
+    ...config.options,
+    noEmit: true,
+    baseUrl: packageDir,
+    paths: { '@perturb/detection': ['./src/index.ts'] },
+  };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, version, ...rest) =>

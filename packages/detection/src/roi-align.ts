@@ -48,7 +48,15 @@ export interface RoiAlignWeights {
 }
 
 /** Adds, for each of `pooled` bins, its `grid` samples' linear-interpolation weights along one axis. */
-function axisWeights(out: Float32Array, offset: number, start: number, bin: number, grid: number, pooled: number, size: number): void {
+function axisWeights(
+  out: Float32Array,
+  offset: number,
+  start: number,
+  bin: number,
+  grid: number,
+  pooled: number,
+  size: number,
+): void {
   for (let p = 0; p < pooled; p++) {
     const row = offset + p * size;
     for (let i = 0; i < grid; i++) {
@@ -70,7 +78,9 @@ function axisWeights(out: Float32Array, offset: number, start: number, bin: numb
 }
 
 function pooledSize(options: RoiAlignOptions): [number, number] {
-  return typeof options.outputSize === 'number' ? [options.outputSize, options.outputSize] : [options.outputSize[0], options.outputSize[1]];
+  return typeof options.outputSize === 'number'
+    ? [options.outputSize, options.outputSize]
+    : [options.outputSize[0], options.outputSize[1]];
 }
 
 /**
@@ -92,9 +102,21 @@ export function roiAlignWeights(
     `RoIAlign output size ${pooledH}×${pooledW} is not a pair of positive integers`,
     'pass outputSize like 7 or [7, 7]',
   );
-  check(Number.isFinite(spatialScale) && spatialScale > 0, `RoIAlign spatialScale ${spatialScale} is not positive`, 'pass e.g. 1/4 for a stride-4 feature map');
-  check(Number.isInteger(samplingRatio), `RoIAlign samplingRatio ${samplingRatio} is not an integer`, 'pass e.g. 2, or -1 for adaptive');
-  check(boxes.length % 4 === 0, `RoIAlign boxes hold ${boxes.length} numbers, not 4 per box`, 'pass [K, 4] boxes');
+  check(
+    Number.isFinite(spatialScale) && spatialScale > 0,
+    `RoIAlign spatialScale ${spatialScale} is not positive`,
+    'pass e.g. 1/4 for a stride-4 feature map',
+  );
+  check(
+    Number.isInteger(samplingRatio),
+    `RoIAlign samplingRatio ${samplingRatio} is not an integer`,
+    'pass e.g. 2, or -1 for adaptive',
+  );
+  check(
+    boxes.length % 4 === 0,
+    `RoIAlign boxes hold ${boxes.length} numbers, not 4 per box`,
+    'pass [K, 4] boxes',
+  );
   const numBoxes = boxes.length / 4;
   const rows = new Float32Array(numBoxes * pooledH * height);
   const cols = new Float32Array(numBoxes * pooledW * width);
@@ -104,7 +126,11 @@ export function roiAlignWeights(
     const startH = boxes[4 * k + 1] * spatialScale - offset;
     let roiW = boxes[4 * k + 2] * spatialScale - offset - startW;
     let roiH = boxes[4 * k + 3] * spatialScale - offset - startH;
-    check(Number.isFinite(roiW) && Number.isFinite(roiH), `RoIAlign box ${k} is not finite`, 'pass finite box coordinates');
+    check(
+      Number.isFinite(roiW) && Number.isFinite(roiH),
+      `RoIAlign box ${k} is not finite`,
+      'pass finite box coordinates',
+    );
     if (!aligned) {
       roiW = Math.max(roiW, 1);
       roiH = Math.max(roiH, 1);
@@ -181,7 +207,13 @@ export function roiAlign(
  * of its image among the images lo..hi the chunk touches) and columns C (PW × W); the gradient
  * multiplies by the transposes, built on the host too.
  */
-function pooledChunk(features: tf.Tensor4D, weights: RoiAlignWeights, images: ArrayLike<number>, from: number, to: number): tf.Tensor {
+function pooledChunk(
+  features: tf.Tensor4D,
+  weights: RoiAlignWeights,
+  images: ArrayLike<number>,
+  from: number,
+  to: number,
+): tf.Tensor {
   const [, height, width, channels] = features.shape;
   const [pooledH, pooledW] = weights.outputSize;
   const count = to - from;
@@ -223,7 +255,11 @@ function pooledChunk(features: tf.Tensor4D, weights: RoiAlignWeights, images: Ar
     const c = tf.tensor3d(cols, [rowCount, pooledW, width]);
     // Only the gradient needs the transposes (wasm's matMul is much slower with transposeA).
     save([tf.tensor2d(rowsT, [span, rowCount]), tf.tensor3d(colsT, [rowCount, width, pooledW])]);
-    const byRow = tf.reshape(tf.matMul(r, tf.reshape(x, [span, width * channels])), [rowCount, width, channels]);
+    const byRow = tf.reshape(tf.matMul(r, tf.reshape(x, [span, width * channels])), [
+      rowCount,
+      width,
+      channels,
+    ]);
     const value = tf.reshape(tf.matMul(c, byRow as tf.Tensor3D), [count, pooledH, pooledW, channels]);
     return {
       value,
@@ -259,14 +295,19 @@ export function fpnLevels(boxes: ArrayLike<number>, options: FpnLevelOptions): I
   const out = new Int32Array(boxes.length / 4);
   for (let k = 0; k < out.length; k++) {
     const area = f(f(boxes[4 * k + 2] - boxes[4 * k]) * f(boxes[4 * k + 3] - boxes[4 * k + 1]));
-    const level = Math.floor(f(f(canonicalLevel + f(Math.log2(f(f(Math.sqrt(area)) / canonicalScale)))) + f(1e-6)));
+    const level = Math.floor(
+      f(f(canonicalLevel + f(Math.log2(f(f(Math.sqrt(area)) / canonicalScale)))) + f(1e-6)),
+    );
     out[k] = Math.min(maxLevel, Math.max(minLevel, level)) - minLevel;
   }
   return out;
 }
 
 /** Options of {@link multiScaleRoiAlign}. */
-export interface MultiScaleRoiAlignOptions extends Pick<RoiAlignOptions, 'outputSize' | 'samplingRatio' | 'maxChunkValues'> {
+export interface MultiScaleRoiAlignOptions extends Pick<
+  RoiAlignOptions,
+  'outputSize' | 'samplingRatio' | 'maxChunkValues'
+> {
   /** The (padded) input size `[height, width]` the boxes are in; each level's scale is inferred from it. */
   imageSize: readonly [number, number];
   /** Default 224. */
@@ -296,7 +337,11 @@ export function multiScaleRoiAlign(
   boxImageIndex: tf.Tensor1D | ArrayLike<number>,
   options: MultiScaleRoiAlignOptions,
 ): tf.Tensor4D {
-  check(features.length > 0, 'multiScaleRoiAlign got no feature maps', 'pass the pyramid levels, finest first');
+  check(
+    features.length > 0,
+    'multiScaleRoiAlign got no feature maps',
+    'pass the pyramid levels, finest first',
+  );
   const boxValues = boxes instanceof tf.Tensor ? boxes.dataSync() : boxes;
   const images = boxImageIndex instanceof tf.Tensor ? boxImageIndex.dataSync() : boxImageIndex;
   if (features.length === 1) {
@@ -311,7 +356,12 @@ export function multiScaleRoiAlign(
     `feature maps of scales [${scales.join(', ')}] are not consecutive pyramid levels`,
     'pass one map per level, finest first, each half the size of the previous',
   );
-  const levels = fpnLevels(boxValues, { minLevel, maxLevel, canonicalScale: options.canonicalScale, canonicalLevel: options.canonicalLevel });
+  const levels = fpnLevels(boxValues, {
+    minLevel,
+    maxLevel,
+    canonicalScale: options.canonicalScale,
+    canonicalLevel: options.canonicalLevel,
+  });
   const order: number[] = [];
   const parts: tf.Tensor[] = [];
   features.forEach((level, l) => {
@@ -319,8 +369,20 @@ export function multiScaleRoiAlign(
     // gradient path, as torchvision's zeros.
     const which = Array.from(levels.keys()).filter((k) => levels[k] === l);
     order.push(...which);
-    const levelBoxes = which.flatMap((k) => [boxValues[4 * k], boxValues[4 * k + 1], boxValues[4 * k + 2], boxValues[4 * k + 3]]);
-    parts.push(roiAlign(level, levelBoxes, which.map((k) => images[k]), { ...options, spatialScale: scales[l], aligned: false }));
+    const levelBoxes = which.flatMap((k) => [
+      boxValues[4 * k],
+      boxValues[4 * k + 1],
+      boxValues[4 * k + 2],
+      boxValues[4 * k + 3],
+    ]);
+    parts.push(
+      roiAlign(
+        level,
+        levelBoxes,
+        which.map((k) => images[k]),
+        { ...options, spatialScale: scales[l], aligned: false },
+      ),
+    );
   });
   return tf.tidy(() => {
     const all = tf.concat(parts, 0);

@@ -2,7 +2,12 @@ import { PerturbError } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
 import { type VocGroundTruthImage, vocEvaluate } from './voc-eval';
 
-const image = (id: string, boxes: number[][], labels: number[], difficult?: boolean[]): VocGroundTruthImage => ({
+const image = (
+  id: string,
+  boxes: number[][],
+  labels: number[],
+  difficult?: boolean[],
+): VocGroundTruthImage => ({
   id,
   boxes: boxes.flat(),
   labels,
@@ -10,7 +15,17 @@ const image = (id: string, boxes: number[][], labels: number[], difficult?: bool
 });
 
 describe('vocEvaluate (VOC07 11-point AP)', () => {
-  const gt = [image('a', [[0, 0, 10, 10], [20, 0, 30, 10]], [1, 1]), image('b', [[0, 0, 10, 10]], [2])];
+  const gt = [
+    image(
+      'a',
+      [
+        [0, 0, 10, 10],
+        [20, 0, 30, 10],
+      ],
+      [1, 1],
+    ),
+    image('b', [[0, 0, 10, 10]], [2]),
+  ];
 
   it('perfect detections give AP 1 per class and mAP 1', () => {
     const result = vocEvaluate(
@@ -44,11 +59,24 @@ describe('vocEvaluate (VOC07 11-point AP)', () => {
     // IoU 0.5 exactly: 10×5 inside 10×10.
     const result = vocEvaluate([{ imageId: 'b', label: 2, box: [0, 0, 10, 5], score: 1 }], [gt[1]]);
     expect(result.mAP).toBe(0);
-    expect(vocEvaluate([{ imageId: 'b', label: 2, box: [0, 0, 10, 5], score: 1 }], [gt[1]], { iouThreshold: 0.49 }).mAP).toBeCloseTo(1, 12);
+    expect(
+      vocEvaluate([{ imageId: 'b', label: 2, box: [0, 0, 10, 5], score: 1 }], [gt[1]], { iouThreshold: 0.49 })
+        .mAP,
+    ).toBeCloseTo(1, 12);
   });
 
   it('difficult boxes are neither hits nor misses', () => {
-    const hard = [image('c', [[0, 0, 10, 10], [50, 50, 60, 60]], [1, 1], [false, true])];
+    const hard = [
+      image(
+        'c',
+        [
+          [0, 0, 10, 10],
+          [50, 50, 60, 60],
+        ],
+        [1, 1],
+        [false, true],
+      ),
+    ];
     const onEasy = { imageId: 'c', label: 1, box: [0, 0, 10, 10], score: 0.5 };
     const onHard = { imageId: 'c', label: 1, box: [50, 50, 60, 60], score: 0.9 };
     const easy = vocEvaluate([onEasy], hard).perClass[0];
@@ -59,12 +87,20 @@ describe('vocEvaluate (VOC07 11-point AP)', () => {
 
   it('no detections give 0; a class with no boxes is NaN and left out of the mean', () => {
     expect(vocEvaluate([], gt).mAP).toBe(0);
-    const result = vocEvaluate([{ imageId: 'b', label: 3, box: [0, 0, 1, 1], score: 1 }, { imageId: 'b', label: 2, box: [0, 0, 10, 10], score: 1 }], [gt[1]]);
+    const result = vocEvaluate(
+      [
+        { imageId: 'b', label: 3, box: [0, 0, 1, 1], score: 1 },
+        { imageId: 'b', label: 2, box: [0, 0, 10, 10], score: 1 },
+      ],
+      [gt[1]],
+    );
     expect(result.perClass.find((c) => c.label === 3)?.AP).toBeNaN();
     expect(result.mAP).toBeCloseTo(1, 12);
   });
 
   it('refuses detections on unknown images', () => {
-    expect(() => vocEvaluate([{ imageId: 'zzz', label: 1, box: [0, 0, 1, 1], score: 1 }], gt)).toThrow(PerturbError);
+    expect(() => vocEvaluate([{ imageId: 'zzz', label: 1, box: [0, 0, 1, 1], score: 1 }], gt)).toThrow(
+      PerturbError,
+    );
   });
 });

@@ -66,11 +66,21 @@ export function vocEvaluate(
   const labels = new Set<number>();
   for (const image of groundTruth) for (const l of Array.from(image.labels)) labels.add(l);
   for (const d of detections) {
-    check(images.has(d.imageId), `a detection names image ${d.imageId}, which the ground truth does not have`, 'evaluate detections only on the ground truth’s images');
-    check(d.box.length === 4, `a detection on image ${d.imageId} has box [${d.box.join(', ')}]`, 'give boxes as [x1, y1, x2, y2]');
+    check(
+      images.has(d.imageId),
+      `a detection names image ${d.imageId}, which the ground truth does not have`,
+      'evaluate detections only on the ground truth’s images',
+    );
+    check(
+      d.box.length === 4,
+      `a detection on image ${d.imageId} has box [${d.box.join(', ')}]`,
+      'give boxes as [x1, y1, x2, y2]',
+    );
     labels.add(d.label);
   }
-  const perClass = [...labels].sort((a, b) => a - b).map((label) => classAp(label, detections, groundTruth, iouThreshold, use07Metric));
+  const perClass = [...labels]
+    .sort((a, b) => a - b)
+    .map((label) => classAp(label, detections, groundTruth, iouThreshold, use07Metric));
   const scored = perClass.filter((c) => c.numGroundTruth > 0);
   const mAP = scored.length === 0 ? NaN : scored.reduce((s, c) => s + c.AP, 0) / scored.length;
   return { mAP, perClass };
@@ -90,7 +100,12 @@ function classAp(
     const difficult: boolean[] = [];
     for (let j = 0; j < image.labels.length; j++) {
       if (image.labels[j] !== label) continue;
-      boxes.push([image.boxes[4 * j], image.boxes[4 * j + 1], image.boxes[4 * j + 2], image.boxes[4 * j + 3]]);
+      boxes.push([
+        image.boxes[4 * j],
+        image.boxes[4 * j + 1],
+        image.boxes[4 * j + 2],
+        image.boxes[4 * j + 3],
+      ]);
       const hard = Boolean(image.difficult?.[j]);
       difficult.push(hard);
       if (!hard) npos++;
@@ -156,6 +171,7 @@ function envelopeArea(rec: number[], prec: number[]): number {
   const mpre = [0, ...prec, 0];
   for (let i = mpre.length - 1; i > 0; i--) mpre[i - 1] = Math.max(mpre[i - 1], mpre[i]);
   let ap = 0;
-  for (let i = 0; i + 1 < mrec.length; i++) if (mrec[i + 1] !== mrec[i]) ap += (mrec[i + 1] - mrec[i]) * mpre[i + 1];
+  for (let i = 0; i + 1 < mrec.length; i++)
+    if (mrec[i + 1] !== mrec[i]) ap += (mrec[i + 1] - mrec[i]) * mpre[i + 1];
   return ap;
 }
