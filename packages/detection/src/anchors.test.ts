@@ -1,7 +1,14 @@
 import { PerturbError, Rng, initBackend } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AnchorGenerator, BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, Matcher, sampleBalanced } from './anchors';
+import {
+  AnchorGenerator,
+  BELOW_LOW_THRESHOLD,
+  BETWEEN_THRESHOLDS,
+  Matcher,
+  matchLabels,
+  sampleBalanced,
+} from './anchors';
 import { boxIouArray } from './boxes';
 import { fixture, maxAbsDiff } from './test-support';
 
@@ -91,6 +98,15 @@ describe('Matcher', () => {
     expect(Array.from(lowQuality.match(iou, 2, 4))).toEqual([0, BETWEEN_THRESHOLDS, BELOW_LOW_THRESHOLD, 1]);
     expect(Array.from(lowQuality.match([], 0, 3))).toEqual([-1, -1, -1]);
     expect(() => new Matcher({ highThreshold: 0.3, lowThreshold: 0.7 })).toThrow(PerturbError);
+  });
+});
+
+describe('matchLabels', () => {
+  it('gives matches their box label (or 1), background 0 and the ignore band −1', () => {
+    const matches = [1, BELOW_LOW_THRESHOLD, 0, BETWEEN_THRESHOLDS];
+    expect(Array.from(matchLabels(matches))).toEqual([1, 0, 1, -1]);
+    expect(Array.from(matchLabels(matches, [7, 3]))).toEqual([3, 0, 7, -1]);
+    expect(() => matchLabels([2], [7, 3])).toThrow(PerturbError);
   });
 });
 

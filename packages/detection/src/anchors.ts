@@ -261,3 +261,25 @@ export function sampleBalanced(
   };
   return { positive: pick(positives, numPositive), negative: pick(negatives, numNegative) };
 }
+
+/**
+ * Training labels from {@link Matcher} output (torchvision's `assign_targets_to_anchors` and
+ * `assign_targets_to_proposals`): a match gets its ground-truth box's label from `gtLabels`, or
+ * 1 without them (the RPN's objectness); {@link BELOW_LOW_THRESHOLD} gets 0 (background) and
+ * {@link BETWEEN_THRESHOLDS} −1 (ignored, never sampled).
+ */
+export function matchLabels(matches: ArrayLike<number>, gtLabels?: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(matches.length);
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
+    if (m >= 0) {
+      check(
+        !gtLabels || m < gtLabels.length,
+        `match ${i} names ground-truth box ${m} of ${gtLabels?.length}`,
+        'pass the labels of the boxes the matcher saw',
+      );
+      out[i] = gtLabels ? gtLabels[m] : 1;
+    } else out[i] = m === BELOW_LOW_THRESHOLD ? 0 : -1;
+  }
+  return out;
+}

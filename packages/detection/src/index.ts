@@ -16,7 +16,14 @@ export {
   smoothL1Loss,
 } from './boxes';
 export type { BoxCoderOptions, Reduction } from './boxes';
-export { AnchorGenerator, Matcher, BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, sampleBalanced } from './anchors';
+export {
+  AnchorGenerator,
+  Matcher,
+  BELOW_LOW_THRESHOLD,
+  BETWEEN_THRESHOLDS,
+  sampleBalanced,
+  matchLabels,
+} from './anchors';
 export type { AnchorGeneratorOptions, MatcherOptions, BalancedSamplerOptions } from './anchors';
 export { nms, batchedNms, selectDetections, filterProposals } from './nms';
 export type { SelectDetectionsOptions, FilterProposalsOptions } from './nms';
