@@ -1,0 +1,56 @@
+/**
+ * @perturb/detection: object-detection building blocks for perturb on TensorFlow.js — boxes and
+ * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
+ * exact feature gradient, COCO-style and Pascal VOC evaluation, and COCO JSON / Pascal VOC XML
+ * loaders into one in-memory form.
+ */
+export {
+  BBOX_XFORM_CLIP,
+  boxArea,
+  boxIou,
+  boxIouArray,
+  clipBoxes,
+  removeSmallBoxes,
+  BoxCoder,
+  giouLoss,
+  smoothL1Loss,
+} from './boxes';
+export type { BoxCoderOptions, Reduction } from './boxes';
+export {
+  AnchorGenerator,
+  Matcher,
+  BELOW_LOW_THRESHOLD,
+  BETWEEN_THRESHOLDS,
+  sampleBalanced,
+  matchLabels,
+} from './anchors';
+export type { AnchorGeneratorOptions, MatcherOptions, BalancedSamplerOptions } from './anchors';
+export { nms, batchedNms, selectDetections, filterProposals } from './nms';
+export type { SelectDetectionsOptions, FilterProposalsOptions } from './nms';
+export { roiAlign, roiAlignWeights, multiScaleRoiAlign, fpnLevels } from './roi-align';
+export type {
+  RoiAlignOptions,
+  RoiAlignWeights,
+  MultiScaleRoiAlignOptions,
+  FpnLevelOptions,
+} from './roi-align';
+export { cocoEvaluate, COCO_IOU_THRESHOLDS } from './coco-eval';
+export type {
+  CocoEvaluation,
+  CocoGroundTruth,
+  CocoImage,
+  CocoAnnotation,
+  CocoCategory,
+  CocoDetection,
+} from './coco-eval';
+export { vocEvaluate } from './voc-eval';
+export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
+export {
+  VOC_CLASSES,
+  cocoDetectionFromJson,
+  loadCocoDetection,
+  vocRecordFromXml,
+  loadVocDetection,
+  toCocoGroundTruth,
+} from './dataset';
+export type { DetectionRecord, DetectionDataset, VocLoadOptions } from './dataset';
