@@ -53,3 +53,5 @@ export type {
   ModelContext,
   DatasetDefinition,
 } from './registry';
+export { lockRunFolder, withRunLock, RUN_LOCK } from './run-lock';
+export type { RunLock, RunLockHolder } from './run-lock';

@@ -79,7 +79,11 @@ export function optionsError(
           `set it (expected ${expected(issue.expected)})`,
         );
       }
-      return new PerturbError(`${at} is ${show(value)} in ${where}`, `use ${expected(issue.expected)}`);
+      return new PerturbError(
+        `${at} is ${show(value)} in ${where}`,
+        // A scalar where a list belongs is the usual slip (`seeds: 3`): show the list it meant.
+        `use ${expected(issue.expected)}${issue.expected === 'array' ? `, e.g. [${show(value)}]` : ''}`,
+      );
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
@@ -135,9 +139,15 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
+/**
+ * The value at `path` in `raw`. A text or number met before the path ends is returned as is: it
+ * is a shorthand a schema expands (`optimizer: sgd` for `{ name: sgd }`), so it is what the user
+ * wrote for the whole path.
+ */
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let value = raw;
   for (const part of path) {
+    if (typeof value === 'string' || typeof value === 'number') return value;
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<PropertyKey, unknown>)[part];
   }
@@ -149,6 +159,7 @@ interface SchemaDef {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   getter?: () => z.ZodType;
   element?: z.ZodType;
   valueType?: z.ZodType;
@@ -163,7 +174,9 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   for (;;) {
     const def = defOf(schema);
     if (def.innerType) schema = def.innerType;
-    else if (def.type === 'pipe' && def.in) schema = def.in;
+    // A pipe checks its input schema, unless that is a preprocessing step (`z.preprocess`).
+    else if (def.type === 'pipe' && def.in && def.out)
+      schema = defOf(def.in).type === 'transform' ? def.out : def.in;
     else if (def.type === 'lazy' && def.getter) schema = def.getter();
     else if (def.type === 'union' && def.options) schema = bestOption(def.options, value);
     else return schema;
