@@ -62,6 +62,14 @@ export function optionsError(
           (suggestion ? `did you mean "${suggestion}"? ` : '') + `use one of ${options.join(', ')}`,
         );
       }
+      // A plain union (a shorthand beside the full form, `optimizer: adam` or `{ name: adam }`):
+      // the problem is in the form that got furthest into the value, or whose type it has.
+      const rank = (issues: z.core.$ZodIssue[]) =>
+        2 * (issues[0]?.path.length ?? 0) + (issues[0]?.code === 'invalid_type' ? 0 : 1);
+      const branch = [...union.errors].sort((a, b) => rank(b) - rank(a))[0]?.[0];
+      if (branch) {
+        return optionsError(schema, { ...branch, path: [...issue.path, ...branch.path] }, raw, where);
+      }
       return new PerturbError(`${at} is ${show(value)} in ${where}`, `it ${issue.message.toLowerCase()}`);
     }
     case 'invalid_value': {
@@ -139,15 +147,9 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/**
- * The value at `path` in `raw`. A text or number met before the path ends is returned as is: it
- * is a shorthand a schema expands (`optimizer: sgd` for `{ name: sgd }`), so it is what the user
- * wrote for the whole path.
- */
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let value = raw;
   for (const part of path) {
-    if (typeof value === 'string' || typeof value === 'number') return value;
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<PropertyKey, unknown>)[part];
   }
@@ -159,7 +161,6 @@ interface SchemaDef {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
-  out?: z.ZodType;
   getter?: () => z.ZodType;
   element?: z.ZodType;
   valueType?: z.ZodType;
@@ -174,9 +175,7 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
   for (;;) {
     const def = defOf(schema);
     if (def.innerType) schema = def.innerType;
-    // A pipe checks its input schema, unless that is a preprocessing step (`z.preprocess`).
-    else if (def.type === 'pipe' && def.in && def.out)
-      schema = defOf(def.in).type === 'transform' ? def.out : def.in;
+    else if (def.type === 'pipe' && def.in) schema = def.in;
     else if (def.type === 'lazy' && def.getter) schema = def.getter();
     else if (def.type === 'union' && def.options) schema = bestOption(def.options, value);
     else return schema;
