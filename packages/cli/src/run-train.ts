@@ -1,7 +1,15 @@
 /** `perturb train`: one classifier training run from a validated config. */
 import { join } from 'node:path';
-import { activeBackend, initBackend, Rng, writeFileAtomic } from '@perturb/core';
-import { createClassifier } from '@perturb/classifiers';
+import {
+  type Classifier,
+  activeBackend,
+  initBackend,
+  models,
+  parseOptions,
+  Rng,
+  withRunLock,
+  writeFileAtomic,
+} from '@perturb/core';
 import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { TrainedModels, buildAugmenters } from './augmenter-registry';
@@ -67,60 +75,70 @@ export async function loadSplits(config: DataSettings): Promise<{ trainSet: Data
   };
 }
 
+/** The config's classifier (core's models registry) for images like `data`'s, initialized from its seed. */
+export function buildClassifier(config: Pick<TrainConfig, 'model' | 'seed'>, data: Dataset): Classifier {
+  const definition = models.get(config.model);
+  const { height, width, channels } = data.shape;
+  return definition.create(parseOptions(definition.schema, {}, `${config.model} options`), {
+    numClasses: data.numClasses,
+    inputShape: [height, width, channels],
+    rng: new Rng(config.seed).child('model'),
+  });
+}
+
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
 export async function runTrain(
   config: TrainConfig,
   options: { progress?: boolean } = {},
 ): Promise<TrainRunResult> {
-  const started = Date.now();
-  await initBackend({ log: options.progress ?? true });
-  const { trainSet, testSet } = await loadSplits(config);
-  const model = createClassifier(config.model, {
-    rng: new Rng(config.seed).child('model'),
-    numClasses: trainSet.numClasses,
-    inChannels: trainSet.shape.channels,
+  // One process per run folder: a second one would mix its files with this one's.
+  return withRunLock(config.out, 'perturb train', async () => {
+    const started = Date.now();
+    await initBackend({ log: options.progress ?? true });
+    const { trainSet, testSet } = await loadSplits(config);
+    const model = buildClassifier(config, trainSet);
+    const trainedModels = new TrainedModels();
+    const augmenters = buildAugmenters(config.augmenters, trainedModels);
+    const result = await train({
+      model,
+      train: {
+        batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
+        batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
+      },
+      test: () => batches(testSet, { batchSize: 500, shuffle: false }),
+      augmenters,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      schedule: config.schedule,
+      warmupSteps: config.warmupSteps,
+      epochs: config.epochs,
+      steps: config.steps,
+      seed: config.seed,
+      evalEvery: config.evalEvery,
+      outDir: config.out,
+      fingerprint: configFingerprint(config),
+      progress: options.progress ?? true,
+      label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
+    });
+    const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
+    model.dispose();
+    trainedModels.dispose();
+    const test = result.final as EvalResult;
+    const runResult: TrainRunResult = {
+      config,
+      testAccuracy: test.accuracy,
+      test,
+      epochs: result.epochs,
+      backend: activeBackend()?.name ?? 'unknown',
+      augmentation,
+      seconds: (Date.now() - started) / 1000,
+      trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
+      trainingCpuSeconds: result.epochs.every((epoch) => epoch.cpuSeconds !== undefined)
+        ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
+        : null,
+      finishedAt: new Date().toISOString(),
+    };
+    writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
+    return runResult;
   });
-  const trainedModels = new TrainedModels();
-  const augmenters = buildAugmenters(config.augmenters, trainedModels);
-  const result = await train({
-    model,
-    train: {
-      batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
-      batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
-    },
-    test: () => batches(testSet, { batchSize: 500, shuffle: false }),
-    augmenters,
-    optimizer: config.optimizer,
-    lr: config.lr,
-    schedule: config.schedule,
-    warmupSteps: config.warmupSteps,
-    epochs: config.epochs,
-    steps: config.steps,
-    seed: config.seed,
-    evalEvery: config.evalEvery,
-    outDir: config.out,
-    fingerprint: configFingerprint(config),
-    progress: options.progress ?? true,
-    label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
-  });
-  const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
-  model.dispose();
-  trainedModels.dispose();
-  const test = result.final as EvalResult;
-  const runResult: TrainRunResult = {
-    config,
-    testAccuracy: test.accuracy,
-    test,
-    epochs: result.epochs,
-    backend: activeBackend()?.name ?? 'unknown',
-    augmentation,
-    seconds: (Date.now() - started) / 1000,
-    trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
-    trainingCpuSeconds: result.epochs.every((epoch) => epoch.cpuSeconds !== undefined)
-      ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
-      : null,
-    finishedAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
-  return runResult;
 }
