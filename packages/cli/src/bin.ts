@@ -58,7 +58,8 @@ const program = new Command('perturb')
   .version(version, '-V, --version')
   .option('--debug', 'print the stack of an error')
   // Usage errors, like bad settings, exit with 2; help and --version with 0.
-  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
+  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .configureOutput({ outputError: (text, write) => write(`perturb: ${text.replace(/^error: /, '')}`) });
 
 program
   .command('train')

@@ -54,8 +54,8 @@ function describeOptions(schema: z.ZodType): string[] {
     properties?: Record<string, { default?: unknown; description?: string }>;
   };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
-    const fallback = 'default' in property ? JSON.stringify(property.default) : 'not set';
-    return `${name}: ${fallback}${property.description ? ` — ${property.description}` : ''}`;
+    const fallback = 'default' in property ? `: ${JSON.stringify(property.default)}` : '';
+    return `${name}${fallback}${property.description ? ` — ${property.description}` : ''}`;
   });
 }
 

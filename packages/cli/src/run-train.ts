@@ -1,11 +1,15 @@
 /** `perturb train`: one classifier training run from a validated config. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type Classifier,
   activeBackend,
   initBackend,
   models,
   parseOptions,
+  PerturbError,
+  readCheckpoint,
   Rng,
   withRunLock,
   writeFileAtomic,
@@ -86,6 +90,32 @@ export function buildClassifier(config: Pick<TrainConfig, 'model' | 'seed'>, dat
   });
 }
 
+/**
+ * Refuses an output folder whose checkpoint belongs to another run (another model, or other
+ * settings) before training, with advice for the command line.
+ */
+function refuseAnotherRun(config: TrainConfig, model: Classifier): void {
+  const path = join(config.out, 'checkpoint.safetensors');
+  if (!existsSync(path)) return;
+  const { state, tensors, meta } = readCheckpoint<{ fingerprint?: string } | null>(path);
+  let same: boolean;
+  try {
+    model.loadStateDict(state);
+    same = meta?.fingerprint === configFingerprint(config);
+  } catch {
+    // Another architecture: the weights do not fit.
+    same = false;
+  } finally {
+    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
+  }
+  if (!same) {
+    throw new PerturbError(
+      `${config.out} holds the checkpoint of another run (another model or other settings)`,
+      `choose another output folder (--out), or delete ${config.out} to start this run from scratch`,
+    );
+  }
+}
+
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
 export async function runTrain(
   config: TrainConfig,
@@ -97,6 +127,7 @@ export async function runTrain(
     await initBackend({ log: options.progress ?? true });
     const { trainSet, testSet } = await loadSplits(config);
     const model = buildClassifier(config, trainSet);
+    refuseAnotherRun(config, model);
     const trainedModels = new TrainedModels();
     const augmenters = buildAugmenters(config.augmenters, trainedModels);
     const result = await train({

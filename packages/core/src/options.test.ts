@@ -91,6 +91,11 @@ describe('parseOptions', () => {
 });
 
 describe('closest', () => {
+  it('counts two swapped letters as one typo', () => {
+    expect(closest('sdt', ['std', 'mean'])).toBe('std');
+    expect(closest('trian', ['train', 'compare'])).toBe('train');
+  });
+
   it('suggests only likely typos', () => {
     expect(closest('momentun', ['momentum', 'nesterov'])).toBe('momentum');
     expect(closest('xyz', ['momentum', 'nesterov'])).toBeUndefined();
