@@ -6,7 +6,6 @@ import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import type { ClassificationMetrics } from '@perturb/eval';
-import { endWithParent } from './child-process';
 import { readCompareConfig, runCompare } from './compare';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
@@ -50,8 +49,6 @@ const PLUGIN_FLAG = [
 ] as const;
 /** `(default …)` for a flag's help: the schema's default, which the config file may override. */
 const byDefault = (value: unknown) => `(default ${Array.isArray(value) ? value.join(',') : String(value)})`;
-
-endWithParent();
 
 const program = new Command('perturb')
   .description('Semantic data augmentation for TensorFlow.js classifiers')

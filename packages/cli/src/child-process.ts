@@ -1,35 +1,63 @@
 /**
- * `perturb compare` runs every training in a child process joined to it by an IPC channel. The
- * channel closes when compare ends in any way, `kill -9` included, and a child then stops too
- * (releasing its run folder's lock): a grid's runs never outlive the compare that started them,
- * and a restarted compare resumes them from their checkpoints.
+ * `perturb compare` runs every training in a child process, and a grid's runs must never
+ * outlive the compare that started them (two grids would then train one folder at once). A
+ * child cannot watch its parent itself: training runs synchronously, so its event loop would
+ * notice nothing until the run ended. So compare starts a watchdog, a tiny idle process joined
+ * to it by an IPC channel, and tells it every child's pid: the channel closes when compare ends
+ * in any way, `kill -9` included, and the watchdog then kills the children still running. A
+ * restarted compare resumes their runs from their checkpoints (their folders' locks, left by
+ * killed processes, are taken over).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
-/** Exit code of a child that stopped because its compare ended. */
-export const PARENT_GONE_EXIT_CODE = 3;
+/** The watchdog's program: remember pids, kill those still listed when the parent is gone. */
+const WATCHDOG = `
+const pids = new Set();
+process.on('message', ({ start, end }) => {
+  if (start) pids.add(start);
+  if (end) pids.delete(end);
+});
+process.on('disconnect', () => {
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
+  process.exit(0);
+});
+`;
 
-/** In a child of compare (started with an IPC channel), ends the process when compare ends. */
-export function endWithParent(): void {
-  if (!process.send) return;
-  process.on('disconnect', () => {
-    process.stderr.write(
-      'perturb: the compare that started this run has ended; stopping (rerun compare to resume)\n',
-    );
-    process.exit(PARENT_GONE_EXIT_CODE);
-  });
-  // The channel only watches the parent: it must not keep a finished child alive.
-  process.channel?.unref();
-}
+/** Kills the children it is told about when this process ends. */
+export class ChildWatchdog {
+  private readonly watchdog: ChildProcess;
 
-/** Starts `node <script> <args>` as a child that ends with this process (see `endWithParent`). */
-export function spawnTiedChild(
-  script: string,
-  args: string[],
-  options: { env: NodeJS.ProcessEnv; stdout: number; stderr: number | 'inherit' },
-): ChildProcess {
-  return spawn(process.execPath, [script, ...args], {
-    env: options.env,
-    stdio: ['ignore', options.stdout, options.stderr, 'ipc'],
-  });
+  constructor() {
+    this.watchdog = spawn(process.execPath, ['-e', WATCHDOG], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    // Neither the watchdog nor its channel may keep this process alive.
+    this.watchdog.unref();
+    this.watchdog.channel?.unref();
+  }
+
+  /** Starts `node <script> <args>`, killed if this process ends before it does. */
+  spawn(
+    script: string,
+    args: string[],
+    options: { env: NodeJS.ProcessEnv; stdout: number; stderr: number | 'inherit' },
+  ): ChildProcess {
+    const child = spawn(process.execPath, [script, ...args], {
+      env: options.env,
+      stdio: ['ignore', options.stdout, options.stderr],
+    });
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      this.watchdog.send({ start: pid });
+      child.on('exit', () => this.watchdog.connected && this.watchdog.send({ end: pid }));
+    }
+    return child;
+  }
+
+  /** Ends the watchdog once every child has ended. */
+  close(): void {
+    if (this.watchdog.connected) this.watchdog.disconnect();
+  }
 }

@@ -11,7 +11,7 @@ import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { PerturbError, ProgressBar, parseOptions, writeFileAtomic } from '@perturb/core';
-import { spawnTiedChild } from './child-process';
+import { ChildWatchdog } from './child-process';
 import { compareConfigSchema } from './compare-config';
 import { mergeTrainSettings, resolveConfig } from './config';
 import { readConfigFile } from './config-file';
@@ -204,6 +204,7 @@ async function trainSharedModel(
   settings: RawSettings,
   out: string,
   bin: string,
+  children: ChildWatchdog,
 ): Promise<void> {
   const dir = join(out, model.section);
   const configPath = join(dir, 'config.yaml');
@@ -225,7 +226,9 @@ async function trainSharedModel(
   process.stderr.write(`compare: training ${model.description} in ${dir}\n`);
   writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
   // Alone on the machine: the child's default, one wasm thread per core.
-  await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), { echo: true });
+  await runChild(children, bin, [model.command, '--config', configPath], join(dir, 'log.txt'), {
+    echo: true,
+  });
 }
 
 /**
@@ -315,8 +318,24 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
+  const children = new ChildWatchdog();
+  try {
+    return await runGrid(config, options, out, children);
+  } finally {
+    children.close();
+  }
+}
+
+/** Trains the shared models, then the runs not finished yet, as children of `children`. */
+async function runGrid(
+  config: CompareConfig,
+  options: CompareOptions,
+  out: string,
+  children: ChildWatchdog,
+): Promise<GridRun[]> {
   for (const model of sharedModelsUsed(config, options.methods)) {
-    await trainSharedModel(model, withPlugins(config[model.section]!, config.plugins), out, options.bin);
+    const settings = withPlugins(config[model.section]!, config.plugins);
+    await trainSharedModel(model, settings, out, options.bin, children);
   }
   const runs = gridRuns(config).filter(
     (run) =>
@@ -348,6 +367,7 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
       writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
       try {
         await runChild(
+          children,
           options.bin,
           ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'],
           join(run.dir, 'log.txt'),
@@ -376,10 +396,11 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
 }
 
 /**
- * Runs `perturb <args>` in a child process, its output appended to `logPath` (and shown if
- * `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
+ * Runs `perturb <args>` in a child process (of `children`), its output appended to `logPath`
+ * (and shown if `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
  */
 function runChild(
+  children: ChildWatchdog,
   bin: string,
   args: string[],
   logPath: string,
@@ -389,7 +410,7 @@ function runChild(
   const env = { ...process.env };
   if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
   return new Promise<void>((resolvePromise, reject) => {
-    const child = spawnTiedChild(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
+    const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       closeSync(log);

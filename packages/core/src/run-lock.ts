@@ -3,8 +3,11 @@
  * run's `result.json` beside the other's checkpoint). The lock is a file created atomically
  * (hard-linked into place, which fails if it exists, so it is never seen half-written) holding
  * the holder's pid, host name and start time. A lock whose process is gone (killed with -9, the
- * machine restarted) is detected and taken over; the holder removes it when it ends, also on
- * SIGINT and SIGTERM.
+ * machine restarted) is detected and taken over; the holder removes it when it exits.
+ *
+ * A process ended by a signal (Ctrl-C, SIGTERM) leaves its lock behind, to be taken over: a JS
+ * signal listener would run only when the event loop is free, and training runs synchronously,
+ * so listening for SIGINT would keep Ctrl-C from stopping a run until it ended.
  */
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -137,12 +140,10 @@ function unknownHolder(): RunLockHolder {
   return { pid: -1, hostname: hostname(), startedAt: 'at an unknown time', command: 'another process' };
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
 /** Lock files this process holds. */
 const heldHere = new Set<string>();
 
-/** Removes the lock at exit and on SIGINT/SIGTERM (then ends the process as the signal would). */
+/** Removes the lock when released or, at the latest, when the process exits. */
 function holdUntilExit(path: string, text: string): RunLock {
   let held = true;
   const release = () => {
@@ -150,18 +151,11 @@ function holdUntilExit(path: string, text: string): RunLock {
     held = false;
     heldHere.delete(path);
     process.off('exit', release);
-    for (const signal of SIGNALS) process.off(signal, onSignal);
     // Only our own lock: a folder deleted and locked anew by another run is left alone.
     if (readFileSafe(path) === text) unlinkSync(path);
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    release();
-    // With our listener gone, the signal's default action (or the program's own listener) runs.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
   heldHere.add(path);
   process.on('exit', release);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
   return { path, release };
 }
 
