@@ -45,8 +45,8 @@ export function configJsonSchema(command: string): Record<string, unknown> {
 }
 
 /**
- * An augmenter entry: a name, `{ name: options }` of a registered augmenter (its options
- * spelled out, so typos show), or `{ name, ...options }` for any other.
+ * An augmenter entry: a name, `{ name: options }` (a registered augmenter's options spelled
+ * out, so typos show; any other's, e.g. a plugin's, as they are), or `{ name, ...options }`.
  */
 function augmenterEntryJsonSchema(): Record<string, unknown> {
   const definitions = augmenters.list();
@@ -73,6 +73,14 @@ function augmenterEntryJsonSchema(): Record<string, unknown> {
         description: 'An augmenter by name, with its options beside the name',
         properties: { name: { type: 'string' } },
         required: ['name'],
+      },
+      {
+        type: 'object',
+        description: "An augmenter not registered here (a plugin's) with its options",
+        minProperties: 1,
+        maxProperties: 1,
+        propertyNames: { not: { enum: definitions.map((definition) => definition.name) } },
+        additionalProperties: { anyOf: [{ type: 'object' }, { type: 'null' }] },
       },
     ],
   };
