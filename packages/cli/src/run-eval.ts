@@ -12,7 +12,8 @@ import type { Classifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, batches } from '@perturb/datasets';
 import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
-import { TrainedModels, buildAugmenters } from './augmenter-registry';
+import { buildConfiguredAugmenters } from './augmenter-check';
+import { TrainedModels } from './augmenter-registry';
 import {
   type AugmenterConfig,
   parseAugmenterEntry,
@@ -147,7 +148,7 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   const model = loadClassifier(config, checkpoint, testSet);
   const trainedModels = new TrainedModels();
   try {
-    const attack = attackConfig ? buildAugmenters([attackConfig], trainedModels)[0] : undefined;
+    const attack = attackConfig ? buildConfiguredAugmenters([attackConfig], trainedModels)[0] : undefined;
     const batchSize = options.batchSize ?? (attack ? config.batchSize : 500);
     const evaluation = evaluateClassifier(model, batches(testSet, { batchSize, shuffle: false }), {
       ...(attack ? { attack } : {}),

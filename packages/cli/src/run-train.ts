@@ -16,7 +16,8 @@ import {
 } from '@perturb/core';
 import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
-import { TrainedModels, buildAugmenters } from './augmenter-registry';
+import { buildConfiguredAugmenters } from './augmenter-check';
+import { TrainedModels } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 
@@ -129,7 +130,7 @@ export async function runTrain(
     const model = buildClassifier(config, trainSet);
     refuseAnotherRun(config, model);
     const trainedModels = new TrainedModels();
-    const augmenters = buildAugmenters(config.augmenters, trainedModels);
+    const augmenters = buildConfiguredAugmenters(config.augmenters, trainedModels);
     const result = await train({
       model,
       train: {
