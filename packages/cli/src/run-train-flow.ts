@@ -59,6 +59,7 @@ export async function runTrainFlow(
           total: stepsPerEpoch * config.epochs,
           label: 'train-flow',
           start: p.step - 1,
+          logEvery: stepsPerEpoch,
         });
         bar.update(p.step, { epoch: `${p.epoch + 1}/${p.epochs}`, 'bits/dim': p.bitsPerDim, lr: p.lr });
       },
