@@ -12,7 +12,7 @@ import type { Classifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, batches } from '@perturb/datasets';
 import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
-import { buildConfiguredAugmenters } from './augmenter-check';
+import { buildConfiguredAugmenters, checkAugmenterEntries } from './augmenter-check';
 import { TrainedModels } from './augmenter-registry';
 import {
   type AugmenterConfig,
@@ -139,11 +139,12 @@ function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset):
 
 /** Evaluates a trained run (see {@link EvalRunOptions}) and writes the result atomically. */
 export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
+  await loadPlugins(resolvePlugins(options.plugins ?? [], process.cwd(), '--plugin'));
+  const { config, checkpoint } = await readRun(options.run);
   await initBackend({ log: false });
   const attackConfig = options.attack === undefined ? null : parseAttack(options.attack);
   const seed = options.seed ?? 0;
-  await loadPlugins(resolvePlugins(options.plugins ?? [], process.cwd(), '--plugin'));
-  const { config, checkpoint } = await readRun(options.run);
+  if (attackConfig) checkAugmenterEntries([attackConfig], '--attack');
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
   const model = loadClassifier(config, checkpoint, testSet);
   const trainedModels = new TrainedModels();
