@@ -176,7 +176,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const bar =
     options.progress === false
       ? null
-      : new ProgressBar({ total: totalSteps, label: options.label ?? 'train', start: step });
+      : new ProgressBar({
+          total: totalSteps,
+          label: options.label ?? 'train',
+          start: step,
+          // Off a terminal (logs, CI): one line per epoch.
+          logEvery: options.train.batchesPerEpoch,
+        });
   const evalEvery = options.evalEvery ?? 1;
   try {
     for (let epoch = resumedEpochs; epoch < epochs; epoch++) {
