@@ -94,7 +94,7 @@ describe('the CIFAR-10 ResNet-18 recipe', () => {
     expect(flow).toMatchObject({
       dataset: 'cifar10',
       levels: 3,
-      steps: 32,
+      depth: 32,
       hidden: 512,
       splitPrior: 'standard',
     });
@@ -111,7 +111,7 @@ describe('the CIFAR-10 ResNet-18 recipe', () => {
       cwd = mkdtempSync(join(tmpdir(), 'perturb-cifar10-recipe-'));
       writeCifar10(cwd);
       // A one-level flow for one epoch, then one epoch of two 5-image batches: every stage, in seconds.
-      const tinyFlow = ['--levels', '1', '--steps', '1', '--hidden', '8', '--epochs', '1'];
+      const tinyFlow = ['--levels', '1', '--depth', '1', '--hidden', '8', '--epochs', '1'];
       await perturb(cwd, ['train-flow', '--config', writeSmallFlowConfig(cwd), ...tinyFlow]);
       const tinyRun = ['--train-size', '10', '--test-size', '10', '--batch-size', '5', '--epochs', '1'];
       await perturb(cwd, ['train', '--config', trainConfig, ...tinyRun]);

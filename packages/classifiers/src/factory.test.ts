@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, initBackend } from '@perturb/core';
+import { PerturbError, Rng, initBackend, models, parseOptions } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLASSIFIER_NAMES, createClassifier } from './factory';
 import { heResNet } from './models/resnet';
@@ -69,5 +69,29 @@ describe('model options', () => {
       net.dispose();
     }
     x.dispose();
+  });
+});
+
+describe('the models registry', () => {
+  it('holds every classifier, building it for the data it is given', () => {
+    expect(CLASSIFIER_NAMES.filter((name) => !models.has(name))).toEqual([]);
+    const lenet = models.get('lenet5');
+    const net = lenet.create(parseOptions(lenet.schema, {}, 'lenet5 options'), {
+      numClasses: 3,
+      inputShape: [28, 28, 1],
+      rng: new Rng(0),
+    });
+    const x = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
+    const logits = net.logits(x, { training: false });
+    expect(logits.shape).toEqual([2, 3]);
+    tf.dispose([x, logits]);
+    net.dispose();
+  });
+
+  it('refuses options a model does not have, and suggests names', () => {
+    expect(() =>
+      parseOptions(models.get('efficientnet-b0').schema, { stemStrid: 2 }, 'model options'),
+    ).toThrow(/did you mean "stemStride"/);
+    expect(() => models.get('resnet19')).toThrow(/did you mean "resnet18"/);
   });
 });

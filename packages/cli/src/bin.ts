@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 /** The `perturb` command. */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import type { ClassificationMetrics } from '@perturb/eval';
 import { readCompareConfig, runCompare } from './compare';
-import { readConfigFile, resolveConfig } from './config';
+import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
-import { resolveFlowConfig } from './flow-config';
+import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
+import { CONFIG_SCHEMAS, configJsonSchema } from './json-schema';
+import { LIST_KINDS, listRegistered } from './list';
+import { readConfigWithPlugins } from './plugins';
 import { writeCompareReport } from './report';
 import { runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
-import { resolveVaeGanTrainingConfig } from './vaegan-config';
+import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
 
 const integer = (value: string) => {
   const n = Number(value);
@@ -32,35 +37,60 @@ const number = (value: string) => {
  * bin link, hence realpath), which works in the ESM and the CJS build alike.
  */
 const self = realpathSync(process.argv[1]);
+const { version } = JSON.parse(readFileSync(join(dirname(self), '../package.json'), 'utf8')) as {
+  version: string;
+};
+/** Repeatable flags (`--plugin a --plugin b`) collect into a list. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const PLUGIN_FLAG = [
+  '--plugin <module>',
+  'load a plugin module first (repeatable; path or package)',
+  collect,
+] as const;
+/** `(default …)` for a flag's help: the schema's default, which the config file may override. */
+const byDefault = (value: unknown) => `(default ${Array.isArray(value) ? value.join(',') : String(value)})`;
 
-const program = new Command('perturb').description(
-  'Semantic data augmentation for TensorFlow.js classifiers',
-);
+const program = new Command('perturb')
+  .description('Semantic data augmentation for TensorFlow.js classifiers')
+  .version(version, '-V, --version')
+  .option('--debug', 'print the stack of an error')
+  // Usage errors, like bad settings, exit with 2; help and --version with 0.
+  .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .configureOutput({ outputError: (text, write) => write(`perturb: ${text.replace(/^error: /, '')}`) });
 
 program
   .command('train')
   .description('train a classifier from a YAML config and/or flags; writes <out>/result.json')
   .option('-c, --config <file>', 'YAML config (flags override its settings)')
-  .option('--dataset <name>', 'dataset name (fashion-mnist-small, fashion-mnist, mnist, cifar10, cifar100)')
-  .option('--data-root <dir>', 'folder with the dataset files')
-  .option('--train-size <n>', 'training images, balanced over classes', integer)
-  .option('--test-size <n>', 'test images used for evaluation, balanced', integer)
-  .option('--model <name>', 'classifier name, e.g. resnet20')
-  .option('--augment <names>', 'comma-separated augmenters, e.g. randomCrop,horizontalFlip')
-  .option('--lr <lr>', 'peak learning rate', number)
-  .option('--batch-size <n>', 'batch size', integer)
-  .option('--epochs <n>', "epochs (replaces the file's steps)", integer)
+  .option(...PLUGIN_FLAG)
+  .option('--dataset <name>', `dataset name, see perturb list datasets ${byDefault(DEFAULT_CONFIG.dataset)}`)
+  .option('--data-root <dir>', "folder with the dataset files (default: the dataset's search order)")
+  .option('--train-size <n>', 'training images, balanced over classes (default: all)', integer)
+  .option('--test-size <n>', 'test images used for evaluation, balanced (default: all)', integer)
+  .option('--model <name>', `classifier, see perturb list models ${byDefault(DEFAULT_CONFIG.model)}`)
+  .option(
+    '--augment <names>',
+    'comma-separated augmenters, e.g. randomCrop,horizontalFlip (default: none)',
+    list,
+  )
+  .option('--lr <lr>', `peak learning rate ${byDefault(DEFAULT_CONFIG.lr)}`, number)
+  .option('--batch-size <n>', `batch size ${byDefault(DEFAULT_CONFIG.batchSize)}`, integer)
+  .option('--epochs <n>', `epochs, replaces the file's steps ${byDefault(DEFAULT_CONFIG.epochs)}`, integer)
   .addOption(
     new Option('--steps <n>', "total optimizer steps instead of epochs (replaces the file's epochs)")
       .argParser(integer)
       .conflicts('epochs'),
   )
-  .option('--seed <n>', 'seed', integer)
-  .option('--eval-every <n>', 'evaluate every n epochs (0: only at the end)', integer)
-  .option('-o, --out <dir>', 'output folder')
+  .option('--seed <n>', `seed ${byDefault(DEFAULT_CONFIG.seed)}`, integer)
+  .option(
+    '--eval-every <n>',
+    `evaluate every n epochs, 0: only at the end ${byDefault(DEFAULT_CONFIG.evalEvery)}`,
+    integer,
+  )
+  .option('-o, --out <dir>', `output folder ${byDefault(DEFAULT_CONFIG.out)}`)
   .option('-q, --quiet', 'no progress bar')
   .action(async (flags) => {
-    const fromFile = flags.config ? readConfigFile(flags.config) : {};
+    const fromFile = await readConfigWithPlugins(flags.config, flags.plugin);
     const fromFlags = {
       dataset: flags.dataset,
       dataRoot: flags.dataRoot,
@@ -89,20 +119,21 @@ program
     'train a Glow by maximum likelihood; writes <out>/checkpoint.safetensors, sample grids and result.json',
   )
   .option('-c, --config <file>', 'YAML config (flags override its settings)')
-  .option('--dataset <name>', 'dataset name')
-  .option('--train-size <n>', 'training images, balanced over classes', integer)
-  .option('--levels <n>', 'levels L', integer)
-  .option('--steps <n>', 'flow steps K per level', integer)
-  .option('--hidden <n>', 'coupling width', integer)
-  .option('--epochs <n>', 'epochs', integer)
-  .option('--seed <n>', 'seed', integer)
-  .option('-o, --out <dir>', 'output folder')
+  .option(...PLUGIN_FLAG)
+  .option('--dataset <name>', `dataset name ${byDefault(DEFAULT_FLOW_CONFIG.dataset)}`)
+  .option('--train-size <n>', 'training images, balanced over classes (default: all)', integer)
+  .option('--levels <n>', `levels L ${byDefault(DEFAULT_FLOW_CONFIG.levels)}`, integer)
+  .option('--depth <n>', `flow steps K per level ${byDefault(DEFAULT_FLOW_CONFIG.depth)}`, integer)
+  .option('--hidden <n>', `coupling width ${byDefault(DEFAULT_FLOW_CONFIG.hidden)}`, integer)
+  .option('--epochs <n>', `epochs ${byDefault(DEFAULT_FLOW_CONFIG.epochs)}`, integer)
+  .option('--seed <n>', `seed ${byDefault(DEFAULT_FLOW_CONFIG.seed)}`, integer)
+  .option('-o, --out <dir>', `output folder ${byDefault(DEFAULT_FLOW_CONFIG.out)}`)
   .option('-q, --quiet', 'no progress bar')
   .action(async (flags) => {
-    const fromFile = flags.config ? readConfigFile(flags.config) : {};
-    const { dataset, trainSize, levels, steps, hidden, epochs, seed, out } = flags;
+    const fromFile = await readConfigWithPlugins(flags.config, flags.plugin);
+    const { dataset, trainSize, levels, depth, hidden, epochs, seed, out } = flags;
     const config = resolveFlowConfig(
-      [fromFile, { dataset, trainSize, levels, steps, hidden, epochs, seed, out }],
+      [fromFile, { dataset, trainSize, levels, depth, hidden, epochs, seed, out }],
       flags.config ?? 'the flags',
     );
     const result = await runTrainFlow(config, { progress: !flags.quiet });
@@ -115,16 +146,17 @@ program
     'train one VAE-GAN per class (for onManifoldAdversarial); writes <out>/class-<k>.safetensors and result.json',
   )
   .option('-c, --config <file>', 'YAML config (flags override its settings)')
-  .option('--dataset <name>', 'dataset name')
-  .option('--train-size <n>', 'training images, balanced over classes', integer)
-  .option('--latent-size <n>', 'size of each code', integer)
-  .option('--epochs <n>', 'epochs of every model', integer)
-  .option('--class-agnostic', 'also train a model on all classes')
-  .option('--seed <n>', 'seed', integer)
-  .option('-o, --out <dir>', 'output folder')
+  .option(...PLUGIN_FLAG)
+  .option('--dataset <name>', `dataset name ${byDefault(DEFAULT_VAEGAN_CONFIG.dataset)}`)
+  .option('--train-size <n>', 'training images, balanced over classes (default: all)', integer)
+  .option('--latent-size <n>', `size of each code ${byDefault(DEFAULT_VAEGAN_CONFIG.latentSize)}`, integer)
+  .option('--epochs <n>', `epochs of every model ${byDefault(DEFAULT_VAEGAN_CONFIG.epochs)}`, integer)
+  .option('--class-agnostic', 'also train a model on all classes (default: not)')
+  .option('--seed <n>', `seed ${byDefault(DEFAULT_VAEGAN_CONFIG.seed)}`, integer)
+  .option('-o, --out <dir>', `output folder ${byDefault(DEFAULT_VAEGAN_CONFIG.out)}`)
   .option('-q, --quiet', 'no progress bar')
   .action(async (flags) => {
-    const fromFile = flags.config ? readConfigFile(flags.config) : {};
+    const fromFile = await readConfigWithPlugins(flags.config, flags.plugin);
     const { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out } = flags;
     const config = resolveVaeGanTrainingConfig(
       [fromFile, { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out }],
@@ -138,16 +170,22 @@ program
   .command('compare')
   .description('run a grid of methods × training-set sizes × seeds (resumable) and write the report')
   .requiredOption('-c, --config <file>', 'compare config (YAML)')
-  .option('-o, --out <dir>', 'output folder (overrides the config)')
-  .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
-  .option('-m, --methods <names>', "run only these methods' runs now (comma-separated); the rest later", list)
+  .option(...PLUGIN_FLAG)
+  .option('-o, --out <dir>', "output folder (default: the config's out, else runs/compare)")
+  .option('-j, --jobs <n>', "runs at once (default: the config's jobs, else one per core)", integer)
+  .option(
+    '-m, --methods <names>',
+    "run only these methods' runs now (comma-separated); the rest later (default: all)",
+    list,
+  )
   .option(
     '-s, --seeds <seeds>',
-    "run only these seeds' runs now (comma-separated), e.g. one per process",
+    "run only these seeds' runs now (comma-separated), e.g. one per process (default: all)",
     integerList,
   )
   .action(async (flags) => {
-    const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs });
+    const settings = await readConfigWithPlugins(flags.config, flags.plugin);
+    const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs }, settings);
     await runCompare(config, {
       bin: self,
       methods: flags.methods,
@@ -166,9 +204,10 @@ program
     '-a, --attack <augmenter>',
     'also score the test images transformed by this augmenter, as a config names it, e.g. pixelPgd or "{ pixelPgd: { epsilon: 0.1 } }"; an attack with labels/bnMode settings defaults to labels: true, bnMode: eval',
   )
+  .option(...PLUGIN_FLAG)
   .option('--test-size <n>', "test images, balanced (default: the run's)", integer)
   .option('--batch-size <n>', "test images per batch (default: the run's with --attack, else 500)", integer)
-  .option('--seed <n>', "seed of the attack's random stream", integer)
+  .option('--seed <n>', "seed of the attack's random stream (default 0)", integer)
   .option('-o, --out <file>', 'JSON output (default <run>/eval.json, or <run>/eval-<augmenter>.json)')
   .action(async (run: string, flags) => {
     const result = await runEval({
@@ -178,6 +217,7 @@ program
       batchSize: flags.batchSize,
       seed: flags.seed,
       out: flags.out,
+      plugins: flags.plugin,
     });
     const scores = (label: string, m: ClassificationMetrics) =>
       `${label}: accuracy ${(100 * m.accuracy).toFixed(2)}%, top-${m.topK.k} ${(100 * m.topK.accuracy).toFixed(2)}%, ECE ${m.ece.toFixed(4)} (${m.count} images)\n`;
@@ -208,14 +248,40 @@ program
     'the quick comparison on the embedded Fashion-MNIST subset (no download, about 10 minutes on 2 cores)',
   )
   .option('-o, --out <dir>', 'output folder', 'runs/demo')
-  .option('-j, --jobs <n>', 'runs at once (default: one per core)', integer)
+  .option('-j, --jobs <n>', 'runs at once (default 2)', integer)
   .action(async (flags) => {
     await runDemo({ out: flags.out, jobs: flags.jobs, bin: self });
   });
 
+program
+  .command('list')
+  .description(
+    'list what configs can name: augmenters with their options and defaults, models with their feature sites, datasets',
+  )
+  .argument('[kind]', LIST_KINDS.join(' | ') + ' (default: all)')
+  .option(...PLUGIN_FLAG)
+  .action(async (kind: string | undefined, flags) => {
+    await readConfigWithPlugins(undefined, flags.plugin);
+    process.stdout.write(await listRegistered(kind));
+  });
+
+program
+  .command('schema')
+  .description(
+    "print the JSON Schema of a command's YAML config, for editors (with the augmenters registered now, plugins included)",
+  )
+  .argument('[command]', `${Object.keys(CONFIG_SCHEMAS).join(' | ')}`, 'train')
+  .option(...PLUGIN_FLAG)
+  .action(async (command: string, flags) => {
+    await readConfigWithPlugins(undefined, flags.plugin);
+    process.stdout.write(`${JSON.stringify(configJsonSchema(command), null, 2)}\n`);
+  });
+
 program.parseAsync().catch((error: unknown) => {
+  const debug = process.argv.includes('--debug');
   if (error instanceof PerturbError) {
-    process.stderr.write(`perturb: ${error.message}\n`);
+    // Bad input: one line, what is wrong and how to fix it; the stack only when asked for.
+    process.stderr.write(`perturb: ${debug ? error.stack : error.message}\n`);
     process.exit(2);
   }
   throw error;

@@ -95,7 +95,7 @@ describe('perturb compare', () => {
       /a method uses `models: shared` but .*grid\.yaml has no `vaegan:` section\. add the `perturb train-vaegan` settings/,
     );
     expect(() => grid({ vaegan: { epochz: 1 } })).toThrow(
-      /unknown setting "epochz" in .*grid\.yaml \(vaegan\)/,
+      /"epochz" is not a setting of .*grid\.yaml \(vaegan\)\. did you mean "epochs"\?/,
     );
     expect(() => grid({ vaegan: { padTo: 64 } })).toThrow(
       /method vae trains on 32×32 images but the shared class-specific VAE-GANs on 64×64/,
@@ -104,12 +104,27 @@ describe('perturb compare', () => {
 
   it('rejects bad grids before training anything', () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
-    expect(() => readCompareConfig(compareFile(dir, { methods: {} }))).toThrow(/has no methods/);
+    expect(() => readCompareConfig(compareFile(dir, { methods: {} }))).toThrow(
+      /"methods" is \{\} in .*\. add at least one method/,
+    );
     expect(() => readCompareConfig(compareFile(dir, { methods: { a: { epochz: 1 } } }))).toThrow(
-      /unknown setting "epochz" in .*grid.yaml \(method a\)/,
+      /"epochz" is not a setting of .*grid.yaml \(method a\)/,
     );
     expect(() => readCompareConfig(compareFile(dir, { methods: { 'a/b': {} } }))).toThrow(
-      /not usable as a folder name/,
+      /"methods.a\/b" is \{\} in .*\. a method name names its folder: use letters/,
+    );
+    // Twice the same seed or size would train one folder twice at once.
+    expect(() => readCompareConfig(compareFile(dir, { methods: { a: {} }, seeds: [0, 0] }))).toThrow(
+      /"seeds" is \[0,0\] in .*\. list each seed once \(0 is there twice/,
+    );
+    expect(() =>
+      readCompareConfig(compareFile(dir, { methods: { a: {} }, trainSizes: [100, 200, 100] })),
+    ).toThrow(/list each training-set size once \(100 is there twice/);
+    expect(() => readCompareConfig(compareFile(dir, { methods: { a: {} }, jobs: 'two' }))).toThrow(
+      /"jobs" is "two" in .*\. use a number/,
+    );
+    expect(() => readCompareConfig(compareFile(dir, { methods: { a: { plugins: ['./p.js'] } } }))).toThrow(
+      /"plugins" is set in method a of .*\. name plugins once, at the top of the compare config/,
     );
   });
 

@@ -5,20 +5,24 @@
  * redoing work. Generative models that methods share (`flow: shared`, `models: shared`) are
  * trained once, first, and skipped once finished.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
-import { PerturbError, ProgressBar, writeFileAtomic } from '@perturb/core';
-import { mergeTrainSettings, readConfigFile, resolveConfig } from './config';
+import { PerturbError, ProgressBar, parseOptions, writeFileAtomic } from '@perturb/core';
+import { ChildWatchdog } from './child-process';
+import { compareConfigSchema } from './compare-config';
+import { mergeTrainSettings, resolveConfig } from './config';
+import { readConfigFile } from './config-file';
 import { resolveFlowConfig } from './flow-config';
-import { type RawSettings, rejectUnknownKeys } from './settings';
+import type { RawSettings } from './settings';
 import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
 /** A `perturb compare` grid: methods × training-set sizes × seeds, and the models they share. */
 export interface CompareConfig {
+  /** Plugin modules (absolute paths) every run loads first. Default none. */
+  plugins?: string[];
   /** Settings every run shares (any `perturb train` setting). */
   base: Record<string, unknown>;
   /** Method name → settings that override `base` (typically `augmenters`; `steps` replaces `base.epochs`). */
@@ -85,37 +89,31 @@ const SHARED_MODELS: SharedModel[] = [
   },
 ];
 
-/** Reads and validates a compare config file: every run's settings and every shared model's. */
+/**
+ * Reads and validates a compare config file: its shape, every run's settings and every shared
+ * model's. Plugins it names must have been loaded (see `readConfigWithPlugins`); `settings`
+ * are the file's settings when already read (with `plugins` resolved to absolute paths).
+ */
 export function readCompareConfig(
   path: string,
   overrides: { out?: string; jobs?: number } = {},
+  settings: RawSettings = readConfigFile(path),
 ): CompareConfig {
-  const raw = readConfigFile(path) as Partial<CompareConfig>;
-  rejectUnknownKeys(raw, ['base', 'methods', 'seeds', 'trainSizes', 'flow', 'vaegan', 'jobs', 'out'], path);
-  if (!raw.methods || typeof raw.methods !== 'object' || Object.keys(raw.methods).length === 0) {
-    throw new PerturbError(
-      `${path} has no methods`,
-      'add a `methods:` mapping of method names to their settings',
-    );
-  }
-  const base = raw.base ?? {};
-  const config: CompareConfig = {
-    base,
-    methods: Object.fromEntries(Object.entries(raw.methods).map(([k, v]) => [k, v ?? {}])),
-    seeds: raw.seeds ?? [0],
-    trainSizes: raw.trainSizes ?? [typeof base.trainSize === 'number' ? base.trainSize : 0],
-    ...(raw.flow ? { flow: raw.flow } : {}),
-    ...(raw.vaegan ? { vaegan: raw.vaegan } : {}),
-    jobs: overrides.jobs ?? raw.jobs ?? availableParallelism(),
-    out: overrides.out ?? raw.out ?? 'runs/compare',
-  };
-  for (const name of Object.keys(config.methods)) {
-    if (!/^[\w.+-]+$/.test(name))
+  const parsed = parseOptions(compareConfigSchema, settings, path);
+  for (const [section, values] of [['base', parsed.base], ...Object.entries(parsed.methods)] as const) {
+    if ('plugins' in values) {
       throw new PerturbError(
-        `method name "${name}" in ${path} is not usable as a folder name`,
-        'use letters, digits, -, _, + and .',
+        `"plugins" is set in ${section === 'base' ? 'base' : `method ${section}`} of ${path}`,
+        'name plugins once, at the top of the compare config: every run loads them',
       );
+    }
   }
+  const config: CompareConfig = {
+    ...parsed,
+    trainSizes: parsed.trainSizes ?? [typeof parsed.base.trainSize === 'number' ? parsed.base.trainSize : 0],
+    jobs: overrides.jobs ?? parsed.jobs ?? availableParallelism(),
+    out: overrides.out ?? parsed.out,
+  };
   // Validate everything now, so a typo fails before hours of training.
   for (const run of gridRuns(config, path)) resolveConfig([run.settings], `${path} (method ${run.method})`);
   checkSharedModels(config, path);
@@ -136,11 +134,17 @@ export function gridRuns(config: CompareConfig, source = 'the compare config'): 
           [config.base, overrides, { ...(trainSize > 0 ? { trainSize } : {}), seed, out: dir }],
           `${source} (method ${method})`,
         );
-        runs.push({ method, trainSize, seed, dir, settings: substituteSharedModels(merged, config.out) });
+        const settings = substituteSharedModels(merged, config.out);
+        runs.push({ method, trainSize, seed, dir, settings: withPlugins(settings, config.plugins) });
       }
     }
   }
   return runs;
+}
+
+/** `settings` that load `plugins` first (the grid's, as absolute paths), if there are any. */
+function withPlugins(settings: RawSettings, plugins: readonly string[] | undefined): RawSettings {
+  return plugins && plugins.length > 0 ? { plugins: [...plugins], ...settings } : settings;
 }
 
 /** Whether `settings` (any nesting) set `model`'s option to `shared`. */
@@ -200,6 +204,7 @@ async function trainSharedModel(
   settings: RawSettings,
   out: string,
   bin: string,
+  children: ChildWatchdog,
 ): Promise<void> {
   const dir = join(out, model.section);
   const configPath = join(dir, 'config.yaml');
@@ -207,7 +212,10 @@ async function trainSharedModel(
   // grid folder that moved keeps its models).
   if (
     existsSync(configPath) &&
-    !isDeepStrictEqual(withoutOut(parseYaml(readFileSync(configPath, 'utf8'))), withoutOut(settings))
+    !isDeepStrictEqual(
+      withoutLocations(parseYaml(readFileSync(configPath, 'utf8'))),
+      withoutLocations(settings),
+    )
   ) {
     throw new PerturbError(
       `${dir} holds ${model.description} trained with other settings than the \`${model.section}:\` section`,
@@ -218,11 +226,16 @@ async function trainSharedModel(
   process.stderr.write(`compare: training ${model.description} in ${dir}\n`);
   writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
   // Alone on the machine: the child's default, one wasm thread per core.
-  await runChild(bin, [model.command, '--config', configPath], join(dir, 'log.txt'), { echo: true });
+  await runChild(children, bin, [model.command, '--config', configPath], join(dir, 'log.txt'), {
+    echo: true,
+  });
 }
 
-/** Settings without their output folder, which the grid chooses. */
-function withoutOut({ out: _out, ...rest }: RawSettings): RawSettings {
+/**
+ * Settings without their output folder, which the grid chooses, and their plugin files, which
+ * may move with the grid (as in a run's fingerprint).
+ */
+function withoutLocations({ out: _out, plugins: _plugins, ...rest }: RawSettings): RawSettings {
   return rest;
 }
 
@@ -247,8 +260,8 @@ function staleRuns(runs: GridRun[], out: string): GridRun[] {
     // A run folder is <grid>/runs/<method>/n<size>-s<seed>: its recorded out names the grid it ran in.
     const recordedRoot = typeof recorded.out === 'string' ? resolve(recorded.out, '../../..') : out;
     return !isDeepStrictEqual(
-      relativeTo(withoutOut(recorded), recordedRoot),
-      relativeTo(withoutOut(run.settings as RawSettings), out),
+      relativeTo(withoutLocations(recorded), recordedRoot),
+      relativeTo(withoutLocations(run.settings as RawSettings), out),
     );
   });
 }
@@ -292,6 +305,7 @@ function refuseOutsideGrid<T>(
 /** Runs the grid (skipping finished runs) and returns its runs. */
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
   // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
+  parseOptions(compareConfigSchema, config, 'the compare config');
   checkSharedModels(config, 'the compare config');
   refuseOutsideGrid('method', options.methods, Object.keys(config.methods), (name) => `"${name}"`);
   refuseOutsideGrid(
@@ -304,8 +318,24 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
   const out = resolve(config.out);
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
+  const children = new ChildWatchdog();
+  try {
+    return await runGrid(config, options, out, children);
+  } finally {
+    children.close();
+  }
+}
+
+/** Trains the shared models, then the runs not finished yet, as children of `children`. */
+async function runGrid(
+  config: CompareConfig,
+  options: CompareOptions,
+  out: string,
+  children: ChildWatchdog,
+): Promise<GridRun[]> {
   for (const model of sharedModelsUsed(config, options.methods)) {
-    await trainSharedModel(model, config[model.section]!, out, options.bin);
+    const settings = withPlugins(config[model.section]!, config.plugins);
+    await trainSharedModel(model, settings, out, options.bin, children);
   }
   const runs = gridRuns(config).filter(
     (run) =>
@@ -337,6 +367,7 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
       writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
       try {
         await runChild(
+          children,
           options.bin,
           ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'],
           join(run.dir, 'log.txt'),
@@ -365,10 +396,11 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
 }
 
 /**
- * Runs `perturb <args>` in a child process, its output appended to `logPath` (and shown if
- * `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
+ * Runs `perturb <args>` in a child process (of `children`), its output appended to `logPath`
+ * (and shown if `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
  */
 function runChild(
+  children: ChildWatchdog,
   bin: string,
   args: string[],
   logPath: string,
@@ -378,10 +410,7 @@ function runChild(
   const env = { ...process.env };
   if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
   return new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env,
-      stdio: ['ignore', log, echo ? 'inherit' : log],
-    });
+    const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       closeSync(log);

@@ -31,9 +31,9 @@ describe('train config', () => {
     ]);
   });
 
-  it('accepts augmenters as a comma list and as { name, ...options }', () => {
+  it('accepts augmenters as names, { name: options } and { name, ...options }', () => {
     expect(
-      resolveConfig([{ augmenters: 'randomCrop, horizontalFlip' }]).augmenters.map((a) => a.name),
+      resolveConfig([{ augmenters: ['randomCrop', { horizontalFlip: null }] }]).augmenters.map((a) => a.name),
     ).toEqual(['randomCrop', 'horizontalFlip']);
     expect(resolveConfig([{ augmenters: [{ name: 'cutout', size: 8 }] }]).augmenters).toEqual([
       { name: 'cutout', options: { size: 8 } },
@@ -42,14 +42,12 @@ describe('train config', () => {
 
   it('names unknown settings and bad values with the fix', () => {
     expect(() => resolveConfig([{ epoch: 3 }], 'run.yaml')).toThrow(
-      /unknown setting "epoch" in run.yaml\. valid settings are .*epochs/,
+      /"epoch" is not a setting of run.yaml\. did you mean "epochs"\? valid settings: .*steps/,
     );
-    expect(() => resolveConfig([{ epochs: 0 }])).toThrow(
-      /"epochs" is 0 in the config\. use a whole number ≥ 1/,
-    );
+    expect(() => resolveConfig([{ epochs: 0 }])).toThrow(/"epochs" is 0 in the config\. use a value ≥ 1/);
     expect(() => resolveConfig([{ lr: -1 }])).toThrow(/"lr" is -1/);
     expect(() => resolveConfig([{ augmenters: [[1]] }])).toThrow(
-      /augmenter \[1\] in the config is not understood/,
+      /"augmenters\[0\]" is \[1\] in the config\. write a name \(randomCrop\) or a name with options/,
     );
   });
 

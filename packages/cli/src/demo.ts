@@ -30,7 +30,7 @@ export function demoConfig(out: string, jobs?: number): CompareConfig {
     flow: {
       dataset: 'fashion-mnist-small',
       levels: 2,
-      steps: 4,
+      depth: 4,
       hidden: 32,
       epochs: 4,
       batchSize: 64,

@@ -1,119 +1,54 @@
 /** `perturb train-flow` configuration: data, the Glow's shape and the training recipe. */
-import { PerturbError } from '@perturb/core';
-import {
-  type RawSettings,
-  mergeLayers,
-  rejectUnknownKeys,
-  requireNonNegativeNumber,
-  requirePositiveNumber,
-  requireWholeNumber,
-} from './settings';
+import { parseOptions, z } from '@perturb/core';
+import { pluginsSchema } from './plugins';
+import { type RawSettings, mergeLayers } from './settings';
+
+/** The settings of one `perturb train-flow` run. */
+export const flowConfigSchema = z.strictObject({
+  plugins: pluginsSchema.optional(),
+  dataset: z.string().min(1).default('fashion-mnist-small').describe('A registered dataset'),
+  dataRoot: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Folder with the dataset's files. Default: the search order"),
+  trainSize: z.int().min(1).optional().describe('Training images, balanced over classes. Default: all'),
+  testSize: z.int().min(1).optional().describe('Test images for test bits/dim, balanced. Default: all'),
+  padTo: z.int().min(1).default(32),
+  levels: z.int().min(1).default(3).describe('Glow levels L'),
+  depth: z.int().min(1).default(8).describe('Flow steps K per level (ActNorm → 1×1 conv → coupling)'),
+  hidden: z.int().min(1).default(128).describe('Hidden width of the coupling networks'),
+  coupling: z.enum(['affine', 'additive']).default('affine'),
+  scaleForm: z
+    .enum(['sigmoid', 'exp-tanh'])
+    .default('sigmoid')
+    .describe("Affine coupling scale: OpenAI Glow's sigmoid(h + 2), or flow-lp's exp(c·tanh h)"),
+  splitPrior: z
+    .enum(['learned', 'standard'])
+    .default('learned')
+    .describe("Prior of split-off latents: learned, or standard (flow-lp's)"),
+  epochs: z.int().min(1).default(5),
+  batchSize: z.int().min(1).default(64),
+  optimizer: z.enum(['adam', 'adamax']).default('adam'),
+  lr: z.number().positive().default(1e-3).describe('Peak learning rate'),
+  warmupSteps: z.int().min(0).default(200).describe('Linear learning-rate warm-up steps'),
+  weightDecay: z.number().min(0).default(0).describe('Coupled L2 weight decay, e.g. 5e-5'),
+  gradClipNorm: z
+    .number()
+    .positive()
+    .default(50)
+    .describe('Gradients are scaled down to this global L2 norm'),
+  seed: z.int().min(0).default(0),
+  out: z.string().min(1).default('runs/flow'),
+});
 
 /** The settings of one `perturb train-flow` run, every default filled in. */
-export interface TrainFlowConfig {
-  /** A `@perturb/datasets` name. Default `'fashion-mnist-small'`. */
-  dataset: string;
-  /** Folder with the dataset's files. Default: the datasets package's search order. */
-  dataRoot?: string;
-  /** Training images, balanced over classes. Default: all. */
-  trainSize?: number;
-  /** Test images for test bits/dim, balanced. Default: all. */
-  testSize?: number;
-  /** Default 32. */
-  padTo: number;
-  /** Glow levels L. Default 3. */
-  levels: number;
-  /** Flow steps K per level. Default 8. */
-  steps: number;
-  /** Hidden width of the coupling networks. Default 128. */
-  hidden: number;
-  /** Default `'affine'`. */
-  coupling: 'affine' | 'additive';
-  /**
-   * Scale of the affine coupling: `'sigmoid'` (OpenAI Glow's sigmoid(h + 2)) or `'exp-tanh'`
-   * (flow-lp's exp(c·tanh h), bounded by a learned c). Default `'sigmoid'`.
-   */
-  scaleForm: 'sigmoid' | 'exp-tanh';
-  /** Prior of split-off latents: `'learned'` or `'standard'` (flow-lp's no split prior). Default `'learned'`. */
-  splitPrior: 'learned' | 'standard';
-  /** Default 5. */
-  epochs: number;
-  /** Default 64. */
-  batchSize: number;
-  /** `'adam'` or `'adamax'`. Default `'adam'`. */
-  optimizer: 'adam' | 'adamax';
-  /** Peak learning rate. Default 1e-3. */
-  lr: number;
-  /** Linear learning-rate warm-up steps. Default 200. */
-  warmupSteps: number;
-  /** Coupled L2 weight decay: `weightDecay · θ` is added to every (clipped) gradient. Default 0. */
-  weightDecay: number;
-  /** Gradients are scaled down to this global L2 norm when larger. Default 50. */
-  gradClipNorm: number;
-  /** Default 0. */
-  seed: number;
-  /** Default `runs/flow`. */
-  out: string;
-}
+export type TrainFlowConfig = z.output<typeof flowConfigSchema>;
 
 /** Every default of `TrainFlowConfig`. */
-export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = {
-  dataset: 'fashion-mnist-small',
-  padTo: 32,
-  levels: 3,
-  steps: 8,
-  hidden: 128,
-  coupling: 'affine',
-  scaleForm: 'sigmoid',
-  splitPrior: 'learned',
-  epochs: 5,
-  batchSize: 64,
-  optimizer: 'adam',
-  lr: 1e-3,
-  warmupSteps: 200,
-  weightDecay: 0,
-  gradClipNorm: 50,
-  seed: 0,
-  out: 'runs/flow',
-};
-
-const INTEGER_KEYS = [
-  'padTo',
-  'levels',
-  'steps',
-  'hidden',
-  'epochs',
-  'batchSize',
-  'warmupSteps',
-  'seed',
-  'trainSize',
-  'testSize',
-] as const;
-const CHOICES: Partial<Record<keyof TrainFlowConfig, readonly string[]>> = {
-  coupling: ['affine', 'additive'],
-  scaleForm: ['sigmoid', 'exp-tanh'],
-  splitPrior: ['learned', 'standard'],
-  optimizer: ['adam', 'adamax'],
-};
+export const DEFAULT_FLOW_CONFIG: TrainFlowConfig = parseOptions(flowConfigSchema, {}, 'the defaults');
 
 /** Merges layers of raw settings over the defaults and validates them. */
 export function resolveFlowConfig(layers: RawSettings[], source = 'the flow config'): TrainFlowConfig {
-  const raw = mergeLayers(layers);
-  rejectUnknownKeys(raw, [...Object.keys(DEFAULT_FLOW_CONFIG), 'dataRoot', 'trainSize', 'testSize'], source);
-  const config = { ...DEFAULT_FLOW_CONFIG, ...raw } as TrainFlowConfig;
-  for (const key of INTEGER_KEYS) {
-    requireWholeNumber(config, key, key === 'seed' || key === 'warmupSteps' ? 0 : 1, source);
-  }
-  for (const key of ['lr', 'gradClipNorm'] as const) requirePositiveNumber(config, key, source);
-  requireNonNegativeNumber(config, 'weightDecay', source, ', e.g. 5e-5');
-  for (const [key, allowed] of Object.entries(CHOICES)) {
-    const v = config[key as keyof TrainFlowConfig];
-    if (!allowed!.includes(v as string)) {
-      throw new PerturbError(
-        `"${key}" is ${JSON.stringify(v)} in ${source}`,
-        `use one of ${allowed!.join(', ')}`,
-      );
-    }
-  }
-  return config;
+  return parseOptions(flowConfigSchema, mergeLayers(layers), source);
 }

@@ -1,16 +1,27 @@
-export { resolveConfig, readConfigFile, configFingerprint, DEFAULT_CONFIG } from './config';
+export {
+  resolveConfig,
+  readConfigFile,
+  configFingerprint,
+  DEFAULT_CONFIG,
+  trainConfigSchema,
+  augmenterEntrySchema,
+} from './config';
+export { compareConfigSchema } from './compare-config';
+export { CONFIG_SCHEMAS, configJsonSchema } from './json-schema';
+export { pluginsSchema, resolvePlugins, loadPlugins, readConfigWithPlugins } from './plugins';
+export { listRegistered } from './list';
 export type { TrainConfig, AugmenterConfig } from './config';
 export type { RawSettings } from './settings';
-export { runTrain, loadSplits } from './run-train';
+export { runTrain, loadSplits, buildClassifier } from './run-train';
 export type { TrainRunResult, DataSettings } from './run-train';
 export type { AugmentationDiagnostics } from './diagnostics';
 export { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 export { readCompareConfig, runCompare, gridRuns, SHARED } from './compare';
 export type { CompareConfig, GridRun, CompareOptions } from './compare';
-export { resolveFlowConfig, DEFAULT_FLOW_CONFIG } from './flow-config';
+export { resolveFlowConfig, DEFAULT_FLOW_CONFIG, flowConfigSchema } from './flow-config';
 export type { TrainFlowConfig } from './flow-config';
 export { runTrainFlow } from './run-train-flow';
-export { resolveVaeGanTrainingConfig, DEFAULT_VAEGAN_CONFIG } from './vaegan-config';
+export { resolveVaeGanTrainingConfig, DEFAULT_VAEGAN_CONFIG, vaeganConfigSchema } from './vaegan-config';
 export type { TrainVaeGanConfig } from './vaegan-config';
 export { runTrainVaeGan } from './run-train-vaegan';
 export type { TrainVaeGanRunResult } from './run-train-vaegan';

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   PerturbError,
-  Rng,
   augmenters,
   initBackend,
   loadCheckpoint,
@@ -18,18 +17,19 @@ import {
 } from '@perturb/core';
 import type { Classifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { createClassifier } from '@perturb/classifiers';
 import { type Dataset, batches } from '@perturb/datasets';
 import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
+import { checkAugmenterEntries } from './augmenter-check';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import {
   type AugmenterConfig,
-  parseAugmenters,
+  parseAugmenterEntry,
   readConfigFile,
   resolveConfig,
   type TrainConfig,
 } from './config';
-import { loadSplit } from './run-train';
+import { loadPlugins, loadSettingsPlugins, resolvePlugins } from './plugins';
+import { buildClassifier, loadSplit } from './run-train';
 import type { RawSettings } from './settings';
 
 /** Options of {@link runEval}. */
@@ -56,6 +56,11 @@ export interface EvalRunOptions {
   seed?: number;
   /** Where the JSON result goes. Default `<run>/eval.json`, or `<run>/eval-<attack>.json` with an attack. */
   out?: string;
+  /**
+   * Plugin modules to load first (paths relative to the working directory, or package names),
+   * besides those the run itself loaded. Default none.
+   */
+  plugins?: string[];
 }
 
 /** What `perturb eval` writes. */
@@ -98,14 +103,15 @@ function parseAttack(attack: string | AugmenterConfig): AugmenterConfig {
       'write a name (pixelPgd) or a name with options ({ pixelPgd: { epsilon: 0.1 } })',
     );
   }
-  return parseAugmenters([value], '--attack')[0];
+  return parseAugmenterEntry(value, '--attack');
 }
 
 /**
  * The run's validated config — from its `result.json` (what a finished run used) or else the
- * `config.yaml` that `perturb compare` writes into every run folder — and its checkpoint.
+ * `config.yaml` that `perturb compare` writes into every run folder — and its checkpoint. The
+ * plugins the run loaded are loaded first.
  */
-function readRun(run: string): { config: TrainConfig; checkpoint: string } {
+async function readRun(run: string): Promise<{ config: TrainConfig; checkpoint: string }> {
   const checkpoint = join(run, 'checkpoint.safetensors');
   if (!existsSync(checkpoint)) {
     throw new PerturbError(
@@ -115,16 +121,19 @@ function readRun(run: string): { config: TrainConfig; checkpoint: string } {
   }
   const resultPath = join(run, 'result.json');
   const configPath = join(run, 'config.yaml');
-  if (existsSync(resultPath)) {
-    const saved = readJson(resultPath) as { config?: RawSettings };
-    return { config: resolveConfig([saved.config ?? {}], resultPath), checkpoint };
+  const [source, settings] = existsSync(resultPath)
+    ? [resultPath, (readJson(resultPath) as { config?: RawSettings }).config ?? {}]
+    : existsSync(configPath)
+      ? [configPath, readConfigFile(configPath)]
+      : [];
+  if (!source || !settings) {
+    throw new PerturbError(
+      `${run} has neither result.json nor config.yaml to say how its classifier was built`,
+      'evaluate a finished perturb train run, or a run folder of perturb compare',
+    );
   }
-  if (existsSync(configPath))
-    return { config: resolveConfig([readConfigFile(configPath)], configPath), checkpoint };
-  throw new PerturbError(
-    `${run} has neither result.json nor config.yaml to say how its classifier was built`,
-    'evaluate a finished perturb train run, or a run folder of perturb compare',
-  );
+  await loadSettingsPlugins(settings, run, source);
+  return { config: resolveConfig([settings], source), checkpoint };
 }
 
 function readJson(path: string): unknown {
@@ -140,11 +149,7 @@ function readJson(path: string): unknown {
 
 /** The run's classifier for images like `data`'s, with its trained weights, in eval mode. */
 function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset): Classifier {
-  const model = createClassifier(config.model, {
-    rng: new Rng(config.seed).child('model'),
-    numClasses: data.numClasses,
-    inChannels: data.shape.channels,
-  });
+  const model = buildClassifier(config, data);
   try {
     const { tensors } = loadCheckpoint(checkpoint, model);
     tf.dispose(Object.values(tensors));
@@ -158,11 +163,13 @@ function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset):
 
 /** Evaluates a trained run (see {@link EvalRunOptions}) and writes the result atomically. */
 export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
+  await loadPlugins(resolvePlugins(options.plugins ?? [], process.cwd(), '--plugin'));
+  const { config, checkpoint } = await readRun(options.run);
   await initBackend({ log: false });
   const attackConfig =
     options.attack === undefined ? null : withEvaluationDefaults(parseAttack(options.attack));
   const seed = options.seed ?? 0;
-  const { config, checkpoint } = readRun(options.run);
+  if (attackConfig) checkAugmenterEntries([attackConfig], '--attack');
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
   const model = loadClassifier(config, checkpoint, testSet);
   const builder = new AugmenterBuilder();

@@ -1,5 +1,5 @@
 /** `perturb train-flow`: maximum-likelihood training of a Glow on a dataset. */
-import { initBackend, Rng } from '@perturb/core';
+import { initBackend, Rng, withRunLock } from '@perturb/core';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow, type FlowTrainingResult, type ImageArray } from '@perturb/flows';
 import type { TrainFlowConfig } from './flow-config';
@@ -22,42 +22,45 @@ export async function runTrainFlow(
   config: TrainFlowConfig,
   options: { progress?: boolean } = {},
 ): Promise<FlowTrainingResult> {
-  const progress = options.progress ?? true;
-  await initBackend({ log: progress });
-  const { trainSet, testSet } = await loadSplits(config);
-  const { height, width, channels } = trainSet.shape;
-  const model = new Glow({
-    inputShape: [height, width, channels],
-    levels: config.levels,
-    steps: config.steps,
-    hidden: config.hidden,
-    coupling: config.coupling,
-    scaleForm: config.scaleForm,
-    splitPrior: config.splitPrior,
-    rng: new Rng(config.seed).child('flow'),
+  // One process per run folder: a second one would mix its files with this one's.
+  return withRunLock(config.out, 'perturb train-flow', async () => {
+    const progress = options.progress ?? true;
+    await initBackend({ log: progress });
+    const { trainSet, testSet } = await loadSplits(config);
+    const { height, width, channels } = trainSet.shape;
+    const model = new Glow({
+      inputShape: [height, width, channels],
+      levels: config.levels,
+      steps: config.depth,
+      hidden: config.hidden,
+      coupling: config.coupling,
+      scaleForm: config.scaleForm,
+      splitPrior: config.splitPrior,
+      rng: new Rng(config.seed).child('flow'),
+    });
+    const result = await trainFlow({
+      model,
+      train: asImageArray(trainSet),
+      test: asImageArray(testSet),
+      outDir: config.out,
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      warmupSteps: config.warmupSteps,
+      weightDecay: config.weightDecay,
+      gradClipNorm: config.gradClipNorm,
+      seed: config.seed,
+      progress,
+      onEpochEnd: (summary) => {
+        if (progress && summary.testBitsPerDim !== null) {
+          process.stderr.write(
+            `\ntrain-flow: epoch ${summary.epoch}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
+          );
+        }
+      },
+    });
+    model.dispose();
+    return result;
   });
-  const result = await trainFlow({
-    model,
-    train: asImageArray(trainSet),
-    test: asImageArray(testSet),
-    outDir: config.out,
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    optimizer: config.optimizer,
-    lr: config.lr,
-    warmupSteps: config.warmupSteps,
-    weightDecay: config.weightDecay,
-    gradClipNorm: config.gradClipNorm,
-    seed: config.seed,
-    progress,
-    onEpochEnd: (summary) => {
-      if (progress && summary.testBitsPerDim !== null) {
-        process.stderr.write(
-          `\ntrain-flow: epoch ${summary.epoch}: test bits/dim ${summary.testBitsPerDim.toFixed(4)}\n`,
-        );
-      }
-    },
-  });
-  model.dispose();
-  return result;
 }

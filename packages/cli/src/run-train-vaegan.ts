@@ -8,7 +8,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { activeBackend, initBackend, PerturbError, ProgressBar, writeFileAtomic } from '@perturb/core';
+import {
+  activeBackend,
+  initBackend,
+  PerturbError,
+  ProgressBar,
+  withRunLock,
+  writeFileAtomic,
+} from '@perturb/core';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { loadSplit } from './run-train';
@@ -54,45 +61,48 @@ export async function runTrainVaeGan(
   config: TrainVaeGanConfig,
   options: { progress?: boolean } = {},
 ): Promise<TrainVaeGanRunResult> {
-  const started = Date.now();
-  const progress = options.progress ?? true;
-  checkSameSettings(config);
-  await initBackend({ log: progress });
-  const trainSet = await loadSplit(config, 'train', config.trainSize);
-  const plan = vaeGanStepPlan(trainSet, config);
-  let bar: ProgressBar | null = null;
-  const trained = await trainClassSpecific({
-    dataset: trainSet,
-    outDir: config.out,
-    epochs: config.epochs,
-    architecture: { latentSize: config.latentSize, widths: config.widths, gamma: config.gamma },
-    beta: config.beta,
-    classAgnostic: config.classAgnostic,
-    agnosticBeta: config.agnosticBeta,
-    batchSize: config.batchSize,
-    lr: config.lr,
-    seed: config.seed,
-    onStep: (p) => {
-      if (!progress) return;
-      const done = plan.offsets[p.model] + (p.epoch - 1) * p.stepsPerEpoch + p.step;
-      // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
-      bar ??= new ProgressBar({ total: plan.total, label: 'train-vaegan', start: done - 1 });
-      bar.update(done, { model: p.model, epoch: `${p.epoch}/${p.epochs}`, vae: p.losses.vae });
-    },
+  // One process per run folder: a second one would mix its files with this one's.
+  return withRunLock(config.out, 'perturb train-vaegan', async () => {
+    const started = Date.now();
+    const progress = options.progress ?? true;
+    checkSameSettings(config);
+    await initBackend({ log: progress });
+    const trainSet = await loadSplit(config, 'train', config.trainSize);
+    const plan = vaeGanStepPlan(trainSet, config);
+    let bar: ProgressBar | null = null;
+    const trained = await trainClassSpecific({
+      dataset: trainSet,
+      outDir: config.out,
+      epochs: config.epochs,
+      architecture: { latentSize: config.latentSize, widths: config.widths, gamma: config.gamma },
+      beta: config.beta,
+      classAgnostic: config.classAgnostic,
+      agnosticBeta: config.agnosticBeta,
+      batchSize: config.batchSize,
+      lr: config.lr,
+      seed: config.seed,
+      onStep: (p) => {
+        if (!progress) return;
+        const done = plan.offsets[p.model] + (p.epoch - 1) * p.stepsPerEpoch + p.step;
+        // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
+        bar ??= new ProgressBar({ total: plan.total, label: 'train-vaegan', start: done - 1 });
+        bar.update(done, { model: p.model, epoch: `${p.epoch}/${p.epochs}`, vae: p.losses.vae });
+      },
+    });
+    (bar as ProgressBar | null)?.done();
+    for (const model of trained.models) model.dispose();
+    trained.agnostic?.dispose();
+    const result: TrainVaeGanRunResult = {
+      config,
+      classes: trained.models.length,
+      epochsRun: trained.epochsRun,
+      backend: activeBackend()?.name ?? 'unknown',
+      seconds: (Date.now() - started) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
+    writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+    return result;
   });
-  (bar as ProgressBar | null)?.done();
-  for (const model of trained.models) model.dispose();
-  trained.agnostic?.dispose();
-  const result: TrainVaeGanRunResult = {
-    config,
-    classes: trained.models.length,
-    epochsRun: trained.epochsRun,
-    backend: activeBackend()?.name ?? 'unknown',
-    seconds: (Date.now() - started) / 1000,
-    finishedAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
-  return result;
 }
 
 /**

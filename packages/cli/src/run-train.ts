@@ -1,8 +1,17 @@
 /** `perturb train`: one classifier training run from a validated config. */
 import { join } from 'node:path';
-import { activeBackend, initBackend, Rng, writeFileAtomic } from '@perturb/core';
-import { createClassifier } from '@perturb/classifiers';
-import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
+import {
+  type Classifier,
+  activeBackend,
+  initBackend,
+  models,
+  parseOptions,
+  PerturbError,
+  Rng,
+  withRunLock,
+  writeFileAtomic,
+} from '@perturb/core';
+import { type Dataset, batchCount, batches, openDataset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
@@ -45,26 +54,51 @@ export interface TrainRunResult {
 /** The settings that choose a run's data. */
 export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 'trainSize' | 'testSize'>;
 
-/** One split of a config's dataset; with `size`, a balanced subset (the first examples of each class). */
+/**
+ * One split of a config's dataset, opened through core's datasets registry (so a plugin's
+ * dataset loads like a built-in one); with `size`, a balanced subset (the first examples of each
+ * class).
+ */
 export async function loadSplit(
   config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
   split: 'train' | 'test',
   size?: number,
 ): Promise<Dataset> {
-  const full = await loadDataset(config.dataset, {
+  const splits = await openDataset(config.dataset, {
     padTo: config.padTo,
-    split,
-    ...(config.dataRoot ? { path: config.dataRoot } : {}),
+    ...(config.dataRoot ? { dataRoot: config.dataRoot } : {}),
+    ...(size ? { [split === 'train' ? 'trainSize' : 'testSize']: size } : {}),
   });
-  return size ? stratifiedSubset(full, { size }) : full;
+  return split === 'train' ? splits.train() : splits.test();
 }
 
-/** The train and test splits a config asks for. */
+/**
+ * The train and test splits a config asks for. Refuses splits whose images differ in shape
+ * before any training, not after it (a dataset, say a plugin's, whose test images have other
+ * channels than its training images).
+ */
 export async function loadSplits(config: DataSettings): Promise<{ trainSet: Dataset; testSet: Dataset }> {
-  return {
-    trainSet: await loadSplit(config, 'train', config.trainSize),
-    testSet: await loadSplit(config, 'test', config.testSize),
-  };
+  const trainSet = await loadSplit(config, 'train', config.trainSize);
+  const testSet = await loadSplit(config, 'test', config.testSize);
+  const shape = (set: Dataset) => `${set.shape.height}×${set.shape.width}×${set.shape.channels}`;
+  if (shape(trainSet) !== shape(testSet) || trainSet.numClasses !== testSet.numClasses) {
+    throw new PerturbError(
+      `dataset "${config.dataset}" has ${shape(trainSet)} training images in ${trainSet.numClasses} classes but ${shape(testSet)} test images in ${testSet.numClasses} classes`,
+      'give both splits the same image size, channels and classes',
+    );
+  }
+  return { trainSet, testSet };
+}
+
+/** The config's classifier (core's models registry) for images like `data`'s, initialized from its seed. */
+export function buildClassifier(config: Pick<TrainConfig, 'model' | 'seed'>, data: Dataset): Classifier {
+  const definition = models.get(config.model);
+  const { height, width, channels } = data.shape;
+  return definition.create(parseOptions(definition.schema, {}, `${config.model} options`), {
+    numClasses: data.numClasses,
+    inputShape: [height, width, channels],
+    rng: new Rng(config.seed).child('model'),
+  });
 }
 
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
@@ -72,55 +106,54 @@ export async function runTrain(
   config: TrainConfig,
   options: { progress?: boolean } = {},
 ): Promise<TrainRunResult> {
-  const started = Date.now();
-  await initBackend({ log: options.progress ?? true });
-  const { trainSet, testSet } = await loadSplits(config);
-  const model = createClassifier(config.model, {
-    rng: new Rng(config.seed).child('model'),
-    numClasses: trainSet.numClasses,
-    inChannels: trainSet.shape.channels,
+  // One process per run folder: a second one would mix its files with this one's.
+  return withRunLock(config.out, 'perturb train', async () => {
+    const started = Date.now();
+    await initBackend({ log: options.progress ?? true });
+    const { trainSet, testSet } = await loadSplits(config);
+    const model = buildClassifier(config, trainSet);
+    const builder = new AugmenterBuilder();
+    const augmenters = buildAugmenters(config.augmenters, builder);
+    const result = await train({
+      model,
+      train: {
+        batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
+        batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
+      },
+      test: () => batches(testSet, { batchSize: 500, shuffle: false }),
+      augmenters,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      schedule: config.schedule,
+      warmupSteps: config.warmupSteps,
+      epochs: config.epochs,
+      steps: config.steps,
+      seed: config.seed,
+      evalEvery: config.evalEvery,
+      outDir: config.out,
+      fingerprint: configFingerprint(config),
+      progress: options.progress ?? true,
+      label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
+    });
+    const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
+    model.dispose();
+    builder.dispose();
+    const test = result.final as EvalResult;
+    const runResult: TrainRunResult = {
+      config,
+      testAccuracy: test.accuracy,
+      test,
+      epochs: result.epochs,
+      backend: activeBackend()?.name ?? 'unknown',
+      augmentation,
+      seconds: (Date.now() - started) / 1000,
+      trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
+      trainingCpuSeconds: result.epochs.every((epoch) => epoch.cpuSeconds !== undefined)
+        ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
+        : null,
+      finishedAt: new Date().toISOString(),
+    };
+    writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
+    return runResult;
   });
-  const builder = new AugmenterBuilder();
-  const augmenters = buildAugmenters(config.augmenters, builder);
-  const result = await train({
-    model,
-    train: {
-      batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
-      batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
-    },
-    test: () => batches(testSet, { batchSize: 500, shuffle: false }),
-    augmenters,
-    optimizer: config.optimizer,
-    lr: config.lr,
-    schedule: config.schedule,
-    warmupSteps: config.warmupSteps,
-    epochs: config.epochs,
-    steps: config.steps,
-    seed: config.seed,
-    evalEvery: config.evalEvery,
-    outDir: config.out,
-    fingerprint: configFingerprint(config),
-    progress: options.progress ?? true,
-    label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
-  });
-  const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
-  model.dispose();
-  builder.dispose();
-  const test = result.final as EvalResult;
-  const runResult: TrainRunResult = {
-    config,
-    testAccuracy: test.accuracy,
-    test,
-    epochs: result.epochs,
-    backend: activeBackend()?.name ?? 'unknown',
-    augmentation,
-    seconds: (Date.now() - started) / 1000,
-    trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
-    trainingCpuSeconds: result.epochs.every((epoch) => epoch.cpuSeconds !== undefined)
-      ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
-      : null,
-    finishedAt: new Date().toISOString(),
-  };
-  writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
-  return runResult;
 }

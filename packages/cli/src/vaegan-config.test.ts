@@ -10,12 +10,12 @@ describe('train-vaegan config', () => {
 
   it('names unknown settings and bad values with the fix', () => {
     expect(() => resolveVaeGanTrainingConfig([{ epoch: 3 }], 'v.yaml')).toThrow(
-      /unknown setting "epoch" in v\.yaml\. valid settings are .*latentSize/,
+      /"epoch" is not a setting of v\.yaml\. did you mean "epochs"\? valid settings: .*latentSize/,
     );
     expect(() => resolveVaeGanTrainingConfig([{ batchSize: 0 }])).toThrow(
       /"batchSize" is 0 in the VAE-GAN config/,
     );
-    expect(() => resolveVaeGanTrainingConfig([{ lr: 0 }])).toThrow(/"lr" is 0 .* use a number > 0/);
+    expect(() => resolveVaeGanTrainingConfig([{ lr: 0 }])).toThrow(/"lr" is 0 .* use a value > 0/);
     expect(() => resolveVaeGanTrainingConfig([{ classAgnostic: 'yes' }])).toThrow(/use true or false/);
   });
 
@@ -24,6 +24,8 @@ describe('train-vaegan config', () => {
     expect(() => resolveVaeGanTrainingConfig([{ padTo: 28, widths: [8, 8, 8] }])).toThrow(
       /not divisible by 2\^3 = 8/,
     );
-    expect(() => resolveVaeGanTrainingConfig([{ latentSize: 0 }])).toThrow(/latentSize 0 is invalid/);
+    expect(() => resolveVaeGanTrainingConfig([{ latentSize: 0 }])).toThrow(
+      /"latentSize" is 0 .* use a value ≥ 1/,
+    );
   });
 });

@@ -75,3 +75,5 @@ export type {
   StepOutcome,
   StepProgress,
 } from './training-loop';
+export { lockRunFolder, withRunLock, RUN_LOCK } from './run-lock';
+export type { RunLock, RunLockHolder } from './run-lock';

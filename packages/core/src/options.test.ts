@@ -50,7 +50,7 @@ describe('parseOptions', () => {
       { optimizer: { name: 'sgd', momentum: 'high' } },
       '"optimizer.momentum" is "high" in a.yaml. use a number',
     ],
-    [{ seeds: 3 }, '"seeds" is 3 in a.yaml. use a list'],
+    [{ seeds: 3 }, '"seeds" is 3 in a.yaml. use a list, e.g. [3]'],
     [{ seeds: [0, 1.5] }, '"seeds[1]" is 1.5 in a.yaml. use a whole number'],
     [{ lr: Number.NaN }, '"lr" is NaN in a.yaml'],
     [{ lr: -1 }, '"lr" is -1 in a.yaml. use a value > 0'],
@@ -63,6 +63,30 @@ describe('parseOptions', () => {
     const message = messageOf(raw);
     expect(message).toContain(expected);
     expect(message).not.toContain('\n');
+  });
+
+  it('names what was written for a shorthand a schema expands, and its keys', () => {
+    const shorthand = z.strictObject({
+      optimizer: z.union([z.enum(['sgd', 'adam']).transform((name) => ({ name })), optimizer]),
+    });
+    const messageOfShorthand = (raw: unknown) => {
+      try {
+        parseOptions(shorthand, raw, 'a.yaml');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a PerturbError');
+    };
+    expect(parseOptions(shorthand, { optimizer: 'adam' }, 'a.yaml')).toEqual({ optimizer: { name: 'adam' } });
+    expect(messageOfShorthand({ optimizer: 'rmsprop' })).toContain(
+      '"optimizer" is "rmsprop" in a.yaml. use one of sgd, adam',
+    );
+    expect(messageOfShorthand({ optimizer: { name: 'rmsprop' } })).toContain(
+      '"optimizer.name" is "rmsprop" in a.yaml. use one of sgd, adam',
+    );
+    expect(messageOfShorthand({ optimizer: { name: 'sgd', momentun: 0.5 } })).toContain(
+      'did you mean "momentum"?',
+    );
   });
 });
 
@@ -113,6 +137,11 @@ describe('parseOptions on a union', () => {
 });
 
 describe('closest', () => {
+  it('counts two swapped letters as one typo', () => {
+    expect(closest('sdt', ['std', 'mean'])).toBe('std');
+    expect(closest('trian', ['train', 'compare'])).toBe('train');
+  });
+
   it('suggests only likely typos', () => {
     expect(closest('momentun', ['momentum', 'nesterov'])).toBe('momentum');
     expect(closest('xyz', ['momentum', 'nesterov'])).toBeUndefined();

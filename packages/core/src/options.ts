@@ -79,7 +79,11 @@ export function optionsError(
           `set it (expected ${expected(issue.expected)})`,
         );
       }
-      return new PerturbError(`${at} is ${show(value)} in ${where}`, `use ${expected(issue.expected)}`);
+      return new PerturbError(
+        `${at} is ${show(value)} in ${where}`,
+        // A scalar where a list belongs is the usual slip (`seeds: 3`): show the list it meant.
+        `use ${expected(issue.expected)}${issue.expected === 'array' ? `, e.g. [${show(value)}]` : ''}`,
+      );
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
@@ -148,7 +152,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** Edits (insert, delete, replace, swap two neighbours: `sdt` → `std` is one) from `a` to `b`. */
 function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -158,8 +164,11 @@ function editDistance(a: string, b: string): number {
         current[j - 1] + 1,
         previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        current[j] = Math.min(current[j], beforePrevious[j - 2] + 1);
+      }
     }
-    previous = current;
+    [beforePrevious, previous] = [previous, current];
   }
   return previous[b.length];
 }

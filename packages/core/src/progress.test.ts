@@ -32,3 +32,43 @@ describe('ProgressBar', () => {
     expect(formatDuration(3 * 3600 + 120)).toBe('3h02m');
   });
 });
+
+describe('ProgressBar on a narrow terminal', () => {
+  const metrics = { epoch: '12/30', loss: 0.41234, acc: 0.8765, lr: 0.0123, 'test acc': 0.9 };
+
+  it.each([80, 60, 40])('never wraps %i columns and keeps the ETA and the loss while they fit', (columns) => {
+    const lines: string[] = [];
+    const stream = {
+      isTTY: true,
+      columns,
+      write: (s: string) => lines.push(s),
+    } as unknown as NodeJS.WriteStream;
+    const bar = new ProgressBar({
+      total: 8000,
+      label: 'train resnet20 randomCrop+horizontalFlip seed 0',
+      stream,
+    });
+    bar.update(4000, metrics);
+    const drawn = lines[0].replace('\r', '').replace('\x1b[K', '');
+    expect(drawn.length).toBeLessThan(columns);
+    if (columns >= 60) expect(drawn).toMatch(/ETA \S+ epoch=12\/30 loss=0\.4123/);
+  });
+
+  it('shows everything when it fits', () => {
+    const { stream } = fakeStream(false);
+    const bar = new ProgressBar({ total: 8, label: 'train', stream });
+    bar.update(4);
+    expect(bar.render(metrics)).toMatch(
+      /ETA \S+ epoch=12\/30 loss=0.4123 acc=0.8765 lr=0.01230 test acc=0.9000$/,
+    );
+    expect(bar.render(metrics, 80).length).toBeLessThanOrEqual(80);
+  });
+
+  it('prints one line per logEvery units off a terminal, and the last', () => {
+    const { stream, lines } = fakeStream(false);
+    const bar = new ProgressBar({ total: 10, stream, logEvery: 4 });
+    for (let step = 1; step <= 10; step++) bar.update(step);
+    bar.done();
+    expect(lines.map((l) => l.match(/ (\d+)\/10 /)![1])).toEqual(['4', '8', '10', '10']);
+  });
+});

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { readCheckpoint, saveCheckpoint } from './checkpoint';
 import { PerturbError } from './errors';
 import type { Module } from './module';
 import { type Metrics, ProgressBar } from './progress';
@@ -162,7 +162,13 @@ export async function runTrainingLoop<Batch, Summary extends object>(
   const totalSteps =
     stepsPerEpoch === null ? null : Math.min(epochs * stepsPerEpoch, options.maxSteps ?? Infinity);
   const bar = options.progress
-    ? new ProgressBar({ total: totalSteps ?? 0, label: options.progress, start: step })
+    ? new ProgressBar({
+        total: totalSteps ?? 0,
+        label: options.progress,
+        start: step,
+        // Off a terminal (logs, CI): one line per epoch.
+        ...(stepsPerEpoch === null ? {} : { logEvery: stepsPerEpoch }),
+      })
     : null;
 
   for (let epoch = resumedEpochs + 1; epoch <= epochs && !budgetSpent(step, options.maxSteps); epoch++) {
@@ -238,16 +244,21 @@ export async function runTrainingLoop<Batch, Summary extends object>(
   return { history, resumedEpochs, steps: step };
 }
 
-/** Loads the checkpoint into the model and the states; returns the loop's run state. */
+/**
+ * Loads the checkpoint into the model and the states; returns the loop's run state. The
+ * fingerprint is compared before any weight is loaded, so the checkpoint of another model is
+ * refused for its settings, not for weights that do not fit.
+ */
 function restore<Summary>(
   path: string,
   options: Pick<TrainingLoopOptions<never, object>, 'model' | 'optimizer' | 'extraState'>,
   fingerprint: string,
 ): LoopMeta<Summary & LoopEpochRecord> {
-  const { tensors, meta: saved } = loadCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>> | null>(
-    path,
-    options.model,
-  );
+  const {
+    state,
+    tensors,
+    meta: saved,
+  } = readCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>> | null>(path);
   const meta = saved ?? {};
   try {
     if (meta.fingerprint !== fingerprint || !Array.isArray(meta.history) || typeof meta.step !== 'number') {
@@ -256,11 +267,12 @@ function restore<Summary>(
         'resume with the settings it was trained with, use another output folder, or delete the checkpoint to train from scratch',
       );
     }
+    options.model.loadStateDict(state);
     options.optimizer.loadState(stripPrefix(tensors, OPTIMIZER_PREFIX));
     if (options.extraState && meta.extra !== undefined) options.extraState.loadState(meta.extra);
     return meta as LoopMeta<Summary & LoopEpochRecord>;
   } finally {
-    tf.dispose(Object.values(tensors));
+    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
   }
 }
 

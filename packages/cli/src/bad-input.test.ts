@@ -1,0 +1,186 @@
+/**
+ * The bad inputs of issue 15 that belong to the command line, run through the built `perturb`
+ * bin as a user would: each must end with exit code 2 and one line naming the setting, the
+ * value and the fix, without a stack trace (which `--debug` shows).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORE_DIST, runPerturb } from './testing/perturb-process';
+
+const work = mkdtempSync(join(tmpdir(), 'perturb-bad-input-'));
+
+/** A plugin registering `gaussianNoise` with a strict schema, and one that fails to load. */
+writeFileSync(
+  join(work, 'noise-plugin.mjs'),
+  `import { defineAugmenter, z } from ${JSON.stringify(CORE_DIST)};
+defineAugmenter({
+  name: 'gaussianNoise',
+  summary: 'adds Gaussian noise',
+  schema: z.strictObject({ std: z.number().min(0).default(0.05) }),
+  create: ({ std }) => ({ name: 'gaussianNoise', transform: (batch) => batch, std }),
+});
+`,
+);
+writeFileSync(join(work, 'broken-plugin.mjs'), `throw new Error('boom: the plugin is broken');\n`);
+
+const TINY = 'model: lenet5\ntrainSize: 20\ntestSize: 20\nbatchSize: 10\nsteps: 1\n';
+
+/** [case, command, config file text, what the one line must contain] */
+const CASES: Array<[string, string, string, RegExp]> = [
+  [
+    'an unknown optimizer',
+    'train',
+    'optimizer: { name: rmsprop }',
+    /"optimizer.name" is "rmsprop" in .*\. use one of sgd, adam, adamax/,
+  ],
+  [
+    'an optimizer name typo (shorthand)',
+    'train',
+    'optimizer: adamm',
+    /"optimizer" is "adamm" .* did you mean "adam"\?/,
+  ],
+  [
+    'momentum as text',
+    'train',
+    'optimizer: { name: sgd, momentum: high }',
+    /"optimizer.momentum" is "high" .* use a number/,
+  ],
+  [
+    'a nested typo',
+    'train',
+    'optimizer: { name: sgd, momentun: 0.5 }',
+    /"optimizer.momentun" is not a setting .* did you mean "momentum"\?/,
+  ],
+  [
+    'multistep without milestones',
+    'train',
+    'schedule: { name: multistep }',
+    /"schedule.milestones" is missing in .*\. set it \(expected a list\)/,
+  ],
+  [
+    'a schedule name typo (shorthand)',
+    'train',
+    'schedule: cosin',
+    /"schedule" is "cosin" .* did you mean "cosine"\?/,
+  ],
+  ['a NaN learning rate', 'train', 'lr: .nan', /"lr" is NaN in /],
+  ['an unknown model', 'train', 'model: resnet19', /unknown model "resnet19"\. did you mean "resnet18"\?/],
+  [
+    'an unknown augmenter',
+    'train',
+    'augmenters: [randomCropp]',
+    /unknown augmenter "randomCropp" .* did you mean "randomCrop"\?/,
+  ],
+  [
+    "a typo in an augmenter's options",
+    'train',
+    'plugins: [./noise-plugin.mjs]\naugmenters: [{ gaussianNoise: { sdt: 0.1 } }]',
+    /"sdt" is not a setting of .* \(augmenter gaussianNoise\)\. did you mean "std"\?/,
+  ],
+  ['a missing plugin', 'train', 'plugins: [./missing.mjs]', /plugin \.\/missing\.mjs in .* does not exist/],
+  [
+    'a plugin that throws',
+    'train',
+    'plugins: [./broken-plugin.mjs]',
+    /plugin .*broken-plugin\.mjs failed to load: boom: the plugin is broken/,
+  ],
+  [
+    'a plugin package not installed',
+    'train',
+    'plugins: [perturb-plugin-nowhere]',
+    /plugin package perturb-plugin-nowhere .* is not found/,
+  ],
+  [
+    'seeds as a scalar',
+    'compare',
+    'methods: { a: {} }\nseeds: 3',
+    /"seeds" is 3 in .*\. use a list, e\.g\. \[3\]/,
+  ],
+  [
+    'trainSizes as a scalar',
+    'compare',
+    'methods: { a: {} }\ntrainSizes: 100',
+    /"trainSizes" is 100 in .*\. use a list, e\.g\. \[100\]/,
+  ],
+  ['jobs as text', 'compare', 'methods: { a: {} }\njobs: two', /"jobs" is "two" in .*\. use a number/],
+  [
+    'a seed twice',
+    'compare',
+    'methods: { a: {} }\nseeds: [0, 0]',
+    /"seeds" is \[0,0\] .* list each seed once/,
+  ],
+  [
+    'a bad setting of one method',
+    'compare',
+    'methods: { a: { lr: -1 } }',
+    /"lr" is -1 in .*\(method a\)\. use a value > 0/,
+  ],
+  [
+    "train-flow's old steps key",
+    'train-flow',
+    'steps: 8',
+    /"steps" is not a setting of .*\. valid settings: .*depth/,
+  ],
+  ['a VAE-GAN without a code', 'train-vaegan', 'latentSize: 0', /"latentSize" is 0 in .*\. use a value ≥ 1/],
+];
+
+/** Writes `text` as a config in the work folder, its output folder its own. */
+function config(name: string, text: string): string {
+  const slug = name.replace(/\W+/g, '-');
+  const path = join(work, `${slug}.yaml`);
+  writeFileSync(path, `${text}\nout: ${join(work, slug)}\n`);
+  return path;
+}
+
+function expectOneLineError(result: { code: number | null; stderr: string }, expected: RegExp): void {
+  expect(result.code).toBe(2);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^perturb: /);
+  expect(lines[0]).toMatch(expected);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+// Each case is a process that mostly waits for its imports: four at a time keep the file short.
+describe.concurrent('bad input ends in one line and exit code 2', () => {
+  it.each(CASES)('%s', async (name, command, text, expected) => {
+    const quiet = command === 'compare' ? [] : ['--quiet'];
+    const result = await runPerturb([command, '--config', config(name, text), ...quiet], { cwd: work });
+    expectOneLineError(result, expected);
+  });
+
+  it('refuses bad flags the same way', async () => {
+    const [epochs, list, schema] = await Promise.all([
+      runPerturb(['train', '--epochs', 'two']),
+      runPerturb(['list', 'modles']),
+      runPerturb(['schema', 'trian']),
+    ]);
+    expectOneLineError(epochs, /argument 'two' is invalid/);
+    expectOneLineError(list, /did you mean "models"\?/);
+    expectOneLineError(schema, /did you mean "train"\?/);
+  });
+
+  it('shows the stack with --debug', async () => {
+    const result = await runPerturb(['train', '--config', config('debug', 'lr: .nan'), '--debug']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/"lr" is NaN/);
+    expect(result.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('gives command-line advice for a folder holding another model', async () => {
+    const out = join(work, 'another-model');
+    const first = await runPerturb(['train', '--config', config('first', TINY), '--out', out, '-q']);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runPerturb([
+      'train',
+      '--config',
+      config('second', TINY.replace('lenet5', 'resnet20')),
+      '--out',
+      out,
+      '-q',
+    ]);
+    expectOneLineError(second, /was written by a run with other settings\. .*use another output folder/);
+  });
+});

@@ -1,0 +1,7 @@
+/**
+ * The packages whose augmenters, models and datasets every perturb config can name: importing
+ * them registers those in core's registries, before any config is checked.
+ */
+import '@perturb/classifiers';
+import '@perturb/datasets';
+import './augmenter-registry';

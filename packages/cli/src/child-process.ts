@@ -1,0 +1,63 @@
+/**
+ * `perturb compare` runs every training in a child process, and a grid's runs must never
+ * outlive the compare that started them (two grids would then train one folder at once). A
+ * child cannot watch its parent itself: training runs synchronously, so its event loop would
+ * notice nothing until the run ended. So compare starts a watchdog, a tiny idle process joined
+ * to it by an IPC channel, and tells it every child's pid: the channel closes when compare ends
+ * in any way, `kill -9` included, and the watchdog then kills the children still running. A
+ * restarted compare resumes their runs from their checkpoints (their folders' locks, left by
+ * killed processes, are taken over).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** The watchdog's program: remember pids, kill those still listed when the parent is gone. */
+const WATCHDOG = `
+const pids = new Set();
+process.on('message', ({ start, end }) => {
+  if (start) pids.add(start);
+  if (end) pids.delete(end);
+});
+process.on('disconnect', () => {
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
+  process.exit(0);
+});
+`;
+
+/** Kills the children it is told about when this process ends. */
+export class ChildWatchdog {
+  private readonly watchdog: ChildProcess;
+
+  constructor() {
+    this.watchdog = spawn(process.execPath, ['-e', WATCHDOG], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    // Neither the watchdog nor its channel may keep this process alive.
+    this.watchdog.unref();
+    this.watchdog.channel?.unref();
+  }
+
+  /** Starts `node <script> <args>`, killed if this process ends before it does. */
+  spawn(
+    script: string,
+    args: string[],
+    options: { env: NodeJS.ProcessEnv; stdout: number; stderr: number | 'inherit' },
+  ): ChildProcess {
+    const child = spawn(process.execPath, [script, ...args], {
+      env: options.env,
+      stdio: ['ignore', options.stdout, options.stderr],
+    });
+    if (child.pid !== undefined) {
+      const pid = child.pid;
+      this.watchdog.send({ start: pid });
+      child.on('exit', () => this.watchdog.connected && this.watchdog.send({ end: pid }));
+    }
+    return child;
+  }
+
+  /** Ends the watchdog once every child has ended. */
+  close(): void {
+    if (this.watchdog.connected) this.watchdog.disconnect();
+  }
+}
