@@ -75,10 +75,10 @@ export const trainConfigSchema = z.strictObject({
     .default([])
     .describe('Applied in order at every step (perturb list augmenters)'),
   optimizer: optimizerSchema
-    .default({ name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 })
+    .prefault({ name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 })
     .describe('Default SGD, Nesterov momentum 0.9, weight decay 5e-4'),
   lr: z.number().positive().default(0.1).describe('Peak learning rate'),
-  schedule: scheduleSchema.default({ name: 'onecycle' }).describe('Learning-rate schedule'),
+  schedule: scheduleSchema.prefault({ name: 'onecycle' }).describe('Learning-rate schedule'),
   warmupSteps: z.int().min(0).default(0).describe('Linear warm-up steps (not with onecycle)'),
   batchSize: z.int().min(1).default(128),
   epochs: z

@@ -13,6 +13,8 @@ export function withNameShorthand<U extends z.ZodType<unknown, { name: string }>
     // A string first, so an object fails this branch on its type and the message comes from `union`.
     z
       .string()
+      // Editors complete the names from the JSON Schema of the string form.
+      .meta({ enum: [...names] })
       .pipe(z.enum(names))
       .transform((name) => ({ name }))
       .pipe(union),
