@@ -114,8 +114,13 @@ function unionError(
   raw: unknown,
   where: string,
 ): PerturbError {
+  const value = valueAt(raw, union.path);
+  // An option fails on the value's type when it expects another type, or is an enum of values
+  // of another type (the names of a shorthand, for a mapping).
   const isTypeMismatch = (issue: z.core.$ZodIssue) =>
-    issue.code === 'invalid_type' && issue.path.length === 0;
+    issue.path.length === 0 &&
+    (issue.code === 'invalid_type' ||
+      (issue.code === 'invalid_value' && issue.values.every((v) => typeof v !== typeof value)));
   const fitting = union.errors.filter((issues) => !issues.every(isTypeMismatch));
   if (fitting.length === 1) {
     const inner = fitting[0].find((issue) => !isTypeMismatch(issue)) as z.core.$ZodIssue;
@@ -123,10 +128,12 @@ function unionError(
   }
   const path = formatPath(union.path);
   const types = union.errors.flatMap((issues) =>
-    issues.filter(isTypeMismatch).map((issue) => expected((issue as z.core.$ZodIssueInvalidType).expected)),
+    issues.flatMap((issue) =>
+      isTypeMismatch(issue) && issue.code === 'invalid_type' ? [expected(issue.expected)] : [],
+    ),
   );
   return new PerturbError(
-    `${path ? `"${path}"` : 'the options'} is ${show(valueAt(raw, union.path))} in ${where}`,
+    `${path ? `"${path}"` : 'the options'} is ${show(value)} in ${where}`,
     types.length > 0 ? `use ${[...new Set(types)].join(' or ')}` : lowerFirst(union.message),
   );
 }
