@@ -79,6 +79,24 @@ const CASES: Array<[string, string, string, RegExp]> = [
     'plugins: [./noise-plugin.mjs]\naugmenters: [{ gaussianNoise: { sdt: 0.1 } }]',
     /"sdt" is not a setting of .* \(augmenter gaussianNoise\)\. did you mean "std"\?/,
   ],
+  [
+    "a typo in randomCrop's options",
+    'train',
+    'augmenters: [{ randomCrop: { paddin: 4 } }]',
+    /"paddin" is not a setting of .* \(augmenter randomCrop\)\. did you mean "padding"\?/,
+  ],
+  [
+    "a typo in afan's options",
+    'train',
+    'augmenters: [{ afan: { epsilom: 0.1 } }]',
+    /"epsilom" is not a setting of .* \(augmenter afan\)\. did you mean "epsilon"\?/,
+  ],
+  [
+    'a typo inside a combinator written in YAML',
+    'train',
+    'augmenters: [{ name: oneOf, options: { augmenters: [{ name: randomCrop, options: { paddin: 4 } }] } }]',
+    /"paddin" is not a setting of randomCrop options .*\. did you mean "padding"\?/,
+  ],
   ['a missing plugin', 'train', 'plugins: [./missing.mjs]', /plugin \.\/missing\.mjs in .* does not exist/],
   [
     'a plugin that throws',
