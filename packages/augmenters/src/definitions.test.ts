@@ -15,7 +15,10 @@ import { mixClean } from './combinators/mix-clean';
 import { oneOf } from './combinators/one-of';
 import { pipeline } from './combinators/pipeline';
 import { randomApply } from './combinators/random-apply';
+import { autoAugment } from './auto-augment';
 import { randomCrop } from './crop';
+import { randAugment } from './rand-augment';
+import { trivialAugment } from './trivial-augment';
 import { horizontalFlip } from './flip';
 import { randomBatch, values } from './testing/fixtures';
 
@@ -58,6 +61,9 @@ describe('augmenter definitions', () => {
       'oneOf',
       'randomApply',
       'mixClean',
+      'randAugment',
+      'trivialAugment',
+      'autoAugment',
     ]) {
       expect(augmenters.get(name).summary).not.toBe('');
     }
@@ -70,6 +76,13 @@ describe('augmenter definitions', () => {
       run(randomCrop({ padding: 2 })),
     );
     expect(build('horizontalFlip').name).toBe('horizontalFlip');
+    expect(run(build({ name: 'randAugment', options: { n: 1, m: 5, interpolation: 'bilinear' } }))).toEqual(
+      run(randAugment({ n: 1, m: 5, interpolation: 'bilinear' })),
+    );
+    expect(run(build('trivialAugment'))).toEqual(run(trivialAugment()));
+    expect(run(build({ name: 'autoAugment', options: { policy: 'cifar10', fill: 0.5 } }))).toEqual(
+      run(autoAugment({ fill: 0.5 })),
+    );
   });
 
   it('builds combinators written in YAML, children as entries', () => {
@@ -109,6 +122,9 @@ describe('augmenter definitions', () => {
       '"p" is 1.5 in horizontalFlip options (augmenters[0]). use a value ≤ 1',
     );
     expect(() => build({ name: 'randomCrop', options: { padding: -1 } })).toThrow(/use a value ≥ 0/);
+    expect(() => build({ name: 'autoAugment', options: { policy: 'svhn' } })).toThrow(
+      /"policy" is "svhn" in autoAugment options \(augmenters\[0\]\)\. use one of cifar10/,
+    );
     expect(() => build({ name: 'randomApply', options: { augmenter: 'mixup' } })).toThrow(
       /"p" is missing in randomApply options/,
     );

@@ -1,6 +1,7 @@
 /**
- * @perturb/augmenters: classic augmenters (crop, flip, cutout, mixup, CutMix, pixel PGD) and
- * the combinators that compose any `Augmenter` (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
+ * @perturb/augmenters: classic augmenters (crop, flip, cutout, mixup, CutMix, AutoAugment,
+ * RandAugment, TrivialAugment, pixel PGD) and the combinators that compose any `Augmenter`
+ * (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
  * Importing it registers each of them in core's `augmenters` registry, under its factory's
  * name, so configs can name them; every `…Options` schema checks that factory's options.
  */
@@ -25,3 +26,9 @@ export { randomApply, randomApplyOptions } from './combinators/random-apply';
 export type { RandomApplyOptions } from './combinators/random-apply';
 export { mixClean, mixCleanOptions } from './combinators/mix-clean';
 export type { MixCleanOptions } from './combinators/mix-clean';
+export { randAugment, randAugmentOptions } from './rand-augment';
+export type { RandAugmentOptions } from './rand-augment';
+export { trivialAugment, trivialAugmentOptions } from './trivial-augment';
+export type { TrivialAugmentOptions } from './trivial-augment';
+export { autoAugment, autoAugmentOptions } from './auto-augment';
+export type { AutoAugmentOptions } from './auto-augment';
