@@ -16,6 +16,7 @@ import { oneOf } from './combinators/one-of';
 import { pipeline } from './combinators/pipeline';
 import { randomApply } from './combinators/random-apply';
 import { autoAugment } from './auto-augment';
+import { augMix } from './augmix';
 import { randomCrop } from './crop';
 import { randAugment } from './rand-augment';
 import { trivialAugment } from './trivial-augment';
@@ -64,6 +65,7 @@ describe('augmenter definitions', () => {
       'randAugment',
       'trivialAugment',
       'autoAugment',
+      'augMix',
     ]) {
       expect(augmenters.get(name).summary).not.toBe('');
     }
@@ -82,6 +84,9 @@ describe('augmenter definitions', () => {
     expect(run(build('trivialAugment'))).toEqual(run(trivialAugment()));
     expect(run(build({ name: 'autoAugment', options: { policy: 'cifar10', fill: 0.5 } }))).toEqual(
       run(autoAugment({ fill: 0.5 })),
+    );
+    expect(run(build({ name: 'augMix', options: { jsdWeight: 0, width: 2 } }))).toEqual(
+      run(augMix({ jsdWeight: 0, width: 2 })),
     );
   });
 

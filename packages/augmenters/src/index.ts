@@ -1,6 +1,6 @@
 /**
  * @perturb/augmenters: classic augmenters (crop, flip, cutout, mixup, CutMix, AutoAugment,
- * RandAugment, TrivialAugment, pixel PGD) and the combinators that compose any `Augmenter`
+ * RandAugment, TrivialAugment, AugMix, pixel PGD) and the combinators that compose any `Augmenter`
  * (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
  * Importing it registers each of them in core's `augmenters` registry, under its factory's
  * name, so configs can name them; every `…Options` schema checks that factory's options.
@@ -32,3 +32,5 @@ export { trivialAugment, trivialAugmentOptions } from './trivial-augment';
 export type { TrivialAugmentOptions } from './trivial-augment';
 export { autoAugment, autoAugmentOptions } from './auto-augment';
 export type { AutoAugmentOptions } from './auto-augment';
+export { augMix, augMixOptions, jensenShannon } from './augmix';
+export type { AugMixOptions } from './augmix';
