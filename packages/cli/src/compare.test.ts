@@ -290,4 +290,37 @@ describe('perturb compare', () => {
     expect([seen.get(runs[0].dir), seen.get(runs[1].dir)]).toEqual(['0', '1']);
     for (const run of runs) expect(['0', '1']).toContain(seen.get(run.dir));
   });
+
+  it('runs one run by its index, and two such tasks train a shared model once between them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, {
+        methods: { baseline: {}, vae: { augmenters: [{ onManifoldAdversarial: { models: 'shared' } }] } },
+        seeds: [0, 1],
+        vaegan: { dataset: 'fashion-mnist-small', epochs: 1 },
+        out: join(dir, 'out'),
+      }),
+    );
+    const runs = gridRuns(config);
+    // Runs 1 and 3 are vae's: both need the VAE-GANs, which neither finds trained.
+    const ran = await Promise.all([
+      runCompare(config, { bin, runIndex: 1 }),
+      runCompare(config, { bin, runIndex: 3 }),
+    ]);
+    expect(ran.map(([run]) => run.dir)).toEqual([runs[1].dir, runs[3].dir]);
+    const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+    expect(calls.filter((call) => call.startsWith('train-vaegan'))).toHaveLength(1);
+    expect(calls.filter((call) => call.startsWith('train ')).sort()).toEqual([
+      `train ${runs[1].dir}`,
+      `train ${runs[3].dir}`,
+    ]);
+    // Run 0, baseline's, needs no shared model but trains them all: a Slurm array's task 0 goes first.
+    rmSync(join(dir, 'out', 'vaegan'), { recursive: true });
+    await runCompare(config, { bin, runIndex: 0 });
+    expect(existsSync(join(dir, 'out', 'vaegan', 'result.json'))).toBe(true);
+    await expect(runCompare(config, { bin, runIndex: 4 })).rejects.toThrow(
+      /^run index 4 is outside the grid, whose 4 run\(s\) are numbered 0 to 3\./,
+    );
+  });
 });

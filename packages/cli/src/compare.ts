@@ -336,7 +336,8 @@ export interface CompareOptions {
   seeds?: readonly number[];
   /**
    * Run only the grid's run with this index (0-based, in {@link gridRuns}' order), after the
-   * shared models it needs, e.g. as one task of a Slurm array; it gets every core. Default: every run.
+   * shared models it needs (run 0: every shared model of the grid), e.g. as one task of a Slurm
+   * array; it gets every core. Default: every run.
    */
   runIndex?: number;
   /**
@@ -426,7 +427,12 @@ async function runGrid(
             (!options.seeds || options.seeds.includes(run.seed)),
         )
       : [gridRuns(config)[options.runIndex]];
-  const methods = options.runIndex === undefined ? options.methods : runs.map((run) => run.method);
+  // Run 0 trains every shared model of the grid, so that a Slurm array whose task 0 goes first
+  // (see slurm.ts) has them all before its other tasks start; other runs train what they need.
+  const methods =
+    options.runIndex === undefined || options.runIndex === 0
+      ? options.methods
+      : runs.map((run) => run.method);
   for (const model of sharedModelsUsed(config, methods)) {
     const settings = withPlugins(config[model.section]!, config.plugins);
     await withSharedModelLock(model, out, () =>

@@ -48,7 +48,7 @@ export function slurmScript(options: SlurmOptions): string {
   const report = `sbatch --dependency=afterany:$ARRAY --job-name=${name}-report --output=${shellQuote(join(logs, 'report-%j.log'))} --wrap=${shellQuote(command([...options.perturb, 'report', options.out]))}`;
   const submit = options.sharedModels
     ? [
-        '# The grid trains shared models first. Submit task 0 alone (it trains them, then its run),',
+        '# The grid trains shared models first. Submit task 0 alone (it trains all of them, then its run),',
         '# the other tasks once it ended (afterany: should it fail, they train what is missing),',
         '# then the report once every task ended:',
         '#   FIRST=$(sbatch --parsable --array=0 grid.sbatch)',
