@@ -319,6 +319,9 @@ describe('perturb compare', () => {
     rmSync(join(dir, 'out', 'vaegan'), { recursive: true });
     await runCompare(config, { bin, runIndex: 0 });
     expect(existsSync(join(dir, 'out', 'vaegan', 'result.json'))).toBe(true);
+    await expect(runCompare(config, { bin, runIndex: 1, seeds: [0] })).rejects.toThrow(
+      'a run index (1) is given with a choice of seeds. give one of the two',
+    );
     await expect(runCompare(config, { bin, runIndex: 4 })).rejects.toThrow(
       /^run index 4 is outside the grid, whose 4 run\(s\) are numbered 0 to 3\./,
     );

@@ -342,7 +342,8 @@ export interface CompareOptions {
   runIndex?: number;
   /**
    * GPUs (see `parseDevices`): each child sees one of them as its `CUDA_VISIBLE_DEVICES`, the
-   * least-used first. Default: children inherit the environment's.
+   * least-used first (runs at once stay `config.jobs`: the CLI sets them to the number of
+   * devices). Default: children inherit the environment's.
    */
   devices?: readonly string[];
   /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
@@ -373,9 +374,15 @@ export function recordGrid(config: CompareConfig): void {
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
 }
 
-/** Refuses a `--run-index` outside the grid (or combined with a choice of methods or seeds). */
-function checkRunIndex(config: CompareConfig, index: number | undefined): void {
+/** Refuses a run index outside the grid, or given with a choice of methods or seeds. */
+function checkRunIndex(config: CompareConfig, { runIndex: index, methods, seeds }: CompareOptions): void {
   if (index === undefined) return;
+  if (methods || seeds) {
+    throw new PerturbError(
+      `a run index (${index}) is given with a choice of ${methods ? 'methods' : 'seeds'}`,
+      'give one of the two: the index alone names the run',
+    );
+  }
   const count = gridRuns(config).length;
   if (!Number.isInteger(index) || index < 0 || index >= count) {
     throw new PerturbError(
@@ -398,7 +405,7 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
     String,
     ", or add the seed to the config's `seeds:`",
   );
-  checkRunIndex(config, options.runIndex);
+  checkRunIndex(config, options);
   const out = resolve(config.out);
   // One task of many (maybe on other hosts) leaves the grid's record to `--emit`, which wrote it:
   // writers on several hosts could remove each other's temp files.
