@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /** The `perturb` command. */
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import type { ClassificationMetrics } from '@perturb/eval';
-import { readCompareConfig, runCompare } from './compare';
+import { gridRuns, hasSharedModels, readCompareConfig, recordGrid, runCompare } from './compare';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
+import { parseDevices } from './devices';
 import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
 import { CONFIG_SCHEMAS, configJsonSchema } from './json-schema';
 import { LIST_KINDS, listRegistered } from './list';
@@ -18,6 +19,7 @@ import { runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
+import { slurmScript } from './slurm';
 import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
 
 const integer = (value: string) => {
@@ -183,14 +185,56 @@ program
     "run only these seeds' runs now (comma-separated), e.g. one per process (default: all)",
     integerList,
   )
+  .addOption(
+    new Option('--run-index <i>', 'run only run i of the grid (0-based), e.g. as a Slurm array task')
+      .argParser(integer)
+      .conflicts(['methods', 'seeds']),
+  )
+  .option(
+    '--devices <list>',
+    'GPUs, e.g. 0,1: each child sees one as CUDA_VISIBLE_DEVICES; runs at once default to their number',
+  )
+  .addOption(
+    new Option('--emit <executor>', 'print the grid as a job script instead of running it')
+      .choices(['slurm'])
+      .conflicts(['runIndex', 'methods', 'seeds', 'devices']),
+  )
+  .option('--cpus-per-task <n>', 'with --emit slurm: CPUs (wasm threads) of each task (default 4)', integer)
   .action(async (flags) => {
+    if (flags.cpusPerTask !== undefined && !flags.emit) {
+      throw new PerturbError('--cpus-per-task is set without --emit slurm', 'drop it, or add --emit slurm');
+    }
     const settings = await readConfigWithPlugins(flags.config, flags.plugin);
-    const config = readCompareConfig(flags.config, { out: flags.out, jobs: flags.jobs }, settings);
+    const devices = flags.devices === undefined ? undefined : parseDevices(flags.devices);
+    const jobs = flags.jobs ?? devices?.length;
+    const config = readCompareConfig(flags.config, { out: flags.out, jobs }, settings);
+    if (flags.emit) {
+      recordGrid(config);
+      // Tasks start elsewhere: plugin files by absolute path (packages by name, as given).
+      const plugins = ((flags.plugin as string[] | undefined) ?? []).flatMap((plugin) => [
+        '--plugin',
+        plugin.startsWith('.') ? resolve(plugin) : plugin,
+      ]);
+      const script = slurmScript({
+        config: resolve(flags.config),
+        out: resolve(config.out),
+        runs: gridRuns(config).length,
+        sharedModels: hasSharedModels(config),
+        cpusPerTask: flags.cpusPerTask ?? 4,
+        perturb: [process.execPath, self],
+        extraFlags: [...plugins, ...(flags.out ? ['--out', resolve(flags.out)] : [])],
+      });
+      process.stdout.write(script);
+      return;
+    }
     await runCompare(config, {
       bin: self,
       methods: flags.methods,
       seeds: flags.seeds,
-      onDone: () => void writeCompareReport(config.out),
+      runIndex: flags.runIndex,
+      devices,
+      // A task of an array leaves the report to the job that depends on them all.
+      onDone: flags.runIndex === undefined ? () => void writeCompareReport(config.out) : undefined,
     });
   });
 

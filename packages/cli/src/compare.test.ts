@@ -10,8 +10,9 @@ import { writeCompareReport } from './report';
 
 /**
  * A stand-in for the `perturb` script: `<command> --config <file>` appends the command and the
- * output folder to a log (and its PERTURB_WASM_THREADS to another) and writes result.json, or fails for seed 13 on its first attempt, as a
- * killed run would.
+ * output folder to a log (its PERTURB_WASM_THREADS to another, its folder and CUDA_VISIBLE_DEVICES
+ * to a third) and writes result.json, or fails for seed 13 on its first attempt, as a killed run
+ * would.
  */
 function fakeBin(dir: string): string {
   // The script lives in a temp folder without node_modules, so it imports yaml by URL.
@@ -26,6 +27,7 @@ import { parse } from ${JSON.stringify(yamlUrl)};
 const config = parse(readFileSync(process.argv[4], 'utf8'));
 appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, process.argv[2] + ' ' + config.out + '\\n');
 appendFileSync(${JSON.stringify(join(dir, 'threads.log'))}, process.env.PERTURB_WASM_THREADS + '\\n');
+appendFileSync(${JSON.stringify(join(dir, 'devices.log'))}, config.out + ' ' + process.env.CUDA_VISIBLE_DEVICES + '\\n');
 const marker = join(config.out, 'attempted');
 if (config.seed === 13 && !existsSync(marker)) { writeFileSync(marker, ''); process.exit(1); }
 writeFileSync(join(config.out, 'result.json'), JSON.stringify({ config, testAccuracy: 0.5, seconds: 1 }));
@@ -261,6 +263,67 @@ describe('perturb compare', () => {
     const changed = { ...settings, vaegan: { ...settings.vaegan, epochs: 3 } };
     await expect(runCompare(readCompareConfig(compareFile(dir, changed)), { bin })).rejects.toThrow(
       /holds the shared class-specific VAE-GANs trained with other settings .* delete .*vaegan to train it again/,
+    );
+  });
+
+  it('gives each child one GPU through CUDA_VISIBLE_DEVICES, the least-used first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, {
+        methods: { baseline: {}, flip: { augmenters: ['horizontalFlip'] } },
+        seeds: [0, 1, 2],
+        out: join(dir, 'out'),
+      }),
+      { jobs: 2 },
+    );
+    await runCompare(config, { bin, devices: ['0', '1'] });
+    const seen = new Map(
+      readFileSync(join(dir, 'devices.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
+    const runs = gridRuns(config);
+    expect(seen.size).toBe(runs.length);
+    // The two jobs start their first runs at once, on the two devices; later runs take the one freed.
+    expect([seen.get(runs[0].dir), seen.get(runs[1].dir)]).toEqual(['0', '1']);
+    for (const run of runs) expect(['0', '1']).toContain(seen.get(run.dir));
+  });
+
+  it('runs one run by its index, and two such tasks train a shared model once between them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, {
+        methods: { baseline: {}, vae: { augmenters: [{ onManifoldAdversarial: { models: 'shared' } }] } },
+        seeds: [0, 1],
+        vaegan: { dataset: 'fashion-mnist-small', epochs: 1 },
+        out: join(dir, 'out'),
+      }),
+    );
+    const runs = gridRuns(config);
+    // Runs 1 and 3 are vae's: both need the VAE-GANs, which neither finds trained.
+    const ran = await Promise.all([
+      runCompare(config, { bin, runIndex: 1 }),
+      runCompare(config, { bin, runIndex: 3 }),
+    ]);
+    expect(ran.map(([run]) => run.dir)).toEqual([runs[1].dir, runs[3].dir]);
+    const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+    expect(calls.filter((call) => call.startsWith('train-vaegan'))).toHaveLength(1);
+    expect(calls.filter((call) => call.startsWith('train ')).sort()).toEqual([
+      `train ${runs[1].dir}`,
+      `train ${runs[3].dir}`,
+    ]);
+    // Run 0, baseline's, needs no shared model but trains them all: a Slurm array's task 0 goes first.
+    rmSync(join(dir, 'out', 'vaegan'), { recursive: true });
+    await runCompare(config, { bin, runIndex: 0 });
+    expect(existsSync(join(dir, 'out', 'vaegan', 'result.json'))).toBe(true);
+    await expect(runCompare(config, { bin, runIndex: 1, seeds: [0] })).rejects.toThrow(
+      'a run index (1) is given with a choice of seeds. give one of the two',
+    );
+    await expect(runCompare(config, { bin, runIndex: 4 })).rejects.toThrow(
+      /^run index 4 is outside the grid, whose 4 run\(s\) are numbered 0 to 3\./,
     );
   });
 });

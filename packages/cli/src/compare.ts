@@ -3,15 +3,25 @@
  * in its own process (one per core by default). Finished runs are skipped and interrupted ones
  * resume from their checkpoint, so killing and restarting the command finishes the grid without
  * redoing work. Generative models that methods share (`flow: shared`, `models: shared`) are
- * trained once, first, and skipped once finished.
+ * trained once, first, and skipped once finished; a lock keeps two processes from training one
+ * at once. `runIndex` runs one run of the grid, as a task of a Slurm array does (see slurm.ts),
+ * and `devices` gives each child one GPU.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
-import { PerturbError, ProgressBar, parseOptions, writeFileAtomic } from '@perturb/core';
+import {
+  PerturbError,
+  ProgressBar,
+  type RunLock,
+  lockRunFolder,
+  parseOptions,
+  writeFileAtomic,
+} from '@perturb/core';
 import { ChildWatchdog } from './child-process';
+import { DevicePool } from './devices';
 import { compareConfigSchema } from './compare-config';
 import { mergeTrainSettings, resolveConfig } from './config';
 import { readConfigFile } from './config-file';
@@ -160,6 +170,11 @@ function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): S
   return SHARED_MODELS.filter((model) => usesShared([config.base, chosen], model));
 }
 
+/** Whether the grid trains shared models (a flow, VAE-GANs) before its runs. */
+export function hasSharedModels(config: CompareConfig): boolean {
+  return sharedModelsUsed(config).length > 0;
+}
+
 function substituteSharedModels(settings: Record<string, unknown>, out: string): Record<string, unknown> {
   return JSON.parse(JSON.stringify(settings), (key, value) => {
     const model = SHARED_MODELS.find((m) => m.option === key);
@@ -205,6 +220,7 @@ async function trainSharedModel(
   out: string,
   bin: string,
   children: ChildWatchdog,
+  device?: string,
 ): Promise<void> {
   const dir = join(out, model.section);
   const configPath = join(dir, 'config.yaml');
@@ -228,7 +244,44 @@ async function trainSharedModel(
   // Alone on the machine: the child's default, one wasm thread per core.
   await runChild(children, bin, [model.command, '--config', configPath], join(dir, 'log.txt'), {
     echo: true,
+    device,
   });
+}
+
+/** How often a process waiting for another to train a shared model looks again. */
+const SHARED_MODEL_POLL_MS = 2000;
+
+/**
+ * Runs `work` holding the lock of `model`'s training, waiting while another process (another
+ * `--run-index` task, another compare) holds it, so two never train one shared model at once.
+ * The lock has its own folder, `<out>/locks/<section>`, because the training child locks the
+ * model's folder itself. A holder killed on this host is taken over; one on another host that
+ * died is waited for until its lock file is deleted (see the message).
+ */
+async function withSharedModelLock(
+  model: SharedModel,
+  out: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const lock = await waitForLock(join(out, 'locks', model.section), `training ${model.description}`);
+  try {
+    await work();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Takes `dir`'s lock for `what`, waiting as long as a live process holds it. */
+async function waitForLock(dir: string, what: string): Promise<RunLock> {
+  for (let told = false; ; told = true) {
+    try {
+      return lockRunFolder(dir, `perturb compare: ${what}`);
+    } catch (error) {
+      if (!(error instanceof PerturbError) || !error.problem.includes(' is in use by process ')) throw error;
+      if (!told) process.stderr.write(`compare: waiting before ${what}: ${error.message}\n`);
+      await new Promise((wake) => setTimeout(wake, SHARED_MODEL_POLL_MS));
+    }
+  }
 }
 
 /**
@@ -281,6 +334,18 @@ export interface CompareOptions {
    * Default: every seed.
    */
   seeds?: readonly number[];
+  /**
+   * Run only the grid's run with this index (0-based, in {@link gridRuns}' order), after the
+   * shared models it needs (run 0: every shared model of the grid), e.g. as one task of a Slurm
+   * array; it gets every core. Default: every run.
+   */
+  runIndex?: number;
+  /**
+   * GPUs (see `parseDevices`): each child sees one of them as its `CUDA_VISIBLE_DEVICES`, the
+   * least-used first (runs at once stay `config.jobs`: the CLI sets them to the number of
+   * devices). Default: children inherit the environment's.
+   */
+  devices?: readonly string[];
   /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
   onDone?: (runs: GridRun[]) => Promise<void> | void;
 }
@@ -302,6 +367,31 @@ function refuseOutsideGrid<T>(
   }
 }
 
+/** Writes the grid's settings to `<out>/compare.yaml`, the record of what its folder holds. */
+export function recordGrid(config: CompareConfig): void {
+  const out = resolve(config.out);
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
+}
+
+/** Refuses a run index outside the grid, or given with a choice of methods or seeds. */
+function checkRunIndex(config: CompareConfig, { runIndex: index, methods, seeds }: CompareOptions): void {
+  if (index === undefined) return;
+  if (methods || seeds) {
+    throw new PerturbError(
+      `a run index (${index}) is given with a choice of ${methods ? 'methods' : 'seeds'}`,
+      'give one of the two: the index alone names the run',
+    );
+  }
+  const count = gridRuns(config).length;
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new PerturbError(
+      `run index ${index} is outside the grid, whose ${count} run(s) are numbered 0 to ${count - 1}`,
+      `choose an index from 0 to ${count - 1} (the order of \`perturb compare --emit slurm\`'s array)`,
+    );
+  }
+}
+
 /** Runs the grid (skipping finished runs) and returns its runs. */
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
   // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
@@ -315,9 +405,12 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
     String,
     ", or add the seed to the config's `seeds:`",
   );
+  checkRunIndex(config, options);
   const out = resolve(config.out);
-  mkdirSync(out, { recursive: true });
-  writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
+  // One task of many (maybe on other hosts) leaves the grid's record to `--emit`, which wrote it:
+  // writers on several hosts could remove each other's temp files.
+  if (options.runIndex === undefined) recordGrid(config);
+  else mkdirSync(out, { recursive: true });
   const children = new ChildWatchdog();
   try {
     return await runGrid(config, options, out, children);
@@ -333,15 +426,26 @@ async function runGrid(
   out: string,
   children: ChildWatchdog,
 ): Promise<GridRun[]> {
-  for (const model of sharedModelsUsed(config, options.methods)) {
+  const runs =
+    options.runIndex === undefined
+      ? gridRuns(config).filter(
+          (run) =>
+            (!options.methods || options.methods.includes(run.method)) &&
+            (!options.seeds || options.seeds.includes(run.seed)),
+        )
+      : [gridRuns(config)[options.runIndex]];
+  // Run 0 trains every shared model of the grid, so that a Slurm array whose task 0 goes first
+  // (see slurm.ts) has them all before its other tasks start; other runs train what they need.
+  const methods =
+    options.runIndex === undefined || options.runIndex === 0
+      ? options.methods
+      : runs.map((run) => run.method);
+  for (const model of sharedModelsUsed(config, methods)) {
     const settings = withPlugins(config[model.section]!, config.plugins);
-    await trainSharedModel(model, settings, out, options.bin, children);
+    await withSharedModelLock(model, out, () =>
+      trainSharedModel(model, settings, out, options.bin, children, options.devices?.[0]),
+    );
   }
-  const runs = gridRuns(config).filter(
-    (run) =>
-      (!options.methods || options.methods.includes(run.method)) &&
-      (!options.seeds || options.seeds.includes(run.seed)),
-  );
   const stale = staleRuns(runs, out);
   if (stale.length > 0) {
     const names = stale.map((run) => `${run.method} n${run.trainSize} s${run.seed}`);
@@ -355,7 +459,9 @@ async function runGrid(
   let done = runs.length - pending.length;
   bar.update(done, { running: 0 });
   // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
-  const threads = Math.max(1, Math.floor(availableParallelism() / Math.max(1, config.jobs)));
+  const jobs = options.runIndex === undefined ? Math.max(1, config.jobs) : 1;
+  const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+  const devices = options.devices && new DevicePool(options.devices);
   let next = 0;
   let running = 0;
   const failures: string[] = [];
@@ -365,25 +471,28 @@ async function runGrid(
       running++;
       mkdirSync(run.dir, { recursive: true });
       writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
+      const device = devices?.acquire();
       try {
         await runChild(
           children,
           options.bin,
           ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'],
           join(run.dir, 'log.txt'),
-          { threads },
+          { threads, device },
         );
       } catch (error) {
         failures.push(
           `${run.method} n${run.trainSize} s${run.seed}: ${(error as Error).message} (see ${join(run.dir, 'log.txt')})`,
         );
+      } finally {
+        if (device !== undefined) devices?.release(device);
       }
       running--;
       done++;
       bar.update(done, { running, last: `${run.method} s${run.seed}` });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, config.jobs) }, worker));
+  await Promise.all(Array.from({ length: jobs }, worker));
   bar.done();
   if (failures.length > 0) {
     throw new PerturbError(
@@ -397,18 +506,20 @@ async function runGrid(
 
 /**
  * Runs `perturb <args>` in a child process (of `children`), its output appended to `logPath`
- * (and shown if `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise.
+ * (and shown if `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise,
+ * and seeing only GPU `device` if given.
  */
 function runChild(
   children: ChildWatchdog,
   bin: string,
   args: string[],
   logPath: string,
-  { echo = false, threads }: { echo?: boolean; threads?: number } = {},
+  { echo = false, threads, device }: { echo?: boolean; threads?: number; device?: string } = {},
 ): Promise<void> {
   const log = openSync(logPath, 'a');
   const env = { ...process.env };
   if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
+  if (device !== undefined) env.CUDA_VISIBLE_DEVICES = device;
   return new Promise<void>((resolvePromise, reject) => {
     const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
     child.on('error', reject);

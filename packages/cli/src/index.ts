@@ -17,6 +17,7 @@ export type { TrainRunResult, DataSettings } from './run-train';
 export type { AugmentationDiagnostics } from './diagnostics';
 export { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 export { readCompareConfig, runCompare, gridRuns, SHARED } from './compare';
+export { parseDevices } from './devices';
 export type { CompareConfig, GridRun, CompareOptions } from './compare';
 export { resolveFlowConfig, DEFAULT_FLOW_CONFIG, flowConfigSchema } from './flow-config';
 export type { TrainFlowConfig } from './flow-config';
