@@ -11,8 +11,13 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, basename, join } from 'node:path';
 import { PerturbError } from './errors';
+
+/** This host in temp file names: a short hash, since host names may hold dots. */
+const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 8);
 
 /**
  * Writes `data` to `path` atomically: readers see either the old file or the complete new one,
@@ -29,7 +34,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
   mkdirSync(dir, { recursive: true });
   removeStaleTempFiles(path);
-  const temp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.tmp`);
+  const temp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.${HOST_TAG}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
     const fd = openSync(temp, 'w');
@@ -48,9 +53,11 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /**
- * Removes the temp files `.<name>.<pid>.<time>.tmp` of `path` whose writer is no longer running:
- * a process killed mid-write cannot remove its own, and each would otherwise stay for good.
- * Temp files of live processes (a concurrent writer) are left alone. Returns the removed paths.
+ * Removes the temp files `.<name>.<pid>.<time>.<host>.tmp` of `path` whose writer is no longer
+ * running: a process killed mid-write cannot remove its own, and each would otherwise stay for
+ * good. Temp files of live processes (a concurrent writer) are left alone, and so are those
+ * written on other hosts (a folder on shared storage): whether their writer lives cannot be
+ * known from here. Returns the removed paths.
  */
 export function removeStaleTempFiles(path: string): string[] {
   const dir = dirname(path);
@@ -59,7 +66,10 @@ export function removeStaleTempFiles(path: string): string[] {
   const removed: string[] = [];
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
-    const pid = Number(entry.slice(prefix.length).split('.')[0]);
+    const [pidText, , host] = entry.slice(prefix.length, -'.tmp'.length).split('.');
+    const pid = Number(pidText);
+    // Temp files named before the host was part of the name count as this host's.
+    if (host !== undefined && host !== HOST_TAG) continue;
     if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
     rmSync(join(dir, entry), { force: true });
     removed.push(join(dir, entry));

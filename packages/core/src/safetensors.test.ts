@@ -196,10 +196,14 @@ describe('temp files of interrupted writes', () => {
     const stale = join(dir, `.ckpt.safetensors.${dead}.1700000000000.tmp`);
     const live = join(dir, `.ckpt.safetensors.${process.ppid}.1700000000000.tmp`);
     const other = join(dir, `.other.safetensors.${dead}.1700000000000.tmp`);
-    for (const file of [stale, live, other]) writeFileSync(file, 'partial');
+    // Written on another host sharing the folder: its writer may well be alive there.
+    const remote = join(dir, `.ckpt.safetensors.${dead}.1700000000000.0badc0de.tmp`);
+    for (const file of [stale, live, other, remote]) writeFileSync(file, 'partial');
     expect(removeStaleTempFiles(path)).toEqual([stale]);
     writeFileSync(stale, 'partial');
     writeFileAtomic(path, 'done');
-    expect(readdirSync(dir).sort()).toEqual([basename(live), basename(other), 'ckpt.safetensors'].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      [basename(live), basename(other), basename(remote), 'ckpt.safetensors'].sort(),
+    );
   });
 });
