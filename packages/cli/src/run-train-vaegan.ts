@@ -74,12 +74,19 @@ export async function runTrainVaeGan(
       dataset: trainSet,
       outDir: config.out,
       epochs: config.epochs,
-      architecture: { latentSize: config.latentSize, widths: config.widths, gamma: config.gamma },
+      architecture: {
+        latentSize: config.latentSize,
+        widths: config.widths,
+        gamma: config.gamma,
+        reconstruction: config.reconstruction,
+      },
       beta: config.beta,
       classAgnostic: config.classAgnostic,
       agnosticBeta: config.agnosticBeta,
       batchSize: config.batchSize,
       lr: config.lr,
+      lrDecay: config.lrDecay,
+      weightDecay: config.weightDecay,
       seed: config.seed,
       onStep: (p) => {
         if (!progress) return;

@@ -8,6 +8,29 @@ describe('train-vaegan config', () => {
     expect(config).toMatchObject({ latentSize: 10, beta: 2.75, agnosticBeta: 3 });
   });
 
+  it("takes the recipe from the preset: Stutz et al.'s by default, perturb-v0's on request, each setting overridable", () => {
+    expect(DEFAULT_VAEGAN_CONFIG).toMatchObject({
+      preset: 'stutz',
+      widths: [64, 128],
+      reconstruction: 'absolute',
+      epochs: 60,
+      batchSize: 100,
+      lr: 0.005,
+      lrDecay: 0.9,
+      weightDecay: 1e-4,
+    });
+    expect(resolveVaeGanTrainingConfig([{ preset: 'perturb-v0', epochs: 5 }])).toMatchObject({
+      widths: [32, 64],
+      reconstruction: 'squared',
+      epochs: 5,
+      batchSize: 64,
+      lr: 1e-3,
+      lrDecay: 1,
+      weightDecay: 0,
+    });
+    expect(() => resolveVaeGanTrainingConfig([{ preset: 'stutz2019' }])).toThrow(/"preset"/);
+  });
+
   it('names unknown settings and bad values with the fix', () => {
     expect(() => resolveVaeGanTrainingConfig([{ epoch: 3 }], 'v.yaml')).toThrow(
       /"epoch" is not a setting of v\.yaml\. did you mean "epochs"\? valid settings: .*latentSize/,

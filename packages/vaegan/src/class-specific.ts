@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError, Rng, rebuildFromCheckpoint } from '@perturb/core';
 import { selectExamples, type Dataset } from '@perturb/datasets';
+import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
 import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
 
@@ -16,19 +17,29 @@ export interface TrainClassSpecificOptions {
   dataset: Dataset;
   /** Folder of the checkpoints. */
   outDir: string;
-  epochs: number;
-  /** Architecture of every model (the image shape comes from the dataset). Defaults as in `VaeGanConfig`. */
-  architecture?: Partial<Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma'>>;
-  /** KL weight of the class-specific models. Default 2.75 (`STUTZ_BETA.classSpecific`). */
+  /**
+   * The recipe every setting below (and `widths`, `reconstruction`) defaults to: `'stutz'`
+   * (default) or `'perturb-v0'`; see `VAEGAN_PRESETS`.
+   */
+  preset?: VaeGanPresetName;
+  /** Epochs of every model. Default: the preset's. */
+  epochs?: number;
+  /** Architecture of every model (the image shape comes from the dataset). Defaults: the preset's widths and reconstruction, otherwise as in `VaeGanConfig`. */
+  architecture?: Partial<Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma' | 'reconstruction'>>;
+  /** Reconstruction weight of the class-specific models. Default 2.75 (`STUTZ_BETA.classSpecific`). */
   beta?: number;
   /** Also train a class-agnostic model on all images. Default false. */
   classAgnostic?: boolean;
-  /** KL weight of the class-agnostic model. Default 3 (`STUTZ_BETA.classAgnostic`). */
+  /** Reconstruction weight of the class-agnostic model. Default 3 (`STUTZ_BETA.classAgnostic`). */
   agnosticBeta?: number;
-  /** Images per batch. Default 64. */
+  /** Images per batch. Default: the preset's. */
   batchSize?: number;
-  /** Adam learning rate. Default 1e-3. */
+  /** Base learning rate of Adam. Default: the preset's. */
   lr?: number;
+  /** Decay of the learning rate per epoch. Default: the preset's. */
+  lrDecay?: number;
+  /** Coupled L2 weight decay of Adam. Default: the preset's. */
+  weightDecay?: number;
   /** Seeds every model's initialization and training. Default 0. */
   seed?: number;
   /** Called after every step of every model; `model` is `'class-<k>'` or `'agnostic'`. */
@@ -62,15 +73,26 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
   const { height, width, channels } = dataset.shape;
   const imageShape: [number, number, number] = [height, width, channels];
   const root = new Rng(seed);
+  const { widths, reconstruction } = vaeGanPreset(options.preset);
   const train = async (name: string, data: Dataset, beta: number, fileName: string) => {
     const rng = root.child(name);
-    const model = new VaeGan({ ...options.architecture, imageShape, beta, rng: rng.child('init') });
+    const model = new VaeGan({
+      ...options.architecture,
+      widths: options.architecture?.widths ?? widths,
+      reconstruction: options.architecture?.reconstruction ?? reconstruction,
+      imageShape,
+      beta,
+      rng: rng.child('init'),
+    });
     const result = await trainVaeGan({
       model,
       data,
+      preset: options.preset,
       epochs: options.epochs,
       batchSize: options.batchSize,
       lr: options.lr,
+      lrDecay: options.lrDecay,
+      weightDecay: options.weightDecay,
       seed: rng.child('train').nextUint32(),
       outDir,
       fileName,

@@ -7,9 +7,12 @@ export type { VaeGanConfig, VaeGanOptions } from './vaegan';
 export { Encoder, Decoder, Discriminator } from './networks';
 export type { NetworkShape } from './networks';
 export { reconstructionError, klDivergence, ganLoss } from './losses';
+export type { ReconstructionKind } from './losses';
+export { VAEGAN_PRESETS, VAEGAN_PRESET_NAMES, DEFAULT_VAEGAN_PRESET, vaeGanPreset } from './presets';
+export type { VaeGanPreset, VaeGanPresetName } from './presets';
 export { vaeGanStep, createVaeGanOptimizers, PARAMETER_GROUPS } from './step';
 export type { VaeGanLosses, VaeGanOptimizers, ParameterGroup } from './step';
-export { trainVaeGan, computeCodeRange } from './train';
+export { trainVaeGan, computeCodeRange, scheduledLr } from './train';
 export type {
   TrainVaeGanOptions,
   TrainVaeGanResult,

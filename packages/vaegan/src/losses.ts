@@ -1,9 +1,21 @@
 /** The loss terms of a VAE-GAN, each averaged over the batch. */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Squared error summed over each image's pixels, mean over the batch. */
-export function reconstructionError(x: tf.Tensor4D, reconstruction: tf.Tensor4D): tf.Scalar {
-  return tf.mean(tf.sum(tf.squaredDifference(x, reconstruction), [1, 2, 3]));
+/**
+ * How `reconstructionError` compares an image with its reconstruction: `'absolute'` (L1, Stutz
+ * et al.'s `-absolute_error`, which every one of their experiments sets) or `'squared'` (L2).
+ */
+export type ReconstructionKind = 'absolute' | 'squared';
+
+/** Absolute (default) or squared error summed over each image's pixels, mean over the batch. */
+export function reconstructionError(
+  x: tf.Tensor4D,
+  reconstruction: tf.Tensor4D,
+  kind: ReconstructionKind = 'absolute',
+): tf.Scalar {
+  const difference = tf.sub(x, reconstruction);
+  const perPixel = kind === 'absolute' ? tf.abs(difference) : tf.square(difference);
+  return tf.mean(tf.sum(perPixel, [1, 2, 3]));
 }
 
 /** KL(q(z|x) ‖ N(0, I)) for a diagonal Gaussian, summed over the code, mean over the batch. */

@@ -93,6 +93,24 @@ describe('onManifoldAttack', () => {
     expect(Object.values(classifier.stateDict()).map(values)).toEqual(state);
   });
 
+  it("returns each sample's highest-loss iterate, not the last one", () => {
+    // Adam with a large step overshoots: on this sample the last iterate scores below an earlier one.
+    const x = tf.slice(batch.x, 1, 1);
+    const y = tf.slice(batch.y, 1, 1);
+    const settings = { iterations: 3, lr: 3, epsilon: 10 };
+    const scored: number[] = [];
+    // One more iteration reports the loss at the shorter attack's last iterate as its last onStep.
+    onManifoldAttack(classifier, models, x, y, new Rng(3), { ...settings, iterations: 4 }, (_, loss) =>
+      scored.push(loss),
+    );
+    const last = scored[scored.length - 1];
+    const best = Math.max(...scored);
+    expect(last).toBeLessThan(best - 1e-3);
+    const { images } = onManifoldAttack(classifier, models, x, y, new Rng(3), settings);
+    const returned = crossEntropy(classifier.logits(images, { training: false }), y).dataSync()[0];
+    expect(returned).toBeCloseTo(best, 4);
+  });
+
   it('refuses a class without a model', () => {
     expect(() => onManifoldAttack(classifier, [models[0]], batch.x, batch.y, new Rng(0), fast)).toThrow(
       PerturbError,

@@ -2,7 +2,8 @@
  * On-manifold adversarial examples (Stutz, Hein & Schiele, CVPR 2019): the perturbation lives in
  * the latent space of the true class's VAE-GAN, so the adversarial image x' = decode_y(z + δ)
  * stays on that class's learned manifold. δ starts uniform in [−ε, ε]ᵈ and takes Adam steps
- * that increase the classifier's cross-entropy, projected back onto the L∞ ball after each.
+ * that increase the classifier's cross-entropy, projected back onto the L∞ ball after each;
+ * each sample gets the iterate with its highest loss, as in the official attack.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -11,7 +12,6 @@ import {
   type Classifier,
   PerturbError,
   type Rng,
-  crossEntropy,
   defineAugmenter,
   parseOptions,
   z,
@@ -28,7 +28,8 @@ const attackFields = {
   lr: z.number().min(0).default(0.005),
   /**
    * BatchNorm mode of the classifier during the attack: `'eval'` uses (and keeps) its running
-   * statistics; `'train'` uses batch statistics and so moves them once per step.
+   * statistics; `'train'` uses batch statistics and so moves them once per step, and once more
+   * when the last iterate is scored.
    */
   bnMode: z.enum(['eval', 'train']).default('eval'),
 };
@@ -119,9 +120,10 @@ export interface OnManifoldAttackResult {
  * Attacks `classifier` on `x` (labels `y`, one-hot or soft: the argmax is the class) in the
  * latent spaces of `models[class]`: z = encoder mean, δ₀ ~ U(−ε, ε), `iterations` Adam steps
  * maximizing the mean cross-entropy of classifier(decode(clip(z + δ))) with z + δ clipped to
- * the model's range of training codes, δ clipped to [−ε, ε] after each step. Only δ is
- * differentiated: no variable of the classifier or the VAE-GANs changes. `onStep` receives the
- * loss at δ before each step.
+ * the model's range of training codes, δ clipped to [−ε, ε] after each step. Each sample
+ * gets its best iterate (δ₀ … δ_T, the one with its highest cross-entropy), not the last one.
+ * Only δ is differentiated: no variable of the classifier or the VAE-GANs changes. `onStep`
+ * receives the mean loss at δ before each step.
  */
 export function onManifoldAttack(
   classifier: Classifier,
@@ -160,32 +162,76 @@ function attackOnManifold(
       perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) =>
         models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)),
       );
-    const lossAt = (delta: tf.Tensor) =>
-      crossEntropy(classifier.logits(decodeAll(delta), { training: bnMode === 'train' }), labels);
+    // Per-sample cross-entropy, so that each sample can keep its own best iterate.
+    const lossesAt = (delta: tf.Tensor) =>
+      tf.neg(
+        tf.sum(
+          tf.mul(
+            labels,
+            tf.logSoftmax(classifier.logits(decodeAll(delta), { training: bnMode === 'train' })),
+          ),
+          1,
+        ),
+      ) as tf.Tensor1D;
+    // The gradient of the mean loss: valueAndGrad weights the per-sample losses by this.
+    const meanWeights: tf.Tensor1D = tf.fill([codes.shape[0]], 1 / codes.shape[0]);
 
-    let delta = rng.uniformTensor(codes.shape, -epsilon, epsilon);
-    let m = tf.zerosLike(delta);
-    let v = tf.zerosLike(delta);
+    // Stutz et al. return each sample's highest-loss iterate, not the last one: `best` holds
+    // it and `bestLoss` its loss (−∞ before the first score; ties keep the earlier iterate).
+    const initial = rng.uniformTensor(codes.shape, -epsilon, epsilon) as tf.Tensor2D;
+    let state: AttackState = {
+      delta: initial,
+      m: tf.zerosLike(initial),
+      v: tf.zerosLike(initial),
+      best: initial,
+      bestLoss: tf.fill([codes.shape[0]], -Infinity),
+    };
     const [beta1, beta2, tiny] = [0.9, 0.999, 1e-8];
     for (let t = 1; t <= iterations; t++) {
-      const previous = [delta, m, v];
+      const previous = state;
       // Adam ascent on δ, one tidy per step so a long attack's memory stays flat.
-      [delta, m, v] = tf.tidy(() => {
-        const { value, grad } = tf.valueAndGrad(lossAt)(delta);
-        if (onStep) onStep(t, value.dataSync()[0]);
+      state = tf.tidy(() => {
+        const { delta, m, v } = previous;
+        const { value, grad } = tf.valueAndGrad(lossesAt)(delta, meanWeights);
+        if (onStep) onStep(t, tf.mean(value).dataSync()[0]);
         const nextM = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
         const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
         const step = tf.div(
           tf.div(nextM, 1 - beta1 ** t),
           tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny),
         );
-        return [tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon), nextM, nextV];
+        return {
+          ...keepBest(previous, value as tf.Tensor1D),
+          delta: tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon) as tf.Tensor2D,
+          m: nextM as tf.Tensor2D,
+          v: nextV as tf.Tensor2D,
+        };
       });
-      tf.dispose(previous);
+      tf.dispose([previous.delta, previous.m, previous.v, previous.best, previous.bestLoss]);
     }
+    // The last iterate has not been scored yet; without iterations δ₀ is the only candidate.
+    const best = iterations > 0 ? keepBest(state, lossesAt(state.delta)).best : state.delta;
     const back = tf.tensor1d(inversePermutation(order), 'int32');
-    return { images: tf.gather(decodeAll(delta), back), delta: tf.gather(delta, back) as tf.Tensor2D };
+    return { images: tf.gather(decodeAll(best), back), delta: tf.gather(best, back) as tf.Tensor2D };
   });
+}
+
+/** The attack's running state: Adam's δ and moments, and each sample's best iterate so far. */
+interface AttackState {
+  delta: tf.Tensor2D;
+  m: tf.Tensor2D;
+  v: tf.Tensor2D;
+  best: tf.Tensor2D;
+  bestLoss: tf.Tensor1D;
+}
+
+/** Each sample's best of its best iterate so far and the current δ, whose losses are `losses`. */
+function keepBest(
+  { delta, best, bestLoss }: AttackState,
+  losses: tf.Tensor1D,
+): Pick<AttackState, 'best' | 'bestLoss'> {
+  const better = tf.tile(tf.reshape(tf.greater(losses, bestLoss), [-1, 1]), [1, delta.shape[1]]);
+  return { best: tf.where(better, delta, best), bestLoss: tf.maximum(losses, bestLoss) };
 }
 
 function inversePermutation(order: readonly number[]): number[] {

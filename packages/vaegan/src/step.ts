@@ -1,7 +1,8 @@
 /**
- * One VAE-GAN training step, Larsen et al.'s three-player split: the encoder minimizes
- * recon + β·KL, the decoder γ·recon plus fooling the discriminator on reconstructions and prior
- * samples, and the discriminator tells real images from both. Every gradient is taken at the
+ * One VAE-GAN training step as Stutz et al.'s official `train_vae_gan2.py` takes it: with
+ * x̃ = decode(μ + σ·ε), the encoder minimizes KL + β·recon + γ·fool, the decoder β·recon + γ·fool
+ * (fool = −log σ(D(x̃))), and the discriminator γ·(−log σ(D(x)) − log(1 − σ(D(x̃)))). The
+ * encoder thus also gets the GAN gradient through the decoder. Every gradient is taken at the
  * same parameters before any optimizer moves them.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,34 +19,39 @@ export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
 /** One Adam optimizer per parameter group. */
 export type VaeGanOptimizers = Record<ParameterGroup, Optimizer>;
 
-/** Adam (β₁ 0.9, β₂ 0.999) over each parameter group of `model`. */
-export function createVaeGanOptimizers(model: VaeGan): VaeGanOptimizers {
+/**
+ * Adam (β₁ 0.9, β₂ 0.999) over each parameter group of `model`, with coupled L2 weight decay
+ * `weightDecay` (default 0) as PyTorch's `weight_decay`.
+ */
+export function createVaeGanOptimizers(model: VaeGan, weightDecay = 0): VaeGanOptimizers {
   return Object.fromEntries(
     PARAMETER_GROUPS.map((group) => [
       group,
-      createOptimizer({ name: 'adam' }, model[group].namedParameters()),
+      createOptimizer({ name: 'adam', weightDecay }, model[group].namedParameters()),
     ]),
   ) as VaeGanOptimizers;
 }
 
-/** The losses of one step, before the update. (A type alias, so tf.tidy can return it.) */
+/** The losses of one step, before the update, each a mean over the batch. (A type alias, so tf.tidy can return it.) */
 export type VaeGanLosses = {
-  /** Σ_pixels (x − x̃)², mean over the batch. */
+  /** Σ_pixels |x − x̃| (or (x − x̃)² with `reconstruction: 'squared'`). */
   reconstruction: number;
-  /** KL(q(z|x) ‖ N(0, I)), mean over the batch. */
+  /** KL(q(z|x) ‖ N(0, I)). */
   kl: number;
-  /** The encoder's loss: reconstruction + β·KL. */
+  /** The decoder's fooling term −log σ(D(x̃)). */
+  fool: number;
+  /** The encoder's loss: KL + β·reconstruction + γ·fool. */
   vae: number;
-  /** The decoder's loss: γ·reconstruction + BCE(D(x̃), real) + BCE(D(decode(z_p)), real). */
+  /** The decoder's loss: β·reconstruction + γ·fool. */
   generator: number;
-  /** The discriminator's loss: BCE(D(x), real) + BCE(D(x̃), fake) + BCE(D(decode(z_p)), fake). */
+  /** The discriminator's loss: γ·(−log σ(D(x)) − log(1 − σ(D(x̃)))). */
   discriminator: number;
 };
 
 /**
  * Takes one step on the images `x` (NHWC in [0, 1]) with learning rate `lr`, drawing the
- * reparameterization noise and the prior codes from `rng`. Throws a `PerturbError`, before
- * changing anything, if a loss is not finite.
+ * reparameterization noise from `rng`. Throws a `PerturbError`, before changing anything, if a
+ * loss is not finite.
  */
 export function vaeGanStep(
   model: VaeGan,
@@ -54,49 +60,46 @@ export function vaeGanStep(
   rng: Rng,
   lr: number,
 ): VaeGanLosses {
-  const { beta, gamma, latentSize } = model.config;
+  const { beta, gamma, latentSize, reconstruction: kind } = model.config;
   return tf.tidy(() => {
     const n = x.shape[0];
     const noise = rng.normalTensor([n, latentSize]);
-    const priorCodes = rng.normalTensor([n, latentSize]) as tf.Tensor2D;
-    const forward = () => {
-      const { mean, logVar } = model.encode(x);
-      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
-      const reconstruction = model.decode(z);
-      return { mean, logVar, reconstruction, samples: model.decode(priorCodes) };
-    };
     let reconstruction!: tf.Scalar;
     let kl!: tf.Scalar;
-    const vae = tf.variableGrads(() => {
-      const f = forward();
-      reconstruction = tf.keep(reconstructionError(x, f.reconstruction));
-      kl = tf.keep(klDivergence(f.mean, f.logVar));
-      return tf.add(reconstruction, tf.mul(kl, beta));
-    }, model.encoder.parameters());
-    const generator = tf.variableGrads(() => {
-      const f = forward();
-      const fooling = tf.add(
-        ganLoss(model.discriminate(f.reconstruction), 'real'),
-        ganLoss(model.discriminate(f.samples), 'real'),
-      );
-      return tf.add(tf.mul(reconstructionError(x, f.reconstruction), gamma), fooling);
-    }, model.decoder.parameters());
-    const { reconstruction: fakes, samples } = forward();
+    let fool!: tf.Scalar;
+    let fakes!: tf.Tensor4D;
+    // The encoder's loss is the decoder's plus the KL term, which does not depend on the
+    // decoder: one gradient of it serves both groups, each getting exactly its own loss's.
+    const generatorSide = tf.variableGrads(() => {
+      const { mean, logVar } = model.encode(x);
+      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), noise)) as tf.Tensor2D;
+      const decoded = model.decode(z);
+      fakes = tf.keep(decoded);
+      reconstruction = tf.keep(reconstructionError(x, decoded, kind));
+      kl = tf.keep(klDivergence(mean, logVar));
+      fool = tf.keep(ganLoss(model.discriminate(decoded), 'real'));
+      return batchTotal(tf.addN([kl, tf.mul(reconstruction, beta), tf.mul(fool, gamma)]) as tf.Scalar, n);
+    }, [...model.encoder.parameters(), ...model.decoder.parameters()]);
     const discriminator = tf.variableGrads(
       () =>
-        tf.addN([
-          ganLoss(model.discriminate(x), 'real'),
-          ganLoss(model.discriminate(fakes), 'fake'),
-          ganLoss(model.discriminate(samples), 'fake'),
-        ]) as tf.Scalar,
+        batchTotal(
+          tf.mul(
+            tf.add(ganLoss(model.discriminate(x), 'real'), ganLoss(model.discriminate(fakes), 'fake')),
+            gamma,
+          ),
+          n,
+        ),
       model.discriminator.parameters(),
     );
+    fakes.dispose();
+    const [r, k, f] = [takeValue(reconstruction), takeValue(kl), takeValue(fool)];
     const losses: VaeGanLosses = {
-      reconstruction: takeValue(reconstruction),
-      kl: takeValue(kl),
-      vae: vae.value.dataSync()[0],
-      generator: generator.value.dataSync()[0],
-      discriminator: discriminator.value.dataSync()[0],
+      reconstruction: r,
+      kl: k,
+      fool: f,
+      vae: k + beta * r + gamma * f,
+      generator: beta * r + gamma * f,
+      discriminator: discriminator.value.dataSync()[0] / n,
     };
     const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
     if (bad) {
@@ -105,11 +108,24 @@ export function vaeGanStep(
         'lower the learning rate, or check the images for NaN and that they are in [0, 1]',
       );
     }
-    optimizers.encoder.step(vae.grads, { lr });
-    optimizers.decoder.step(generator.grads, { lr });
+    optimizers.encoder.step(pick(generatorSide.grads, model.encoder.parameters()), { lr });
+    optimizers.decoder.step(pick(generatorSide.grads, model.decoder.parameters()), { lr });
     optimizers.discriminator.step(discriminator.grads, { lr });
     return losses;
   });
+}
+
+/**
+ * A batch mean times the batch size: the official losses are sums over the batch, and the
+ * gradient's scale matters next to the coupled weight decay (Adam itself ignores it).
+ */
+function batchTotal(mean: tf.Scalar, n: number): tf.Scalar {
+  return tf.mul(mean, n);
+}
+
+/** The gradients of `variables` out of a `variableGrads` map. */
+function pick(grads: tf.NamedTensorMap, variables: readonly tf.Variable[]): tf.NamedTensorMap {
+  return Object.fromEntries(variables.map((v) => [v.name, grads[v.name]]));
 }
 
 /** The value of a scalar kept out of a gradient scope (`tf.keep`), which no tidy would free. */

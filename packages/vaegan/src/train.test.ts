@@ -20,12 +20,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('vaeGanStep', () => {
-  it('lowers the VAE loss over a few steps on a fixed batch', () => {
+  // The encoder's full loss also holds the GAN term, which the discriminator pushes back up.
+  it('lowers the reconstruction error over a few steps on a fixed batch', () => {
     const model = tinyVaeGan();
     const optimizers = createVaeGanOptimizers(model);
     const { x, y } = toBatch(bandDataset());
     const rng = new Rng(1);
-    const losses = Array.from({ length: 10 }, () => vaeGanStep(model, optimizers, x, rng, 1e-2).vae);
+    const losses = Array.from(
+      { length: 10 },
+      () => vaeGanStep(model, optimizers, x, rng, 1e-2).reconstruction,
+    );
     expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)));
     tf.dispose([x, y]);
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LoopEpochRecord, Rng, check, runTrainingLoop } from '@perturb/core';
 import { imageBatches, type ImageBatches, type VaeGanData } from './data';
+import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { PARAMETER_GROUPS, createVaeGanOptimizers, vaeGanStep, type VaeGanLosses } from './step';
 import type { VaeGan, VaeGanConfig } from './vaegan';
 
@@ -14,12 +15,22 @@ export interface TrainVaeGanOptions {
   model: VaeGan;
   /** Training images: a `Dataset` or the trainer's `TrainData` (labels ignored). */
   data: VaeGanData;
-  /** Total epochs; a resumed run continues up to this number. */
-  epochs: number;
-  /** Images per batch when `data` is a `Dataset`. Default 64. */
+  /**
+   * The recipe the options below default to: `'stutz'` (default; 60 epochs, batch 100,
+   * lr 0.005·0.9^(epoch + fraction of the epoch done), weight decay 1e-4) or `'perturb-v0'` (20 epochs, batch 64, lr 1e-3,
+   * no decay). See `VAEGAN_PRESETS`; the model's architecture is set when it is built.
+   */
+  preset?: VaeGanPresetName;
+  /** Total epochs; a resumed run continues up to this number. Default: the preset's. */
+  epochs?: number;
+  /** Images per batch when `data` is a `Dataset`. Default: the preset's. */
   batchSize?: number;
-  /** Learning rate of the three Adam optimizers. Default 1e-3. */
+  /** Learning rate of the three Adam optimizers in the first epoch. Default: the preset's. */
   lr?: number;
+  /** Factor on the learning rate per epoch, applied smoothly step by step (see `scheduledLr`). Default: the preset's. */
+  lrDecay?: number;
+  /** Coupled L2 weight decay of the three Adam optimizers. Default: the preset's. */
+  weightDecay?: number;
   /** Seeds batch order and every noise draw. Default 0. */
   seed?: number;
   /** Folder of the checkpoint written after every epoch. Default: nothing written. */
@@ -72,16 +83,35 @@ export interface VaeGanCheckpointMeta {
  * writes the checkpoint; a rerun resumes after the last finished epoch.
  */
 export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVaeGanResult> {
-  const { model, epochs, batchSize = 64, lr = 1e-3, seed = 0 } = options;
+  const preset = vaeGanPreset(options.preset);
+  const {
+    model,
+    epochs = preset.epochs,
+    batchSize = preset.batchSize,
+    lr = preset.lr,
+    lrDecay = preset.lrDecay,
+    weightDecay = preset.weightDecay,
+    seed = 0,
+  } = options;
   check(
     Number.isInteger(batchSize) && batchSize >= 1,
     `batchSize = ${batchSize} is invalid`,
     'use a whole number ≥ 1',
   );
-  check(Number.isFinite(lr) && lr > 0, `lr = ${lr} is invalid`, 'use a finite number > 0, e.g. 1e-3');
+  check(Number.isFinite(lr) && lr > 0, `lr = ${lr} is invalid`, 'use a finite number > 0, e.g. 0.005');
+  check(
+    Number.isFinite(lrDecay) && lrDecay > 0 && lrDecay <= 1,
+    `lrDecay = ${lrDecay} is invalid`,
+    'use a number in (0, 1], e.g. 0.9 (1 keeps the learning rate constant)',
+  );
+  check(
+    Number.isFinite(weightDecay) && weightDecay >= 0,
+    `weightDecay = ${weightDecay} is invalid`,
+    'use a finite number ≥ 0, e.g. 1e-4',
+  );
   const data = imageBatches(options.data, batchSize);
   const fileName = options.fileName ?? 'vaegan.safetensors';
-  const optimizers = createVaeGanOptimizers(model);
+  const optimizers = createVaeGanOptimizers(model, weightDecay);
   const rng = new Rng(seed);
   // The epoch's noise stream and its running sums of the losses.
   let noiseRng = rng;
@@ -115,7 +145,7 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       },
       epochs,
       stepsPerEpoch: data.batchesPerEpoch,
-      fingerprint: { config: model.config, batchSize, lr, seed },
+      fingerprint: { config: model.config, batchSize, lr, lrDecay, weightDecay, seed },
       checkpointMeta: { config: model.config } satisfies VaeGanCheckpointMeta,
       outDir: options.outDir,
       checkpointName: fileName,
@@ -133,7 +163,13 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       step: (x, at) => {
         let losses: VaeGanLosses;
         try {
-          losses = vaeGanStep(model, optimizers, x, noiseRng, lr);
+          losses = vaeGanStep(
+            model,
+            optimizers,
+            x,
+            noiseRng,
+            scheduledLr(lr, lrDecay, at.epoch, stepInEpoch / data.batchesPerEpoch),
+          );
         } finally {
           x.dispose();
         }
@@ -166,6 +202,14 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
   } finally {
     for (const group of PARAMETER_GROUPS) optimizers[group].dispose();
   }
+}
+
+/**
+ * The learning rate of a step `fraction` ∈ [0, 1) into epoch `epoch` (from 1): lr·decay^(epoch +
+ * fraction), as the official ADAMScheduler (so even the first step is decayed once).
+ */
+export function scheduledLr(lr: number, decay: number, epoch: number, fraction: number): number {
+  return lr * decay ** (epoch + fraction);
 }
 
 /**

@@ -25,13 +25,14 @@ describe('VaeGan', () => {
     expect(values(model.sample(2, new Rng(3)))).toEqual(values(model.sample(2, new Rng(3))));
   });
 
-  it("defaults to Stutz et al.'s latent size 10, β = 2.75 and γ = 1, and splits its parameters into three groups", () => {
+  it("defaults to Stutz et al.'s latent size 10, β = 2.75, γ = 1, 64 channels and L1 reconstruction, and splits its parameters into three groups", () => {
     const model = new VaeGan({ imageShape: [28, 28, 1] });
     expect(model.config).toMatchObject({
       latentSize: 10,
       beta: STUTZ_BETA.classSpecific,
       gamma: 1,
-      widths: [32, 64],
+      widths: [64, 128],
+      reconstruction: 'absolute',
     });
     const total =
       model.encoder.numParameters() + model.decoder.numParameters() + model.discriminator.numParameters();

@@ -5,9 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Rng, check } from '@perturb/core';
+import type { ReconstructionKind } from './losses';
 import { Decoder, Discriminator, Encoder } from './networks';
+import { VAEGAN_PRESETS } from './presets';
 
-/** Stutz et al.'s KL weights β: 2.75 for the class-specific models, 3 for the class-agnostic one. */
+/**
+ * Stutz et al.'s reconstruction weights β (the KL term has weight 1): 2.75 for the
+ * class-specific models, 3 for the class-agnostic one.
+ */
 export const STUTZ_BETA = { classSpecific: 2.75, classAgnostic: 3 } as const;
 
 /** The architecture and loss weights of a `VaeGan`: everything needed to rebuild it from a checkpoint. */
@@ -16,12 +21,17 @@ export interface VaeGanConfig {
   imageShape: [number, number, number];
   /** Size of the latent code. Default 10 (Stutz et al.). */
   latentSize: number;
-  /** Channels of each stride-2 stage of the encoder and discriminator (reversed in the decoder). Default [32, 64]. */
+  /** Channels of each stride-2 stage of the encoder and discriminator (reversed in the decoder). Default [64, 128] (the `stutz` preset). */
   widths: number[];
-  /** Weight β of the KL term in the encoder's loss. Default 2.75 (`STUTZ_BETA.classSpecific`); use 3 for a class-agnostic model. */
+  /**
+   * Weight β of the reconstruction term in the encoder's and the decoder's loss (the KL term
+   * has weight 1). Default 2.75 (`STUTZ_BETA.classSpecific`); use 3 for a class-agnostic model.
+   */
   beta: number;
-  /** Weight γ of the reconstruction term in the decoder's loss, next to its GAN term. Default 1. */
+  /** Weight γ of the GAN terms: the encoder's and decoder's fooling term and the discriminator's loss. Default 1. */
   gamma: number;
+  /** Absolute (L1) or squared (L2) reconstruction error. Default `'absolute'` (the `stutz` preset). */
+  reconstruction: ReconstructionKind;
 }
 
 /** Options of the `VaeGan` constructor: `imageShape` is required, the rest default as in {@link VaeGanConfig}. */
@@ -36,9 +46,10 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
   const {
     imageShape,
     latentSize = 10,
-    widths = [32, 64],
+    widths = [...VAEGAN_PRESETS.stutz.widths],
     beta = STUTZ_BETA.classSpecific,
     gamma = 1,
+    reconstruction = VAEGAN_PRESETS.stutz.reconstruction,
   } = options;
   check(
     Array.isArray(widths) && widths.length > 0 && widths.every((w) => Number.isInteger(w) && w > 0),
@@ -73,7 +84,12 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
       'pass a finite number ≥ 0',
     );
   }
-  return { imageShape: [...imageShape], latentSize, widths: [...widths], beta, gamma };
+  check(
+    reconstruction === 'absolute' || reconstruction === 'squared',
+    `VaeGan reconstruction ${JSON.stringify(reconstruction)} is invalid`,
+    'pass "absolute" or "squared"',
+  );
+  return { imageShape: [...imageShape], latentSize, widths: [...widths], beta, gamma, reconstruction };
 }
 
 /**
