@@ -11,13 +11,12 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, basename, join } from 'node:path';
 import { PerturbError } from './errors';
 
-/** This host in temp file names: a short hash, since host names may hold dots. */
-const HOST_TAG = createHash('sha1').update(hostname()).digest('hex').slice(0, 8);
+/** This host in temp file names, dots (the names' separator) and other punctuation replaced. */
+const HOST_TAG = hostname().replace(/[^A-Za-z0-9-]/g, '-');
 
 /**
  * Writes `data` to `path` atomically: readers see either the old file or the complete new one,
