@@ -7,8 +7,7 @@ import { PerturbError, models, parseOptions, z } from '@perturb/core';
 import { checkAugmenterEntries } from './augmenter-check';
 import './builtins';
 import { optimizerSchema, scheduleSchema } from '@perturb/optim';
-import { pluginsSchema } from './plugins';
-import { type RawSettings, mergeLayers } from './settings';
+import { type RawSettings, commonSettings, mergeLayers } from './settings';
 
 export { readConfigFile } from './config-file';
 
@@ -55,17 +54,7 @@ function toAugmenterConfig(item: unknown): AugmenterConfig | null {
 
 /** The settings of one `perturb train` run. */
 export const trainConfigSchema = z.strictObject({
-  plugins: pluginsSchema.optional(),
-  dataset: z
-    .string()
-    .min(1)
-    .default('fashion-mnist-small')
-    .describe('A registered dataset (perturb list datasets); fashion-mnist-small is embedded, no download'),
-  dataRoot: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Folder with the dataset's files. Default: the search order"),
+  ...commonSettings,
   trainSize: z.int().min(1).optional().describe('Training images, balanced over classes. Default: all'),
   testSize: z.int().min(1).optional().describe('Test images used for evaluation, balanced. Default: all'),
   padTo: z.int().min(1).default(32).describe('Zero-pad images to this square size (28×28 → 32×32)'),

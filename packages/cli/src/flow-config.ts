@@ -1,17 +1,10 @@
 /** `perturb train-flow` configuration: data, the Glow's shape and the training recipe. */
 import { parseOptions, z } from '@perturb/core';
-import { pluginsSchema } from './plugins';
-import { type RawSettings, mergeLayers } from './settings';
+import { type RawSettings, commonSettings, mergeLayers } from './settings';
 
 /** The settings of one `perturb train-flow` run. */
 export const flowConfigSchema = z.strictObject({
-  plugins: pluginsSchema.optional(),
-  dataset: z.string().min(1).default('fashion-mnist-small').describe('A registered dataset'),
-  dataRoot: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Folder with the dataset's files. Default: the search order"),
+  ...commonSettings,
   trainSize: z.int().min(1).optional().describe('Training images, balanced over classes. Default: all'),
   testSize: z.int().min(1).optional().describe('Test images for test bits/dim, balanced. Default: all'),
   padTo: z.int().min(1).default(32),

@@ -1,8 +1,26 @@
 /**
  * What every command's configuration shares: settings arrive in layers (a YAML file, then
  * flags; or a compare config's base, then a method) and later layers win; the merged settings
- * are then checked by the command's schema.
+ * are then checked by the command's schema, whose plugins and dataset settings are the same in
+ * every command.
  */
+import { z } from '@perturb/core';
+import { pluginsSchema } from './plugins';
+
+/** The settings every command's schema starts with: its plugins and where its images come from. */
+export const commonSettings = {
+  plugins: pluginsSchema.optional(),
+  dataset: z
+    .string()
+    .min(1)
+    .default('fashion-mnist-small')
+    .describe('A registered dataset (perturb list datasets); fashion-mnist-small is embedded, no download'),
+  dataRoot: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Folder with the dataset's files. Default: the search order"),
+};
 
 /** Settings from one source, not yet validated. */
 export type RawSettings = Record<string, unknown>;

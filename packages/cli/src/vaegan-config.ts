@@ -4,18 +4,11 @@
  */
 import { parseOptions, z } from '@perturb/core';
 import { STUTZ_BETA, VAEGAN_PRESET_NAMES, resolveVaeGanConfig, vaeGanPreset } from '@perturb/vaegan';
-import { pluginsSchema } from './plugins';
-import { type RawSettings, mergeLayers } from './settings';
+import { type RawSettings, commonSettings, mergeLayers } from './settings';
 
 /** The settings of one `perturb train-vaegan` run. */
 export const vaeganConfigSchema = z.strictObject({
-  plugins: pluginsSchema.optional(),
-  dataset: z.string().min(1).default('fashion-mnist-small').describe('A registered dataset'),
-  dataRoot: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Folder with the dataset's files. Default: the search order"),
+  ...commonSettings,
   trainSize: z
     .int()
     .min(1)
