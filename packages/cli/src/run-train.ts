@@ -11,7 +11,7 @@ import {
   withRunLock,
   writeFileAtomic,
 } from '@perturb/core';
-import { type Dataset, batchCount, batches, openDataset } from '@perturb/datasets';
+import { type Dataset, type DatasetSplits, batchCount, batches, openDataset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
@@ -55,20 +55,32 @@ export interface TrainRunResult {
 export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 'trainSize' | 'testSize'>;
 
 /**
- * One split of a config's dataset, opened through core's datasets registry (so a plugin's
- * dataset loads like a built-in one); with `size`, a balanced subset (the first examples of each
- * class).
+ * A config's dataset, opened through core's datasets registry (so a plugin's dataset loads like
+ * a built-in one); its splits are read only when asked for, each a balanced subset (the first
+ * examples of each class) when its size is given.
  */
+function openConfigDataset(
+  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
+  sizes: { trainSize?: number; testSize?: number },
+): Promise<DatasetSplits> {
+  return openDataset(config.dataset, {
+    padTo: config.padTo,
+    ...(config.dataRoot ? { dataRoot: config.dataRoot } : {}),
+    ...(sizes.trainSize ? { trainSize: sizes.trainSize } : {}),
+    ...(sizes.testSize ? { testSize: sizes.testSize } : {}),
+  });
+}
+
+/** One split of a config's dataset; with `size`, a balanced subset. */
 export async function loadSplit(
   config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
   split: 'train' | 'test',
   size?: number,
 ): Promise<Dataset> {
-  const splits = await openDataset(config.dataset, {
-    padTo: config.padTo,
-    ...(config.dataRoot ? { dataRoot: config.dataRoot } : {}),
-    ...(size ? { [split === 'train' ? 'trainSize' : 'testSize']: size } : {}),
-  });
+  const splits = await openConfigDataset(
+    config,
+    split === 'train' ? { trainSize: size } : { testSize: size },
+  );
   return split === 'train' ? splits.train() : splits.test();
 }
 
@@ -78,8 +90,9 @@ export async function loadSplit(
  * channels than its training images).
  */
 export async function loadSplits(config: DataSettings): Promise<{ trainSet: Dataset; testSet: Dataset }> {
-  const trainSet = await loadSplit(config, 'train', config.trainSize);
-  const testSet = await loadSplit(config, 'test', config.testSize);
+  const splits = await openConfigDataset(config, config);
+  const trainSet = await splits.train();
+  const testSet = await splits.test();
   const shape = (set: Dataset) => `${set.shape.height}×${set.shape.width}×${set.shape.channels}`;
   if (shape(trainSet) !== shape(testSet) || trainSet.numClasses !== testSet.numClasses) {
     throw new PerturbError(
