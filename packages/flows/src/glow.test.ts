@@ -181,8 +181,8 @@ describe('Glow densities', () => {
     const glow = trainedLookingGlow({ ...tiny, numClasses: 3 }, 8, x);
     expect(() => glow.logProb(x)).toThrow(PerturbError);
     const [a, b] = tf.tidy(() => [
-      glow.logProb(x, { labels: tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D }),
-      glow.logProb(x, { labels: tf.oneHot(tf.tensor1d([2, 2], 'int32'), 3) as tf.Tensor2D }),
+      glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D }),
+      glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([2, 2], 'int32'), 3) as tf.Tensor2D }),
     ]);
     expect(maxAbsDifference(a, b)).toBeGreaterThan(1e-3);
     tf.dispose([x, a, b]);
