@@ -35,9 +35,14 @@ function images(n: number, size: number, channels: number, seed: number): tf.Ten
 }
 
 /** A Glow initialized on data and with every parameter moved off its (often zero) initial value. */
-function trainedLookingGlow(options: Omit<GlowOptions, 'rng'>, seed: number, x: tf.Tensor4D): Glow {
+function trainedLookingGlow(
+  options: Omit<GlowOptions, 'rng'>,
+  seed: number,
+  x: tf.Tensor4D,
+  condition?: tf.Tensor2D,
+): Glow {
   const glow = new Glow({ ...options, rng: new Rng(seed) });
-  glow.initialize(x);
+  glow.initialize(x, condition);
   perturbParameters(glow, new Rng(seed + 1), 0.05);
   return glow;
 }
@@ -178,14 +183,15 @@ describe('Glow densities', () => {
 
   it('a class-conditional prior needs labels and uses them', () => {
     const x = images(2, 8, 1, 8);
-    const glow = trainedLookingGlow({ ...tiny, numClasses: 3 }, 8, x);
+    const labels = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D;
+    const glow = trainedLookingGlow({ ...tiny, numClasses: 3 }, 8, x, labels);
     expect(() => glow.logProb(x)).toThrow(PerturbError);
     const [a, b] = tf.tidy(() => [
       glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D }),
       glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([2, 2], 'int32'), 3) as tf.Tensor2D }),
     ]);
     expect(maxAbsDifference(a, b)).toBeGreaterThan(1e-3);
-    tf.dispose([x, a, b]);
+    tf.dispose([x, a, b, labels]);
     glow.dispose();
   });
 });
