@@ -28,7 +28,12 @@ function images(shape: [number, number, number, number], seed: number): tf.Tenso
 }
 
 /** A Glow initialized on `x` with every parameter moved off its (often zero) initial value. */
-function trainedLooking(options: Omit<GlowOptions, 'rng'>, seed: number, x: tf.Tensor4D, condition?: tf.Tensor2D): Glow {
+function trainedLooking(
+  options: Omit<GlowOptions, 'rng'>,
+  seed: number,
+  x: tf.Tensor4D,
+  condition?: tf.Tensor2D,
+): Glow {
   const glow = new Glow({ ...options, rng: new Rng(seed) });
   glow.initialize(x, condition);
   perturbParameters(glow, new Rng(seed + 1), 0.05);
@@ -36,7 +41,11 @@ function trainedLooking(options: Omit<GlowOptions, 'rng'>, seed: number, x: tf.T
 }
 
 describe('conditional coupling layers pass the battery (inverse, logdet, numerical Jacobian)', () => {
-  const condition = () => tf.tensor2d([[0.3, -1.2, 2], [1, 0, 0]]);
+  const condition = () =>
+    tf.tensor2d([
+      [0.3, -1.2, 2],
+      [1, 0, 0],
+    ]);
 
   for (const [label, options] of [
     ['conv subnet, one-hot-like condition', { hidden: 8, conditionSize: 3 }],
@@ -79,7 +88,15 @@ describe('conditional coupling layers pass the battery (inverse, logdet, numeric
 
 describe('conditional Glow', () => {
   const multiscale = { ...TINY_GLOW, conditionSize: 3 } as const;
-  const fc = { inputShape: [4, 4, 1], architecture: 'fc', levels: 1, steps: 2, hidden: 8, conditionSize: 3, scaleForm: 'exp-atan' } as const;
+  const fc = {
+    inputShape: [4, 4, 1],
+    architecture: 'fc',
+    levels: 1,
+    steps: 2,
+    hidden: 8,
+    conditionSize: 3,
+    scaleForm: 'exp-atan',
+  } as const;
 
   for (const [label, options] of [
     ['multiscale (conv subnets)', multiscale],
@@ -106,7 +123,9 @@ describe('conditional Glow', () => {
     const glow = trainedLooking(fc, 9, images([4, 4, 4, 1], 9), oneHot([0, 1, 2, 0], 3));
     const x = new Rng(10).normalTensor([1, 1, 1, 16]) as tf.Tensor4D;
     const c = oneHot([1], 3);
-    expect(checkFlowLayer(glow.levels[0], x, { condition: c, jacobian: true }).jacobianError).toBeLessThan(1e-3);
+    expect(checkFlowLayer(glow.levels[0], x, { condition: c, jacobian: true }).jacobianError).toBeLessThan(
+      1e-3,
+    );
     tf.dispose([x, c]);
     glow.dispose();
   });
@@ -116,10 +135,16 @@ describe('conditional Glow', () => {
     const conditional = new Glow({ ...multiscale, rng: new Rng(1) });
     const unconditional = new Glow({ ...TINY_GLOW, rng: new Rng(1) });
     const labels = oneHot([0, 1], 3);
-    expect(() => conditional.encode(x)).toThrow(/is conditional and needs a condition of shape \[2, 3\] but got none/);
+    expect(() => conditional.encode(x)).toThrow(
+      /is conditional and needs a condition of shape \[2, 3\] but got none/,
+    );
     expect(() => conditional.logProb(x, { condition: oneHot([0, 1], 2) })).toThrow(/got \[2,2\]/);
-    expect(() => unconditional.encode(x, { condition: labels })).toThrow(/is unconditional but was given a condition/);
-    expect(() => new Glow({ ...TINY_GLOW, numClasses: 3, conditionSize: 4, rng: new Rng(1) })).toThrow(/differ/);
+    expect(() => unconditional.encode(x, { condition: labels })).toThrow(
+      /is unconditional but was given a condition/,
+    );
+    expect(() => new Glow({ ...TINY_GLOW, numClasses: 3, conditionSize: 4, rng: new Rng(1) })).toThrow(
+      /differ/,
+    );
     expect(() => new Glow({ ...fc, levels: 2, rng: new Rng(1) })).toThrow(/one level/);
     tf.dispose([x, labels]);
     conditional.dispose();
@@ -193,7 +218,14 @@ function splitKept(glow: Glow, raw: tf.Tensor4D[], level: number): tf.Tensor4D {
 }
 
 describe('flow-lp data space', () => {
-  const logit = { inputShape: [4, 4, 1], levels: 1, steps: 1, hidden: 4, dataSpace: 'logit', topPrior: 'standard' } as const;
+  const logit = {
+    inputShape: [4, 4, 1],
+    levels: 1,
+    steps: 1,
+    hidden: 4,
+    dataSpace: 'logit',
+    topPrior: 'standard',
+  } as const;
 
   it('adds the bounded logit’s log-Jacobian, checked against finite differences', () => {
     const x = images([2, 4, 4, 1], 15);
@@ -242,12 +274,23 @@ describe('flow-lp data space', () => {
 
 describe('FLOW_PRESETS', () => {
   it('flow-lp builds the Fashion-MNIST Glow of flow-lp: one level, 14×14×4 standard-normal latents, conditional', () => {
-    const glow = new Glow({ ...FLOW_PRESETS['flow-lp'].model, hidden: 4, inputShape: [28, 28, 1], rng: new Rng(1) });
+    const glow = new Glow({
+      ...FLOW_PRESETS['flow-lp'].model,
+      hidden: 4,
+      inputShape: [28, 28, 1],
+      rng: new Rng(1),
+    });
     expect(glow.latentShapes()).toEqual([[14, 14, 4]]);
     expect(glow.conditionWidth).toBe(10);
     expect(glow.top.meanLogStd).toBeNull();
     glow.dispose();
-    const fc = new Glow({ ...FLOW_PRESETS['flow-lp-fc'].model, hidden: 4, steps: 1, inputShape: [28, 28, 1], rng: new Rng(1) });
+    const fc = new Glow({
+      ...FLOW_PRESETS['flow-lp-fc'].model,
+      hidden: 4,
+      steps: 1,
+      inputShape: [28, 28, 1],
+      rng: new Rng(1),
+    });
     expect(fc.latentShapes()).toEqual([[1, 1, 784]]);
     fc.dispose();
   });

@@ -95,7 +95,12 @@ export class CouplingNet extends Module {
   private withCondition(x: tf.Tensor4D, condition: tf.Tensor2D | undefined): tf.Tensor4D {
     if (this.conditionSize === 0) return x;
     const [n, h, w] = x.shape;
-    if (condition === undefined || condition.rank !== 2 || condition.shape[0] !== n || condition.shape[1] !== this.conditionSize) {
+    if (
+      condition === undefined ||
+      condition.rank !== 2 ||
+      condition.shape[0] !== n ||
+      condition.shape[1] !== this.conditionSize
+    ) {
       throw new PerturbError(
         `this conditional coupling needs a condition of shape [${n}, ${this.conditionSize}] but got ${condition === undefined ? 'none' : `[${condition.shape}]`}`,
         'pass the condition (one-hot labels or an embedding) with the images',
@@ -138,7 +143,13 @@ abstract class CouplingLayer extends FlowLayer {
     const transformed = channels - this.conditionChannels;
     this.net = this.addModule(
       'net',
-      new CouplingNet(rng, this.conditionChannels, options.hidden ?? 512, netOutputsPerChannel * transformed, options),
+      new CouplingNet(
+        rng,
+        this.conditionChannels,
+        options.hidden ?? 512,
+        netOutputsPerChannel * transformed,
+        options,
+      ),
     );
   }
 

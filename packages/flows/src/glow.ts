@@ -154,7 +154,12 @@ function validate(config: GlowConfig): void {
     );
   }
   const { numClasses, conditionSize } = config;
-  if (!(Number.isInteger(numClasses) && numClasses >= 0 && Number.isInteger(conditionSize) && conditionSize >= 0)) {
+  if (!(
+    Number.isInteger(numClasses) &&
+    numClasses >= 0 &&
+    Number.isInteger(conditionSize) &&
+    conditionSize >= 0
+  )) {
     throw new PerturbError(
       `numClasses and conditionSize must be whole numbers ≥ 0, got ${numClasses} and ${conditionSize}`,
       'use 0 for an unconditional Glow, or the width of the condition vector',
@@ -212,7 +217,8 @@ export class Glow extends Module {
     this.conditionWidth = Math.max(this.config.numClasses, this.config.conditionSize);
     if (this.config.architecture === 'fc') {
       const layers: FlowLayer[] = [];
-      for (let k = 0; k < steps; k++) layers.push(...this.couplingBlock(rng.child(`level0.step${k}`), this.dims));
+      for (let k = 0; k < steps; k++)
+        layers.push(...this.couplingBlock(rng.child(`level0.step${k}`), this.dims));
       this.levels.push(this.addModule('level0', new Sequential(layers)));
       [h, w, c] = [1, 1, this.dims];
     }
@@ -291,7 +297,9 @@ export class Glow extends Module {
    */
   encode(x: tf.Tensor4D, options: EncodeOptions = {}): GlowEncoding {
     return tf.tidy(() => {
-      const input = options.dequantize ? dequantize(x, { nBits: this.config.nBits, rng: options.dequantize }) : x;
+      const input = options.dequantize
+        ? dequantize(x, { nBits: this.config.nBits, rng: options.dequantize })
+        : x;
       const { latents, kept, logdet } = this.flowForward(input, options.condition);
       if (options.latents !== 'standardized') return { latents, logdet };
       const priors = this.priorsOf(kept, options.condition);
@@ -367,7 +375,12 @@ export class Glow extends Module {
       return this.flowInverse(
         top,
         (level, kept) =>
-          gaussianSample([n, ...shapes[level]], this.splits[level].distribution(kept), temperature, options.rng),
+          gaussianSample(
+            [n, ...shapes[level]],
+            this.splits[level].distribution(kept),
+            temperature,
+            options.rng,
+          ),
         condition,
       );
     });
@@ -397,7 +410,10 @@ export class Glow extends Module {
     this.checkImages(x);
     this.checkCondition(x.shape[0], condition);
     const input = toFlowSpace(x, this.config.dataSpace);
-    let h = this.config.architecture === 'fc' ? (tf.reshape(input.h, [x.shape[0], 1, 1, this.dims]) as tf.Tensor4D) : input.h;
+    let h =
+      this.config.architecture === 'fc'
+        ? (tf.reshape(input.h, [x.shape[0], 1, 1, this.dims]) as tf.Tensor4D)
+        : input.h;
     const latents: tf.Tensor4D[] = [];
     const kept: tf.Tensor4D[] = [];
     const logdets: tf.Tensor1D[] = [input.logdet];
@@ -428,7 +444,10 @@ export class Glow extends Module {
       if (level < this.splits.length) h = this.splits[level].merge(h, latentAt(level, h));
       h = this.levels[level].inverse(h, condition).x;
     }
-    const image = this.config.architecture === 'fc' ? (tf.reshape(h, [h.shape[0], ...this.config.inputShape]) as tf.Tensor4D) : h;
+    const image =
+      this.config.architecture === 'fc'
+        ? (tf.reshape(h, [h.shape[0], ...this.config.inputShape]) as tf.Tensor4D)
+        : h;
     return fromFlowSpace(image, this.config.dataSpace, range);
   }
 
@@ -444,7 +463,12 @@ export class Glow extends Module {
       }
       return;
     }
-    if (condition === undefined || condition.rank !== 2 || condition.shape[0] !== n || condition.shape[1] !== width) {
+    if (
+      condition === undefined ||
+      condition.rank !== 2 ||
+      condition.shape[0] !== n ||
+      condition.shape[1] !== width
+    ) {
       throw new PerturbError(
         `this Glow is conditional and needs a condition of shape [${n}, ${width}] but got ${condition === undefined ? 'none' : `[${condition.shape}]`}`,
         `pass condition: one-hot labels (or the embedding it was trained with) of width ${width}, one row per image`,

@@ -3,7 +3,13 @@ export type { FlowForward, FlowInverse } from './flow-layer';
 export { ActNorm } from './actnorm';
 export { InvConv1x1, InvConv1x1LU } from './invconv';
 export { AffineCoupling, AdditiveCoupling, CouplingNet, ZeroConv2d } from './coupling';
-export type { AffineCouplingOptions, CouplingOptions, CouplingNetOptions, ScaleForm, SubnetKind } from './coupling';
+export type {
+  AffineCouplingOptions,
+  CouplingOptions,
+  CouplingNetOptions,
+  ScaleForm,
+  SubnetKind,
+} from './coupling';
 export type { ConvGradients } from './conv';
 export { Squeeze } from './squeeze';
 export { SplitPrior, TopPrior, gaussianLogProb, gaussianSample, standardize, unstandardize } from './priors';

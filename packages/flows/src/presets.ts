@@ -9,7 +9,9 @@ import type { TrainFlowOptions } from './train';
 /** A named setting: the Glow's options (without the image shape and seed) and `trainFlow`'s recipe. */
 export interface FlowPreset {
   model: Readonly<Omit<GlowOptions, 'inputShape' | 'rng'>>;
-  training: Readonly<Pick<TrainFlowOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'warmupSteps' | 'gradClipNorm'>>;
+  training: Readonly<
+    Pick<TrainFlowOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'warmupSteps' | 'gradClipNorm'>
+  >;
 }
 
 /** Fashion-MNIST has 10 classes; the conditional presets take their one-hot labels. */

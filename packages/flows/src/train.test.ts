@@ -231,7 +231,9 @@ describe('trainFlow', () => {
     const options = { inputShape: [8, 8, 1], levels: 1, steps: 1, hidden: 4, conditionSize: 2 } as const;
     const run = (epochs: number) => {
       const model = new Glow({ ...options, rng: new Rng(12) });
-      return trainFlow({ ...common, model, train: data, test: data, outDir, epochs }).finally(() => model.dispose());
+      return trainFlow({ ...common, model, train: data, test: data, outDir, epochs }).finally(() =>
+        model.dispose(),
+      );
     };
     const first = await run(1);
     expect(Number.isFinite(first.testBitsPerDim!)).toBe(true);
