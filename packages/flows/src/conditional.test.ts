@@ -4,11 +4,10 @@ import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/cor
 import { checkFlowLayer } from './check-flow-layer';
 import { AffineCoupling } from './coupling';
 import { Glow } from './glow';
-import type { GlowOptions } from './glow';
 import { toFlowSpace } from './data-space';
 import { Permute } from './permute';
 import { FLOW_PRESETS } from './presets';
-import { TINY_GLOW, perturbParameters } from './test-helpers';
+import { TINY_GLOW, maxAbsDifference, perturbParameters, trainedLookingGlow } from './test-helpers';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -18,26 +17,9 @@ function oneHot(classes: number[], width: number): tf.Tensor2D {
   return tf.tidy(() => tf.oneHot(tf.tensor1d(classes, 'int32'), width) as tf.Tensor2D);
 }
 
-function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
-
 /** Images on the 8-bit grid k/255. */
 function images(shape: [number, number, number, number], seed: number): tf.Tensor4D {
   return tf.tidy(() => tf.div(tf.round(tf.mul(new Rng(seed).uniformTensor(shape), 255)), 255) as tf.Tensor4D);
-}
-
-/** A Glow initialized on `x` with every parameter moved off its (often zero) initial value. */
-function trainedLooking(
-  options: Omit<GlowOptions, 'rng'>,
-  seed: number,
-  x: tf.Tensor4D,
-  condition?: tf.Tensor2D,
-): Glow {
-  const glow = new Glow({ ...options, rng: new Rng(seed) });
-  glow.initialize(x, condition);
-  perturbParameters(glow, new Rng(seed + 1), 0.05);
-  return glow;
 }
 
 describe('conditional coupling layers pass the battery (inverse, logdet, numerical Jacobian)', () => {
@@ -106,7 +88,7 @@ describe('conditional Glow', () => {
       const shape = options.inputShape;
       const x = images([4, ...shape], 7);
       const labels = oneHot([0, 1, 2, 1], 3);
-      const glow = trainedLooking(options, 8, x, labels);
+      const glow = trainedLookingGlow(options, 8, x, labels);
       const { latents } = glow.encode(x, { condition: labels });
       const back = glow.decode(latents, { condition: labels });
       expect(maxAbsDifference(back, x)).toBeLessThan(1e-4);
@@ -120,7 +102,7 @@ describe('conditional Glow', () => {
   }
 
   it('the fully connected flow has a logdet equal to log|det J| of its numerical Jacobian', () => {
-    const glow = trainedLooking(fc, 9, images([4, 4, 4, 1], 9), oneHot([0, 1, 2, 0], 3));
+    const glow = trainedLookingGlow(fc, 9, images([4, 4, 4, 1], 9), oneHot([0, 1, 2, 0], 3));
     const x = new Rng(10).normalTensor([1, 1, 1, 16]) as tf.Tensor4D;
     const c = oneHot([1], 3);
     expect(checkFlowLayer(glow.levels[0], x, { condition: c, jacobian: true }).jacobianError).toBeLessThan(
@@ -154,7 +136,7 @@ describe('conditional Glow', () => {
   it('leaks no tensor', async () => {
     const x = images([2, 8, 8, 1], 12);
     const labels = oneHot([0, 2], 3);
-    const glow = trainedLooking(multiscale, 12, x, labels);
+    const glow = trainedLookingGlow(multiscale, 12, x, labels);
     await assertNoTensorLeak(() => {
       const { latents, logdet } = glow.encode(x, { condition: labels, latents: 'standardized' });
       tf.dispose([glow.decode(latents, { condition: labels, latents: 'standardized' }), ...latents, logdet]);
@@ -171,7 +153,7 @@ describe('standardized latents', () => {
   it('round trip through the standardized latents', () => {
     const x = images([3, 8, 8, 1], 13);
     const labels = oneHot([0, 1, 2], 3);
-    const glow = trainedLooking(learned, 13, x, labels);
+    const glow = trainedLookingGlow(learned, 13, x, labels);
     const { latents } = glow.encode(x, { condition: labels, latents: 'standardized' });
     const back = glow.decode(latents, { condition: labels, latents: 'standardized' });
     expect(maxAbsDifference(back, x)).toBeLessThan(1e-4);
@@ -182,7 +164,7 @@ describe('standardized latents', () => {
   it('a standardized δ moves each level’s raw z by σ·δ (σ from that level’s prior)', () => {
     const x = images([2, 8, 8, 1], 14);
     const labels = oneHot([1, 2], 3);
-    const glow = trainedLooking(learned, 14, x, labels);
+    const glow = trainedLookingGlow(learned, 14, x, labels);
     const { latents: raw } = glow.encode(x, { condition: labels });
     const { latents: u } = glow.encode(x, { condition: labels, latents: 'standardized' });
     for (let level = 0; level < u.length; level++) {
@@ -247,7 +229,7 @@ describe('flow-lp data space', () => {
 
   it('round trip, and decode with range bounded returns flow-lp’s 0.05 + 0.9·x', () => {
     const x = images([2, 4, 4, 1], 16);
-    const glow = trainedLooking(logit, 16, x);
+    const glow = trainedLookingGlow(logit, 16, x);
     const { latents } = glow.encode(x);
     const exact = glow.decode(latents);
     const bounded = glow.decode(latents, { range: 'bounded' });
@@ -260,7 +242,7 @@ describe('flow-lp data space', () => {
 
   it('dequantized encoding moves each value within its bin only', () => {
     const x = images([2, 8, 8, 1], 17);
-    const glow = trainedLooking(TINY_GLOW, 17, x);
+    const glow = trainedLookingGlow(TINY_GLOW, 17, x);
     const { latents } = glow.encode(x, { dequantize: new Rng(3) });
     const back = glow.decode(latents);
     const offset = tf.tidy(() => tf.sub(back, tf.div(tf.round(tf.mul(x, 255)), 256)));

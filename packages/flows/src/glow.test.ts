@@ -5,8 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, initBackend, loadCheckpoint, saveCheckpoint } from '@perturb/core';
 import { Glow } from './glow';
-import type { GlowOptions } from './glow';
-import { TINY_GLOW as tiny, perturbParameters, temporaryFolders } from './test-helpers';
+import { TINY_GLOW as tiny, maxAbsDifference, temporaryFolders, trainedLookingGlow } from './test-helpers';
 
 const FASHION_MNIST_TEST = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 const tempDir = temporaryFolders('flows-');
@@ -32,23 +31,6 @@ function images(n: number, size: number, channels: number, seed: number): tf.Ten
     }
   }
   return tf.tensor4d(values, [n, size, size, channels]);
-}
-
-/** A Glow initialized on data and with every parameter moved off its (often zero) initial value. */
-function trainedLookingGlow(
-  options: Omit<GlowOptions, 'rng'>,
-  seed: number,
-  x: tf.Tensor4D,
-  condition?: tf.Tensor2D,
-): Glow {
-  const glow = new Glow({ ...options, rng: new Rng(seed) });
-  glow.initialize(x, condition);
-  perturbParameters(glow, new Rng(seed + 1), 0.05);
-  return glow;
-}
-
-function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
 describe('Glow encode/decode', () => {
