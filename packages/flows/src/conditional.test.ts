@@ -128,6 +128,7 @@ describe('conditional Glow', () => {
       /differ/,
     );
     expect(() => new Glow({ ...fc, levels: 2, rng: new Rng(1) })).toThrow(/one level/);
+    expect(new Glow({ ...fc, levels: undefined, rng: new Rng(1) }).config.levels).toBe(1);
     tf.dispose([x, labels]);
     conditional.dispose();
     unconditional.dispose();

@@ -29,7 +29,7 @@ export interface GlowOptions {
   inputShape: readonly [number, number, number];
   /** See `GlowArchitecture`. Default `'multiscale'`. */
   architecture?: GlowArchitecture;
-  /** Levels L (each: squeeze → K steps → split); 1 for `'fc'`. Default 3. */
+  /** Levels L (each: squeeze → K steps → split); 1 for `'fc'`. Default 3 (1 for `'fc'`). */
   levels?: number;
   /** Flow steps K per level (each: ActNorm → 1×1 conv → coupling; a coupling block for `'fc'`). Default 32. */
   steps?: number;
@@ -122,7 +122,7 @@ function resolveConfig(options: GlowOptions): GlowConfig {
   return {
     inputShape: [...options.inputShape] as [number, number, number],
     architecture: options.architecture ?? 'multiscale',
-    levels: options.levels ?? 3,
+    levels: options.levels ?? (options.architecture === 'fc' ? 1 : 3),
     steps: options.steps ?? 32,
     hidden: options.hidden ?? 512,
     coupling: options.coupling ?? 'affine',
