@@ -35,7 +35,7 @@ describe('train-flow config', () => {
       conditional: true,
       batchSize: 256,
       lr: 1e-3,
-      warmupSteps: 300000,
+      warmupSteps: 1172,
       gradClipNorm: 1,
       padTo: 28,
       epochs: 2,

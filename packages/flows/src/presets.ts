@@ -41,7 +41,8 @@ export const FLOW_PRESETS = {
       batchSize: 256, // dataset.batch_size
       optimizer: 'adam', // torch.optim.Adam
       lr: 1e-3, // optimizer.lr
-      warmupSteps: 300000, // WarmupLR warmup_steps (longer than the 23,400 steps of 100 epochs)
+      // WarmupLR warmup_steps: 300,000 samples, which flpert/runner.py divides by the batch size.
+      warmupSteps: Math.round(300000 / 256),
       gradClipNorm: 1, // max_grad_norm
     },
   },
