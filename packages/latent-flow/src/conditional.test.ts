@@ -104,6 +104,39 @@ describe('LA-Glow with a conditional flow', () => {
     tf.dispose(y);
   });
 
+  it('the attack sees the unclamped decode; only its result is clamped', () => {
+    /** Records the largest pixel the classifier is shown. */
+    class Watching extends TinyClassifier {
+      largest = -Infinity;
+      override logits(images: tf.Tensor4D, options: { training: boolean }) {
+        this.largest = Math.max(
+          this.largest,
+          tf.tidy(() => tf.max(images).dataSync()[0]),
+        );
+        return super.logits(images, options);
+      }
+    }
+    const watching = new Watching({ numClasses: 3, seed: 2 });
+    const y = labelsOf([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    const out = latentAdversarial({
+      flow,
+      norm: 'l2',
+      epsilon: 20,
+      stepSize: 10,
+      steps: 2,
+      labels: 'true',
+      bnMode: 'eval',
+    }).transform!({ x, y }, { ...ctx(), model: watching });
+    expect(watching.largest).toBeGreaterThan(1);
+    expect(tf.max(out.x).dataSync()[0]).toBeLessThanOrEqual(1);
+    tf.dispose([y, out.x]);
+    watching.dispose();
+  });
+
   it('the flow-lp preset of latentRandom is its defaults; dequantized encoding changes the draw', () => {
     const y = labelsOf([
       [1, 0, 0],
