@@ -23,6 +23,8 @@ export interface LayersModelRunOptions {
   model?: ModelKind;
   /** The layer A-FAN perturbs. Default `'block1'`. */
   site?: (typeof MODEL_SITES)[number];
+  /** PGD steps of A-FAN's feature attack. Default 5 (the paper's). */
+  afanSteps?: number;
   /** Training images, balanced over classes, from the Fashion-MNIST subset shipped with perturb. Default 500. */
   trainSize?: number;
   /** Test images. Default 500. */
@@ -65,6 +67,7 @@ export async function runLayersModelExample(options: LayersModelRunOptions): Pro
   const settings = {
     model: 'sequential' as ModelKind,
     site: 'block1' as const,
+    afanSteps: 5,
     trainSize: 500,
     testSize: 500,
     steps: 100,
@@ -105,7 +108,10 @@ export async function runLayersModelExample(options: LayersModelRunOptions): Pro
         batches: (r) => batches(trainSet, { batchSize, rng: r }),
       },
       test: () => batches(testSet, { batchSize: 250, shuffle: false }),
-      augmenters: [latentRandom({ flow, epsilon: 0.2 }), afan({ sites: [settings.site] })],
+      augmenters: [
+        latentRandom({ flow, epsilon: 0.2 }),
+        afan({ sites: [settings.site], steps: settings.afanSteps }),
+      ],
       optimizer: { name: 'sgd', momentum: 0.9 },
       lr: settings.lr,
       steps: settings.steps,
