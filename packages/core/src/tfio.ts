@@ -103,17 +103,25 @@ export async function rebuildModule<Config, M extends Module>(
 ): Promise<M> {
   const { config, state } = await readModule<Config>(source);
   try {
-    const module = build(config);
-    try {
-      module.loadStateDict(state);
-    } catch (error) {
-      module.dispose();
-      throw error;
-    }
-    return module;
+    return buildLoaded(() => build(config), state);
   } finally {
     tf.dispose(Object.values(state));
   }
+}
+
+/**
+ * `build()` with `state` loaded into it; if loading fails the new module is freed before the
+ * error propagates (the caller never sees it, so could not free it). `state` stays the caller's.
+ */
+export function buildLoaded<M extends Module>(build: () => M, state: Record<string, tf.Tensor>): M {
+  const module = build();
+  try {
+    module.loadStateDict(state);
+  } catch (error) {
+    module.dispose();
+    throw error;
+  }
+  return module;
 }
 
 function holdsNaN(t: tf.Tensor): boolean {
