@@ -9,6 +9,8 @@ export { writeFileAtomic, removeStaleTempFiles } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
 export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
+export { saveModule, readModule, loadModuleWeights, rebuildModule, MODULE_FORMAT } from './tfio';
+export type { ModuleLocation, SavedModule } from './tfio';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
 export type {
