@@ -27,6 +27,11 @@ export const deeplabModelOptions = z.strictObject({
     .union([z.literal(4), z.literal(8), z.literal(16), z.literal(32)])
     .default(16)
     .describe('Input size / ASPP feature size (8 or 16 in the paper)'),
+  atrousRates: z
+    .array(z.int().min(1))
+    .min(1)
+    .optional()
+    .describe('ASPP atrous rates. Default [6, 12, 18] × 16 / outputStride; small images need smaller ones'),
   channels: z.int().min(1).default(256).describe('Channels of the ASPP branches and the decoder'),
   lowLevelChannels: z.int().min(1).default(48).describe('Channels the stride-4 features are reduced to'),
 });
