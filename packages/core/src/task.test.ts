@@ -60,7 +60,7 @@ describe('the task seam', () => {
       task: { ...classificationTask, kind: 'segmentation' },
     };
     expect(() => asClassifier(dense as never, 'augMix')).toThrow(
-      /^augMix works on classifiers, but the model being trained is a segmentation model/,
+      /^augMix works on classifiers, but the model is a segmentation model/,
     );
   });
 

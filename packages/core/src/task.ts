@@ -72,8 +72,8 @@ export function asClassifier(model: Model, who: string): Classifier {
   const { kind } = taskOf(model);
   if (kind !== 'classification') {
     throw new PerturbError(
-      `${who} works on classifiers, but the model being trained is a ${kind} model`,
-      `remove ${who} from the augmenters, or train a classifier`,
+      `${who} works on classifiers, but the model is a ${kind} model`,
+      `use ${who} with a classifier; a ${kind} model takes the label-aware augmenters and attacks (docs/segmentation.md)`,
     );
   }
   return model as Classifier;
