@@ -1,8 +1,9 @@
 /**
- * Model training (classifiers and dense models): core's training loop configured with the augmenters' two stages, the
- * clean loss and one optimizer step per batch. Each step runs in its own tensor scope, so
- * plugins cannot leak; the loop's checkpoint at the end of every epoch (model, optimizer slots,
- * every augmenter's state) makes a killed run resume exactly where it was.
+ * Model training (classifiers and dense models): core's training loop configured with the
+ * augmenters' two stages, the clean loss of the model's task and one optimizer step per batch.
+ * Each step runs in its own tensor scope, so plugins cannot leak; the loop's checkpoint at the
+ * end of every epoch (model, optimizer slots, every augmenter's state) makes a killed run resume
+ * exactly where it was.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
