@@ -119,9 +119,11 @@ export interface TrainResult {
 /**
  * Trains `options.model`. Every step, inside its own tensor scope, runs every augmenter's
  * `transform` in order, then every `losses` stage, and takes one optimizer step on
- * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, core's training loop writes
- * `checkpoint.safetensors` and `metrics.jsonl` at the end of every epoch and, with `resume`,
- * continues from an existing checkpoint exactly as an uninterrupted run would.
+ * `cleanWeight · loss(model(x'), batch') + Σ weight · term`, the loss being the model's task's
+ * (cross-entropy for classifiers, per-pixel cross-entropy for segmentation). With `outDir`,
+ * core's training loop writes `checkpoint.safetensors` and `metrics.jsonl` at the end of every
+ * epoch and, with `resume`, continues from an existing checkpoint exactly as an uninterrupted run
+ * would.
  *
  * Throws a `PerturbError` if both or neither of `epochs` and `steps` are given, two augmenters
  * share a name, the checkpoint in `outDir` has another fingerprint or augmenter state that does
