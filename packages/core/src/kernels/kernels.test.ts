@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { Rng } from '../rng';
 import { registerTrainingKernels } from './register';
+import { relativeError } from './relative-error';
 
 type Pad =
   'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -25,6 +26,8 @@ const KERNELS = [
   'Concat',
   'SplitV',
   'Slice',
+  'Tile',
+  'Cast',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {
@@ -53,17 +56,6 @@ async function runOn(
 }
 
 /** max |actual − expected| / max |expected|: relative to the output's scale, so near-zero entries don't dominate. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let maxDiff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return maxDiff / scale;
-}
-
 /** Relative error of the wasm kernel against the cpu backend's on the same inputs. */
 async function errorVsCpu(kernel: string, inputs: Record<string, Input>, attrs: object): Promise<number> {
   const expected = await runOn('cpu', kernel, inputs, attrs);
@@ -276,7 +268,7 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
-  it('Sum and Mean over leading axes (pooled) and over other axes (the backend’s own)', async () => {
+  it('Sum and Mean over consecutive axes before the last (pooled) and over others (the backend’s own)', async () => {
     const rng = new Rng(5).child('reductions');
     const cases: Array<[number[], number[], boolean]> = [
       [[6, 5, 4, 3], [0, 1, 2], false],
@@ -285,6 +277,10 @@ describe('wasm training kernels match the cpu backend', () => {
       [[1, 4, 3], [0, 1], false],
       [[6, 5, 4, 3], [1, 2], false],
       [[6, 5, 4], [2], true],
+      [[6, 5, 4, 3], [1], true],
+      [[2, 3, 4, 5, 6], [3, 1, 2], false],
+      [[3, 40, 30, 2], [1, 2], true],
+      [[6, 5, 4, 3], [0, 2], false],
     ];
     for (const [shape, axis, keepDims] of cases) {
       const x = randomInput(rng, shape);
