@@ -26,14 +26,14 @@ export const BENCHMARKS: Benchmark[] = [
   },
   {
     id: 'resnet20-rawops',
-    what: 'ResNet-20 in raw tf ops (tf.conv2d, tf.moments, tf.batchNorm), tf.train SGD step, batch 128, 32×32×1',
+    what: 'ResNet-20 in raw tf ops (tf.conv2d, tf.moments, tf.batchNorm), SGD step, batch 128, 32×32×1',
     build: () => rawOpsResNetStep(RESNET20_INPUT),
     peer: RESNET20_PEER,
     baseline: 'resnet20',
   },
   {
     id: 'resnet20-layers',
-    what: 'ResNet-20 in tf.layers (functional), tf.variableGrads SGD step, batch 128, 32×32×1',
+    what: 'ResNet-20 in tf.layers (functional), tf.variableGrads + SGD step, batch 128, 32×32×1',
     build: () => layersResNetStep(RESNET20_INPUT),
     peer: RESNET20_PEER,
     baseline: 'resnet20',

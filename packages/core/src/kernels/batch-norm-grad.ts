@@ -5,7 +5,7 @@
  * tfjs-core's own gradient materializes the per-channel factor with `tile` (a full-size copy
  * per batch norm) and builds every parameter gradient from products of full-size tensors:
  * `Tile` alone was 60% of the kernel time of a ResNet written with `tf.batchNorm` on wasm.
- * Here the full-size work is one broadcasting product for dx and, for the parameters, the two
+ * Here the full-size work is one per-channel scaling for dx and, for the parameters, the two
  * sums they all share, Σdy and Σdy·(x − mean), taken once over the reduced axes. This replaces
  * the gradient through `tf.registerGradient` (for every model and backend, tfjs-layers'
  * included) rather than offering a layer of our own, because users' models call `tf.batchNorm`.
@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import { scaleShift } from '../nn/channelwise';
 
 /** Sums `t` over the axes along which `shape` is broadcast to `t`'s shape, as `shape`. */
 function sumTo(t: Tensor, shape: number[]): Tensor {
@@ -33,24 +34,30 @@ function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) {
   // Parameters of one shape (the usual per-channel [C] vectors) let every parameter gradient
   // be a factor times Σdy or Σdy·(x − mean) over that shape's reduced axes.
   const shape = mean.shape;
-  const sumDy = sumTo(grad, shape);
-  const sumDyCentered = sumTo(tf.mul(grad, tf.sub(x, mean)), shape);
   const uniform = [variance, factor].every((t) => tf.util.arraysEqual(t.shape, shape));
+  // Per-channel parameters make x − mean and dy·factor per-channel affine maps: one depthwise
+  // pass each (`scaleShift`), where broadcasting ops are slower on wasm.
+  const channels = x.shape[x.rank - 1];
+  const perChannel = uniform && mean.size === channels && shape[shape.length - 1] === channels;
+  const asVector = (t: Tensor) => tf.reshape(t, [channels]);
+  const centered = perChannel ? scaleShift(x, tf.ones([channels]), tf.neg(asVector(mean))) : tf.sub(x, mean);
+  const sumDy = sumTo(grad, shape);
+  const sumDyCentered = sumTo(tf.mul(grad, centered), shape);
   return {
-    x: () => tf.mul(grad, factor),
+    x: () => (perChannel ? scaleShift(grad, asVector(factor)) : tf.mul(grad, factor)),
     mean: () => (uniform ? tf.neg(tf.mul(sumDy, factor)) : tf.neg(sumTo(tf.mul(grad, factor), shape))),
     variance: () => {
       // ∂y/∂variance = −½·(x − mean)·scale·invStd³ = −½·(x − mean)·factor·invStd².
       const perValue = tf.mul(tf.mul(factor, tf.square(invStd)), -0.5);
       return uniform
         ? tf.mul(sumDyCentered, perValue)
-        : sumTo(tf.mul(tf.mul(grad, tf.sub(x, mean)), perValue), variance.shape);
+        : sumTo(tf.mul(tf.mul(grad, centered), perValue), variance.shape);
     },
     scale: () => {
       if (!scale) throw new Error('perturb: FusedBatchNorm has no scale to differentiate');
       return uniform && tf.util.arraysEqual(scale.shape, shape)
         ? tf.mul(sumDyCentered, invStd)
-        : sumTo(tf.mul(tf.mul(grad, tf.sub(x, mean)), invStd), scale.shape);
+        : sumTo(tf.mul(tf.mul(grad, centered), invStd), scale.shape);
     },
     // tf.batchNorm requires offset to have mean's rank; tfjs checks that the shapes agree.
     offset: () => tf.clone(sumDy), // a new tensor: tfjs may free a gradient once it is used

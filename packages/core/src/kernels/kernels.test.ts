@@ -28,6 +28,7 @@ const KERNELS = [
   'Slice',
   'Tile',
   'Cast',
+  'FusedBatchNorm',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {
@@ -246,6 +247,26 @@ describe('wasm training kernels match the cpu backend', () => {
       );
       const actualInput = await runOn('wasm', inputName, { dy, filter }, { ...attrs, inputShape: c.x });
       expect(relativeError(actualInput, expectedInput), `input grad ${describeCase(c)}`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('FusedBatchNorm with per-channel parameters (one depthwise pass) and others (the backend’s own)', async () => {
+    const rng = new Rng(6).child('batch-norm');
+    for (let i = 0; i < 8; i++) {
+      const channels = 1 + rng.int(12);
+      const shape = [1 + rng.int(4), 1 + rng.int(6), 1 + rng.int(6), channels];
+      // [C], tfjs-layers' [1, 1, 1, C], or full-size statistics (not per channel).
+      const param = [[channels], [1, 1, 1, channels], shape][i % 3];
+      const variance = randomInput(rng, param);
+      variance.values = variance.values.map((v) => 0.1 + v * v);
+      const inputs: Record<string, Input> = {
+        x: randomInput(rng, shape),
+        mean: randomInput(rng, param),
+        variance,
+        ...(i % 4 !== 3 ? { scale: randomInput(rng, param), offset: randomInput(rng, param) } : {}),
+      };
+      const error = await errorVsCpu('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 });
+      expect(error, JSON.stringify({ shape, param })).toBeLessThan(1e-5);
     }
   });
 

@@ -12,6 +12,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { wrapBackendKernel } from './wrapped-kernels';
 import { registerDilatedConv2DGradient } from './dilated-conv2d-grad';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
+import { fusedBatchNormConfig } from './batch-norm';
 import { meanGradConfig, sumGradConfig } from './reduction-grads';
 
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -32,6 +33,7 @@ const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
   sliceConfig,
   tileConfig,
   castConfig,
+  fusedBatchNormConfig,
 ];
 
 /**
@@ -46,7 +48,8 @@ const GRADIENTS: readonly GradConfig[] = [fusedBatchNormGradConfig, meanGradConf
  * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
  * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
  * by pooling, its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops, its
- * `Tile` repeats whole inputs by block copies and its same-dtype `Cast` shares the storage.
+ * `Tile` repeats whole inputs by block copies, its same-dtype `Cast` shares the storage and its
+ * per-channel `FusedBatchNorm` is one depthwise pass.
  * For any other backend no kernel is registered and the list is empty. On every backend the
  * gradients of `FusedBatchNorm` (tf.batchNorm), `Mean` and `Sum` are replaced. Calling it again is
  * harmless: kernels already registered by perturb are kept.
