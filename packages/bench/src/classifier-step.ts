@@ -36,9 +36,10 @@ export function fixedBatch(spec: StepSpec): { rng: Rng; x: tf.Tensor4D; y: tf.Te
 /**
  * The training every classifier row times: `tf.variableGrads` of `loss` over `variables`, then
  * SGD with Nesterov momentum 0.9, weight decay 5e-4 and learning rate 0.1 (the peer's recipe)
- * through perturb's optimizer, so rows differ only in how the model is written.
+ * through perturb's optimizer, so rows differ only in how the model is written. Its cleanup frees
+ * the optimizer, then calls `free` (the model's and the batch's).
  */
-export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar): TimedStep {
+export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar, free: () => void): TimedStep {
   const optimizer = createOptimizer(
     { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
     variables.map((v) => [v.name, v]),
@@ -50,7 +51,10 @@ export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar): Ti
         optimizer.step(grads, { lr: 0.1 });
         return value.dataSync()[0];
       }),
-    dispose: () => optimizer.dispose(),
+    dispose: () => {
+      optimizer.dispose();
+      free();
+    },
   };
 }
 
@@ -58,15 +62,12 @@ export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar): Ti
 export function classifierStep(spec: ClassifierStepSpec): TimedStep {
   const { rng, x, y } = fixedBatch(spec);
   const model = createClassifier(spec.model, { rng, inChannels: spec.channels, numClasses: 10 });
-  const training = sgdTraining(model.parameters(), () =>
-    crossEntropy(model.logits(x, { training: true }), y),
-  );
-  return {
-    step: training.step,
-    dispose: () => {
-      training.dispose();
+  return sgdTraining(
+    model.parameters(),
+    () => crossEntropy(model.logits(x, { training: true }), y),
+    () => {
       model.dispose();
       tf.dispose([x, y]);
     },
-  };
+  );
 }

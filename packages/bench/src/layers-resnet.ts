@@ -54,16 +54,15 @@ export function layersResNetStep(spec: StepSpec): TimedStep {
   const { x, y } = fixedBatch(spec);
   const model = layersResNet20(spec.size, spec.channels, 10);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const training = sgdTraining(variables, () => {
-    const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-    return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-  });
-  return {
-    step: training.step,
-    dispose: () => {
-      training.dispose();
+  return sgdTraining(
+    variables,
+    () => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+    },
+    () => {
       model.dispose();
       tf.dispose([x, y]);
     },
-  };
+  );
 }

@@ -82,15 +82,9 @@ export function rawOpsResNet20(rng: Rng, inChannels: number, numClasses: number)
 export function rawOpsResNetStep(spec: StepSpec): TimedStep {
   const { rng, x, y } = fixedBatch(spec);
   const model = rawOpsResNet20(rng.child('model'), spec.channels, 10);
-  const training = sgdTraining(
+  return sgdTraining(
     model.variables,
     () => tf.losses.softmaxCrossEntropy(y, model.logits(x)) as tf.Scalar,
+    () => tf.dispose([...model.variables, x, y]),
   );
-  return {
-    step: training.step,
-    dispose: () => {
-      training.dispose();
-      tf.dispose([...model.variables, x, y]);
-    },
-  };
 }
