@@ -234,7 +234,8 @@ program
       runIndex: flags.runIndex,
       devices,
       // A task of an array leaves the report to the job that depends on them all.
-      onDone: flags.runIndex === undefined ? () => void writeCompareReport(config.out) : undefined,
+      onDone:
+        flags.runIndex === undefined ? () => void writeCompareReport(config.out, { bin: self }) : undefined,
     });
   });
 
@@ -282,7 +283,7 @@ program
   .description('write report.md and report.html for a compare folder')
   .argument('<dir>', 'the folder `perturb compare` wrote')
   .action((dir: string) => {
-    const paths = writeCompareReport(dir);
+    const paths = writeCompareReport(dir, { bin: self });
     process.stdout.write(`report: ${paths.html}\n`);
   });
 

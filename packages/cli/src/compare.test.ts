@@ -161,7 +161,12 @@ describe('perturb compare', () => {
     mkdirSync(join(dir, 'out', 'flow'), { recursive: true });
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
-    expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+    const report = readFileSync(markdown, 'utf8');
+    expect(report).toMatch(/\| flip \| 0 \| 2 \| 50\.00 \| 0\.00 \|/);
+    // Titled after the grid's folder, methods in the config's order, the config's hash recorded.
+    expect(report).toMatch(/^# out: test accuracy by method\n/);
+    expect(report).toMatch(/\| config \| sha256:[0-9a-f]{16} of compare\.yaml \|/);
+    expect(report).toContain('| git commit | not recorded |');
   });
 
   it('refuses to reuse finished runs for changed settings, and keeps them when the grid moves', async () => {
