@@ -14,6 +14,7 @@ import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
 import { CONFIG_SCHEMAS, configJsonSchema } from './json-schema';
 import { LIST_KINDS, listRegistered } from './list';
 import { readConfigWithPlugins } from './plugins';
+import { gridListing } from './grid-listing';
 import { writeCompareReport } from './report';
 import { runEval } from './run-eval';
 import { runTrain } from './run-train';
@@ -200,6 +201,12 @@ program
       .conflicts(['runIndex', 'methods', 'seeds', 'devices']),
   )
   .option('--cpus-per-task <n>', 'with --emit slurm: CPUs (wasm threads) of each task (default 4)', integer)
+  .addOption(
+    new Option(
+      '--dry-run',
+      "check the config and every run's settings, list the runs (finished, resuming, to run) and exit without training",
+    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'devices']),
+  )
   .action(async (flags) => {
     if (flags.cpusPerTask !== undefined && !flags.emit) {
       throw new PerturbError('--cpus-per-task is set without --emit slurm', 'drop it, or add --emit slurm');
@@ -208,6 +215,10 @@ program
     const devices = flags.devices === undefined ? undefined : parseDevices(flags.devices);
     const jobs = flags.jobs ?? devices?.length;
     const config = readCompareConfig(flags.config, { out: flags.out, jobs }, settings);
+    if (flags.dryRun) {
+      process.stdout.write(gridListing(config));
+      return;
+    }
     if (flags.emit) {
       recordGrid(config);
       // Tasks start elsewhere: plugin files by absolute path (packages by name, as given).

@@ -65,7 +65,7 @@ export interface GridRun {
 export const SHARED = 'shared';
 
 /** A generative model the grid trains once, before any run, for every method that names it. */
-interface SharedModel {
+export interface SharedModel {
   /** Its section in the compare config, which is also its folder under `out`. */
   section: 'flow' | 'vaegan';
   /** The augmenter option whose value `shared` refers to it. */
@@ -163,7 +163,7 @@ function usesShared(settings: unknown, model: SharedModel): boolean {
 }
 
 /** The shared models some method (or the base) refers to; only `methods`' when given. */
-function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): SharedModel[] {
+export function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): SharedModel[] {
   const chosen = methods
     ? Object.fromEntries(Object.entries(config.methods).filter(([name]) => methods.includes(name)))
     : config.methods;
