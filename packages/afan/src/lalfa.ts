@@ -189,7 +189,12 @@ function weighted(features: tf.Tensor4D, delta: tf.Tensor4D, weight: tf.Scalar |
   return tf.add(features, tf.mul(delta, weight)) as tf.Tensor4D;
 }
 
-/** ∂/∂w of adversarialWeight·Σ_i CE(tail(f_i + w_i·δ_i)), on the host. */
+/**
+ * ∂/∂w of adversarialWeight·Σ_i CE(tail(f_i + w_i·δ_i)), on the host. Each w_i enters only its
+ * own site's term, so the gradient is taken one site at a time: one tail's activations live at
+ * once instead of every site's (nine ResNet tails of a batch of 128 overflow wasm's 4 GB heap),
+ * and the numbers are those of the gradient of the sum.
+ */
 function weightGradient(
   attacked: AttackedSite[],
   weights: number[],
@@ -197,16 +202,16 @@ function weightGradient(
   tail: (features: tf.Tensor4D, site: string) => tf.Tensor2D,
   labels: tf.Tensor2D,
 ): number[] {
-  return tf.tidy(() => {
-    const lossOf = (w: tf.Tensor) => {
-      const perSite = tf.unstack(w);
-      const losses = attacked.map((site, i) =>
-        crossEntropy(tail(weighted(site.features, site.delta, perSite[i] as tf.Scalar), site.site), labels),
-      );
-      return tf.mul(tf.addN(losses), adversarialWeight) as tf.Scalar;
-    };
-    return Array.from(tf.grad(lossOf)(tf.tensor1d(weights)).dataSync());
-  });
+  return attacked.map((site, i) =>
+    tf.tidy(() => {
+      const lossOf = (w: tf.Tensor) =>
+        tf.mul(
+          crossEntropy(tail(weighted(site.features, site.delta, w as tf.Scalar), site.site), labels),
+          adversarialWeight,
+        ) as tf.Scalar;
+      return tf.grad(lossOf)(tf.scalar(weights[i])).dataSync()[0];
+    }),
+  );
 }
 
 function checkState(state: LalfaState, sites: number): void {

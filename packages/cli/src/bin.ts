@@ -186,10 +186,15 @@ program
     "run only these seeds' runs now (comma-separated), e.g. one per process (default: all)",
     integerList,
   )
+  .option(
+    '--sizes <sizes>',
+    "run only these training-set sizes' runs now (comma-separated), e.g. one column per sitting (default: all)",
+    integerList,
+  )
   .addOption(
     new Option('--run-index <i>', 'run only run i of the grid (0-based), e.g. as a Slurm array task')
       .argParser(integer)
-      .conflicts(['methods', 'seeds']),
+      .conflicts(['methods', 'seeds', 'sizes']),
   )
   .option(
     '--devices <list>',
@@ -198,14 +203,14 @@ program
   .addOption(
     new Option('--emit <executor>', 'print the grid as a job script instead of running it')
       .choices(['slurm'])
-      .conflicts(['runIndex', 'methods', 'seeds', 'devices']),
+      .conflicts(['runIndex', 'methods', 'seeds', 'sizes', 'devices']),
   )
   .option('--cpus-per-task <n>', 'with --emit slurm: CPUs (wasm threads) of each task (default 4)', integer)
   .addOption(
     new Option(
       '--dry-run',
       "check the config and every run's settings, list the runs (finished, resuming, to run) and exit without training",
-    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'devices']),
+    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'sizes', 'devices']),
   )
   .action(async (flags) => {
     if (flags.cpusPerTask !== undefined && !flags.emit) {
@@ -242,6 +247,7 @@ program
       bin: self,
       methods: flags.methods,
       seeds: flags.seeds,
+      sizes: flags.sizes,
       runIndex: flags.runIndex,
       devices,
       // A task of an array leaves the report to the job that depends on them all.

@@ -221,6 +221,20 @@ describe('perturb compare', () => {
     expect(finished).toEqual([true, false, true]);
   });
 
+  it('runs only the chosen training-set sizes, leaving the other column for a later sitting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, { methods: { baseline: {} }, trainSizes: [10, 20], jobs: 1, out: join(dir, 'out') }),
+    );
+    await expect(runCompare(config, { bin, sizes: [30] })).rejects.toThrow(
+      "the grid has no training-set size 30. choose from 10, 20, or add the size to the config's `trainSizes:`",
+    );
+    const ran = await runCompare(config, { bin, sizes: [20] });
+    expect(ran.map((run) => run.trainSize)).toEqual([20]);
+    expect(gridRuns(config).map((run) => existsSync(join(run.dir, 'result.json')))).toEqual([false, true]);
+  });
+
   it("compares a shared flow's section as written, so adding weightDecay counts as a change", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
     const bin = fakeBin(dir);
