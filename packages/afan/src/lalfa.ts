@@ -73,7 +73,7 @@ const lalfaFields = z
     ...pluginShape('lalfa'),
     ...featureAttackShape({ stepSize: 1 / 255, steps: 3 }),
     /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required unless a preset gives them. */
-    sites: sitesField(),
+    sites: sitesField().optional(),
     /** Learning rate of the weights' SGD. */
     weightLr: z.number().min(0).default(0.01),
     /** Momentum of the weights' SGD (PyTorch form, as the official code's optimizer). */
@@ -81,7 +81,18 @@ const lalfaFields = z
     /** Coefficient of the ‖w‖₁ penalty in the weights' objective. */
     l1Coefficient: z.number().min(0).default(1),
   })
-  .superRefine(checkRandomInit);
+  .superRefine(checkRandomInit)
+  .superRefine(({ sites }, ctx) => {
+    if (sites === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sites'],
+        message: 'list the feature sites to perturb, or name a preset that gives them',
+      });
+    }
+  })
+  // Optional above only so that a preset may give it (and editors accept a preset alone).
+  .transform(({ sites, ...options }) => ({ ...options, sites: sites ?? [] }));
 
 /** The options of {@link lalfa}, checked, with every default. Every field is plain JSON, so a YAML config can set it. */
 export const lalfaSchema = withPresets(LALFA_PRESETS, lalfaFields);

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier } from './factory';
-import type { ClassifierName } from './factory';
 import type { Stage } from './layers/stage';
 import type { FeatureLayer } from './layers/stage';
 
@@ -68,28 +67,6 @@ describe('block-level feature sites', () => {
     x.dispose();
     model.dispose();
   });
-
-  // Deeper instances of the classes the battery in models/*.test.ts runs forward at every site.
-  const others: Array<[ClassifierName, number]> = [
-    ['resnet56', 28],
-    ['resnet110', 55],
-  ];
-  for (const [name, count] of others) {
-    it(`gives tail(head(x, s), s) = logits(x) at each of ${name}'s ${count} sites`, () => {
-      const model = createClassifier(name, { rng: new Rng(5), inChannels: 1 });
-      const x = new Rng(6).uniformTensor([1, 4, 4, 1]) as tf.Tensor4D;
-      expect(model.sites).toHaveLength(count);
-      const whole = model.logits(x, { training: false });
-      for (const site of model.sites) {
-        const features = model.head(x, site, { training: false });
-        const split = model.tail(features, site, { training: false });
-        expect(maxAbsDiff(split, whole), site).toBeLessThan(1e-5);
-        tf.dispose([features, split]);
-      }
-      tf.dispose([x, whole]);
-      model.dispose();
-    });
-  }
 
   it('holds the nine sites of the official L-ALFA script on resnet56', () => {
     const model = createClassifier('resnet56', { rng: new Rng(0) });
