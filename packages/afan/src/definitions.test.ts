@@ -1,6 +1,6 @@
 import { type BuildEnvironment, augmenters, createAugmenter, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { afanDefinition, lalfaDefinition } from './index';
+import { LALFA_PRESETS, afanDefinition, lalfaDefinition } from './index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -25,6 +25,18 @@ describe('afan and lalfa in configs', () => {
     const plugin = build('lalfa', { sites: ['stem', 'features'], name: 'l' });
     expect(plugin.name).toBe('l');
     expect(plugin.state?.()).toEqual({ weights: [0.5, 0.5], velocity: [0, 0] });
+  });
+
+  it("lalfa's presets give the official script's nine sites, under any option given", () => {
+    const official = build('lalfa', { preset: 'resnet56-paper' }).state?.() as { weights: number[] };
+    expect(official.weights).toEqual(Array(9).fill(1 / 9));
+    expect(LALFA_PRESETS['resnet56-paper'].sites[8]).toBe('stage3');
+    expect(LALFA_PRESETS['resnet20-paper'].sites).toHaveLength(9);
+    const narrowed = build('lalfa', { preset: 'resnet20-paper', sites: ['stem', 'stage1'] });
+    expect(narrowed.state?.()).toEqual({ weights: [0.5, 0.5], velocity: [0, 0] });
+    expect(() => build('lalfa', { preset: 'resnet56' })).toThrow(
+      /"preset" is "resnet56" .* use one of resnet56-paper, resnet20-paper/,
+    );
   });
 
   it.each([

@@ -5,8 +5,8 @@
  */
 export { afan, afanSchema, afanDefinition, resolveAfanOptions, perturbedFeatures } from './afan';
 export type { AfanOptions, AfanSettings, Perturbation } from './afan';
-export { lalfa, lalfaSchema, lalfaDefinition } from './lalfa';
-export type { LalfaOptions, LalfaState, LalfaAugmenter } from './lalfa';
+export { lalfa, lalfaSchema, lalfaDefinition, LALFA_PRESETS } from './lalfa';
+export type { LalfaOptions, LalfaPreset, LalfaState, LalfaAugmenter } from './lalfa';
 export { featurePgd, AFAN_ATTACK_DEFAULTS } from './pgd';
 export { adversarialFeatureNormalization, channelMoments } from './normalization';
 export { afanDiagnostics } from './diagnostics';

@@ -11,20 +11,71 @@ import {
   check,
   defineAugmenter,
   parseOptions,
+  presetField,
   taskOf,
+  withPresets,
   z,
 } from '@perturb/core';
 import { checkRandomInit, featureAttackShape, pluginSettings, pluginShape, sitesField } from './options';
 import { type AttackedSite, attackSites, termFeatures } from './sites';
 import { projectOntoSimplex } from './simplex';
 
-/** The options of {@link lalfa}, checked, with every default. Every field is plain JSON, so a YAML config can set it. */
-export const lalfaSchema = z
+/** The official script's attack: PGD-3 with sign steps of 1/255 (also the defaults). */
+const OFFICIAL_ATTACK = { steps: 3, stepSize: 1 / 255 };
+
+/**
+ * Named settings. The official L-ALFA script (VITA-Group/CV_A-FAN,
+ * `Classification/main_learnable.py`) perturbs nine positions of its ResNet-56's layer list:
+ * the stem's output and the outputs of blocks 4, 7, 10, 14, 17, 20, 24 and 27 of its 27 (the
+ * last is the end of stage 3, before pooling).
+ */
+export const LALFA_PRESETS = {
+  /** The official nine sites on `resnet56` (9 blocks a stage). */
+  'resnet56-paper': {
+    ...OFFICIAL_ATTACK,
+    sites: [
+      'stem',
+      'stage1.block3',
+      'stage1.block6',
+      'stage2.block0',
+      'stage2.block4',
+      'stage2.block7',
+      'stage3.block1',
+      'stage3.block5',
+      'stage3',
+    ],
+  },
+  /**
+   * The same nine positions on `resnet20` (3 blocks a stage): each official site at the same
+   * fraction of the depth, rounded to a block (blocks 1, 2, 3, 5, 6, 7, 8, 9 of 9, and the stem).
+   */
+  'resnet20-paper': {
+    ...OFFICIAL_ATTACK,
+    sites: [
+      'stem',
+      'stage1.block0',
+      'stage1.block1',
+      'stage1',
+      'stage2.block1',
+      'stage2',
+      'stage3.block0',
+      'stage3.block1',
+      'stage3',
+    ],
+  },
+} as const;
+
+/** The name of an entry of {@link LALFA_PRESETS}. */
+export type LalfaPreset = keyof typeof LALFA_PRESETS;
+
+const lalfaFields = z
   .strictObject({
+    /** Start values from {@link LALFA_PRESETS}; the given options override them. */
+    preset: presetField(LALFA_PRESETS),
     ...pluginShape('lalfa'),
     ...featureAttackShape({ stepSize: 1 / 255, steps: 3 }),
-    /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required. */
-    sites: sitesField(),
+    /** Feature sites to perturb, each with its own weight (at least one; the paper uses nine). Required unless a preset gives them. */
+    sites: sitesField().optional(),
     /** Learning rate of the weights' SGD. */
     weightLr: z.number().min(0).default(0.01),
     /** Momentum of the weights' SGD (PyTorch form, as the official code's optimizer). */
@@ -32,10 +83,25 @@ export const lalfaSchema = z
     /** Coefficient of the ‖w‖₁ penalty in the weights' objective. */
     l1Coefficient: z.number().min(0).default(1),
   })
-  .superRefine(checkRandomInit);
+  .superRefine(checkRandomInit)
+  .superRefine(({ sites }, ctx) => {
+    if (sites === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sites'],
+        message: 'list the feature sites to perturb, or name a preset that gives them',
+      });
+    }
+  })
+  // Optional above only so that a preset may give it (and editors accept a preset alone).
+  .transform(({ sites, ...options }) => ({ ...options, sites: sites ?? [] }));
 
-/** Options of {@link lalfa}: `sites` is required, every other field optional. */
-export type LalfaOptions = z.input<typeof lalfaSchema>;
+/** The options of {@link lalfa}, checked, with every default. Every field is plain JSON, so a YAML config can set it. */
+export const lalfaSchema = withPresets(LALFA_PRESETS, lalfaFields);
+
+/** Options of {@link lalfa}: `sites` (or a `preset` that gives them) is required, every other field optional. */
+export type LalfaOptions =
+  z.input<typeof lalfaFields> | (Partial<z.input<typeof lalfaFields>> & { preset: LalfaPreset });
 
 /** What {@link LalfaAugmenter.state} returns and `loadState` takes: plain JSON. */
 export interface LalfaState {
@@ -82,7 +148,7 @@ export function lalfa(options: LalfaOptions): LalfaAugmenter {
   return createLalfa(parseOptions(lalfaSchema, options, 'lalfa options'));
 }
 
-function createLalfa(options: z.output<typeof lalfaSchema>): LalfaAugmenter {
+function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
   const { sites, weightLr, weightMomentum, l1Coefficient } = options;
   const { name, attack, cleanWeight, adversarialWeight, detachHead } = pluginSettings(options, sites.length);
 
@@ -138,7 +204,12 @@ function weighted(features: tf.Tensor4D, delta: tf.Tensor4D, weight: tf.Scalar |
   return tf.add(features, tf.mul(delta, weight)) as tf.Tensor4D;
 }
 
-/** ∂/∂w of adversarialWeight·Σ_i loss(tail(f_i + w_i·δ_i)), on the host. */
+/**
+ * ∂/∂w of adversarialWeight·Σ_i loss(tail(f_i + w_i·δ_i)), on the host. Each w_i enters only its
+ * own site's term, so the gradient is taken one site at a time: one tail's activations live at
+ * once instead of every site's (nine ResNet tails of a batch of 128 overflow wasm's 4 GB heap),
+ * and the numbers are those of the gradient of the sum.
+ */
 function weightGradient(
   attacked: AttackedSite[],
   weights: number[],
@@ -147,16 +218,16 @@ function weightGradient(
   task: Task,
   batch: Batch,
 ): number[] {
-  return tf.tidy(() => {
-    const lossOf = (w: tf.Tensor) => {
-      const perSite = tf.unstack(w);
-      const losses = attacked.map((site, i) =>
-        task.loss(tail(weighted(site.features, site.delta, perSite[i] as tf.Scalar), site.site), batch),
-      );
-      return tf.mul(tf.addN(losses), adversarialWeight) as tf.Scalar;
-    };
-    return Array.from(tf.grad(lossOf)(tf.tensor1d(weights)).dataSync());
-  });
+  return attacked.map((site, i) =>
+    tf.tidy(() => {
+      const lossOf = (w: tf.Tensor) =>
+        tf.mul(
+          task.loss(tail(weighted(site.features, site.delta, w as tf.Scalar), site.site), batch),
+          adversarialWeight,
+        ) as tf.Scalar;
+      return tf.grad(lossOf)(tf.scalar(weights[i])).dataSync()[0];
+    }),
+  );
 }
 
 function checkState(state: LalfaState, sites: number): void {

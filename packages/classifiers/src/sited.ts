@@ -1,27 +1,54 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, PerturbError } from '@perturb/core';
 import type { Classifier, ForwardOptions } from '@perturb/core';
+import { Stage } from './layers/stage';
 import type { FeatureLayer } from './layers/stage';
 
 /** The part of a network after the last feature site: features → logits. */
 export type ClassifierTop = Module & { forward(features: tf.Tensor4D, training: boolean): tf.Tensor2D };
 
+/** One link of the forward chain: a layer and the feature site at its output. */
+interface SiteLink {
+  site: string;
+  layer: FeatureLayer;
+}
+
+/**
+ * The forward chain of `stages`: a `Stage` contributes one link per block, its blocks but the
+ * last named `<stage>.block<i>` and its last one named `<stage>` (the stage's output, which
+ * has always been that site: naming it twice would perturb the same features twice in a
+ * multi-site method); any other layer is one link under its own name. Running a stage's
+ * blocks one by one is exactly what `Stage.forward` does, so the split changes no number.
+ */
+function siteChain(stages: ReadonlyArray<readonly [string, FeatureLayer]>): SiteLink[] {
+  return stages.flatMap(([name, layer]) =>
+    layer instanceof Stage
+      ? layer.blocks.map((block, i) => ({
+          site: i === layer.blocks.length - 1 ? name : `${name}.block${i}`,
+          layer: block,
+        }))
+      : [{ site: name, layer }],
+  );
+}
+
 /**
  * A classifier written as a chain of named feature stages followed by a top. The output of
- * every stage is a feature site, so `head`/`tail` split the same chain that `logits` runs
- * whole, and `tail(head(x, s), s)` equals `logits(x)` by construction.
+ * every stage is a feature site, and so is the output of every block inside a `Stage` but its
+ * last (`stage1.block0`, `stage1.block1`, …, then `stage1`): `head`/`tail` split the same
+ * chain that `logits` runs whole, and `tail(head(x, s), s)` equals `logits(x)` by construction.
+ * `sites` lists them in forward order.
  *
  * The `training` option of every forward method defaults to the module's mode
  * (`train()`/`eval()`).
  */
 export class SitedClassifier extends Module implements Classifier {
   readonly sites: readonly string[];
-  private readonly stages: readonly FeatureLayer[];
+  private readonly chain: readonly FeatureLayer[];
   private readonly top: ClassifierTop;
 
   /**
    * @param stages the feature stages in forward order; each name is a site and the stage's
-   *   state prefix.
+   *   state prefix, and a `Stage`'s blocks add the sites `<name>.block<i>` before it.
    * @param top registered as `classifier`.
    */
   constructor(
@@ -31,8 +58,10 @@ export class SitedClassifier extends Module implements Classifier {
     top: ClassifierTop,
   ) {
     super();
-    this.sites = stages.map(([name]) => name);
-    this.stages = stages.map(([name, stage]) => this.addModule(name, stage));
+    for (const [name, stage] of stages) this.addModule(name, stage);
+    const chain = siteChain(stages);
+    this.sites = chain.map((link) => link.site);
+    this.chain = chain.map((link) => link.layer);
     this.top = this.addModule('classifier', top);
   }
 
@@ -40,14 +69,14 @@ export class SitedClassifier extends Module implements Classifier {
   logits(x: tf.Tensor4D, options: Partial<ForwardOptions> = {}): tf.Tensor2D {
     this.checkInput(x);
     const training = options.training ?? this.training;
-    return tf.tidy(() => this.top.forward(this.runStages(x, 0, this.stages.length, training), training));
+    return tf.tidy(() => this.top.forward(this.runChain(x, 0, this.chain.length, training), training));
   }
 
-  /** Features at `site` (the output of that stage) of NHWC images. */
+  /** Features at `site` (the output of that stage or block) of NHWC images. */
   head(x: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
     this.checkInput(x);
     const training = options.training ?? this.training;
-    return tf.tidy(() => this.runStages(x, 0, this.siteIndex(site) + 1, training));
+    return tf.tidy(() => this.runChain(x, 0, this.siteIndex(site) + 1, training));
   }
 
   /** Logits from features at `site`, as `head(x, site)` returns them. */
@@ -55,13 +84,13 @@ export class SitedClassifier extends Module implements Classifier {
     const training = options.training ?? this.training;
     const from = this.siteIndex(site) + 1;
     return tf.tidy(() =>
-      this.top.forward(this.runStages(features, from, this.stages.length, training), training),
+      this.top.forward(this.runChain(features, from, this.chain.length, training), training),
     );
   }
 
-  private runStages(x: tf.Tensor4D, from: number, to: number, training: boolean): tf.Tensor4D {
+  private runChain(x: tf.Tensor4D, from: number, to: number, training: boolean): tf.Tensor4D {
     let h = x;
-    for (let i = from; i < to; i++) h = this.stages[i].forward(h, training);
+    for (let i = from; i < to; i++) h = this.chain[i].forward(h, training);
     return h;
   }
 

@@ -52,7 +52,7 @@ describe('augmenter registry', () => {
     const build = (options: Record<string, unknown>) =>
       buildAugmenters([{ name: 'lalfa', options }], new AugmenterBuilder());
     expect(() => build({})).toThrow(
-      /"sites" is missing in lalfa options \(augmenters\[0\]\)\. set it \(expected a list\)/,
+      /"sites" is missing in lalfa options \(augmenters\[0\]\)\. list the feature sites to perturb, or name a preset that gives them/,
     );
     expect(() => build({ sites: ['stem'], weightLr: -1 })).toThrow(
       /"weightLr" is -1 in lalfa options \(augmenters\[0\]\)\. use a value ≥ 0/,

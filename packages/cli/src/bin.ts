@@ -14,6 +14,7 @@ import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
 import { CONFIG_SCHEMAS, configJsonSchema } from './json-schema';
 import { LIST_KINDS, listRegistered } from './list';
 import { readConfigWithPlugins } from './plugins';
+import { gridListing } from './grid-listing';
 import { writeCompareReport } from './report';
 import { runEval } from './run-eval';
 import { runTrain } from './run-train';
@@ -187,10 +188,15 @@ program
     "run only these seeds' runs now (comma-separated), e.g. one per process (default: all)",
     integerList,
   )
+  .option(
+    '--sizes <sizes>',
+    "run only these training-set sizes' runs now (comma-separated), e.g. one column per sitting (default: all)",
+    integerList,
+  )
   .addOption(
     new Option('--run-index <i>', 'run only run i of the grid (0-based), e.g. as a Slurm array task')
       .argParser(integer)
-      .conflicts(['methods', 'seeds']),
+      .conflicts(['methods', 'seeds', 'sizes']),
   )
   .option(
     '--devices <list>',
@@ -199,9 +205,15 @@ program
   .addOption(
     new Option('--emit <executor>', 'print the grid as a job script instead of running it')
       .choices(['slurm'])
-      .conflicts(['runIndex', 'methods', 'seeds', 'devices']),
+      .conflicts(['runIndex', 'methods', 'seeds', 'sizes', 'devices']),
   )
   .option('--cpus-per-task <n>', 'with --emit slurm: CPUs (wasm threads) of each task (default 4)', integer)
+  .addOption(
+    new Option(
+      '--dry-run',
+      "check the config and every run's settings, list the runs (finished, resuming, to run) and exit without training",
+    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'sizes', 'devices']),
+  )
   .action(async (flags) => {
     if (flags.cpusPerTask !== undefined && !flags.emit) {
       throw new PerturbError('--cpus-per-task is set without --emit slurm', 'drop it, or add --emit slurm');
@@ -210,6 +222,10 @@ program
     const devices = flags.devices === undefined ? undefined : parseDevices(flags.devices);
     const jobs = flags.jobs ?? devices?.length;
     const config = readCompareConfig(flags.config, { out: flags.out, jobs }, settings);
+    if (flags.dryRun) {
+      process.stdout.write(gridListing(config));
+      return;
+    }
     if (flags.emit) {
       recordGrid(config);
       // Tasks start elsewhere: plugin files by absolute path (packages by name, as given).
@@ -233,10 +249,12 @@ program
       bin: self,
       methods: flags.methods,
       seeds: flags.seeds,
+      sizes: flags.sizes,
       runIndex: flags.runIndex,
       devices,
       // A task of an array leaves the report to the job that depends on them all.
-      onDone: flags.runIndex === undefined ? () => void writeCompareReport(config.out) : undefined,
+      onDone:
+        flags.runIndex === undefined ? () => void writeCompareReport(config.out, { bin: self }) : undefined,
     });
   });
 
@@ -284,7 +302,7 @@ program
   .description('write report.md and report.html for a compare folder')
   .argument('<dir>', 'the folder `perturb compare` wrote')
   .action((dir: string) => {
-    const paths = writeCompareReport(dir);
+    const paths = writeCompareReport(dir, { bin: self });
     process.stdout.write(`report: ${paths.html}\n`);
   });
 

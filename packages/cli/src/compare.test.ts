@@ -161,7 +161,12 @@ describe('perturb compare', () => {
     mkdirSync(join(dir, 'out', 'flow'), { recursive: true });
     writeFileSync(join(dir, 'out', 'flow', 'result.json'), '{"testBitsPerDim": 3.4}');
     const { markdown } = writeCompareReport(join(dir, 'out'));
-    expect(readFileSync(markdown, 'utf8')).toMatch(/\| flip \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+    const report = readFileSync(markdown, 'utf8');
+    expect(report).toMatch(/\| flip \| 0 \| 2 \| 50\.00 \| 0\.00 \|/);
+    // Titled after the grid's folder, methods in the config's order, the config's hash recorded.
+    expect(report).toMatch(/^# out: test accuracy by method\n/);
+    expect(report).toMatch(/\| config \| sha256:[0-9a-f]{16} of compare\.yaml \|/);
+    expect(report).toContain('| git commit | not recorded |');
   });
 
   it('refuses to reuse finished runs for changed settings, and keeps them when the grid moves', async () => {
@@ -214,6 +219,20 @@ describe('perturb compare', () => {
     expect(ran.map((run) => run.seed)).toEqual([0, 2]);
     const finished = gridRuns(config).map((run) => existsSync(join(run.dir, 'result.json')));
     expect(finished).toEqual([true, false, true]);
+  });
+
+  it('runs only the chosen training-set sizes, leaving the other column for a later sitting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const bin = fakeBin(dir);
+    const config = readCompareConfig(
+      compareFile(dir, { methods: { baseline: {} }, trainSizes: [10, 20], jobs: 1, out: join(dir, 'out') }),
+    );
+    await expect(runCompare(config, { bin, sizes: [30] })).rejects.toThrow(
+      "the grid has no training-set size 30. choose from 10, 20, or add the size to the config's `trainSizes:`",
+    );
+    const ran = await runCompare(config, { bin, sizes: [20] });
+    expect(ran.map((run) => run.trainSize)).toEqual([20]);
+    expect(gridRuns(config).map((run) => existsSync(join(run.dir, 'result.json')))).toEqual([false, true]);
   });
 
   it("compares a shared flow's section as written, so adding weightDecay counts as a change", async () => {

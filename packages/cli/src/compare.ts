@@ -65,7 +65,7 @@ export interface GridRun {
 export const SHARED = 'shared';
 
 /** A generative model the grid trains once, before any run, for every method that names it. */
-interface SharedModel {
+export interface SharedModel {
   /** Its section in the compare config, which is also its folder under `out`. */
   section: 'flow' | 'vaegan';
   /** The augmenter option whose value `shared` refers to it. */
@@ -163,7 +163,7 @@ function usesShared(settings: unknown, model: SharedModel): boolean {
 }
 
 /** The shared models some method (or the base) refers to; only `methods`' when given. */
-function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): SharedModel[] {
+export function sharedModelsUsed(config: CompareConfig, methods?: readonly string[]): SharedModel[] {
   const chosen = methods
     ? Object.fromEntries(Object.entries(config.methods).filter(([name]) => methods.includes(name)))
     : config.methods;
@@ -335,6 +335,11 @@ export interface CompareOptions {
    */
   seeds?: readonly number[];
   /**
+   * Run only the runs of these training-set sizes now, e.g. a grid's main column first and
+   * another size in a later sitting. Default: every size.
+   */
+  sizes?: readonly number[];
+  /**
    * Run only the grid's run with this index (0-based, in {@link gridRuns}' order), after the
    * shared models it needs (run 0: every shared model of the grid), e.g. as one task of a Slurm
    * array; it gets every core. Default: every run.
@@ -405,6 +410,13 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
     String,
     ", or add the seed to the config's `seeds:`",
   );
+  refuseOutsideGrid(
+    'training-set size',
+    options.sizes,
+    config.trainSizes,
+    String,
+    ", or add the size to the config's `trainSizes:`",
+  );
   checkRunIndex(config, options);
   const out = resolve(config.out);
   // One task of many (maybe on other hosts) leaves the grid's record to `--emit`, which wrote it:
@@ -431,7 +443,8 @@ async function runGrid(
       ? gridRuns(config).filter(
           (run) =>
             (!options.methods || options.methods.includes(run.method)) &&
-            (!options.seeds || options.seeds.includes(run.seed)),
+            (!options.seeds || options.seeds.includes(run.seed)) &&
+            (!options.sizes || options.sizes.includes(run.trainSize)),
         )
       : [gridRuns(config)[options.runIndex]];
   // Run 0 trains every shared model of the grid, so that a Slurm array whose task 0 goes first

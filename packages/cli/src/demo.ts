@@ -53,6 +53,6 @@ export async function runDemo(options: { out: string; jobs?: number; bin: string
   const config = demoConfig(resolve(options.out), options.jobs);
   process.stderr.write(`demo: writing everything under ${config.out}\n`);
   await runCompare(config, { bin: options.bin });
-  const { html } = writeCompareReport(config.out);
+  const { html } = writeCompareReport(config.out, { bin: options.bin });
   process.stdout.write(`demo: done. Open ${html} in a browser.\n`);
 }

@@ -15,7 +15,9 @@ describe('perturb list', () => {
     expect(augmenters).toMatch(/ {2}listedNoise — a registered augmenter\n {6}std: 0\.05 — noise level\n/);
     const models = await listRegistered('models');
     expect(models).toMatch(/ {2}lenet5 — LeNet-5; sites: block1, block2\n/);
-    expect(models).toMatch(/ {2}resnet20 — .*; sites: stem, stage1, stage2, stage3\n/);
+    expect(models).toMatch(
+      / {2}resnet20 — .*; sites: stem, stage1\.block0, stage1\.block1, stage1, stage2\.block0, .*, stage3\.block1, stage3\n/,
+    );
     expect(await listRegistered('datasets')).toMatch(/fashion-mnist-small/);
   });
 

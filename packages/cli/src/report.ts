@@ -1,15 +1,44 @@
-/** The report of a `perturb compare` folder: tables, plot and every run's augmentation grid. */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+/** The report of a `perturb compare` folder: tables, plot, provenance and every run's augmentation grid. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { PerturbError } from '@perturb/core';
-import { type ReportImage, type RunRecord, mean, readRunResults, writeReport } from '@perturb/eval';
+import {
+  type ReportImage,
+  type ReportProvenance,
+  type RunRecord,
+  machineDescription,
+  mean,
+  readRunResults,
+  writeReport,
+} from '@perturb/eval';
 import { PREDICTION_GRID } from './prediction-grid';
 
 /** Name of the clean | augmented | difference grid each `perturb train` run writes. */
 export const AUGMENTATION_GRID = 'augmented.png';
 
-/** Writes `report.md` and `report.html` into `dir` from the runs under it; returns their paths. */
-export function writeCompareReport(dir: string): { markdown: string; html: string } {
+/** Options of {@link writeCompareReport}. */
+export interface CompareReportOptions {
+  /**
+   * The `perturb` script that ran the grid: the report takes perturb's version from its package
+   * and the git commit from its folder. Default none (both "not recorded").
+   */
+  bin?: string;
+}
+
+/**
+ * Writes `report.md` and `report.html` into `dir` from the runs under it; returns their paths.
+ * The title is the folder's name (the experiment's, e.g. `fashion-mnist-1000`), the methods keep
+ * the order (and so the colours) of `compare.yaml`, and the provenance table gives the commit,
+ * the hash of `compare.yaml`, the dates, this machine and the runs' backend.
+ */
+export function writeCompareReport(
+  dir: string,
+  options: CompareReportOptions = {},
+): { markdown: string; html: string } {
   if (!existsSync(join(dir, 'runs'))) {
     throw new PerturbError(
       `${dir} holds no runs/ folder`,
@@ -44,20 +73,23 @@ export function writeCompareReport(dir: string): { markdown: string; html: strin
     }
   }
   images.push(...latestFlowImages(join(dir, 'flow', 'images')));
+  const grid = readGrid(dir);
   const files = writeReport(dir, {
-    title: 'perturb comparison',
+    title: `${basename(resolve(dir))}: test ${segmentation ? 'mean IoU' : 'accuracy'} by method`,
     records,
     baseline,
     images,
+    methodOrder: grid ? Object.keys(grid.settings.methods ?? {}) : undefined,
+    provenance: provenance(records, grid, options.bin),
     ...(segmentation
       ? {
           metric: 'mean IoU',
           notes:
-            `Test mean IoU (over the classes, ignored pixels excluded) per method and training-set size, mean ± std over seeds; improvement relative to "${baseline}".\n\n` +
+            `Test mean IoU (over the classes, ignored pixels excluded) per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".\n\n` +
             pixelAccuracyTable(runs),
         }
       : {
-          notes: `Test accuracy per method and training-set size, mean ± std over seeds; improvement relative to "${baseline}".`,
+          notes: `Test accuracy per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".`,
         }),
   });
   return { markdown: files.markdown, html: files.html };
@@ -78,6 +110,85 @@ function pixelAccuracyTable(runs: readonly RunRecord[]): string {
     `|---|${sizes.map(() => '---').join('|')}|`,
     ...methods.map((m) => `| ${m} | ${sizes.map((s) => cell(m, s)).join(' | ')} |`),
   ].join('\n');
+}
+
+/** `compare.yaml`, the grid's settings as `perturb compare` recorded them, with its bytes' hash. */
+interface RecordedGrid {
+  settings: { methods?: Record<string, unknown>; jobs?: number };
+  hash: string;
+}
+
+function readGrid(dir: string): RecordedGrid | undefined {
+  const path = join(dir, 'compare.yaml');
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  return {
+    settings: (parse(text) ?? {}) as RecordedGrid['settings'],
+    hash: `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)} of compare.yaml`,
+  };
+}
+
+/** The fields of a run's `result.json` the provenance reads. */
+interface RunProvenance {
+  backend?: unknown;
+  finishedAt?: unknown;
+}
+
+function provenance(
+  records: readonly RunRecord[],
+  grid: RecordedGrid | undefined,
+  bin?: string,
+): ReportProvenance {
+  const runs = records.map((r) => JSON.parse(readFileSync(r.source as string, 'utf8')) as RunProvenance);
+  const strings = (values: unknown[]) =>
+    [...new Set(values.filter((v): v is string => typeof v === 'string'))].sort();
+  const finished = strings(runs.map((r) => r.finishedAt));
+  const backends = strings(runs.map((r) => r.backend));
+  const cores = availableParallelism();
+  const date = new Date().toISOString();
+  return {
+    ...(bin ? codeProvenance(bin) : {}),
+    ...(grid ? { configHash: grid.hash } : {}),
+    date:
+      finished.length > 0
+        ? `report ${date}; runs finished ${finished[0]} … ${finished[finished.length - 1]}`
+        : `report ${date}`,
+    machine: `${machineDescription()} (the machine writing the report)`,
+    ...(backends.length > 0 ? { backend: backends.join(', ') } : {}),
+    threads: process.env.PERTURB_WASM_THREADS
+      ? `${process.env.PERTURB_WASM_THREADS} (PERTURB_WASM_THREADS)`
+      : `${Math.max(1, Math.floor(cores / (grid?.settings.jobs ?? cores)))} wasm thread(s) a run (cores ÷ runs at once, compare's rule; the runs do not record it)`,
+  };
+}
+
+/** `read()`, or undefined where it throws: provenance that cannot be found is "not recorded". */
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** perturb's version and git commit, from the package and checkout of the `perturb` script `bin`. */
+function codeProvenance(bin: string): Pick<ReportProvenance, 'commit' | 'version'> {
+  const folder = dirname(bin);
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', folder, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  // An installed package is no git checkout: its version then says which code ran.
+  const commit = attempt(
+    () =>
+      git('rev-parse', 'HEAD') +
+      (git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''),
+  );
+  const version = attempt(
+    () =>
+      (JSON.parse(readFileSync(join(folder, '..', 'package.json'), 'utf8')) as { version?: string }).version,
+  );
+  return { ...(commit ? { commit } : {}), ...(version ? { version } : {}) };
 }
 
 /** The last epoch's sample and reconstruction grids that `perturb train-flow` wrote, if any. */

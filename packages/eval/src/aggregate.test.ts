@@ -63,6 +63,36 @@ describe('aggregateRuns', () => {
     expect(onePair.find((r) => r.method === 'pixel-pgd')?.pairedTest).toBeUndefined();
   });
 
+  it("corrects each size's comparisons with the baseline as one Holm family, rows in the given method order", () => {
+    // Two more methods at 100 images, so that size's family holds three paired tests.
+    const extra = (method: string, shift: number[]) =>
+      RECORDS.filter((r) => r.method === 'baseline' && r.trainSize === 100).map((r, i) => ({
+        ...r,
+        method,
+        accuracy: r.accuracy + shift[i],
+      }));
+    const records = [...RECORDS, ...extra('crop', [0.01, 0.03, 0.02]), ...extra('noise', [-0.01, 0.02, 0])];
+    const rows = aggregateRuns(records, {
+      baseline: 'baseline',
+      methodOrder: ['noise', 'pixel-pgd', 'crop'],
+    });
+    expect([...new Set(rows.map((r) => r.method))]).toEqual(['baseline', 'noise', 'pixel-pgd', 'crop']);
+    const at100 = (method: string) => rows.find((r) => r.method === method && r.trainSize === 100)!;
+    const p = ['pixel-pgd', 'crop', 'noise'].map((m) => at100(m).pairedTest!.p);
+    // By hand: crop's differences 0.01, 0.03, 0.02 give t = 3.4641 with 2 df, p = 0.07418; noise's
+    // −0.01, 0.02, 0 give t = 0.3780, p = 0.74180; pixel-pgd's p = 0.09083. Sorted 0.0742·3,
+    // max(that, 0.0908·2), max(that, 0.7418·1).
+    expect(p[1]).toBeCloseTo(0.0741799, 6);
+    expect(p[2]).toBeCloseTo(0.7418011, 6);
+    expect(at100('crop').holmP).toBeCloseTo(3 * p[1], 12);
+    expect(at100('pixel-pgd').holmP).toBeCloseTo(Math.max(3 * p[1], 2 * p[0]), 12);
+    expect(at100('noise').holmP).toBeCloseTo(p[2], 12);
+    // At 1000 images pixel-pgd is alone in its family: its p stands.
+    const pgd1000 = rows.find((r) => r.method === 'pixel-pgd' && r.trainSize === 1000)!;
+    expect(pgd1000.holmP).toBe(pgd1000.pairedTest!.p);
+    expect(at100('baseline').holmP).toBeUndefined();
+  });
+
   it('rejects duplicate seeds and an unknown baseline', () => {
     expect(() => aggregateRuns([...RECORDS, { ...RECORDS[0], source: 'b/result.json' }])).toThrow(
       /two runs .*seed 0 \(b\/result.json\)/,

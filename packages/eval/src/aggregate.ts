@@ -3,6 +3,7 @@ import { PerturbError } from '@perturb/core';
 import {
   type PairedTTest,
   type SampleSummary,
+  holmAdjust,
   mean,
   pairedTTest,
   relativeImprovement,
@@ -34,6 +35,11 @@ export interface AggregateOptions {
   baseline?: string;
   /** Level of the confidence interval. Default 0.95. */
   confidence?: number;
+  /**
+   * Row order of the methods, e.g. the order of a config's `methods`; methods it does not list
+   * follow in order of first appearance. The baseline comes first either way. Default none.
+   */
+  methodOrder?: readonly string[];
 }
 
 /** All seeds of one method at one training-set size. */
@@ -55,14 +61,19 @@ export interface AggregateRow {
   improvement?: number;
   /** Paired t-test against the baseline over the seeds both have (a − baseline); absent with fewer than 2 shared seeds. */
   pairedTest?: PairedTTest;
+  /**
+   * The paired test's p-value after Holm's correction over its family: every method's paired
+   * test against the baseline at this training-set size. Present with `pairedTest`.
+   */
+  holmP?: number;
 }
 
 /**
- * One row per (method, training-set size): methods in order of first appearance (the baseline
- * first), sizes ascending. Throws if a (method, size, seed) appears twice.
+ * One row per (method, training-set size): methods in `methodOrder`, then in order of first
+ * appearance (the baseline first), sizes ascending. Throws if a (method, size, seed) appears twice.
  */
 export function aggregateRuns(records: readonly RunRecord[], options: AggregateOptions = {}): AggregateRow[] {
-  const { baseline, confidence = 0.95 } = options;
+  const { baseline, confidence = 0.95, methodOrder = [] } = options;
   const groups = groupRecords(records);
   if (baseline !== undefined && ![...groups.values()].some((g) => g[0].method === baseline)) {
     throw new PerturbError(
@@ -70,8 +81,12 @@ export function aggregateRuns(records: readonly RunRecord[], options: AggregateO
       `pick one of ${[...new Set(records.map((r) => r.method))].join(', ')}`,
     );
   }
+  const rank = (method: string) => {
+    const index = methodOrder.indexOf(method);
+    return index < 0 ? methodOrder.length : index;
+  };
   const methods = [...new Set(records.map((r) => r.method))].sort(
-    (a, b) => Number(b === baseline) - Number(a === baseline),
+    (a, b) => Number(b === baseline) - Number(a === baseline) || rank(a) - rank(b),
   );
   const sizes = [...new Set(records.map((r) => r.trainSize))].sort((a, b) => a - b);
   const rows: AggregateRow[] = [];
@@ -98,7 +113,14 @@ export function aggregateRuns(records: readonly RunRecord[], options: AggregateO
       rows.push(row);
     }
   }
+  for (const trainSize of sizes) correctFamily(rows.filter((r) => r.trainSize === trainSize && r.pairedTest));
   return rows;
+}
+
+/** Sets `holmP` on the rows of one family of comparisons with the baseline. */
+function correctFamily(family: AggregateRow[]): void {
+  const adjusted = holmAdjust(family.map((row) => (row.pairedTest as PairedTTest).p));
+  family.forEach((row, i) => (row.holmP = adjusted[i]));
 }
 
 function groupKey(method: string, trainSize: number): string {

@@ -16,14 +16,17 @@ export type {
   DistanceSummary,
 } from './evaluate-classifier';
 export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTTail, studentTQuantile } from './special';
-export { mean, sampleStd, summarize, relativeImprovement, pairedTTest } from './statistics';
+export { mean, sampleStd, summarize, relativeImprovement, pairedTTest, holmAdjust } from './statistics';
 export type { SampleSummary, PairedTTest } from './statistics';
 export { aggregateRuns } from './aggregate';
 export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
 export { readRunResults } from './run-results';
 export { writeReport } from './report';
+export { machineDescription } from './provenance';
+export type { ReportProvenance } from './provenance';
+export { methodColors } from './report-content';
 export type { ReportImage, ReportOptions, ReportFiles } from './report';
-export { lineChartSvg, barChartSvg, niceTicks } from './svg-chart';
+export { lineChartSvg, barChartSvg, niceTicks, paletteColor } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';
 export { svgToPng } from './svg-png';
 export type { SvgToPngOptions } from './svg-png';

@@ -38,20 +38,30 @@ describe('writeReport', () => {
       baseline: 'baseline',
       images: [{ title: 'PGD samples', path: gridPath }],
       notes: 'ResNet-20, 30 epochs.',
+      provenance: { commit: 'abc1234', configHash: 'sha256:feed', date: '2026-12-05', backend: 'wasm' },
     });
     const markdown = readFileSync(files.markdown, 'utf8');
     const html = readFileSync(files.html, 'utf8');
     for (const text of [markdown, html]) {
-      expect(text).toContain('61.33 ± 1.60'); // pixel-pgd at 100: mean ± std in %
-      expect(text).toContain('[57.35, 65.32]'); // its 95% t interval
+      expect(text).toContain('61.33 ± 3.98'); // pixel-pgd at 100: mean ± half the 95% t interval, in %
+      expect(text).toContain('[57.35, 65.32]'); // the interval itself
+      expect(text).toContain('1.60'); // its std, in the details
       expect(text).toContain('+7.16%'); // vs baseline
       expect(text).toContain('0.091'); // paired p-value
       expect(text).toContain('30.0 s'); // mean time per run
       expect(text).toContain('ResNet-20, 30 epochs.');
     }
-    expect(markdown).toContain('| pixel-pgd | 61.33 ± 1.60 | 82.00 ± 1.00 |');
+    expect(markdown).toContain('| pixel-pgd | 61.33 ± 3.98 | 82.00 ± 2.48 |');
+    // One comparison a size: Holm leaves each p-value as it is, and the caption names the families.
+    expect(markdown).toContain('| +7.16% | 0.091 | 0.091 |');
+    expect(markdown).toContain('(n = 100: 1 comparison; n = 1000: 1 comparison)');
+    // The provenance table comes first, with what was not given marked as such.
+    expect(markdown.indexOf('## Provenance')).toBeLessThan(markdown.indexOf('## Test accuracy'));
+    expect(markdown).toContain('| git commit | abc1234 |');
+    expect(markdown).toContain('| threads | not recorded |');
+    expect(html).toContain('<td>sha256:feed</td>');
     // A constant improvement at 1000 images: certain.
-    expect(markdown).toContain('| < 0.001 |');
+    expect(markdown).toContain('| < 0.001 | < 0.001 |');
     expect(html).toContain('<td>&lt; 0.001</td>');
     expect(markdown).toContain('![PGD samples](../samples%20grid.png)');
     expect(markdown).toContain('![Test accuracy](accuracy.png)');

@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { decode } from 'fast-png';
 import { PerturbError, writeFileAtomic } from '@perturb/core';
 import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
-import { type ReportImageData, accuracyPlot, reportTables } from './report-content';
+import type { ReportProvenance } from './provenance';
+import { type ReportImageData, accuracyPlot, provenanceTable, reportTables } from './report-content';
 import { renderHtml } from './report-html';
 import { renderMarkdown } from './report-markdown';
 
@@ -29,6 +30,13 @@ export interface ReportOptions {
   notes?: string;
   /** What the records' score is, in titles and headers (e.g. `'mean IoU'`). Default `'accuracy'`. */
   metric?: string;
+  /**
+   * The methods' order in the tables and the charts, e.g. the config's; it also gives each
+   * method its colour. Default: the baseline, then in order of first appearance.
+   */
+  methodOrder?: readonly string[];
+  /** Where the numbers come from, shown as the first table. Default none. */
+  provenance?: ReportProvenance;
 }
 
 /** Paths of the written files, and the aggregated rows the tables show. */
@@ -68,11 +76,17 @@ function loadImage(dir: string, image: ReportImage): ReportImageData {
 export function writeReport(dir: string, options: ReportOptions): ReportFiles {
   if (options.records.length === 0)
     throw new PerturbError('there are no runs to report', 'pass the records of at least one run');
-  const rows = aggregateRuns(options.records, { baseline: options.baseline });
+  const rows = aggregateRuns(options.records, {
+    baseline: options.baseline,
+    methodOrder: options.methodOrder,
+  });
   const content = {
     title: options.title,
     notes: options.notes,
-    tables: reportTables(rows, options.baseline, options.metric),
+    tables: [
+      ...(options.provenance ? [provenanceTable(options.provenance)] : []),
+      ...reportTables(rows, options.baseline, options.metric),
+    ],
     plot: accuracyPlot(rows, options.metric),
     images: (options.images ?? []).map((image) => loadImage(dir, image)),
   };

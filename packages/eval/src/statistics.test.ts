@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mean, pairedTTest, relativeImprovement, sampleStd, summarize } from './statistics';
+import { holmAdjust, mean, pairedTTest, relativeImprovement, sampleStd, summarize } from './statistics';
 
 describe('statistics across seeds', () => {
   it('summarizes with the sample std and a t interval', () => {
@@ -42,5 +42,24 @@ describe('statistics across seeds', () => {
     expect(pairedTTest([2, 3], [1, 2])).toMatchObject({ t: Infinity, p: 0 });
     expect(() => pairedTTest([1, 2, 3], [1, 2])).toThrow(/paired t-test/);
     expect(() => summarize([])).toThrow(/empty/);
+  });
+
+  it("adjusts p-values by Holm's step-down method, in their input order", () => {
+    // Sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, max(0.06, 0.04·1) = 0.06.
+    const adjusted = holmAdjust([0.01, 0.04, 0.03, 0.005]);
+    [0.03, 0.06, 0.06, 0.02].forEach((p, i) => expect(adjusted[i]).toBeCloseTo(p, 12));
+    // Capped at 1, and monotone: a larger p never gets a smaller adjusted value.
+    expect(holmAdjust([0.5, 0.6])).toEqual([1, 1]);
+    const tied = holmAdjust([0.02, 0.9, 0.02]);
+    [0.06, 0.9, 0.06].forEach((p, i) => expect(tied[i]).toBeCloseTo(p, 12));
+    expect(holmAdjust([0.2])).toEqual([0.2]);
+    expect(holmAdjust([])).toEqual([]);
+  });
+
+  it('lets the one p < 0.05 of seven comparisons fail after Holm', () => {
+    // The case: one small p among many does not survive the correction.
+    const adjusted = holmAdjust([0.04, 0.3, 0.5, 0.12, 0.2, 0.7, 0.08]);
+    expect(adjusted[0]).toBeCloseTo(0.28, 12);
+    expect(Math.min(...adjusted)).toBeGreaterThan(0.05);
   });
 });

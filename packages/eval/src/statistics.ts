@@ -89,3 +89,22 @@ export function pairedTTest(a: readonly number[], b: readonly number[]): PairedT
   const t = meanDifference / (std / Math.sqrt(n));
   return { n, meanDifference, t, df, p: 2 * studentTTail(Math.abs(t), df) };
 }
+
+/**
+ * Holm's step-down adjustment of p-values for one family of tests (Holm 1979): with the m values
+ * sorted ascending, the i-th smallest becomes max over j ≤ i of min(1, (m − j + 1)·p_(j)), and
+ * each adjusted value returns to its input position. Rejecting where the adjusted p < α
+ * controls the chance of any false rejection in the family at α, with no assumption on how
+ * the tests depend on each other (they share a baseline here).
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(([p, index], rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}

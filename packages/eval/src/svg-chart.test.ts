@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChartSvg, lineChartSvg, niceTicks } from './svg-chart';
+import { barChartSvg, lineChartSvg, niceTicks, paletteColor } from './svg-chart';
 
 /** Every opened element is closed and no element repeats an attribute: enough to be well-formed here. */
 function expectWellFormed(svg: string): void {
@@ -48,21 +48,73 @@ describe('svg charts', () => {
     expect(svg).toContain('>1000</text>');
   });
 
-  it('draws bars from zero with error bars and value labels', () => {
+  it('draws bars with error bars and value labels, from zero when the data reach it', () => {
     const svg = barChartSvg(
       [
-        { name: 'x', value: 40, error: 5 },
-        { name: 'y', value: 60 },
+        { name: 'x', value: 4, error: 5 },
+        { name: 'y', value: 6 },
       ],
       { yLabel: 'acc' },
     );
     expectWellFormed(svg);
     expect(svg.match(/<rect [^>]*fill="#(0072B2|D55E00)"/g)).toHaveLength(2);
     expect(svg.match(/<path d="M/g)).toHaveLength(1); // only x has an error
-    expect(svg).toContain('>40.0 ± 5.0</text>');
-    expect(svg).toContain('>60.0</text>');
+    expect(svg).toContain('>4.00 ± 5.00</text>');
+    expect(svg).toContain('>6.00</text>');
     expect(svg).toContain('>0</text>');
+    expect(svg).not.toContain('axis-break');
     expect(svg).not.toContain('rotate(-30');
+  });
+
+  it("spans the y axis over the data's range with a break mark, and takes each bar's colour", () => {
+    const bars = [
+      { name: 'baseline', value: 81.84, error: 3.01, color: '#123456' },
+      { name: 'la-glow', value: 84.35, error: 2.23, color: '#abcdef' },
+    ];
+    const svg = barChartSvg(bars, { yLabel: 'acc' });
+    expectWellFormed(svg);
+    const tickLabels = [...svg.matchAll(/text-anchor="end"[^>]*>([\d.]+)<\/text>/g)].map((m) => Number(m[1]));
+    // 78.83 … 86.58 padded by 5% (78.44 … 86.97) in steps of 2: ticks from 78 to 88, nowhere near 0.
+    expect(Math.min(...tickLabels)).toBe(78);
+    expect(Math.max(...tickLabels)).toBe(88);
+    expect(svg.match(/<rect [^>]*fill="#123456"/g)).toHaveLength(1);
+    expect(svg.match(/<rect [^>]*fill="#abcdef"/g)).toHaveLength(1);
+    // The bars rise from the axis' floor, which is marked as a break.
+    const axisBottom = Number(
+      /<line x1="64" y1="([\d.]+)" x2="[\d.]+" y2="\1" stroke="#333"\/>/.exec(svg)![1],
+    );
+    for (const bar of svg.matchAll(
+      /<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="#(123456|abcdef)"/g,
+    ))
+      expect(Number(bar[1]) + Number(bar[2])).toBeCloseTo(axisBottom, 0);
+    expect(svg.match(/class="axis-break"/g)).toHaveLength(2);
+    // The break is drawn after (over) the y axis line.
+    expect(svg.indexOf('axis-break')).toBeGreaterThan(svg.indexOf('<line x1="64" y1="'));
+  });
+
+  it('gives lines their own colours, and the palette by position otherwise', () => {
+    const svg = lineChartSvg([
+      {
+        name: 'a',
+        color: '#111111',
+        points: [
+          { x: 1, y: 80, error: 1 },
+          { x: 2, y: 82 },
+        ],
+      },
+      {
+        name: 'b',
+        points: [
+          { x: 1, y: 81 },
+          { x: 2, y: 83 },
+        ],
+      },
+    ]);
+    expect(svg).toMatch(/<polyline fill="none" stroke="#111111"/);
+    expect(svg).toMatch(/<polyline fill="none" stroke="#D55E00"/);
+    expect(paletteColor(1)).toBe('#D55E00');
+    expect(paletteColor(16)).toBe(paletteColor(0));
+    expect(new Set(Array.from({ length: 16 }, (_, i) => paletteColor(i))).size).toBe(16);
   });
 
   it('slants bar names that would not fit side by side', () => {

@@ -1,7 +1,9 @@
 /**
  * A small SVG chart writer for reports: line charts with ± error bands (optionally on a log x
  * axis) and bar charts with error bars and value labels, with axes, ticks, grid lines and a
- * legend. Output is a standalone `<svg>` string; `svgToPng` turns it into the report's PNG.
+ * legend. The y axis spans the data (and errors), not 0: differences of a few points stay
+ * visible, and a bar chart whose axis does not start at 0 marks the cut with a break on the axis.
+ * Output is a standalone `<svg>` string; `svgToPng` turns it into the report's PNG.
  */
 import { escapeXml } from './escape';
 import { CHART_FONT_FAMILY } from './svg-png';
@@ -13,17 +15,19 @@ export interface ChartPoint {
   error?: number;
 }
 
-/** One named line. */
+/** One named line; `color` (any SVG colour) defaults to the palette's colour of its position. */
 export interface ChartSeries {
   name: string;
   points: ChartPoint[];
+  color?: string;
 }
 
-/** One named bar; `error` draws a symmetric error bar of that half-length. */
+/** One named bar; `error` draws a symmetric error bar of that half-length; `color` as a series'. */
 export interface ChartBar {
   name: string;
   value: number;
   error?: number;
+  color?: string;
 }
 
 /** Options shared by the charts. */
@@ -46,14 +50,34 @@ export interface LineChartOptions extends ChartOptions {
   logX?: boolean;
 }
 
-/** Colour-blind-safe palette (Okabe & Ito), cycled over series. */
-const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+/**
+ * Colour-blind-safe palettes: Okabe & Ito's eight, then Paul Tol's "muted" eight for larger
+ * comparisons; cycled beyond sixteen.
+ */
+const PALETTE = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#F0E442',
+  '#332288',
+  '#117733',
+  '#44AA99',
+  '#88CCEE',
+  '#DDCC77',
+  '#CC6677',
+  '#AA4499',
+  '#882255',
+];
 const FONT = `font-family="'${CHART_FONT_FAMILY}', sans-serif" fill="#333"`;
 /** Width of DejaVu Sans text, a little generous (its lowercase averages about 0.5 em), to make room for labels. */
 const textWidth = (content: string, size = 12) => 0.55 * size * content.length;
 
-/** The colour of the i-th series or bar. */
-function seriesColor(index: number): string {
+/** The palette's i-th colour: the default of the i-th series or bar, and a stable colour per name by its index. */
+export function paletteColor(index: number): string {
   return PALETTE[index % PALETTE.length];
 }
 
@@ -89,6 +113,12 @@ interface Frame {
   yTicks: number[];
 }
 
+/** The y-axis ticks' range: the data's, padded by 5% each side and rounded out to ticks. */
+function yRange(yLow: number, yHigh: number): number[] {
+  const pad = yHigh > yLow ? 0.05 * (yHigh - yLow) : Math.max(1, Math.abs(yHigh) * 0.05);
+  return niceTicks(yLow - pad, yHigh + pad);
+}
+
 /** Pixels beside the plot area: tick labels and the y label on the left, breathing room on the right. */
 const MARGIN = { left: 64, right: 16 };
 
@@ -106,16 +136,17 @@ function makeFrame(options: ChartOptions, yLow: number, yHigh: number, space: Fr
   const right = width - MARGIN.right - (space.right ?? 0);
   const top = (options.title ? 36 : 16) + (space.top ?? 0);
   const bottom = height - 48 - (space.bottom ?? 0);
-  const pad = yHigh > yLow ? 0.05 * (yHigh - yLow) : Math.max(1, Math.abs(yHigh) * 0.05);
-  // A range ending at 0 (bars) keeps 0 as its end instead of padding past it.
-  const yTicks = niceTicks(yLow === 0 ? 0 : yLow - pad, yHigh === 0 ? 0 : yHigh + pad);
+  const yTicks = yRange(yLow, yHigh);
   const [lowTick, highTick] = [yTicks[0], yTicks[yTicks.length - 1]];
   const y = (value: number) => bottom - ((value - lowTick) / (highTick - lowTick || 1)) * (bottom - top);
   return { width, height, left, right, top, bottom, y, yTicks };
 }
 
-/** The svg element around `body`, with title, y grid and ticks, axis lines and axis labels. */
-function frameSvg(frame: Frame, options: ChartOptions, body: string[]): string {
+/**
+ * The svg element around `body`, with title, y grid and ticks, axis lines and axis labels;
+ * `overlay` is drawn over the axes.
+ */
+function frameSvg(frame: Frame, options: ChartOptions, body: string[], overlay: string[] = []): string {
   const { width, height, left, right, top, bottom } = frame;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
@@ -130,6 +161,7 @@ function frameSvg(frame: Frame, options: ChartOptions, body: string[]): string {
   parts.push(...body);
   parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`);
   parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
+  parts.push(...overlay);
   if (options.xLabel) parts.push(text((left + right) / 2, height - 10, options.xLabel, 'middle'));
   if (options.yLabel) {
     const cy = (top + bottom) / 2;
@@ -172,7 +204,7 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
     body.push(text(x(tick), frame.bottom + 18, formatNumber(tick), 'middle'));
   }
   series.forEach((s, i) => {
-    const color = seriesColor(i);
+    const color = s.color ?? paletteColor(i);
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     if (sorted.some((p) => p.error)) {
       const upper = sorted.map((p) => at(p.x, p.y + (p.error ?? 0)));
@@ -196,8 +228,11 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
 }
 
 /**
- * A bar chart from a zero baseline, one colour per bar, with error bars and each bar's value
- * (± error) above it; names under the bars, slanted when they would not fit side by side.
+ * A bar chart, one colour per bar, with error bars and each bar's value (± error) above it;
+ * names under the bars, slanted when they would not fit side by side. The y axis spans the
+ * values and errors; bars rise from 0 where the axis holds it, else from the axis' end nearest
+ * to 0, which then carries a break mark (two slanted strokes): the bars' lengths are not
+ * proportional to their values, their value labels say what they are.
  */
 export function barChartSvg(bars: readonly ChartBar[], options: ChartOptions = {}): string {
   const plotWidth = (options.width ?? 640) - MARGIN.left - MARGIN.right;
@@ -208,20 +243,22 @@ export function barChartSvg(bars: readonly ChartBar[], options: ChartOptions = {
   const nameDepth = slantNames ? Math.max(0, longestName / 2 - 26 + (options.xLabel ? 24 : 0)) : 0;
   const frame = makeFrame(
     options,
-    Math.min(0, ...bars.map((b) => b.value - (b.error ?? 0))),
-    Math.max(0, ...bars.map((b) => b.value + (b.error ?? 0))),
+    Math.min(...bars.map((b) => b.value - (b.error ?? 0))),
+    Math.max(...bars.map((b) => b.value + (b.error ?? 0))),
     // Room above the tallest bar for its value label, and below the axis for slanted names.
     { top: 14, bottom: Math.min(nameDepth, (options.height ?? 380) / 3) },
   );
+  const [lowTick, highTick] = [frame.yTicks[0], frame.yTicks[frame.yTicks.length - 1]];
+  const base = Math.min(Math.max(0, lowTick), highTick);
   const slot = (frame.right - frame.left) / bars.length;
   // Every label with the same decimals: three significant digits of the largest value.
   const largest = Math.max(...bars.map((b) => Math.abs(b.value)));
   const decimals = largest > 0 ? Math.min(6, Math.max(0, 2 - Math.floor(Math.log10(largest)))) : 0;
   const body = bars.flatMap((bar, i) => {
-    const color = seriesColor(i);
+    const color = bar.color ?? paletteColor(i);
     const center = frame.left + slot * (i + 0.5);
     const barWidth = Math.min(80, slot * 0.6);
-    const [y0, y1] = [frame.y(0), frame.y(bar.value)];
+    const [y0, y1] = [frame.y(base), frame.y(bar.value)];
     const nameY = frame.bottom + 18;
     const parts = [
       `<rect x="${px(center - barWidth / 2)}" y="${px(Math.min(y0, y1))}" width="${px(barWidth)}" height="${px(Math.abs(y1 - y0))}" fill="${color}"/>`,
@@ -232,10 +269,22 @@ export function barChartSvg(bars: readonly ChartBar[], options: ChartOptions = {
     if (bar.error)
       parts.push(errorBar(center, frame.y(bar.value - bar.error), frame.y(bar.value + bar.error), '#333'));
     const label = bar.value.toFixed(decimals) + (bar.error ? ` ± ${bar.error.toFixed(decimals)}` : '');
-    parts.push(text(center, frame.y(Math.max(0, bar.value + (bar.error ?? 0))) - 6, label, 'middle', '', 11));
+    parts.push(
+      text(center, frame.y(Math.max(base, bar.value + (bar.error ?? 0))) - 6, label, 'middle', '', 11),
+    );
     return parts;
   });
-  return frameSvg(frame, options, body);
+  return frameSvg(frame, options, body, base === 0 ? [] : [axisBreak(frame.left, frame.y(base))]);
+}
+
+/** The break mark on the y axis at pixel height `y`: a gap bridged by two slanted strokes. */
+function axisBreak(x: number, y: number): string {
+  const [l, r] = [px(x - 6), px(x + 6)];
+  const [a, b] = [px(y - 10), px(y - 4)];
+  return (
+    `<rect class="axis-break" x="${l}" y="${px(y - 12)}" width="12" height="10" fill="#fff"/>` +
+    `<path class="axis-break" d="M${l} ${px(y - 8)}L${r} ${a}M${l} ${px(y - 2)}L${r} ${b}" stroke="#333" stroke-width="1.2" fill="none"/>`
+  );
 }
 
 function errorBar(x: number, yLow: number, yHigh: number, color: string): string {

@@ -32,7 +32,8 @@ const TOP_WIDTH = 1280;
  * EfficientNet-B0 (Tan & Le 2019): 3×3 stem (32 ch) → BN → swish, seven stages of MBConv
  * blocks with squeeze-excitation, a 1×1 conv to 1280 channels → BN → swish, global average
  * pool and a linear layer; the layout of torchvision's `efficientnet_b0`, without its dropout
- * and stochastic depth. Sites: `stem`, `stage1..7`, `top` (the 1280-channel features).
+ * and stochastic depth. Sites: `stem`, per stage its MBConv blocks but the last
+ * (`stage2.block0`, …) and the stage itself, then `top` (the 1280-channel features): 18 in all.
  */
 export class EfficientNetB0 extends SitedClassifier {
   constructor(options: EfficientNetB0Options) {

@@ -15,7 +15,8 @@ export interface PreActResNetOptions extends ClassifierOptions, ResidualLayout {
 
 /**
  * Pre-activation ResNet (He et al. 2016b): a bare 3×3 conv stem, stages of `PreActBlock`s, a
- * final BN → ReLU, global average pool and a linear layer. Sites: `stem`, then one per stage.
+ * final BN → ReLU, global average pool and a linear layer. Sites: `stem`, then per stage its
+ * blocks but the last (`layer1.block0`, …) and the stage itself (its last block's output).
  */
 export class PreActResNet extends SitedClassifier {
   constructor(options: PreActResNetOptions) {
@@ -35,7 +36,7 @@ export class PreActResNet extends SitedClassifier {
   }
 }
 
-/** PreAct-ResNet-18: 64/128/256/512 channels, [2, 2, 2, 2] blocks, sites `stem`, `layer1..4`. */
+/** PreAct-ResNet-18: 64/128/256/512 channels, [2, 2, 2, 2] blocks, sites `stem`, `layer1.block0`, `layer1`, … `layer4`. */
 export function preActResNet18(options: ClassifierOptions): PreActResNet {
   return new PreActResNet({
     ...options,
@@ -56,7 +57,8 @@ export interface WideResNetOptions extends ClassifierOptions {
 
 /**
  * WideResNet-depth-k (Zagoruyko & Komodakis 2016): a 16-channel stem, three stages of
- * (depth−4)/6 pre-activation blocks with 16k/32k/64k channels, sites `stem`, `stage1..3`.
+ * (depth−4)/6 pre-activation blocks with 16k/32k/64k channels, sites `stem`, then
+ * `stageI.blockJ` for every block but a stage's last, and `stageI`.
  * Dropout inside blocks is left out (the paper's default for CIFAR is none).
  */
 export class WideResNet extends PreActResNet {

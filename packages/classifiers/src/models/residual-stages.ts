@@ -16,7 +16,10 @@ export interface ResidualLayout {
   widths: readonly number[];
   /** Number of blocks in each stage. */
   blocks: readonly number[];
-  /** Site and state name of stage i is `${sitePrefix}${i + 1}`, e.g. `'layer'` → `layer1`. */
+  /**
+   * Site and state name of stage i is `${sitePrefix}${i + 1}`, e.g. `'layer'` → `layer1`; its
+   * blocks but the last are the sites `layer1.block0`, ….
+   */
   sitePrefix: string;
 }
 

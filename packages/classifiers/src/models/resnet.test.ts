@@ -26,10 +26,14 @@ describeClassifier('resnet44', {
 });
 describeClassifier('resnet56', {
   create: (rng) => createClassifier('resnet56', { rng }),
+  // Every one of its block-level sites split and joined again (the battery's site tests).
+  input: [1, 4, 4, 3],
   parameters: 855_770,
 });
 describeClassifier('resnet110', {
   create: (rng) => createClassifier('resnet110', { rng }),
+  // Every one of its block-level sites split and joined again (the battery's site tests).
+  input: [1, 4, 4, 3],
   parameters: 1_730_714,
 });
 describeClassifier('resnet18', {
