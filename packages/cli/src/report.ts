@@ -3,12 +3,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
 import { type ReportImage, readRunResults, writeReport } from '@perturb/eval';
+import { type RunFailure, describeRun } from './compare';
 
 /** Name of the clean | augmented | difference grid each `perturb train` run writes. */
 export const AUGMENTATION_GRID = 'augmented.png';
 
-/** Writes `report.md` and `report.html` into `dir` from the runs under it; returns their paths. */
-export function writeCompareReport(dir: string): { markdown: string; html: string } {
+/**
+ * Writes `report.md` and `report.html` into `dir` from the runs under it, naming the runs that
+ * `failed` (left out of the tables); returns their paths.
+ */
+export function writeCompareReport(
+  dir: string,
+  failed: readonly RunFailure[] = [],
+): { markdown: string; html: string } {
   if (!existsSync(join(dir, 'runs'))) {
     throw new PerturbError(
       `${dir} holds no runs/ folder`,
@@ -36,7 +43,11 @@ export function writeCompareReport(dir: string): { markdown: string; html: strin
     records,
     baseline,
     images,
-    notes: `Test accuracy per method and training-set size, mean ± std over seeds; improvement relative to "${baseline}".`,
+    notes:
+      `Test accuracy per method and training-set size, mean ± std over seeds; improvement relative to "${baseline}".` +
+      (failed.length === 0
+        ? ''
+        : ` ${failed.length} run(s) failed and are not in the tables: ${failed.map(({ run, error }) => `${describeRun(run)} (${error})`).join('; ')}.`),
   });
   return { markdown: files.markdown, html: files.html };
 }

@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { planGrid, readCompareConfig } from './compare';
+import { QUEUE_NAME, type RunJobData, enqueueRuns, parseQueueUrl, queueStatus, withQueue } from './queue';
+import { REDIS_MISSING, type TestRedis, startRedis } from './testing/redis-server';
+
+describe('queue URLs', () => {
+  it('accepts redis:// and rediss:// URLs and refuses anything else in one line', () => {
+    expect(parseQueueUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(parseQueueUrl('rediss://user:secret@cache.example:6380/2')).toMatch(/^rediss:/);
+    for (const bad of ['127.0.0.1:6379', 'http://host:6379', 'redis://', 'redis']) {
+      expect(() => parseQueueUrl(bad)).toThrow(/is not a Redis URL\. give redis:\/\/host:port/);
+    }
+  });
+});
+
+describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'redis-server'})`, () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  /** A three-run grid (one method, seeds 0–2) in a fresh folder, planned as compare does. */
+  function plan() {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-queue-'));
+    const path = join(dir, 'grid.yaml');
+    writeFileSync(path, stringify({ methods: { baseline: { epochs: 5 } }, seeds: [0, 1, 2], out: join(dir, 'out') }));
+    return planGrid(readCompareConfig(path), {});
+  }
+
+  it('enqueues each run once, however often the grid is enqueued', async () => {
+    const grid = plan();
+    await withQueue(redis.url, async (queue) => {
+      expect(await enqueueRuns(queue, grid)).toBe(3);
+      expect(await enqueueRuns(queue, grid)).toBe(0);
+      // Two compares enqueueing at once add nothing either.
+      expect(await Promise.all([enqueueRuns(queue, grid), enqueueRuns(queue, grid)])).toEqual([0, 0]);
+      const jobs = await queue.getJobs(['waiting']);
+      const mine = jobs.filter((job) => job.data.grid === grid.out);
+      expect(mine.map((job) => job.id).sort()).toEqual(grid.pending.map((run) => run.dir).sort());
+      expect(mine[0].opts.attempts).toBe(3);
+      await queue.obliterate({ force: true });
+    });
+  });
+
+  it("prints each run's state: finished, active with progress, failed with the error, waiting", async () => {
+    const grid = plan();
+    const [finished, failing, running] = grid.pending;
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    // A stand-in for `perturb worker`: finishes seed 0, fails seed 1, holds seed 2 at 40%.
+    const worker = new Worker<RunJobData>(
+      QUEUE_NAME,
+      async (job) => {
+        const { run } = job.data;
+        if (run.dir === finished.dir) {
+          mkdirSync(finished.dir, { recursive: true });
+          writeFileSync(join(finished.dir, 'result.json'), '{}');
+        } else if (run.dir === failing.dir) {
+          throw new Error('exited with code 2: perturb: the data is broken');
+        } else {
+          await job.updateProgress({ percent: 40, done: 'epoch 2/5' });
+          await held;
+        }
+      },
+      { connection, concurrency: 3 },
+    );
+    try {
+      await withQueue(redis.url, async (queue) => {
+        await enqueueRuns(queue, grid, { attempts: 1 });
+        let status = '';
+        for (let tries = 0; tries < 400 && !status.includes('1 active, 1 failed'); tries++) {
+          await new Promise((wake) => setTimeout(wake, 50));
+          status = await queueStatus(queue, grid.runs);
+        }
+        expect(status.split('\n')).toEqual([
+          'baseline n0 s0  finished',
+          'baseline n0 s1  failed exited with code 2: perturb: the data is broken (after 1 attempt(s))',
+          'baseline n0 s2  active 40% (epoch 2/5)',
+          '3 run(s): 1 finished, 1 active, 1 failed',
+          '',
+        ]);
+        expect(running.dir).toMatch(/n0-s2$/);
+        // Enqueueing again retries the failed run, from its first attempt.
+        release();
+        await worker.close();
+        expect(await enqueueRuns(queue, { ...grid, pending: [failing] })).toBe(1);
+        expect(await queueStatus(queue, [failing])).toMatch(/^baseline n0 s1 {2}waiting\n/);
+        await queue.obliterate({ force: true });
+      });
+    } finally {
+      release();
+      await worker.close();
+      connection.disconnect();
+    }
+  });
+});
