@@ -94,13 +94,15 @@ export async function connectRedis(url: string, who: string): Promise<Redis> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  probe.on('error', () => undefined); // the failed connect below says it
+  // The socket's error (ECONNREFUSED, ENOTFOUND) says more than the failed connect's.
+  let reason: string | undefined;
+  probe.on('error', (error: Error) => (reason = error.message));
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
     throw new PerturbError(
-      `cannot reach Redis at ${url} (${(error as Error).message})`,
+      `cannot reach Redis at ${url} (${reason ?? (error as Error).message})`,
       'start redis-server there (e.g. redis-server --port 6379) or fix --queue',
     );
   } finally {
