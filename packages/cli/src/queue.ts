@@ -219,14 +219,15 @@ async function waitForRuns(queue: Queue<RunJobData>, plan: GridPlan): Promise<Ru
     for (const run of pending.filter((r) => !ended.has(r.dir))) {
       const job = await queue.getJob(run.dir);
       const state = job ? await job.getState() : 'unknown';
-      if (state === 'completed') ended.set(run.dir, null);
+      // The run's result is the record: a job lost or failed meanwhile (Redis restarted empty
+      // while a worker trained it, and the job added again was refused by the run's lock) counts
+      // as finished when its result.json is there.
+      const finished = state === 'completed' || existsSync(join(run.dir, 'result.json'));
+      if (finished) ended.set(run.dir, null);
       else if (state === 'failed') ended.set(run.dir, { run, error: failureOf(job!) });
       else if (state === 'active') running++;
-      else if (state === 'unknown') {
-        // Redis lost the job (restarted without persistence), or it was removed: add it again.
-        if (existsSync(join(run.dir, 'result.json'))) ended.set(run.dir, null);
-        else await enqueueRuns(queue, { ...plan, pending: [run] });
-      }
+      // Redis lost the job (restarted without persistence), or it was removed: add it again.
+      else if (state === 'unknown') await enqueueRuns(queue, { ...plan, pending: [run] });
     }
     bar.update(runs.length - pending.length + ended.size, { running });
     if (ended.size === pending.length) break;

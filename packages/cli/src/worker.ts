@@ -41,7 +41,10 @@ export interface WorkerOptions {
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 30_000;
 
-/** A run whose workers died this many times fails (a run that kills its worker must end). */
+/**
+ * A run is put back on the queue this many times when its worker dies; the next time it fails
+ * (a run that kills its worker must end).
+ */
 const MAX_STALLS = 3;
 
 /** How often a running job's progress is read from its run folder. */
