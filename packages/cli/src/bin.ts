@@ -19,14 +19,7 @@ import { runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
-import {
-  DEFAULT_ATTEMPTS,
-  enqueueRuns,
-  parseQueueUrl,
-  queueExecutor,
-  queueStatus,
-  withQueue,
-} from './queue';
+import { DEFAULT_ATTEMPTS, enqueueRuns, parseQueueUrl, queueExecutor, queueStatus, withQueue } from './queue';
 import { slurmScript } from './slurm';
 import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
 import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, startWorker } from './worker';
@@ -217,9 +210,10 @@ program
   )
   .option('--detach', 'with --queue: return once the runs are queued (no report; see --status)')
   .addOption(
-    new Option('--status', "with --queue: print each run's state (waiting, active, finished, failed)").conflicts(
-      'detach',
-    ),
+    new Option(
+      '--status',
+      "with --queue: print each run's state (waiting, active, finished, failed)",
+    ).conflicts('detach'),
   )
   .option(
     '--attempts <n>',
@@ -232,7 +226,10 @@ program
     }
     for (const flag of ['detach', 'status', 'attempts'] as const) {
       if (flags[flag] !== undefined && !flags.queue) {
-        throw new PerturbError(`--${flag} is set without --queue`, 'add --queue redis://host:port, or drop it');
+        throw new PerturbError(
+          `--${flag} is set without --queue`,
+          'add --queue redis://host:port, or drop it',
+        );
       }
     }
     if (flags.attempts !== undefined && flags.attempts < 1) {
@@ -300,7 +297,11 @@ program
   .command('worker')
   .description('train the runs that perturb compare --queue puts on a Redis queue, until stopped')
   .requiredOption('--queue <url>', 'the Redis queue, redis://host:port')
-  .option('--concurrency <n>', 'runs at once (default: one per device with --devices, else one per core)', integer)
+  .option(
+    '--concurrency <n>',
+    'runs at once (default: one per device with --devices, else one per core)',
+    integer,
+  )
   .option('--devices <list>', 'GPUs, e.g. 0,1: each child sees one as CUDA_VISIBLE_DEVICES')
   .option(
     '--lock-duration <ms>',

@@ -245,7 +245,12 @@ export async function trainSharedModels(
  */
 export async function trainRun(
   run: GridRun,
-  { bin, children, threads, device }: { bin: string; children: ChildWatchdog; threads: number; device?: string },
+  {
+    bin,
+    children,
+    threads,
+    device,
+  }: { bin: string; children: ChildWatchdog; threads: number; device?: string },
 ): Promise<void> {
   mkdirSync(run.dir, { recursive: true });
   writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));

@@ -49,7 +49,17 @@ describe.skipIf(REDIS_MISSING !== null)(`perturb worker (${REDIS_MISSING ?? 'red
     const queued = join(work, 'queued');
     const local = join(work, 'local');
     // Short locks: a killed worker's run goes back to the queue within seconds.
-    const workerArgs = ['worker', '--queue', redis.url, '--concurrency', '1', '--lock-duration', '2000', '--stalled-interval', '1000'];
+    const workerArgs = [
+      'worker',
+      '--queue',
+      redis.url,
+      '--concurrency',
+      '1',
+      '--lock-duration',
+      '2000',
+      '--stalled-interval',
+      '1000',
+    ];
     const compare = startPerturb(['compare', '--config', grid, '--out', queued, '--queue', redis.url], {
       timeoutMs: 170_000,
     });

@@ -1,12 +1,21 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { planGrid, readCompareConfig } from './compare';
-import { QUEUE_NAME, type RunJobData, enqueueRuns, parseQueueUrl, queueStatus, withQueue } from './queue';
+import { type RunFailure, planGrid, readCompareConfig, runCompare } from './compare';
+import {
+  QUEUE_NAME,
+  type RunJobData,
+  enqueueRuns,
+  parseQueueUrl,
+  queueExecutor,
+  queueStatus,
+  withQueue,
+} from './queue';
+import { writeCompareReport } from './report';
 import { REDIS_MISSING, type TestRedis, startRedis } from './testing/redis-server';
 
 describe('queue URLs', () => {
@@ -28,13 +37,19 @@ describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'r
     await redis?.stop();
   });
 
-  /** A three-run grid (one method, seeds 0–2) in a fresh folder, planned as compare does. */
-  function plan() {
+  /** A three-run grid (one method, seeds 0–2) in a fresh folder. */
+  function grid() {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-queue-'));
     const path = join(dir, 'grid.yaml');
-    writeFileSync(path, stringify({ methods: { baseline: { epochs: 5 } }, seeds: [0, 1, 2], out: join(dir, 'out') }));
-    return planGrid(readCompareConfig(path), {});
+    writeFileSync(
+      path,
+      stringify({ methods: { baseline: { epochs: 5 } }, seeds: [0, 1, 2], out: join(dir, 'out') }),
+    );
+    return readCompareConfig(path);
   }
+
+  /** The grid planned as compare does. */
+  const plan = () => planGrid(grid(), {});
 
   it('enqueues each run once, however often the grid is enqueued', async () => {
     const grid = plan();
@@ -101,6 +116,55 @@ describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'r
       release();
       await worker.close();
       connection.disconnect();
+    }
+  });
+
+  it('waits for the runs, and the report names a run whose attempts were spent', async () => {
+    const config = grid();
+    const tries = new Map<number, number>();
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    // A stand-in for `perturb worker`: seed 1 always fails, the others write a result.
+    const worker = new Worker<RunJobData>(
+      QUEUE_NAME,
+      async (job) => {
+        const { run } = job.data;
+        tries.set(run.seed, (tries.get(run.seed) ?? 0) + 1);
+        if (run.seed === 1) throw new Error('exited with code 1: perturb: boom');
+        mkdirSync(run.dir, { recursive: true });
+        writeFileSync(
+          join(run.dir, 'result.json'),
+          JSON.stringify({ config: run.settings, testAccuracy: 0.5, seconds: 1 }),
+        );
+      },
+      { connection },
+    );
+    let reported: RunFailure[] = [];
+    try {
+      const failure = await runCompare(config, {
+        bin: 'unused: the workers train',
+        executor: queueExecutor(redis.url, { attempts: 2 }),
+        onDone: (_runs, failures) => {
+          reported = failures;
+          writeCompareReport(config.out, failures);
+        },
+      }).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      expect(failure).toBe(
+        '1 run(s) failed: baseline n0 s1: exited with code 1: perturb: boom (after 2 attempt(s)). fix the cause and run the same command again to finish the grid',
+      );
+      expect(reported.map(({ run }) => run.seed)).toEqual([1]);
+      expect(Object.fromEntries(tries)).toEqual({ 0: 1, 1: 2, 2: 1 });
+      const report = readFileSync(join(config.out, 'report.md'), 'utf8');
+      expect(report).toContain(
+        '1 run(s) failed and are not in the tables: baseline n0 s1 (exited with code 1',
+      );
+      expect(report).toMatch(/\| baseline \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+      await withQueue(redis.url, (queue) => queue.obliterate({ force: true }));
     }
   });
 });

@@ -99,7 +99,9 @@ async function processRun(
   // A run another worker finished (its worker was thought dead but was not) is not trained twice.
   if (existsSync(join(run.dir, 'result.json'))) return 'finished before';
   const started = Date.now();
-  process.stderr.write(`worker: ${describeRun(run)} started (attempt ${job.attemptsMade + 1}) in ${run.dir}\n`);
+  process.stderr.write(
+    `worker: ${describeRun(run)} started (attempt ${job.attemptsMade + 1}) in ${run.dir}\n`,
+  );
   let reported: string | undefined;
   const report = async () => {
     const progress: RunProgress | null = readRunProgress(job.data);
@@ -118,7 +120,9 @@ async function processRun(
     clearInterval(timer);
   }
   await report();
-  process.stderr.write(`worker: ${describeRun(run)} finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `worker: ${describeRun(run)} finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
   return 'trained';
 }
 

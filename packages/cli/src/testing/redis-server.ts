@@ -54,7 +54,8 @@ export async function startRedis(): Promise<TestRedis> {
       await client.ping();
       break;
     } catch (error) {
-      if (tries > 200) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
+      if (tries > 200)
+        throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
       await new Promise((wake) => setTimeout(wake, 50));
     } finally {
       client.disconnect();
