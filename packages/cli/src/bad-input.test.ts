@@ -184,13 +184,12 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
     const grid = config('queue-grid', 'methods: { a: {} }');
     const compare = (...flags: string[]) => runPerturb(['compare', '--config', grid, ...flags]);
     // Port 1 on the loopback interface: nothing listens there.
-    const [url, unreachable, runIndex, status, worker, workerUnreachable, lock] = await Promise.all([
+    const [url, unreachable, runIndex, status, worker, lock] = await Promise.all([
       compare('--queue', 'http://cache:6379'),
       compare('--queue', 'redis://127.0.0.1:1'),
       compare('--queue', 'redis://127.0.0.1:6379', '--run-index', '0'),
       compare('--status'),
       runPerturb(['worker', '--queue', 'cache:6379']),
-      runPerturb(['worker', '--queue', 'redis://127.0.0.1:1']),
       runPerturb(['worker', '--queue', 'redis://127.0.0.1:1', '--lock-duration', '0']),
     ]);
     expectOneLineError(url, /--queue "http:\/\/cache:6379" is not a Redis URL\. give redis:\/\/host:port/);
@@ -201,7 +200,6 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
     expectOneLineError(runIndex, /option '--queue <url>' cannot be used with option '--run-index <i>'/);
     expectOneLineError(status, /--status is set without --queue\. add --queue redis:\/\/host:port/);
     expectOneLineError(worker, /--queue "cache:6379" is not a Redis URL/);
-    expectOneLineError(workerUnreachable, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
     expectOneLineError(lock, /--lock-duration is 0\. give a whole number of 1 or more/);
   });
 

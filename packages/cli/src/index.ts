@@ -22,7 +22,7 @@ export type { CompareConfig, GridRun, CompareOptions, GridExecutor, GridPlan, Ru
 export { queueExecutor, parseQueueUrl, DEFAULT_ATTEMPTS } from './queue';
 export type { EnqueueOptions, RunProgress } from './queue';
 export { startWorker, DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS } from './worker';
-export type { WorkerOptions } from './worker';
+export type { WorkerOptions, RunningWorker } from './worker';
 export { resolveFlowConfig, DEFAULT_FLOW_CONFIG, flowConfigSchema } from './flow-config';
 export type { TrainFlowConfig } from './flow-config';
 export { runTrainFlow } from './run-train-flow';

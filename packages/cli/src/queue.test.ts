@@ -16,6 +16,8 @@ import {
   withQueue,
 } from './queue';
 import { writeCompareReport } from './report';
+import { fakeBin } from './testing/fake-perturb';
+import { startWorker } from './worker';
 import { REDIS_MISSING, type TestRedis, startRedis } from './testing/redis-server';
 
 describe('queue URLs', () => {
@@ -165,6 +167,46 @@ describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'r
       await worker.close();
       connection.disconnect();
       await withQueue(redis.url, (queue) => queue.obliterate({ force: true }));
+    }
+  });
+
+  it('trains queued runs in children, the shared models first and once, each child on a device of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-queue-'));
+    const bin = fakeBin(dir);
+    const path = join(dir, 'grid.yaml');
+    writeFileSync(
+      path,
+      stringify({
+        methods: { vae: { augmenters: [{ onManifoldAdversarial: { models: 'shared' } }] } },
+        seeds: [0, 1, 2, 3],
+        vaegan: { dataset: 'fashion-mnist-small', epochs: 1 },
+        out: join(dir, 'out'),
+      }),
+    );
+    const config = readCompareConfig(path);
+    // Two workers in this process, as on two machines: both need the VAE-GANs first.
+    const workers = await Promise.all([
+      startWorker({ queue: redis.url, bin, concurrency: 1, devices: ['0'] }),
+      startWorker({ queue: redis.url, bin, concurrency: 1, devices: ['1'] }),
+    ]);
+    try {
+      const runs = await runCompare(config, { bin, executor: queueExecutor(redis.url) });
+      const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
+      expect(calls.filter((call) => call.startsWith('train-vaegan'))).toEqual([
+        `train-vaegan ${join(dir, 'out', 'vaegan')}`,
+      ]);
+      expect(calls.filter((call) => call.startsWith('train ')).sort()).toEqual(
+        runs.map((run) => `train ${run.dir}`).sort(),
+      );
+      const devices = readFileSync(join(dir, 'devices.log'), 'utf8').trim().split('\n');
+      for (const run of runs) expect(devices).toContainEqual(expect.stringMatching(`^${run.dir} [01]$`));
+      // Queued again, the finished grid adds nothing.
+      await withQueue(redis.url, async (queue) => {
+        expect(await enqueueRuns(queue, planGrid(config, {}))).toBe(0);
+        await queue.obliterate({ force: true });
+      });
+    } finally {
+      await Promise.all(workers.map((worker) => worker.close()));
     }
   });
 });

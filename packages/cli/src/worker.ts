@@ -50,8 +50,14 @@ const MAX_STALLS = 3;
 /** How often a running job's progress is read from its run folder. */
 const PROGRESS_MS = 1000;
 
-/** Starts taking runs; resolves with the worker, which runs until this process ends. */
-export async function startWorker(options: WorkerOptions): Promise<Worker<RunJobData>> {
+/** A started worker: it takes runs until closed or until this process ends. */
+export interface RunningWorker {
+  /** Stops taking runs, waits for those it trains, and lets go of Redis. */
+  close(): Promise<void>;
+}
+
+/** Starts taking runs. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await connectRedis(options.queue, 'worker');
   const concurrency = Math.max(1, options.concurrency ?? options.devices?.length ?? availableParallelism());
   // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
@@ -84,7 +90,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker<RunJob
   process.stderr.write(
     `worker: taking runs from ${options.queue} (queue ${QUEUE_NAME}), ${concurrency} at once, ${process.env.PERTURB_WASM_THREADS ?? threads} wasm thread(s) each\n`,
   );
-  return worker;
+  return {
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+      children.close();
+    },
+  };
 }
 
 /**
