@@ -141,6 +141,12 @@ try {
 } finally {
   redis.server.kill('SIGKILL');
 }
+/** The runs' training wall time (their epochs) per run, read back from a way's folder. */
+function trainingSeconds(name) {
+  const runs = readdirRuns(join(work, name));
+  return runs.reduce((sum, run) => sum + run.trainingSeconds, 0) / runs.length;
+}
+
 /** A way's two measurements (in both orders), averaged. */
 function averaged(way) {
   const [a, b] = [results.ways[way], results.ways[`${way}-b`]];
@@ -151,6 +157,7 @@ function averaged(way) {
     wallSecondsPerRun: mean((w) => w.wallSecondsPerRun),
     childSecondsPerRun: mean((w) => w.childSecondsPerRun),
     trainingCpuSecondsPerRun: mean((w) => w.trainingCpuSecondsPerRun),
+    trainingSecondsPerRun: mean((w) => w.trainingSecondsPerRun ?? trainingSeconds(w.name)),
     each: [a.wallSeconds, b.wallSeconds],
     load: [a.loadAverage.before, a.loadAverage.after, b.loadAverage.before, b.loadAverage.after],
   };
@@ -164,10 +171,15 @@ const bothHandoffs = (way) => {
   return { mean: (a.mean + b.mean) / 2, max: Math.max(a.max, b.max) };
 };
 const handoff = { local: bothHandoffs('local-1'), queue: bothHandoffs('queue-1') };
+// What the queue adds to a hand-off, within each pair of measurements taken back to back.
+const added = [
+  handoffs('queue-1').mean - handoffs('local-1').mean,
+  handoffs('queue-1-b').mean - handoffs('local-1-b').mean,
+];
 const seconds = (x) => `${x.toFixed(1)} s`;
 const loads = Object.values(ways).flatMap((w) => w.load);
 const row = (w, what) =>
-  `| ${w.name} | ${what} | ${seconds(w.wallSeconds)} (${w.each.map((x) => x.toFixed(0)).join(', ')}) | ${seconds(w.wallSecondsPerRun)} | ${seconds(w.childSecondsPerRun)} | ${w.trainingCpuSecondsPerRun.toFixed(2)} s | ${Math.min(...w.load).toFixed(0)}–${Math.max(...w.load).toFixed(0)} |`;
+  `| ${w.name} | ${what} | ${seconds(w.wallSeconds)} (${w.each.map((x) => x.toFixed(0)).join(', ')}) | ${seconds(w.wallSecondsPerRun)} | ${seconds(w.childSecondsPerRun)} | ${seconds(w.trainingSecondsPerRun)} | ${w.trainingCpuSecondsPerRun.toFixed(2)} s | ${Math.min(...w.load).toFixed(0)}–${Math.max(...w.load).toFixed(0)} |`;
 const queueMinusLocal = ways['queue-1'].wallSeconds - ways['local-1'].wallSeconds;
 const twoThreads = ways['queue-1x2'].wallSeconds;
 const twoWorkers = ways['queue-2x1'].wallSeconds;
@@ -186,8 +198,8 @@ times are therefore stretched many times over and vary from one way to the next 
 others' work, not with ours; compare them for their order of magnitude only. The CPU time of
 training (its epochs), which other load does not stretch, shows the runs did the same work.
 
-| way | what | wall (grid) | wall / run | child's own time / run | training CPU / run | load (1 min) |
-| --- | --- | ---: | ---: | ---: | ---: | --- |
+| way | what | wall (grid) | wall / run | child's own time / run | training / run | training CPU / run | load (1 min) |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |
 ${row(ways['local-1'], 'local compare, --jobs 1, 1 thread')}
 ${row(ways['queue-1'], '--queue, one worker, 1 run at a time, 1 thread')}
 ${row(ways['queue-1x2'], '--queue, one worker, 1 run at a time, 2 threads')}
@@ -195,19 +207,22 @@ ${row(ways['queue-2x1'], '--queue, two workers, 1 run each, 1 thread each')}
 
 *child's own time*: the \`seconds\` of each run's result.json, from its start (imports done) to
 its result; the rest of *wall / run* is starting the process (Node, tfjs, the wasm backend) on
-the loaded machine.
+the loaded machine. *training*: the wall time of the run's epochs alone, which nothing but the
+machine's load can change between the ways.
 
 **The queue's overhead per run.** Between one run's result and the next run's start, one run at a
 time: ${seconds(handoff.local.mean)} on average (largest ${seconds(handoff.local.max)}) with the local pool,
-${seconds(handoff.queue.mean)} (largest ${seconds(handoff.queue.max)}) through the queue. The queue's part of a
-hand-off is two round trips to Redis (the job's completion, which also fetches the next job);
-the rest is the finished child's exit and the next one's spawn on the loaded machine, the same
-in both. Beyond the hand-offs a queued grid pays once for connecting and enqueueing, and up to
-1 s at its end (compare looks at its jobs every second). In wall time for the whole grid,
-queue-1 − local-1 came to ${seconds(queueMinusLocal)} (${seconds(queueMinusLocal / RUNS)} a run), while the
-children's own time — the same work under both — differed by ${seconds(ways['queue-1'].childSecondsPerRun - ways['local-1'].childSecondsPerRun)} a run: the
-difference follows the machine's load, and what the queue itself costs is below what this
-machine resolves today (its hand-offs say under a second a run).
+${seconds(handoff.queue.mean)} (largest ${seconds(handoff.queue.max)}) through the queue; within each pair
+measured back to back the queue added ${added.map(seconds).join(' and ')} a run. That is the queue's
+cost per run: the run's last progress report and its job's completion, which also fetches the
+next job (two round trips to Redis), on a loaded machine; the rest of a hand-off is the
+finished child's exit and the next one's spawn, the same in both. A queued grid also pays once
+for connecting and enqueueing, and up to 1 s at its end (compare looks at its jobs every
+second). The whole grid's wall time differed far more — queue-1 − local-1 came to
+${seconds(queueMinusLocal)} (${seconds(queueMinusLocal / RUNS)} a run) — but so did the runs' training alone
+(${seconds(ways['queue-1'].trainingSecondsPerRun)} against ${seconds(ways['local-1'].trainingSecondsPerRun)} a run), which the queue cannot touch: the
+load moved between the measurements (the second local one ran as the load fell), and that
+difference is the machine's, not the queue's.
 
 **One worker of 2 threads against two workers of 1.** ${seconds(twoThreads)} against ${seconds(twoWorkers)}
 for the grid${Math.max(...ways['queue-2x1'].each) < Math.min(...ways['queue-1x2'].each) ? ' (and in each of the two measurements)' : ''}: ${twoWorkers < twoThreads ? `two workers of one thread were ${(twoThreads / twoWorkers).toFixed(2)}× as fast. Runs this small spend most of their time in single-threaded work (process start-up, data, evaluation) that a second wasm thread cannot share, while two processes overlap all of it` : `one worker of two threads was ${(twoWorkers / twoThreads).toFixed(2)}× as fast`}. For

@@ -7,7 +7,7 @@
  * at once. `runIndex` runs one run of the grid, as a task of a Slurm array does (see slurm.ts),
  * and `devices` gives each child one GPU. Compare plans the grid (which runs, which shared
  * models, what is finished) and writes its report; a {@link GridExecutor} trains what the plan
- * lists: the local pool of child processes (local-executor.ts) or a queue's workers (queue.ts).
+ * lists: the local pool of child processes ({@link localExecutor}) or a queue's workers (queue.ts).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -441,7 +441,10 @@ export interface RunFailure {
 
 /** Trains a plan's shared models and pending runs: the one thing the local pool and a queue do differently. */
 export interface GridExecutor {
-  /** Trains `plan.shared`, then `plan.pending`; resolves with the runs that failed. */
+  /**
+   * Trains `plan.pending`, each after the shared models it needs (`plan.shared` are all of
+   * them, which the local pool trains first); resolves with the runs that failed.
+   */
   execute(plan: GridPlan): Promise<RunFailure[]>;
   /**
    * Whether a failure is final (a queue retried it as often as it may): the report is then
