@@ -5,7 +5,7 @@
  * strength α, optionally with the adversarial moments re-injected into f (A-FN).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, crossEntropy, defineAugmenter, parseOptions, z } from '@perturb/core';
+import { type Augmenter, defineAugmenter, parseOptions, taskOf, z } from '@perturb/core';
 import { adversarialFeatureNormalization } from './normalization';
 import {
   type PluginSettings,
@@ -80,7 +80,8 @@ const TRAINING = { training: true };
 /**
  * The A-FAN augmenter: a loss stage only. Its attack work (head pass, PGD) runs in `losses()`
  * outside the trainer's gradient scope; `terms()` returns one cross-entropy per site and
- * strength, named `<name>/<site>/α=<strength>` (`+afn` with A-FN), against the batch's labels.
+ * strength, named `<name>/<site>/α=<strength>` (`+afn` with A-FN): the model task's loss (cross-entropy,
+ * per pixel for dense models) against the batch's targets.
  *
  * Defaults reproduce the paper's classification setting (ResNet-56 on CIFAR-10): site
  * `stage1`, PGD-5 with sign steps of 0.5/255, no random init, no clipping, BatchNorm in training
@@ -95,6 +96,7 @@ function createAfan(settings: AfanSettings): Augmenter {
   const { name, sites, perturbations, attack, cleanWeight, adversarialWeight, detachHead } = settings;
   return {
     name,
+    targets: ['labelMap'],
     losses(batch, ctx) {
       const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
       return {
@@ -105,9 +107,9 @@ function createAfan(settings: AfanSettings): Augmenter {
             return perturbations.map((p) => ({
               name: termName(name, site.site, p),
               weight: adversarialWeight,
-              value: crossEntropy(
+              value: taskOf(ctx.model).loss(
                 ctx.model.tail(perturbedFeatures(features, site.delta, p), site.site, TRAINING),
-                batch.y,
+                batch,
               ),
             }));
           }),

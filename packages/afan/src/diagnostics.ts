@@ -1,8 +1,7 @@
 /** What A-FAN does to a batch, in numbers: how large δ is next to f, and how much it hurts. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Classifier, Rng } from '@perturb/core';
+import { type Batch, type Model, Rng, taskOf } from '@perturb/core';
 import { type AfanOptions, perturbedFeatures, resolveAfanOptions } from './afan';
-import { crossEntropy } from '@perturb/core';
 import { attackSites } from './sites';
 
 /** The effect of the attack at one site, averaged over the batch. */
@@ -34,7 +33,7 @@ const TINY_NORM = 1e-12;
  * @param rng draws the random init when `randomInit` is set. Default `new Rng(0)`.
  */
 export function afanDiagnostics(
-  model: Classifier,
+  model: Model,
   batch: Batch,
   options: AfanOptions = {},
   rng: Rng = new Rng(0),
@@ -44,7 +43,10 @@ export function afanDiagnostics(
   return tf.tidy(() =>
     attackSites(model, batch, settings.sites, settings.attack, rng, false).map(
       ({ site, features, delta }) => {
-        const lossOf = (f: tf.Tensor4D) => crossEntropy(model.tail(f, site, evalMode), batch.y).dataSync()[0];
+        const lossOf = (f: tf.Tensor4D) =>
+          taskOf(model)
+            .loss(model.tail(f, site, evalMode), batch)
+            .dataSync()[0];
         const l2 = sampleNorms(delta, 'euclidean');
         const linf = sampleNorms(delta, Infinity);
         return {

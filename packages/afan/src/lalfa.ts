@@ -4,7 +4,16 @@
  * updates them itself every step (the trainer only optimizes the model's parameters).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, check, crossEntropy, defineAugmenter, parseOptions, z } from '@perturb/core';
+import {
+  type Augmenter,
+  type Batch,
+  type Task,
+  check,
+  defineAugmenter,
+  parseOptions,
+  taskOf,
+  z,
+} from '@perturb/core';
 import { checkRandomInit, featureAttackShape, pluginSettings, pluginShape, sitesField } from './options';
 import { type AttackedSite, attackSites, termFeatures } from './sites';
 import { projectOntoSimplex } from './simplex';
@@ -89,6 +98,7 @@ function createLalfa(options: z.output<typeof lalfaSchema>): LalfaAugmenter {
 
   return {
     name,
+    targets: ['labelMap'],
     weights: () => [...weights],
     state: () => ({ weights: [...weights], velocity: [...velocity] }),
     loadState(state) {
@@ -98,23 +108,24 @@ function createLalfa(options: z.output<typeof lalfaSchema>): LalfaAugmenter {
     },
     losses(batch, ctx) {
       const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
+      const task = taskOf(ctx.model);
       const stepWeights = weights;
       const attackTail = (f: tf.Tensor4D, site: string) =>
         ctx.model.tail(f, site, { training: attack.bnMode === 'train' });
-      updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, batch.y));
+      updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, task, batch));
       return {
         cleanWeight,
         terms: () =>
           attacked.map((site, i) => ({
             name: `${name}/${site.site}`,
             weight: adversarialWeight,
-            value: crossEntropy(
+            value: task.loss(
               ctx.model.tail(
                 weighted(termFeatures(ctx.model, batch, site, detachHead), site.delta, stepWeights[i]),
                 site.site,
                 TRAINING,
               ),
-              batch.y,
+              batch,
             ),
           })),
       };
@@ -127,19 +138,20 @@ function weighted(features: tf.Tensor4D, delta: tf.Tensor4D, weight: tf.Scalar |
   return tf.add(features, tf.mul(delta, weight)) as tf.Tensor4D;
 }
 
-/** ∂/∂w of adversarialWeight·Σ_i CE(tail(f_i + w_i·δ_i)), on the host. */
+/** ∂/∂w of adversarialWeight·Σ_i loss(tail(f_i + w_i·δ_i)), on the host. */
 function weightGradient(
   attacked: AttackedSite[],
   weights: number[],
   adversarialWeight: number,
-  tail: (features: tf.Tensor4D, site: string) => tf.Tensor2D,
-  labels: tf.Tensor2D,
+  tail: (features: tf.Tensor4D, site: string) => tf.Tensor,
+  task: Task,
+  batch: Batch,
 ): number[] {
   return tf.tidy(() => {
     const lossOf = (w: tf.Tensor) => {
       const perSite = tf.unstack(w);
       const losses = attacked.map((site, i) =>
-        crossEntropy(tail(weighted(site.features, site.delta, perSite[i] as tf.Scalar), site.site), labels),
+        task.loss(tail(weighted(site.features, site.delta, perSite[i] as tf.Scalar), site.site), batch),
       );
       return tf.mul(tf.addN(losses), adversarialWeight) as tf.Scalar;
     };

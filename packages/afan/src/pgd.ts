@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Classifier, type PgdSettings, type Rng, classifierPgd, parseOptions } from '@perturb/core';
+import {
+  type AttackedBatch,
+  type Classifier,
+  type Model,
+  type PgdSettings,
+  type Rng,
+  classifierPgd,
+  parseOptions,
+} from '@perturb/core';
 import { type FeatureAttackOptions, featureAttackSchema, featurePgdSettings } from './options';
 
 /** Step size and step count of A-FAN's classification setting (ResNet-56, CIFAR-10). */
@@ -26,21 +34,24 @@ export function featurePgd(
   rng?: Rng,
 ): tf.Tensor4D {
   const attack = parseOptions(featureAttackSchema(AFAN_ATTACK_DEFAULTS), options, 'featurePgd options');
-  return runFeaturePgd(model, site, features, labels, featurePgdSettings(attack), rng);
+  return runFeaturePgd(model, site, features, { y: labels }, featurePgdSettings(attack), rng);
 }
 
-/** {@link featurePgd} with checked settings. */
+/**
+ * {@link featurePgd} with checked settings, against the targets of any model's task (class
+ * labels, or a dense batch's label map).
+ */
 export function runFeaturePgd(
-  model: Classifier,
+  model: Model,
   site: string,
   features: tf.Tensor4D,
-  labels: tf.Tensor2D,
+  targets: AttackedBatch,
   attack: PgdSettings,
   rng: Rng | undefined,
 ): tf.Tensor4D {
   const [delta] = classifierPgd(
     model,
-    { y: labels },
+    targets,
     attack,
     {
       parts: [features],

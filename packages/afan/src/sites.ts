@@ -1,6 +1,6 @@
 /** The attack work both plugins share: features at each site and a PGD perturbation of them. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Classifier, type PgdSettings, check, type Rng } from '@perturb/core';
+import { type Batch, type Model, type PgdSettings, check, type Rng } from '@perturb/core';
 import { runFeaturePgd } from './pgd';
 
 /** Features f = head(x) at one site and the adversarial perturbation δ found for them. */
@@ -16,7 +16,7 @@ export interface AttackedSite {
  * not change the others' draws.
  */
 export function attackSites(
-  model: Classifier,
+  model: Model,
   batch: Batch,
   sites: readonly string[],
   attack: PgdSettings,
@@ -32,7 +32,7 @@ export function attackSites(
   }
   return sites.map((site) => {
     const features = model.head(batch.x, site, { training: headTraining });
-    const delta = runFeaturePgd(model, site, features, batch.y, attack, rng.child(`site:${site}`));
+    const delta = runFeaturePgd(model, site, features, batch, attack, rng.child(`site:${site}`));
     return { site, features, delta };
   });
 }
@@ -42,7 +42,7 @@ export function attackSites(
  * head(x) recomputed now — inside the trainer's gradient scope, so gradients reach the head.
  */
 export function termFeatures(
-  model: Classifier,
+  model: Model,
   batch: Batch,
   attacked: AttackedSite,
   detachHead: boolean,

@@ -1,6 +1,6 @@
 /** Small fixtures for this package's tests: a toy batch, a step context, a toy data source. */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Classifier, Rng, type StepContext } from '@perturb/core';
+import { type Batch, type Model, Rng, type StepContext } from '@perturb/core';
 
 export const SIZE = 8;
 export const CLASSES = 2;
@@ -25,7 +25,7 @@ export function toyBatch(count: number, seed: number): Batch {
 }
 
 /** The context the trainer would hand an augmenter at `step`. */
-export function contextFor(model: Classifier, seed = 0, step = 0): StepContext {
+export function contextFor(model: Model, seed = 0, step = 0): StepContext {
   return { model, rng: new Rng(seed).child(`step-${step}`), step, epoch: 0 };
 }
 

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Batch, type Rng, defineAugmenter, parseOptions, z } from '@perturb/core';
+import {
+  type Augmenter,
+  type Batch,
+  type Rng,
+  asClassifier,
+  defineAugmenter,
+  parseOptions,
+  z,
+} from '@perturb/core';
 import { augMixImage } from './auto/augmix-chain';
 import { mapSamples } from './auto/run';
 import { augmenterOptions } from './options';
@@ -59,7 +67,9 @@ export function augMix(options: AugMixOptions = {}): Augmenter {
       const views = [view(batch, ctx.rng), view(batch, ctx.rng)];
       return {
         terms: () => {
-          const logits = [batch.x, ...views].map((x) => ctx.model.logits(x, { training: true }));
+          const logits = [batch.x, ...views].map((x) =>
+            asClassifier(ctx.model, name).logits(x, { training: true }),
+          );
           return [{ name: 'augMix:jsd', weight: jsdWeight, value: jensenShannon(logits) }];
         },
       };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, defineAugmenter, parseOptions, z } from '@perturb/core';
+import { type Augmenter, defineAugmenter, mapBatch, parseOptions, z } from '@perturb/core';
+import { padSides } from './pad';
 import { augmenterOptions } from './options';
 
 /** The options of {@link randomCrop}, checked. */
@@ -16,7 +17,8 @@ export type RandomCropOptions = z.input<typeof randomCropOptions>;
 /**
  * Random crop with padding (the CIFAR recipe): pads each image by `padding` pixels of `fill`,
  * then crops it back to its size at an offset drawn per sample, uniform in [0, 2·padding] on
- * each axis. Labels are unchanged.
+ * each axis. Class labels are unchanged; a label map is cropped with its image, its padding
+ * holding the ignore index.
  */
 export function randomCrop(options: RandomCropOptions = {}): Augmenter {
   const {
@@ -26,27 +28,26 @@ export function randomCrop(options: RandomCropOptions = {}): Augmenter {
   } = parseOptions(randomCropOptions, options, 'randomCrop options');
   return {
     name,
+    targets: ['labelMap'],
     transform(batch, ctx) {
       if (padding === 0) return batch;
-      const [n, h, w, c] = batch.x.shape;
-      const padded = tf.pad(
-        batch.x,
-        [
-          [0, 0],
-          [padding, padding],
-          [padding, padding],
-          [0, 0],
-        ],
-        fill,
-      );
-      // One slice per sample: tfjs-wasm's batched gather (batchDims 1) reads out of bounds.
-      const crops = Array.from({ length: n }, (_, i) => {
+      const [n, h, w] = batch.x.shape;
+      const offsets = Array.from({ length: n }, () => {
         const top = ctx.rng.int(2 * padding + 1);
         const left = ctx.rng.int(2 * padding + 1);
-        return tf.slice(padded, [i, top, left, 0], [1, h, w, c]);
+        return [top, left];
       });
-      const x = tf.concat(crops, 0) as tf.Tensor4D;
-      return { x, y: batch.y };
+      // One slice per sample: tfjs-wasm's batched gather (batchDims 1) reads out of bounds.
+      const crop = <T extends tf.Tensor>(t: T, value: number): T => {
+        const padded = padSides(t, padding, value);
+        const crops = offsets.map(([top, left], i) =>
+          tf.slice(padded, [i, top, left, ...t.shape.slice(3).map(() => 0)], [1, h, w, ...t.shape.slice(3)]),
+        );
+        return tf.concat(crops, 0) as T;
+      };
+      return mapBatch(batch, (t, part) =>
+        part === 'y' ? t : crop(t, part === 'x' ? fill : batch.labelMap!.ignoreIndex),
+      );
     },
   };
 }

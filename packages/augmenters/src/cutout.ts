@@ -27,12 +27,14 @@ export type CutoutOptions = z.input<typeof cutoutOptions>;
 /**
  * Cutout (DeVries & Taylor 2017): fills a square of `size` pixels with `fill`, centred at a
  * pixel drawn uniformly per sample and clipped at the borders (so holes near an edge are
- * smaller). Labels are unchanged.
+ * smaller). Labels and label maps are unchanged.
  */
 export function cutout(options: CutoutOptions = {}): Augmenter {
   const { size, p, fill, name = 'cutout' } = parseOptions(cutoutOptions, options, 'cutout options');
   return {
     name,
+    // It occludes pixels without moving any, so a label map stays as it is.
+    targets: ['labelMap'],
     transform(batch, ctx) {
       const [n, h, w] = batch.x.shape;
       const holeH = size < 1 ? Math.max(1, Math.round(size * h)) : size;
@@ -51,7 +53,7 @@ export function cutout(options: CutoutOptions = {}): Augmenter {
       if (!any) return batch;
       const inHole = tf.tensor4d(hole, [n, h, w, 1]);
       const x = tf.add(tf.mul(batch.x, tf.sub(1, inHole)), tf.mul(inHole, fill)) as tf.Tensor4D;
-      return { x, y: batch.y };
+      return { ...batch, x };
     },
   };
 }

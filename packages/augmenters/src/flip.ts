@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, defineAugmenter, parseOptions, type z } from '@perturb/core';
+import { type Augmenter, defineAugmenter, mapBatch, parseOptions, type z } from '@perturb/core';
 import { selectSamples } from './batch-ops';
 import { augmenterOptions, probability } from './options';
 import { bernoulliFlags } from './sampling';
@@ -13,7 +13,10 @@ export const horizontalFlipOptions = augmenterOptions.extend({
 /** Options of {@link horizontalFlip}. */
 export type HorizontalFlipOptions = z.input<typeof horizontalFlipOptions>;
 
-/** Mirrors each sample left–right with probability `p`, decided per sample. Labels are unchanged. */
+/**
+ * Mirrors each sample left–right with probability `p`, decided per sample. Class labels are
+ * unchanged; a label map is mirrored with its image.
+ */
 export function horizontalFlip(options: HorizontalFlipOptions = {}): Augmenter {
   const { p, name = 'horizontalFlip' } = parseOptions(
     horizontalFlipOptions,
@@ -22,10 +25,11 @@ export function horizontalFlip(options: HorizontalFlipOptions = {}): Augmenter {
   );
   return {
     name,
+    targets: ['labelMap'],
     transform(batch, ctx) {
       const flags = bernoulliFlags(ctx.rng, batch.x.shape[0], p);
       if (!flags.some((f) => f)) return batch;
-      const flipped = { x: tf.reverse(batch.x, 2), y: batch.y };
+      const flipped = mapBatch(batch, (t, part) => (part === 'y' ? t : tf.reverse(t, 2)));
       return selectSamples(flags, flipped, batch);
     },
   };

@@ -1,5 +1,6 @@
 /**
- * @perturb/augmenters: classic augmenters (crop, flip, cutout, mixup, CutMix, AutoAugment,
+ * @perturb/augmenters: classic augmenters (crop, flip, pad, scale, rotate — label-aware, for
+ * segmentation too — cutout, mixup, CutMix, AutoAugment,
  * RandAugment, TrivialAugment, AugMix, pixel PGD) and the combinators that compose any `Augmenter`
  * (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
  * Importing it registers each of them in core's `augmenters` registry, under its factory's
@@ -10,6 +11,12 @@ export type { AugmenterOptions } from './options';
 export { randomCrop, randomCropOptions } from './crop';
 export type { RandomCropOptions } from './crop';
 export { horizontalFlip, horizontalFlipOptions } from './flip';
+export { pad, padOptions } from './pad';
+export type { PadOptions } from './pad';
+export { randomScale, randomScaleOptions } from './scale';
+export type { RandomScaleOptions } from './scale';
+export { randomRotate, randomRotateOptions } from './rotate';
+export type { RandomRotateOptions } from './rotate';
 export type { HorizontalFlipOptions } from './flip';
 export { cutout, cutoutOptions } from './cutout';
 export type { CutoutOptions } from './cutout';

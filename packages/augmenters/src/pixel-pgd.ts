@@ -28,10 +28,11 @@ export const pixelPgdSchema = withPresets(PIXEL_PGD_PRESETS, pixelPgdFields);
 export type PixelPgdOptions = z.input<typeof pixelPgdFields>;
 
 /**
- * Projected gradient ascent on the cross-entropy of `ctx.model`, in pixel space: each step
+ * Projected gradient ascent on the loss of `ctx.model`'s task (cross-entropy, per pixel for
+ * dense models), in pixel space: each step
  * moves x' by α along sign(∇) (L∞) or ∇/‖∇‖₂ per sample (L2), projects x' − x back into the
  * ε-ball and clamps x' to [0, 1] (core's `classifierPgd`). Gradients are taken over the input
- * only; the model's parameters are never changed. Labels of the batch are returned unchanged.
+ * only; the model's parameters are never changed. Labels and label maps are returned unchanged.
  * Call it outside any gradient scope, as the trainer does.
  *
  * @param options the options; `preset` names start values from {@link PIXEL_PGD_PRESETS}.
@@ -43,6 +44,7 @@ export function pixelPgd(options: PixelPgdOptions = {}): Augmenter {
 function createPixelPgd(settings: z.output<typeof pixelPgdSchema>): Augmenter {
   return {
     name: settings.name,
+    targets: ['labelMap'],
     transform(batch, ctx) {
       const [adversarial] = classifierPgd(
         ctx.model,
@@ -56,7 +58,7 @@ function createPixelPgd(settings: z.output<typeof pixelPgdSchema>): Augmenter {
         },
         ctx.rng,
       );
-      return { x: adversarial as tf.Tensor4D, y: batch.y };
+      return { ...batch, x: adversarial as tf.Tensor4D };
     },
   };
 }

@@ -1,8 +1,13 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
+import { layersResNetStep } from './layers-resnet';
 import { runPeer } from './peers';
+import { rawOpsResNetStep } from './rawops-resnet';
+import { replaceMarkdownSection } from './report';
 import { medianStepMs } from './timing';
 
 describe('bench harness', () => {
@@ -29,5 +34,33 @@ describe('bench harness', () => {
     const result = runPeer('/bin/sh', failing, [], 2);
     expect(result.ms).toBeNull();
     expect(result.note).toMatch(/Command failed/);
+  });
+
+  it('replaces one marked section of a results file and keeps the rest', () => {
+    const first = replaceMarkdownSection('# Bench\n\nprose\n', 'users', '| a |\n');
+    expect(first).toBe('# Bench\n\nprose\n\n<!-- bench:users -->\n| a |\n<!-- /bench:users -->\n');
+    const second = replaceMarkdownSection(first + 'after\n', 'users', '| b |');
+    expect(second).toBe('# Bench\n\nprose\n\n<!-- bench:users -->\n| b |\n<!-- /bench:users -->\nafter\n');
+  });
+});
+
+describe("users' ResNet-20 rows", () => {
+  it.each([
+    ['raw tf ops', rawOpsResNetStep],
+    ['tf.layers', layersResNetStep],
+  ])('%s: one tiny SGD step lowers the loss on its batch and frees what it made', async (_, build) => {
+    await initBackend({ backend: 'wasm', threads: 1, log: false });
+    const threeSteps = () => {
+      const { step, dispose } = build({ batch: 4, channels: 1, size: 8 });
+      const losses = [step(), step(), step()];
+      dispose();
+      return losses;
+    };
+    threeSteps(); // tfjs-layers caches a few scalars for the whole process on first use
+    const before = tf.memory().numTensors;
+    const losses = threeSteps();
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[2]).toBeLessThan(losses[0]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

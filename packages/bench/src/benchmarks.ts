@@ -2,20 +2,41 @@
 import { afanStep, latentAdversarialStep } from './augmented-step';
 import { classifierStep } from './classifier-step';
 import { glowStep } from './glow-step';
+import { layersResNetStep } from './layers-resnet';
+import { rawOpsResNetStep } from './rawops-resnet';
 
 export interface Benchmark {
   id: string;
   what: string;
   build: () => { step: () => unknown; dispose: () => void };
   peer: { script: string; args: string[] };
+  /** A row of perturb's own that does the same work: the run times it too and reports the ratio. */
+  baseline?: string;
 }
+
+const RESNET20_INPUT = { batch: 128, channels: 1, size: 32 };
+const RESNET20_PEER = { script: 'resnet_peer.py', args: ['--bench', '--model', 'resnet20'] };
 
 export const BENCHMARKS: Benchmark[] = [
   {
     id: 'resnet20',
     what: 'ResNet-20 SGD step, batch 128, 32×32×1',
-    build: () => classifierStep({ model: 'resnet20', batch: 128, channels: 1, size: 32 }),
-    peer: { script: 'resnet_peer.py', args: ['--bench', '--model', 'resnet20'] },
+    build: () => classifierStep({ model: 'resnet20', ...RESNET20_INPUT }),
+    peer: RESNET20_PEER,
+  },
+  {
+    id: 'resnet20-rawops',
+    what: 'ResNet-20 in raw tf ops (tf.conv2d, tf.moments, tf.batchNorm), SGD step, batch 128, 32×32×1',
+    build: () => rawOpsResNetStep(RESNET20_INPUT),
+    peer: RESNET20_PEER,
+    baseline: 'resnet20',
+  },
+  {
+    id: 'resnet20-layers',
+    what: 'ResNet-20 in tf.layers (functional), tf.variableGrads + SGD step, batch 128, 32×32×1',
+    build: () => layersResNetStep(RESNET20_INPUT),
+    peer: RESNET20_PEER,
+    baseline: 'resnet20',
   },
   {
     id: 'resnet18',

@@ -8,36 +8,21 @@
  *   npm run bench -- [--json out.json] [--md out.md] [--only resnet20,glow] [--repeats 5] [--no-peers]
  *                    [--rounds 1]  (alternates perturb and peer timings n times; ratios are the
  *                                   median of each round's ratio, robust to a machine's drift)
+ *                    [--section name]  (the run replaces that section of --json/--md, which keep
+ *                                   several runs, instead of the whole files)
  *                    [--profile]   (also prints each step's kernel-time breakdown)
+ * A row with a baseline (perturb's own model doing the same work) brings it into the run.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend, writeFileAtomic } from '@perturb/core';
-import { BENCHMARKS } from './benchmarks';
-import { peersDir, pythonWithTorch, runPeer, type PeerRun } from './peers';
+import { initBackend } from '@perturb/core';
+import { BENCHMARKS, type Benchmark } from './benchmarks';
+import { peersDir, pythonWithTorch, runPeer } from './peers';
 import { kernelTable, profileStep } from './profile';
+import { toMarkdown, writeReport, type Report, type Round, type Row } from './report';
 import { median, medianStepMs } from './timing';
-
-/** One alternation of perturb's timing and the peer's. */
-interface Round {
-  perturbMs: number;
-  peer1: PeerRun | null;
-  peerSameThreads: PeerRun | null;
-}
-
-interface Row {
-  id: string;
-  what: string;
-  /** Medians over the rounds. */
-  perturbMs: number;
-  peer1Ms: number | null;
-  peerSameThreadsMs: number | null;
-  ratio1: number | null;
-  ratioSameThreads: number | null;
-  rounds: Round[];
-}
 
 /** Median of the present values, or null when a round has none. */
 function medianOf(values: Array<number | null | undefined>): number | null {
@@ -52,6 +37,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       repeats: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '1' },
+      section: { type: 'string' },
       'no-peers': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
     },
@@ -67,6 +53,8 @@ async function main(): Promise<void> {
       `unknown benchmark(s) ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.id).join(', ')}`,
     );
   }
+  const selected = selectBenchmarks(only);
+  const loadAtStart = loadavg()[0];
   const backend = await initBackend();
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const python = values['no-peers'] ? null : pythonWithTorch();
@@ -74,43 +62,32 @@ async function main(): Promise<void> {
   if (!values['no-peers'] && !(python && peers)) {
     process.stderr.write('bench: no python3 with torch or no peers folder; timing perturb only\n');
   }
-  const rows: Row[] = [];
-  for (const bench of BENCHMARKS.filter((b) => !only || only.includes(b.id))) {
-    process.stderr.write(`bench: ${bench.id} (${bench.what}) ...\n`);
-    const { step, dispose } = bench.build();
-    const peerRun = (threads: number) =>
-      python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
-    const timed: Round[] = [];
-    for (let round = 0; round < rounds; round++) {
+  const peerRun = (bench: Benchmark, threads: number) =>
+    python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
+  // Every row is built first and the rounds go through all of them in turn, so a row and its
+  // baseline are timed side by side in each round while the shared machine's load drifts.
+  const built = selected.map((bench) => ({ bench, ...bench.build(), timed: [] as Round[] }));
+  for (let round = 0; round < rounds; round++) {
+    for (const { bench, step, timed } of built) {
+      process.stderr.write(`bench: ${bench.id} (${bench.what}), round ${round + 1} of ${rounds} ...\n`);
       const perturbMs = await medianStepMs(step, { warmup: 1, repeats });
-      const peer1 = peerRun(1);
+      const peer1 = peerRun(bench, 1);
       timed.push({
         perturbMs,
         peer1,
-        peerSameThreads: backend.threads === 1 ? peer1 : peerRun(backend.threads),
+        peerSameThreads: backend.threads === 1 ? peer1 : peerRun(bench, backend.threads),
       });
     }
+  }
+  const rows: Row[] = [];
+  for (const { bench, step, dispose, timed } of built) {
     if (values.profile)
       process.stderr.write(`bench: ${bench.id} kernel times\n${kernelTable(await profileStep(step))}`);
     dispose();
-    const row: Row = {
-      id: bench.id,
-      what: bench.what,
-      perturbMs: median(timed.map((r) => r.perturbMs)),
-      peer1Ms: medianOf(timed.map((r) => r.peer1?.ms)),
-      peerSameThreadsMs: medianOf(timed.map((r) => r.peerSameThreads?.ms)),
-      ratio1: medianOf(timed.map((r) => (r.peer1?.ms ? r.perturbMs / r.peer1.ms : null))),
-      ratioSameThreads: medianOf(
-        timed.map((r) => (r.peerSameThreads?.ms ? r.perturbMs / r.peerSameThreads.ms : null)),
-      ),
-      rounds: timed,
-    };
-    rows.push(row);
-    process.stderr.write(
-      `bench: ${bench.id}: ${row.perturbMs.toFixed(0)} ms (peer 1 thread ${row.peer1Ms ?? '-'} ms)\n`,
-    );
+    const baseline = built.find((b) => b.bench.id === bench.baseline);
+    rows.push(toRow(bench, timed, baseline?.timed));
   }
-  const report = {
+  const report: Report = {
     date: new Date().toISOString(),
     backend: backend.name,
     threads: backend.threads,
@@ -118,40 +95,42 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
+    load: { start: loadAtStart, end: loadavg()[0] },
     rows,
   };
-  const markdown = toMarkdown(report);
-  process.stdout.write(markdown);
-  if (values.json) writeFileAtomic(values.json, JSON.stringify(report, null, 2) + '\n');
-  if (values.md) writeFileAtomic(values.md, markdown);
+  process.stdout.write(toMarkdown(report));
+  writeReport(report, { json: values.json, md: values.md, section: values.section });
 }
 
-function toMarkdown(report: {
-  backend: string;
-  threads: number;
-  date: string;
-  cpuModel?: string;
-  rounds: number;
-  rows: Row[];
-}): string {
-  const ms = (v: number | null | undefined) => (v == null ? '–' : v.toFixed(0));
-  const ratio = (v: number | null) => (v == null ? '–' : `${v.toFixed(2)}×`);
-  const threads = report.threads === 1 ? '1 thread' : `${report.threads} threads`;
-  const lines = [
-    `perturb on ${report.backend} with ${threads}, ${report.cpuModel ?? 'unknown cpu'}, ${report.date}` +
-      (report.rounds > 1
-        ? `; medians of ${report.rounds} alternating rounds (ratios: median of each round's)`
-        : ''),
-    '',
-    `| benchmark | perturb ms/step | peer 1 thread ms | ratio | peer ${threads} ms | ratio |`,
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...report.rows.map(
-      (r) =>
-        `| ${r.what} | ${ms(r.perturbMs)} | ${ms(r.peer1Ms)} | ${ratio(r.ratio1)} | ${ms(r.peerSameThreadsMs)} | ${ratio(r.ratioSameThreads)} |`,
+/** A table row from a benchmark's rounds and, when it has a baseline, the baseline's. */
+function toRow(bench: Benchmark, timed: Round[], baseline: Round[] | undefined): Row {
+  const row: Row = {
+    id: bench.id,
+    what: bench.what,
+    perturbMs: median(timed.map((r) => r.perturbMs)),
+    peer1Ms: medianOf(timed.map((r) => r.peer1?.ms)),
+    peerSameThreadsMs: medianOf(timed.map((r) => r.peerSameThreads?.ms)),
+    ratio1: medianOf(timed.map((r) => (r.peer1?.ms ? r.perturbMs / r.peer1.ms : null))),
+    ratioSameThreads: medianOf(
+      timed.map((r) => (r.peerSameThreads?.ms ? r.perturbMs / r.peerSameThreads.ms : null)),
     ),
-    '',
-  ];
-  return lines.join('\n');
+    rounds: timed,
+  };
+  if (bench.baseline && baseline) {
+    const ratio = median(timed.map((r, i) => r.perturbMs / baseline[i].perturbMs));
+    row.baseline = { id: bench.baseline, ratio };
+  }
+  process.stderr.write(
+    `bench: ${bench.id}: ${row.perturbMs.toFixed(0)} ms (peer 1 thread ${row.peer1Ms ?? '-'} ms)\n`,
+  );
+  return row;
+}
+
+/** The rows `only` names (every row without it), with the baselines they name, in table order. */
+function selectBenchmarks(only: string[] | undefined): Benchmark[] {
+  const wanted = new Set(only ?? BENCHMARKS.map((b) => b.id));
+  for (const bench of BENCHMARKS) if (wanted.has(bench.id) && bench.baseline) wanted.add(bench.baseline);
+  return BENCHMARKS.filter((b) => wanted.has(b.id));
 }
 
 main().catch((error: Error) => {

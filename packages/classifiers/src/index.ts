@@ -26,3 +26,5 @@ export { activate } from './layers/activation';
 export type { Activation } from './layers/activation';
 export { summarizeParameters } from './summary';
 export type { ParameterSummary } from './summary';
+export { fromLayersModel, layersModelSchema, LayersClassifier } from './layers-model';
+export type { LayersModelOptions } from './layers-model';

@@ -112,9 +112,11 @@ program
     };
     const config = resolveConfig([fromFile, fromFlags], flags.config ?? 'the flags');
     const result = await runTrain(config, { progress: !flags.quiet });
-    process.stdout.write(
-      `test accuracy ${(100 * result.testAccuracy).toFixed(2)}% → ${config.out}/result.json\n`,
-    );
+    const score =
+      result.testMeanIoU === undefined
+        ? `test accuracy ${(100 * result.testAccuracy).toFixed(2)}%`
+        : `test mIoU ${(100 * result.testMeanIoU).toFixed(2)}%, pixel accuracy ${(100 * result.testAccuracy).toFixed(2)}%`;
+    process.stdout.write(`${score} → ${config.out}/result.json\n`);
   });
 
 program

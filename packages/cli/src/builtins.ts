@@ -4,4 +4,5 @@
  */
 import '@perturb/classifiers';
 import '@perturb/datasets';
+import '@perturb/segmentation';
 import './augmenter-registry';

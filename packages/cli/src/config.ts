@@ -58,7 +58,11 @@ export const trainConfigSchema = z.strictObject({
   trainSize: z.int().min(1).optional().describe('Training images, balanced over classes. Default: all'),
   testSize: z.int().min(1).optional().describe('Test images used for evaluation, balanced. Default: all'),
   padTo: z.int().min(1).default(32).describe('Zero-pad images to this square size (28×28 → 32×32)'),
-  model: z.string().min(1).default('resnet20').describe('A registered classifier (perturb list models)'),
+  model: z.string().min(1).default('resnet20').describe('A registered model (perturb list models)'),
+  modelOptions: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe("The model's options (perturb list models shows them), e.g. deeplabv3plus's backbone"),
   augmenters: z
     .array(augmenterEntrySchema)
     .default([])
@@ -127,7 +131,11 @@ export function mergeTrainSettings(layers: RawSettings[], source = 'the config')
 export function resolveConfig(layers: RawSettings[], source = 'the config'): TrainConfig {
   const config = parseOptions(trainConfigSchema, mergeTrainSettings(layers, source), source);
   if (config.steps === undefined) config.epochs ??= DEFAULT_EPOCHS;
-  models.get(config.model);
+  parseOptions(
+    models.get(config.model).schema,
+    config.modelOptions,
+    `${source}: modelOptions of ${config.model}`,
+  );
   checkAugmenterEntries(config.augmenters, source);
   return config;
 }

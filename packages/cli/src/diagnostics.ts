@@ -1,7 +1,7 @@
 /** What a run's augmenters do to images, written next to its result: a grid and distances. */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Augmenter, type Classifier, Rng, compose, stepContext } from '@perturb/core';
+import { type Augmenter, type Model, Rng, compose, stepContext } from '@perturb/core';
 import { type Dataset, toBatch } from '@perturb/datasets';
 import { imageDistances, mean, writeAugmentationGrid } from '@perturb/eval';
 import { AUGMENTATION_GRID } from './report';
@@ -23,7 +23,7 @@ export interface AugmentationDiagnostics {
  */
 export function writeAugmentationDiagnostics(
   out: string,
-  model: Classifier,
+  model: Model,
   augmenters: Augmenter[],
   trainSet: Dataset,
   seed: number,

@@ -18,7 +18,34 @@ describe('train-flow config', () => {
       );
     }
     expect(() => resolveFlowConfig([{ coupling: 'spline' }])).toThrow(/use one of affine, additive/);
-    expect(() => resolveFlowConfig([{ scaleForm: 'exp' }])).toThrow(/use one of sigmoid, exp-tanh/);
+    expect(() => resolveFlowConfig([{ scaleForm: 'exp' }])).toThrow(/use one of sigmoid, exp-tanh, exp-atan/);
     expect(resolveFlowConfig([]).scaleForm).toBe('sigmoid');
+  });
+
+  it("lays flow-lp's Fashion-MNIST Glow under the given settings", () => {
+    const config = resolveFlowConfig([{ preset: 'flow-lp' }, { epochs: 2 }]);
+    expect(config).toMatchObject({
+      levels: 1,
+      depth: 12,
+      hidden: 512,
+      scaleForm: 'exp-tanh',
+      splitPrior: 'standard',
+      topPrior: 'standard',
+      dataSpace: 'logit',
+      conditional: true,
+      batchSize: 256,
+      lr: 1e-3,
+      warmupSteps: 1172,
+      gradClipNorm: 1,
+      padTo: 28,
+      epochs: 2,
+    });
+    expect(resolveFlowConfig([{ preset: 'flow-lp-fc' }])).toMatchObject({
+      architecture: 'fc',
+      scaleForm: 'exp-atan',
+      depth: 12,
+    });
+    expect(() => resolveFlowConfig([{ preset: 'flowlp' }])).toThrow(/did you mean "flow-lp"\?/);
+    expect(resolveFlowConfig([]).topPrior).toBe('learned');
   });
 });

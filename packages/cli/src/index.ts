@@ -12,7 +12,7 @@ export { pluginsSchema, resolvePlugins, loadPlugins, readConfigWithPlugins } fro
 export { listRegistered } from './list';
 export type { TrainConfig, AugmenterConfig } from './config';
 export type { RawSettings } from './settings';
-export { runTrain, loadSplits, buildClassifier } from './run-train';
+export { runTrain, loadSplits, buildModel } from './run-train';
 export type { TrainRunResult, DataSettings } from './run-train';
 export type { AugmentationDiagnostics } from './diagnostics';
 export { AugmenterBuilder, buildAugmenters } from './augmenter-registry';

@@ -15,7 +15,7 @@ import {
   optionKeys,
   writeFileAtomic,
 } from '@perturb/core';
-import type { Classifier } from '@perturb/core';
+import { type Classifier, asClassifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, batches } from '@perturb/datasets';
 import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
@@ -29,7 +29,7 @@ import {
   type TrainConfig,
 } from './config';
 import { loadPlugins, loadSettingsPlugins, resolvePlugins } from './plugins';
-import { buildClassifier, loadSplit } from './run-train';
+import { buildModel, loadSplit } from './run-train';
 import type { RawSettings } from './settings';
 
 /** Options of {@link runEval}. */
@@ -149,7 +149,7 @@ function readJson(path: string): unknown {
 
 /** The run's classifier for images like `data`'s, with its trained weights, in eval mode. */
 function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset): Classifier {
-  const model = buildClassifier(config, data);
+  const model = asClassifier(buildModel(config, data), 'perturb eval');
   try {
     const { tensors } = loadCheckpoint(checkpoint, model);
     tf.dispose(Object.values(tensors));

@@ -30,12 +30,17 @@ export async function runTrainFlow(
     const { height, width, channels } = trainSet.shape;
     const model = new Glow({
       inputShape: [height, width, channels],
+      architecture: config.architecture,
       levels: config.levels,
       steps: config.depth,
       hidden: config.hidden,
       coupling: config.coupling,
       scaleForm: config.scaleForm,
       splitPrior: config.splitPrior,
+      topPrior: config.topPrior,
+      dataSpace: config.dataSpace,
+      // The condition is the one-hot label, as wide as the dataset has classes.
+      conditionSize: config.conditional ? trainSet.numClasses : 0,
       rng: new Rng(config.seed).child('flow'),
     });
     const result = await trainFlow({

@@ -1,13 +1,14 @@
 /** `perturb train`: one classifier training run from a validated config. */
 import { join } from 'node:path';
 import {
-  type Classifier,
+  type Model,
   activeBackend,
   initBackend,
   models,
   parseOptions,
   PerturbError,
   Rng,
+  taskOf,
   withRunLock,
   writeFileAtomic,
 } from '@perturb/core';
@@ -16,13 +17,18 @@ import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
+import { writePredictionGrid } from './prediction-grid';
 
 /** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
   /** The validated config the run used. */
   config: TrainConfig;
-  /** Final test accuracy in [0, 1]. */
+  /** What the model's logits mean: `'classification'`, `'segmentation'`. */
+  task: string;
+  /** Final test accuracy in [0, 1]: of images, or of labelled pixels (pixel accuracy) for segmentation. */
   testAccuracy: number;
+  /** Segmentation: final mean IoU over the classes in [0, 1] (the comparison's score). */
+  testMeanIoU?: number;
   /** Final evaluation on the test set. */
   test: EvalResult;
   /** Every epoch's record, those run before a resume included. */
@@ -103,15 +109,40 @@ export async function loadSplits(config: DataSettings): Promise<{ trainSet: Data
   return { trainSet, testSet };
 }
 
-/** The config's classifier (core's models registry) for images like `data`'s, initialized from its seed. */
-export function buildClassifier(config: Pick<TrainConfig, 'model' | 'seed'>, data: Dataset): Classifier {
+/**
+ * The config's model (core's models registry, with its `modelOptions`) for images like `data`'s,
+ * initialized from its seed. Refuses a model whose task does not fit the data (a classifier on
+ * a segmentation dataset, a segmentation model on one with only class labels).
+ */
+export function buildModel(
+  config: Pick<TrainConfig, 'model' | 'modelOptions' | 'seed' | 'dataset'>,
+  data: Dataset,
+): Model {
   const definition = models.get(config.model);
   const { height, width, channels } = data.shape;
-  return definition.create(parseOptions(definition.schema, {}, `${config.model} options`), {
+  const options = parseOptions(
+    definition.schema,
+    config.modelOptions ?? {},
+    `modelOptions of ${config.model}`,
+  );
+  const model = definition.create(options, {
     numClasses: data.numClasses,
     inputShape: [height, width, channels],
     rng: new Rng(config.seed).child('model'),
   });
+  const { kind } = taskOf(model);
+  if ((kind === 'segmentation') !== (data.labelMaps !== undefined)) {
+    model.dispose();
+    throw new PerturbError(
+      kind === 'segmentation'
+        ? `model ${config.model} predicts a class per pixel, but dataset "${config.dataset}" has only a class per image`
+        : `model ${config.model} is a ${kind} model, but dataset "${config.dataset}" is a segmentation dataset (label maps)`,
+      kind === 'segmentation'
+        ? 'use a segmentation dataset (fashion-mnist-scenes, fashion-mnist-scenes-small, voc2012, cityscapes)'
+        : 'use model deeplabv3plus, or a classification dataset',
+    );
+  }
+  return model;
 }
 
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
@@ -124,7 +155,7 @@ export async function runTrain(
     const started = Date.now();
     await initBackend({ log: options.progress ?? true });
     const { trainSet, testSet } = await loadSplits(config);
-    const model = buildClassifier(config, trainSet);
+    const model = buildModel(config, trainSet);
     const builder = new AugmenterBuilder();
     const augmenters = buildAugmenters(config.augmenters, builder);
     const result = await train({
@@ -149,12 +180,16 @@ export async function runTrain(
       label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
     });
     const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
+    if (testSet.labelMaps) writePredictionGrid(config.out, model, testSet);
     model.dispose();
     builder.dispose();
     const test = result.final as EvalResult;
+    const meanIoU = test.scores?.meanIoU;
     const runResult: TrainRunResult = {
       config,
+      task: taskOf(model).kind,
       testAccuracy: test.accuracy,
+      ...(typeof meanIoU === 'number' ? { testMeanIoU: meanIoU } : {}),
       test,
       epochs: result.epochs,
       backend: activeBackend()?.name ?? 'unknown',

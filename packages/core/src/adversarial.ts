@@ -5,7 +5,6 @@
  * norms are then taken per sample over all of them jointly.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Classifier } from './plugin';
 
 /** `'linf'`: sign steps and a box; `'l2'`: unit-norm steps and a ball. */
 export type ThreatNorm = 'linf' | 'l2';
@@ -13,14 +12,6 @@ export type ThreatNorm = 'linf' | 'l2';
 /** Mean cross-entropy of `logits` against class probabilities `y` (one-hot or soft). */
 export function crossEntropy(logits: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
-}
-
-/** One-hot labels of the classifier's own predictions (attacking them avoids label leaking). */
-export function predictedLabels(model: Classifier, x: tf.Tensor4D, training: boolean): tf.Tensor2D {
-  return tf.tidy(() => {
-    const logits = model.logits(x, { training });
-    return tf.cast(tf.oneHot(tf.argMax(logits, 1), logits.shape[1]), 'float32') as tf.Tensor2D;
-  });
 }
 
 /** Below this norm a vector counts as zero, so normalizing it gives zero instead of NaN. */

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import { PerturbError } from './errors';
 import { loadSafetensors, saveSafetensors } from './safetensors';
+import { buildLoaded } from './tfio';
 
 /**
  * What {@link loadCheckpoint} returns: the tensors saved besides the module's state (such as
@@ -129,14 +130,7 @@ function parseMeta<Meta>(path: string, metadata: Record<string, string>): Meta {
 export function rebuildFromCheckpoint<Meta, M extends Module>(path: string, build: (meta: Meta) => M): M {
   const { state, tensors, meta } = readCheckpoint<Meta>(path);
   try {
-    const module = build(meta);
-    try {
-      module.loadStateDict(state);
-    } catch (error) {
-      module.dispose();
-      throw error;
-    }
-    return module;
+    return buildLoaded(() => build(meta), state);
   } finally {
     tf.dispose([...Object.values(state), ...Object.values(tensors)]);
   }

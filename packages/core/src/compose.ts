@@ -18,7 +18,7 @@
  *   `train({ augmenters: [a, b] })` is `train({ augmenters: [pipeline([a, b])] })`.
  */
 import { PerturbError, check } from './errors';
-import type { Augmenter, Batch, Classifier, LossStage, StepContext } from './plugin';
+import type { Augmenter, Batch, DenseTarget, LossStage, Model, StepContext } from './plugin';
 import type { Rng } from './rng';
 
 /**
@@ -26,7 +26,7 @@ import type { Rng } from './rng';
  * the run's `Rng` (any `Rng` of the run's seed: only its seed is used) and a new `step` each
  * time, and the augmenters draw new numbers at every step and the same ones on every rerun.
  */
-export function stepContext(model: Classifier, run: Rng, at: { step: number; epoch: number }): StepContext {
+export function stepContext(model: Model, run: Rng, at: { step: number; epoch: number }): StepContext {
   return { model, rng: run.child('augmenters').child(`step-${at.step}`), step: at.step, epoch: at.epoch };
 }
 
@@ -51,8 +51,9 @@ export interface CombinatorStages {
 
 /**
  * An augmenter made of `children`: it has the given stages and, if any child has state, a
- * `state()`/`loadState` that pass the children's state through, keyed by child name. The stages
- * must run children with {@link childContext} and draw their own choices from
+ * `state()`/`loadState` that pass the children's state through, keyed by child name. It keeps
+ * a batch's dense targets aligned where every child does (its `targets` are those all children
+ * list). The stages must run children with {@link childContext} and draw their own choices from
  * {@link choiceStream}. Throws a `PerturbError` if two children share a name (they would share a
  * stream and a slot of the saved state).
  */
@@ -63,8 +64,11 @@ export function combinator(
 ): Augmenter {
   checkUniqueNames(children, name);
   const stateful = children.filter((child) => child.state);
-  return {
+  const targets =
+    children.length === 0 ? [] : DENSE_TARGETS.filter((t) => children.every((c) => c.targets?.includes(t)));
+  const built: Augmenter = {
     name,
+    ...(targets.length > 0 ? { targets } : {}),
     ...(stages.transform ? { transform: stages.transform } : {}),
     ...(stages.losses ? { losses: stages.losses } : {}),
     ...(stateful.length > 0
@@ -74,6 +78,43 @@ export function combinator(
         }
       : {}),
   };
+  return Object.defineProperty(built, COMBINATOR_CHILDREN, { value: children });
+}
+
+/** Every kind of dense target a batch can carry. */
+const DENSE_TARGETS: readonly DenseTarget[] = ['labelMap'];
+
+/** Where a combinator keeps its children, so a refusal can name the child that refuses. */
+const COMBINATOR_CHILDREN = Symbol.for('perturb.compose.children');
+
+/** What a dense target is called in messages. */
+const TARGET_NAMES: Record<DenseTarget, string> = { labelMap: 'label maps' };
+
+/**
+ * Refuses `batch` if it carries a dense target that `augmenter`, or any augmenter inside it,
+ * does not keep aligned with the images: one line naming the first such augmenter.
+ */
+export function checkTargets(augmenter: Augmenter, batch: Batch): void {
+  for (const target of DENSE_TARGETS) {
+    if (batch[target] === undefined) continue;
+    const refusing = firstRefusing(augmenter, target);
+    if (refusing) {
+      throw new PerturbError(
+        `${refusing.name} cannot augment batches with ${TARGET_NAMES[target]}: it would change the images without moving their ${TARGET_NAMES[target]} along`,
+        `remove ${refusing.name} from the augmenters, or use label-aware ones (docs/segmentation.md lists them)`,
+      );
+    }
+  }
+}
+
+function firstRefusing(augmenter: Augmenter, target: DenseTarget): Augmenter | undefined {
+  const children = (augmenter as { [COMBINATOR_CHILDREN]?: readonly Augmenter[] })[COMBINATOR_CHILDREN];
+  if (!children) return augmenter.targets?.includes(target) ? undefined : augmenter;
+  for (const child of children) {
+    const refusing = firstRefusing(child, target);
+    if (refusing) return refusing;
+  }
+  return undefined;
 }
 
 /** Where a sequence keeps its (already flat) children, so an enclosing sequence can take them over. */
@@ -96,17 +137,23 @@ export function compose(children: readonly Augmenter[], options: { name?: string
   const sequence = combinator(options.name ?? 'compose', flat, {
     ...(withTransform.length > 0
       ? {
-          transform: (batch, ctx) =>
-            withTransform.reduce(
+          transform: (batch, ctx) => {
+            checkTargets(sequence, batch);
+            return withTransform.reduce(
               (current, child) => child.transform!(current, childContext(ctx, child)),
               batch,
-            ),
+            );
+          },
         }
       : {}),
     ...(withLosses.length > 0
       ? {
-          losses: (batch, ctx) =>
-            combineLossStages(withLosses.map((child) => child.losses!(batch, childContext(ctx, child)))),
+          losses: (batch, ctx) => {
+            checkTargets(sequence, batch);
+            return combineLossStages(
+              withLosses.map((child) => child.losses!(batch, childContext(ctx, child))),
+            );
+          },
         }
       : {}),
   });

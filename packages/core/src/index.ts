@@ -9,6 +9,8 @@ export { writeFileAtomic, removeStaleTempFiles } from './atomic';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
 export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
+export { saveModule, readModule, loadModuleWeights, rebuildModule, MODULE_FORMAT } from './tfio';
+export type { ModuleLocation, SavedModule } from './tfio';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
 export type {
@@ -16,6 +18,9 @@ export type {
   TrainData,
   ForwardOptions,
   Classifier,
+  Model,
+  BatchLabelMap,
+  DenseTarget,
   StepContext,
   LossTerm,
   LossStage,
@@ -28,19 +33,32 @@ export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, ProgressStream, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';
 export type { TinyClassifierOptions } from './testing/tiny-classifier';
-export {
-  crossEntropy,
-  predictedLabels,
-  ascentDirection,
-  projectToBall,
-  perturbationNorms,
-} from './adversarial';
+export { crossEntropy, ascentDirection, projectToBall, perturbationNorms } from './adversarial';
 export type { ThreatNorm } from './adversarial';
 export { classifierPgd, pgd, pgdAugmenterShape, LA_GLOW_PGD } from './pgd';
 export type { PgdSteps, AttackMode, PgdSettings, PgdOptions, PgdTarget, AttackedBatch } from './pgd';
 export { presetField, withPresets } from './presets';
 export type { Presets } from './presets';
-export { compose, combinator, combineLossStages, stepContext, childContext, choiceStream } from './compose';
+export {
+  classificationTask,
+  taskOf,
+  asClassifier,
+  batchTensors,
+  mapBatch,
+  countCorrect,
+  concatBatches,
+  requireLabelMap,
+} from './task';
+export type { Task, TaskEvaluation, TaskScores } from './task';
+export {
+  compose,
+  checkTargets,
+  combinator,
+  combineLossStages,
+  stepContext,
+  childContext,
+  choiceStream,
+} from './compose';
 export type { CombinatorStages } from './compose';
 export { z, parseOptions, optionsError, optionKeys, closest, formatPath } from './options';
 export {

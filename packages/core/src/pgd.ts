@@ -5,18 +5,13 @@
  * constraint after each projection (images stay in [0, 1]).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ascentDirection,
-  crossEntropy,
-  predictedLabels,
-  projectToBall,
-  type ThreatNorm,
-} from './adversarial';
+import { ascentDirection, projectToBall, type ThreatNorm } from './adversarial';
 import { PerturbError } from './errors';
 import { z } from './options';
 import { type Presets, presetField } from './presets';
-import type { Batch, Classifier, ForwardOptions } from './plugin';
+import type { Batch, ForwardOptions, Model } from './plugin';
 import type { Rng } from './rng';
+import { batchTensors, taskOf } from './task';
 
 /** How the loop steps. */
 export interface PgdSteps {
@@ -62,15 +57,16 @@ export interface PgdTarget {
    * `parts` and `logits` receives x' (pixel PGD), so no x + (x' − x) round-off enters.
    */
   around: 'origin' | 'parts';
-  /** The classifier's logits at the perturbation (δ or x', per `around`). */
-  logits(values: tf.Tensor[], options: ForwardOptions): tf.Tensor2D;
+  /** The model's logits at the perturbation (δ or x', per `around`). */
+  logits(values: tf.Tensor[], options: ForwardOptions): tf.Tensor;
   /** Applied after each projection, e.g. clamping images to [0, 1]. Default none. */
   constrain?(values: tf.Tensor[]): tf.Tensor[];
 }
 
 /**
- * PGD against `model` on `batch`: maximizes the cross-entropy of `target.logits` against the
- * labels `settings.labels` names, with the classifier in `settings.bnMode`, taking `steps`
+ * PGD against `model` on `batch`: maximizes the loss of the model's task (cross-entropy for
+ * classifiers, per-pixel cross-entropy for dense models) of `target.logits` against the targets
+ * `settings.labels` names, with the classifier in `settings.bnMode`, taking `steps`
  * ascent steps of size α along sign(∇) (L∞) or ∇/‖∇‖₂ (L2), each followed by the projection onto
  * the ε-ball and `constrain`. Only the perturbation is differentiated (`tf.grads`), so call it
  * outside any gradient scope; the model's parameters never change (in `'train'` mode its
@@ -80,27 +76,34 @@ export interface PgdTarget {
  *   caller owns them.
  */
 export function classifierPgd(
-  model: Classifier,
+  model: Model,
   batch: AttackedBatch,
   settings: PgdSettings,
   target: PgdTarget,
   rng?: Rng,
 ): tf.Tensor[] {
   const training = settings.bnMode === 'train';
-  const labels = settings.labels === 'true' ? batch.y : predictedLabels(model, imagesOf(batch), training);
+  const task = taskOf(model);
+  const attacked = settings.labels === 'true' ? (batch as Batch) : predictedTargets(model, batch, training);
   try {
     return pgd(
-      { ...target, loss: (values) => crossEntropy(target.logits(values, { training }), labels) },
+      { ...target, loss: (values) => task.loss(target.logits(values, { training }), attacked) },
       settings,
       rng,
     );
   } finally {
-    if (labels !== batch.y) labels.dispose();
+    if (attacked !== batch) tf.dispose(batchTensors(attacked).filter((t) => t !== attacked.x));
   }
 }
 
-/** The labels an attack may use, and the images, which only `labels: 'predicted'` needs. */
-export type AttackedBatch = Pick<Batch, 'y'> & Partial<Pick<Batch, 'x'>>;
+/** The targets an attack may use, and the images, which only `labels: 'predicted'` needs. */
+export type AttackedBatch = Omit<Batch, 'x'> & Partial<Pick<Batch, 'x'>>;
+
+/** The batch with the model's own predictions as its targets. */
+function predictedTargets(model: Model, batch: AttackedBatch, training: boolean): Batch {
+  const x = imagesOf(batch);
+  return tf.tidy(() => taskOf(model).predictedTargets(model.logits(x, { training }), { ...batch, x }));
+}
 
 function imagesOf(batch: AttackedBatch): tf.Tensor4D {
   if (!batch.x) {

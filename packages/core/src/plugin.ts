@@ -1,20 +1,41 @@
 /**
  * The plugin contract. Every augmentation method in perturb, built in or third party, is an
- * `Augmenter`; every model it trains is a `Classifier` with named feature sites. The trainer
- * composes augmenters through these types alone.
+ * `Augmenter`; every model it trains is a `Model` with named feature sites (a `Classifier`, or a
+ * dense model such as DeepLabV3+) whose `Task` says what its logits mean. The trainer composes
+ * augmenters through these types alone.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import type { Rng } from './rng';
+import type { Task } from './task';
+
+/** Per-pixel class ids of a dense batch, with the id that marks pixels left out of losses and metrics. */
+export type BatchLabelMap = {
+  /** Class ids `[N, H, W]` int32, at the images' resolution. */
+  classes: tf.Tensor3D;
+  /** The id of pixels to ignore (VOC borders, Cityscapes void, padding an augmenter added); 255 in the layouts. */
+  ignoreIndex: number;
+};
 
 /**
- * A training batch: images NHWC float32 in [0, 1] and labels as class probabilities (one-hot or
- * soft). A type alias rather than an interface, so it is a `tf.TensorContainer`: `tf.tidy` can
- * return a batch.
+ * The dense targets a batch may carry besides its class labels, one optional field each: a
+ * label map (segmentation); detection adds its boxes the same way. Augmenters declare which of
+ * them they keep aligned with the images (`Augmenter.targets`).
+ */
+export type DenseTarget = 'labelMap';
+
+/**
+ * A training batch: images NHWC float32 in [0, 1], labels as class probabilities (one-hot or
+ * soft) and, for dense tasks, per-sample dense targets. A dense batch's `y` is each image's
+ * label as its dataset gives it (scenes: the class covering most pixels), which dense tasks do
+ * not train on. A type alias rather than an interface, so it is a `tf.TensorContainer`:
+ * `tf.tidy` can return a batch.
  */
 export type Batch = {
   x: tf.Tensor4D;
   y: tf.Tensor2D;
+  /** Per-pixel targets of a segmentation batch. */
+  labelMap?: BatchLabelMap;
 };
 
 /** Where training batches come from: the classifier trainer's and the VAE-GANs' data. */
@@ -32,26 +53,32 @@ export interface ForwardOptions {
 }
 
 /**
- * An image classifier whose forward pass can be split at named feature sites, so feature-level
- * methods (A-FAN) can perturb the features between `head` and `tail`.
- * For every site s: `tail(head(x, s), s)` equals `logits(x)`.
+ * A model whose forward pass can be split at named feature sites, so feature-level methods
+ * (A-FAN) can perturb the features between `head` and `tail`. For every site s:
+ * `tail(head(x, s), s)` equals `logits(x)`. Its `task` says what the logits mean and scores
+ * them against a batch; without one it is a classifier (`classificationTask`).
  */
-export interface Classifier extends Module {
+export interface Model<Logits extends tf.Tensor = tf.Tensor> extends Module {
   /** Feature sites in forward order, e.g. `['stem', 'stage1', 'stage2', 'stage3']`. */
   readonly sites: readonly string[];
   /** Number of classes. */
   readonly numClasses: number;
-  logits(x: tf.Tensor4D, options: ForwardOptions): tf.Tensor2D;
+  /** What the logits mean: the loss, predicted targets and metrics. Default `classificationTask`. */
+  readonly task?: Task;
+  logits(x: tf.Tensor4D, options: ForwardOptions): Logits;
   /** Input → features at `site`. */
   head(x: tf.Tensor4D, site: string, options: ForwardOptions): tf.Tensor4D;
   /** Features at `site` → logits. */
-  tail(features: tf.Tensor4D, site: string, options: ForwardOptions): tf.Tensor2D;
+  tail(features: tf.Tensor4D, site: string, options: ForwardOptions): Logits;
 }
+
+/** An image classifier: a {@link Model} with one row of class logits `[N, classes]` per image. */
+export type Classifier = Model<tf.Tensor2D>;
 
 /** What the trainer hands an augmenter at every step. */
 export interface StepContext {
-  /** The classifier being trained; adversarial augmenters attack it, they must not update it. */
-  model: Classifier;
+  /** The model being trained; adversarial augmenters attack it, they must not update it. */
+  model: Model;
   /**
    * This augmenter's own seeded stream at this step, derived by names only from the run's seed,
    * the step and the augmenter's place among the combinators (`stepContext`, `childContext`).
@@ -90,6 +117,12 @@ export interface LossStage {
 export interface Augmenter {
   /** Unique among its siblings; also names the augmenter's `Rng` stream and its slot of saved state. */
   readonly name: string;
+  /**
+   * The dense targets this augmenter keeps aligned with the images (a geometric one moves the
+   * label map with them; a photometric one or an attack leaves it as it is). A batch carrying a
+   * target not listed is refused before the augmenter runs (`compose`). Default none.
+   */
+  readonly targets?: readonly DenseTarget[];
   /**
    * Input stage: the batch the classifier trains on. May attack `ctx.model` with gradients
    * over its inputs (`tf.grad`), never by updating its variables.

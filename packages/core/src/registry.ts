@@ -6,7 +6,7 @@
  * Each registry lives on `globalThis` under a `Symbol.for` key, so the ESM and the CommonJS
  * build of this package (a plugin may load the other one) share one registry.
  */
-import type { Augmenter, Classifier } from './plugin';
+import type { Augmenter, Model } from './plugin';
 import type { Rng } from './rng';
 import { PerturbError } from './errors';
 import { closest, parseOptions, z } from './options';
@@ -43,12 +43,12 @@ export interface ModelContext {
   rng: Rng;
 }
 
-/** A classifier a config can name. */
+/** A model a config can name: a classifier, or a dense model with its own task. */
 export interface ModelDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly summary: string;
   readonly schema: S;
-  create(options: z.output<S>, context: ModelContext): Classifier;
+  create(options: z.output<S>, context: ModelContext): Model;
 }
 
 /**

@@ -49,7 +49,8 @@ function checkStats(stats: ChannelStats, channels: number): void {
 
 /**
  * The examples at `indices` (default: all) as a batch: `x` float32 NHWC in [0, 1] (or normalized),
- * `y` one-hot float32. The caller owns (and disposes) the tensors.
+ * `y` one-hot float32 and, for a segmentation dataset, `labelMap` int32 `[N, H, W]`. The caller
+ * owns (and disposes) the tensors.
  */
 export function toBatch(dataset: Dataset, indices?: ArrayLike<number>, options: ToBatchOptions = {}): Batch {
   const { height, width, channels } = dataset.shape;
@@ -83,7 +84,24 @@ export function toBatch(dataset: Dataset, indices?: ArrayLike<number>, options: 
   return {
     x: tf.tensor4d(x, [count, height, width, channels], 'float32'),
     y: tf.tensor2d(y, [count, dataset.numClasses], 'float32'),
+    ...(dataset.labelMaps ? { labelMap: labelMapOf(dataset, dataset.labelMaps, indices, count) } : {}),
   };
+}
+
+function labelMapOf(
+  dataset: Dataset,
+  maps: NonNullable<Dataset['labelMaps']>,
+  indices: ArrayLike<number> | undefined,
+  count: number,
+): NonNullable<Batch['labelMap']> {
+  const { height, width } = dataset.shape;
+  const area = height * width;
+  const classes = new Int32Array(count * area);
+  for (let n = 0; n < count; n++) {
+    const index = indices ? indices[n] : n;
+    classes.set(maps.classes.subarray(index * area, (index + 1) * area), n * area);
+  }
+  return { classes: tf.tensor3d(classes, [count, height, width], 'int32'), ignoreIndex: maps.ignoreIndex };
 }
 
 /** How to cut a dataset into batches for one epoch. */

@@ -11,6 +11,14 @@ export interface ImageShape {
   readonly channels: number;
 }
 
+/** Per-pixel class ids of a segmentation dataset, one label map per image. */
+export interface LabelMaps {
+  /** Class ids, `count × height × width` bytes (`0..numClasses-1`, or `ignoreIndex`). */
+  readonly classes: Uint8Array;
+  /** The id of unlabelled pixels (VOC borders, Cityscapes void), left out of losses and metrics. */
+  readonly ignoreIndex: number;
+}
+
 /**
  * Images and labels of one split, kept as uint8 on the host (a float32 copy of CIFAR-10's
  * training set would take 600 MB); `toBatch`/`batches` convert one batch at a time.
@@ -26,6 +34,11 @@ export interface Dataset {
   readonly numClasses: number;
   /** One name per class index. */
   readonly classNames: readonly string[];
+  /**
+   * A segmentation dataset's label maps; its `labels` are then each image's dominant class, and
+   * its batches carry the maps (`Batch.labelMap`).
+   */
+  readonly labelMaps?: LabelMaps;
 }
 
 /** Number of examples in `dataset`. */
@@ -65,7 +78,14 @@ export function selectExamples(dataset: Dataset, indices: ArrayLike<number>): Da
     images.set(dataset.images.subarray(index * size, (index + 1) * size), i * size);
     labels[i] = dataset.labels[index];
   }
-  return { ...dataset, images, labels };
+  const { labelMaps } = dataset;
+  if (!labelMaps) return { ...dataset, images, labels };
+  const area = dataset.shape.height * dataset.shape.width;
+  const classes = new Uint8Array(indices.length * area);
+  for (let i = 0; i < indices.length; i++) {
+    classes.set(labelMaps.classes.subarray(indices[i] * area, (indices[i] + 1) * area), i * area);
+  }
+  return { ...dataset, images, labels, labelMaps: { classes, ignoreIndex: labelMaps.ignoreIndex } };
 }
 
 /**

@@ -42,7 +42,9 @@ describe('dataset definitions', () => {
     await expect(openDataset('mnist', { trainSize: 0 })).rejects.toThrow(
       /"trainSize" is 0 .*use a value > 0/,
     );
-    await expect(openDataset('cifar-10')).rejects.toThrow(/unknown dataset "cifar-10".*did you mean "cifar10"\?/);
+    await expect(openDataset('cifar-10')).rejects.toThrow(
+      /unknown dataset "cifar-10".*did you mean "cifar10"\?/,
+    );
   });
 
   it('reads only the split asked for, from dataRoot, with CIFAR-100’s coarse labels on request', async () => {

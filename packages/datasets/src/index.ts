@@ -1,4 +1,4 @@
-export type { Dataset, ImageShape, Split } from './dataset';
+export type { Dataset, ImageShape, LabelMaps, Split } from './dataset';
 export { exampleCount, classCounts, selectExamples } from './dataset';
 export { DATASET_NAMES, DATASETS } from './catalog';
 export type { DatasetName, DatasetSpec, IdxSpec, CifarSpec, RemoteFile } from './catalog';

@@ -16,8 +16,10 @@ export interface RunRecord {
   /** Training images used. */
   trainSize: number;
   seed: number;
-  /** Final test accuracy in [0, 1]. */
+  /** Final test accuracy in [0, 1] (the score the report compares; see `ReportOptions.metric`). */
   accuracy: number;
+  /** Segmentation runs: final test mean IoU in [0, 1]. */
+  meanIoU?: number;
   /** Wall time of the run in seconds. */
   seconds: number;
   /** CPU seconds of the run (all threads), where known: its cost regardless of other load. */

@@ -79,13 +79,17 @@ function axes(rows: readonly AggregateRow[]): { methods: string[]; sizes: number
 }
 
 /** The summary table (method × training-set size) and the per-row details table. */
-export function reportTables(rows: readonly AggregateRow[], baseline: string): ReportTable[] {
+export function reportTables(
+  rows: readonly AggregateRow[],
+  baseline: string,
+  metric = 'accuracy',
+): ReportTable[] {
   const { methods, sizes } = axes(rows);
   const cell = (method: string, size: number) =>
     rows.find((r) => r.method === method && r.trainSize === size);
   return [
     {
-      title: 'Test accuracy (%)',
+      title: `Test ${metric} (%)`,
       caption: 'Mean ± sample standard deviation over seeds, per method and number of training images.',
       header: ['method', ...sizes.map((size) => `n = ${size}`)],
       rows: methods.map((method) => [
@@ -105,7 +109,7 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
         'method',
         'train size',
         'seeds',
-        'accuracy (%)',
+        `${metric} (%)`,
         '95% CI (%)',
         `vs ${baseline}`,
         'p (paired)',
@@ -133,13 +137,13 @@ export function reportTables(rows: readonly AggregateRow[], baseline: string): R
  * Accuracy (%) against training-set size, one line per method with a ± std band (log x axis
  * when the sizes span a factor of 10 or more); a bar chart of the methods when there is one size.
  */
-function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
+function accuracyPlotSvg(rows: readonly AggregateRow[], metric: string): string {
   const { methods, sizes } = axes(rows);
   const error = (row: AggregateRow) => (Number.isNaN(row.accuracy.std) ? undefined : 100 * row.accuracy.std);
-  const yLabel = 'test accuracy (%)';
+  const yLabel = `test ${metric} (%)`;
   if (sizes.length === 1) {
     const bars = rows.map((row) => ({ name: row.method, value: 100 * row.accuracy.mean, error: error(row) }));
-    return barChartSvg(bars, { title: `Test accuracy with ${sizes[0]} training images (± std)`, yLabel });
+    return barChartSvg(bars, { title: `Test ${metric} with ${sizes[0]} training images (± std)`, yLabel });
   }
   const series = methods.map((method) => ({
     name: method,
@@ -148,7 +152,7 @@ function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
       .map((row) => ({ x: row.trainSize, y: 100 * row.accuracy.mean, error: error(row) })),
   }));
   return lineChartSvg(series, {
-    title: 'Test accuracy vs training-set size (± std)',
+    title: `Test ${metric} vs training-set size (± std)`,
     xLabel: 'training images',
     yLabel,
     logX: sizes[0] > 0 && sizes[sizes.length - 1] / sizes[0] >= 10,
@@ -156,10 +160,10 @@ function accuracyPlotSvg(rows: readonly AggregateRow[]): string {
 }
 
 /** The accuracy plot of `rows` as a PNG (`accuracyPlotSvg`, rasterized at `PLOT_SCALE`). */
-export function accuracyPlot(rows: readonly AggregateRow[]): ReportImageData {
+export function accuracyPlot(rows: readonly AggregateRow[], metric = 'accuracy'): ReportImageData {
   return {
-    title: 'Test accuracy',
+    title: `Test ${metric}`,
     relativePath: PLOT_FILE,
-    ...svgToPng(accuracyPlotSvg(rows), { scale: PLOT_SCALE }),
+    ...svgToPng(accuracyPlotSvg(rows, metric), { scale: PLOT_SCALE }),
   };
 }

@@ -27,6 +27,8 @@ export interface ReportOptions {
   images?: readonly ReportImage[];
   /** Free text under the title (Markdown in report.md, paragraphs in report.html). Default none. */
   notes?: string;
+  /** What the records' score is, in titles and headers (e.g. `'mean IoU'`). Default `'accuracy'`. */
+  metric?: string;
 }
 
 /** Paths of the written files, and the aggregated rows the tables show. */
@@ -70,8 +72,8 @@ export function writeReport(dir: string, options: ReportOptions): ReportFiles {
   const content = {
     title: options.title,
     notes: options.notes,
-    tables: reportTables(rows, options.baseline),
-    plot: accuracyPlot(rows),
+    tables: reportTables(rows, options.baseline, options.metric),
+    plot: accuracyPlot(rows, options.metric),
     images: (options.images ?? []).map((image) => loadImage(dir, image)),
   };
   const files = {

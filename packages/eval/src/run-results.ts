@@ -16,6 +16,7 @@ interface ResultFile {
   method?: unknown;
   config?: { trainSize?: unknown; seed?: unknown };
   testAccuracy?: unknown;
+  testMeanIoU?: unknown;
   test?: { accuracy?: unknown };
   seconds?: unknown;
   trainingSeconds?: unknown;
@@ -92,6 +93,9 @@ function toRecord(path: string, parts: string[]): RunRecord {
     accuracy: numberField(path, 'testAccuracy', file.testAccuracy ?? file.test?.accuracy),
     seconds: numberField(path, 'seconds', trainingSeconds(file)),
     ...(typeof file.trainingCpuSeconds === 'number' ? { cpuSeconds: file.trainingCpuSeconds } : {}),
+    ...(file.testMeanIoU !== undefined
+      ? { meanIoU: numberField(path, 'testMeanIoU', file.testMeanIoU) }
+      : {}),
     source: path,
   };
 }

@@ -18,6 +18,8 @@ export interface CheckFlowLayerOptions {
    * small inputs (e.g. 1×4×4×2). Default true when one sample has at most 256 values.
    */
   jacobian?: boolean;
+  /** The condition [N, E] of a conditional layer, passed to every forward and inverse. Default none. */
+  condition?: tf.Tensor2D;
 }
 
 /** The measured errors of `checkFlowLayer`. */
@@ -42,13 +44,14 @@ export function checkFlowLayer(
   options: CheckFlowLayerOptions = {},
 ): FlowLayerReport {
   const tolerance = options.tolerance ?? 1e-4;
+  const { condition } = options;
   const perSampleSize = x.size / x.shape[0];
   const report = tf.tidy(() => {
-    const { y, logdet } = layer.forward(x);
+    const { y, logdet } = layer.forward(x, condition);
     if (y.size !== x.size) fail(`forward maps ${x.size} values to ${y.size}`);
     if (logdet.rank !== 1 || logdet.shape[0] !== x.shape[0])
       fail(`logdet has shape [${logdet.shape}], expected [${x.shape[0]}]`);
-    const back = layer.inverse(y);
+    const back = layer.inverse(y, condition);
     if (!tf.util.arraysEqual(back.x.shape, x.shape))
       fail(`inverse returns shape [${back.x.shape}] for input [${x.shape}]`);
     return {
@@ -65,8 +68,9 @@ export function checkFlowLayer(
   let jacobianError: number | null = null;
   if (options.jacobian ?? perSampleSize <= 256) {
     const first = tf.tidy(() => tf.slice(x, [0, 0, 0, 0], [1, ...x.shape.slice(1)]) as tf.Tensor4D);
-    const jacobianLogdet = logAbsDet(numericalJacobian(layer, first));
-    first.dispose();
+    const firstCondition = condition && tf.slice(condition, [0, 0], [1, condition.shape[1]]);
+    const jacobianLogdet = logAbsDet(numericalJacobian(layer, first, firstCondition));
+    tf.dispose([first, firstCondition ?? []]);
     jacobianError = Math.abs(report.logdet0 - jacobianLogdet);
     if (!(jacobianError <= (options.jacobianTolerance ?? 1e-3))) {
       fail(`logdet ${report.logdet0} differs from log|det J| = ${jacobianLogdet} of the numerical Jacobian`);
@@ -76,14 +80,14 @@ export function checkFlowLayer(
 }
 
 /** The D×D Jacobian of one sample (row i = ∂y_i/∂x), one reverse-mode pass per output. */
-function numericalJacobian(layer: FlowLayer, x: tf.Tensor4D) {
+function numericalJacobian(layer: FlowLayer, x: tf.Tensor4D, condition: tf.Tensor2D | undefined) {
   const d = x.size;
   const rows = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     const row = tf.tidy(() => {
       const select = tf.tensor1d(Float32Array.from({ length: d }, (_, k) => (k === i ? 1 : 0)));
       const gradient = tf.grad((input: tf.Tensor) =>
-        tf.sum(tf.mul(tf.reshape(layer.forward(input as tf.Tensor4D).y, [d]), select)),
+        tf.sum(tf.mul(tf.reshape(layer.forward(input as tf.Tensor4D, condition).y, [d]), select)),
       );
       return gradient(x).dataSync();
     });

@@ -13,13 +13,14 @@ export interface ImageArray {
   height: number;
   width: number;
   channels: number;
-  /** Integer class per image, needed only to train a class-conditional model. */
+  /** Integer class per image, needed only to train a conditional model (its condition is their one-hot). */
   labels?: ArrayLike<number>;
 }
 
-/** A batch from a batch source: images in [0, 1] and, for class-conditional models, one-hot labels. */
+/** A batch from a batch source: images in [0, 1] and, for conditional models, their condition. */
 export interface FlowBatch {
   x: tf.Tensor4D;
+  /** The condition [N, E]: one-hot labels, or the embedding a conditional Glow was built for. */
   labels?: tf.Tensor2D;
 }
 
@@ -70,7 +71,7 @@ export function gatherBatch(data: ImageArray, indices: ArrayLike<number>, numCla
   if (data.labels === undefined) {
     x.dispose();
     throw new PerturbError(
-      'the model is class-conditional but the images have no labels',
+      'the model is conditional but the images have no labels',
       'pass labels with the images',
     );
   }

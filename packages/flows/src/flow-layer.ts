@@ -23,11 +23,13 @@ export interface FlowInverse {
 
 /**
  * An invertible map between NHWC tensors with a tractable log-Jacobian-determinant.
- * `inverse(forward(x).y).x` equals `x` up to float32 rounding.
+ * `inverse(forward(x, c).y, c).x` equals `x` up to float32 rounding. `condition` ([N, E], a
+ * one-hot label or any embedding) is what a conditional layer's map depends on besides its
+ * input; layers that are not conditional ignore it.
  */
 export abstract class FlowLayer extends Module {
-  abstract forward(x: tf.Tensor4D): FlowForward;
-  abstract inverse(y: tf.Tensor4D): FlowInverse;
+  abstract forward(x: tf.Tensor4D, condition?: tf.Tensor2D): FlowForward;
+  abstract inverse(y: tf.Tensor4D, condition?: tf.Tensor2D): FlowInverse;
 }
 
 /** A per-sample logdet of shape [N] from one that is the same for every sample. */
@@ -46,7 +48,7 @@ export class Sequential extends FlowLayer {
     this.layers = layers.map((layer, i) => this.addModule(String(i), layer));
   }
 
-  forward(x: tf.Tensor4D): FlowForward {
+  forward(x: tf.Tensor4D, condition?: tf.Tensor2D): FlowForward {
     let y = x;
     const logdets: tf.Tensor1D[] = [];
     for (const layer of this.layers) {
@@ -54,7 +56,7 @@ export class Sequential extends FlowLayer {
       // activations) are freed as soon as it returns, so inference holds only the layer outputs
       // (under a gradient tape the tape keeps what the backward pass needs).
       const out = tf.tidy(() => {
-        const { y: next, logdet } = layer.forward(y);
+        const { y: next, logdet } = layer.forward(y, condition);
         return { y: next, logdet };
       });
       y = out.y;
@@ -63,12 +65,12 @@ export class Sequential extends FlowLayer {
     return { y, logdet: sumLogdets(logdets, x.shape[0]) };
   }
 
-  inverse(y: tf.Tensor4D): FlowInverse {
+  inverse(y: tf.Tensor4D, condition?: tf.Tensor2D): FlowInverse {
     let x = y;
     const logdets: tf.Tensor1D[] = [];
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const out = tf.tidy(() => {
-        const { x: previous, logdet } = this.layers[i].inverse(x);
+        const { x: previous, logdet } = this.layers[i].inverse(x, condition);
         return { x: previous, logdet };
       });
       x = out.x;

@@ -5,8 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, initBackend, loadCheckpoint, saveCheckpoint } from '@perturb/core';
 import { Glow } from './glow';
-import type { GlowOptions } from './glow';
-import { TINY_GLOW as tiny, perturbParameters, temporaryFolders } from './test-helpers';
+import { TINY_GLOW as tiny, maxAbsDifference, temporaryFolders, trainedLookingGlow } from './test-helpers';
 
 const FASHION_MNIST_TEST = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 const tempDir = temporaryFolders('flows-');
@@ -32,18 +31,6 @@ function images(n: number, size: number, channels: number, seed: number): tf.Ten
     }
   }
   return tf.tensor4d(values, [n, size, size, channels]);
-}
-
-/** A Glow initialized on data and with every parameter moved off its (often zero) initial value. */
-function trainedLookingGlow(options: Omit<GlowOptions, 'rng'>, seed: number, x: tf.Tensor4D): Glow {
-  const glow = new Glow({ ...options, rng: new Rng(seed) });
-  glow.initialize(x);
-  perturbParameters(glow, new Rng(seed + 1), 0.05);
-  return glow;
-}
-
-function maxAbsDifference(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
 describe('Glow encode/decode', () => {
@@ -178,14 +165,15 @@ describe('Glow densities', () => {
 
   it('a class-conditional prior needs labels and uses them', () => {
     const x = images(2, 8, 1, 8);
-    const glow = trainedLookingGlow({ ...tiny, numClasses: 3 }, 8, x);
+    const labels = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D;
+    const glow = trainedLookingGlow({ ...tiny, numClasses: 3 }, 8, x, labels);
     expect(() => glow.logProb(x)).toThrow(PerturbError);
     const [a, b] = tf.tidy(() => [
-      glow.logProb(x, { labels: tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D }),
-      glow.logProb(x, { labels: tf.oneHot(tf.tensor1d([2, 2], 'int32'), 3) as tf.Tensor2D }),
+      glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3) as tf.Tensor2D }),
+      glow.logProb(x, { condition: tf.oneHot(tf.tensor1d([2, 2], 'int32'), 3) as tf.Tensor2D }),
     ]);
     expect(maxAbsDifference(a, b)).toBeGreaterThan(1e-3);
-    tf.dispose([x, a, b]);
+    tf.dispose([x, a, b, labels]);
     glow.dispose();
   });
 });

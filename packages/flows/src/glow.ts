@@ -4,22 +4,34 @@ import { Module, PerturbError } from '@perturb/core';
 import type { Rng } from '@perturb/core';
 import { ActNorm } from './actnorm';
 import { AdditiveCoupling, AffineCoupling } from './coupling';
-import type { ScaleForm } from './coupling';
+import type { CouplingOptions, ScaleForm } from './coupling';
+import { type DataSpace, type DecodeRange, fromFlowSpace, toFlowSpace } from './data-space';
 import { Sequential, sumLogdets } from './flow-layer';
 import type { FlowLayer } from './flow-layer';
 import { InvConv1x1, InvConv1x1LU } from './invconv';
-import { SplitPrior, TopPrior, gaussianLogProb, gaussianSample } from './priors';
-import type { PriorKind } from './priors';
+import { Permute } from './permute';
+import { SplitPrior, TopPrior, gaussianLogProb, gaussianSample, standardize, unstandardize } from './priors';
+import type { Gaussian, PriorKind } from './priors';
 import { Squeeze } from './squeeze';
 import { dequantize } from './dequantize';
+
+/**
+ * How a Glow is laid out: `'multiscale'`, Glow's L × (squeeze → K × (ActNorm → 1×1 conv →
+ * coupling with a conv subnet) → split); `'fc'`, flow-lp's Fashion-MNIST flow: the flattened
+ * image ([N, 1, 1, D]) through K GLOW coupling blocks (two affine couplings with fully connected
+ * subnets, the halves swapped between them, then a fixed random permutation), one level.
+ */
+export type GlowArchitecture = 'multiscale' | 'fc';
 
 /** Options of `Glow`. */
 export interface GlowOptions {
   /** Image shape [H, W, C]; H and W must be divisible by 2^levels. */
   inputShape: readonly [number, number, number];
-  /** Levels L (each: squeeze → K steps → split). Default 3. */
+  /** See `GlowArchitecture`. Default `'multiscale'`. */
+  architecture?: GlowArchitecture;
+  /** Levels L (each: squeeze → K steps → split); 1 for `'fc'`. Default 3 (1 for `'fc'`). */
   levels?: number;
-  /** Flow steps K per level (each: ActNorm → 1×1 conv → coupling). Default 32. */
+  /** Flow steps K per level (each: ActNorm → 1×1 conv → coupling; a coupling block for `'fc'`). Default 32. */
   steps?: number;
   /** Hidden channels of the coupling networks. Default 512. */
   hidden?: number;
@@ -37,8 +49,16 @@ export interface GlowOptions {
   splitPrior?: PriorKind;
   /** Prior of the top latent: `'learned'` (learn-top) or `'standard'`. Default `'learned'`. */
   topPrior?: PriorKind;
-  /** Classes of a class-conditional top prior; 0 for none. Default 0. */
+  /** Classes of a class-conditional top prior (its condition is one-hot labels); 0 for none. Default 0. */
   numClasses?: number;
+  /**
+   * Width E of the condition vector (one-hot labels or any embedding) that enters every
+   * coupling's subnet, as flow-lp's class-conditional flow; 0 for an unconditional bijection.
+   * With `numClasses` too, both read the same condition, so they must be equal. Default 0.
+   */
+  conditionSize?: number;
+  /** The space the flow models images in, see `DataSpace`. Default `'centered'`. */
+  dataSpace?: DataSpace;
   /** Bits per pixel channel of the data, for dequantization and bits/dim. Default 8. */
   nBits?: number;
   /** Draws the initial weights (from named child streams, so `new Rng(config.seed)` recreates them). */
@@ -56,10 +76,38 @@ export interface GlowEncoding {
   logdet: tf.Tensor1D;
 }
 
-/** Options of the density methods. */
+/** Options of every method that runs the flow. */
 export interface DensityOptions {
-  /** One-hot labels [N, numClasses]; required if the model is class-conditional. */
-  labels?: tf.Tensor2D;
+  /**
+   * The condition [N, E] (one-hot labels, or the embedding the flow was trained with); required
+   * if and only if the model is conditional (`conditionSize` or `numClasses` > 0).
+   */
+  condition?: tf.Tensor2D;
+}
+
+/**
+ * Which latents `encode` returns and `decode` takes: `'raw'`, the flow's outputs z; or
+ * `'standardized'`, u = (z − μ)/σ with each level's μ, σ from its prior (given the kept half
+ * and the condition), which are N(0, I) under the model whatever the priors learned, so an ε
+ * means what it means for flow-lp's standard-normal latents. Decoding u recomputes each prior
+ * from the (perturbed) levels above it: the standardized latents are the flow's base variables.
+ */
+export type LatentSpace = 'raw' | 'standardized';
+
+/** Options of `Glow.encode`. */
+export interface EncodeOptions extends DensityOptions {
+  /** Default `'raw'`. */
+  latents?: LatentSpace;
+  /** Dequantize x first (uniform noise within each bin, from this stream), as flow-lp's encoder does. Default none. */
+  dequantize?: Rng;
+}
+
+/** Options of `Glow.decode`. */
+export interface DecodeOptions extends DensityOptions {
+  /** The space of the latents given. Default `'raw'`. */
+  latents?: LatentSpace;
+  /** See `DecodeRange`. Default `'image'`. */
+  range?: DecodeRange;
 }
 
 /** Options of `Glow.sample`. */
@@ -73,7 +121,8 @@ export interface SampleOptions extends DensityOptions {
 function resolveConfig(options: GlowOptions): GlowConfig {
   return {
     inputShape: [...options.inputShape] as [number, number, number],
-    levels: options.levels ?? 3,
+    architecture: options.architecture ?? 'multiscale',
+    levels: options.levels ?? (options.architecture === 'fc' ? 1 : 3),
     steps: options.steps ?? 32,
     hidden: options.hidden ?? 512,
     coupling: options.coupling ?? 'affine',
@@ -82,6 +131,8 @@ function resolveConfig(options: GlowOptions): GlowConfig {
     splitPrior: options.splitPrior ?? 'learned',
     topPrior: options.topPrior ?? 'learned',
     numClasses: options.numClasses ?? 0,
+    conditionSize: options.conditionSize ?? 0,
+    dataSpace: options.dataSpace ?? 'centered',
     nBits: options.nBits ?? 8,
     seed: options.rng.seed,
   };
@@ -96,7 +147,31 @@ function validate(config: GlowConfig): void {
       'use levels, steps, hidden and channels of at least 1',
     );
   }
-  if (h % block !== 0 || w % block !== 0) {
+  if (config.architecture === 'fc' && config.levels !== 1) {
+    throw new PerturbError(
+      `the fully connected Glow has one level, got levels ${config.levels}`,
+      "set levels: 1 with architecture: 'fc'",
+    );
+  }
+  const { numClasses, conditionSize } = config;
+  if (!(
+    Number.isInteger(numClasses) &&
+    numClasses >= 0 &&
+    Number.isInteger(conditionSize) &&
+    conditionSize >= 0
+  )) {
+    throw new PerturbError(
+      `numClasses and conditionSize must be whole numbers ≥ 0, got ${numClasses} and ${conditionSize}`,
+      'use 0 for an unconditional Glow, or the width of the condition vector',
+    );
+  }
+  if (numClasses > 0 && conditionSize > 0 && numClasses !== conditionSize) {
+    throw new PerturbError(
+      `numClasses ${numClasses} and conditionSize ${conditionSize} differ, but the prior and the couplings read the same condition`,
+      'make them equal (the number of classes for one-hot labels)',
+    );
+  }
+  if (config.architecture === 'multiscale' && (h % block !== 0 || w % block !== 0)) {
     throw new PerturbError(
       `a ${h}×${w} image cannot be squeezed ${config.levels} times`,
       `pad or crop the images to a multiple of ${block}, or use fewer levels`,
@@ -111,9 +186,10 @@ function validate(config: GlowConfig): void {
 }
 
 /**
- * A multi-scale Glow. Public methods take images in [0, 1] (NHWC float32) and work internally
- * on x − 0.5 in [−0.5, 0.5], as the reference implementations do. `decode(encode(x))` gives back x
- * to float32 precision.
+ * A Glow. Public methods take images in [0, 1] (NHWC float32) and work internally in its data
+ * space (x − 0.5 by default, as the reference implementations do). `decode(encode(x))` gives back
+ * x to float32 precision. A conditional Glow (`conditionSize` or `numClasses` > 0) takes its
+ * condition in every method; an unconditional one refuses one.
  *
  * Every method that returns tensors runs in its own `tf.tidy`: only the returned tensors
  * survive, and the caller disposes them.
@@ -127,6 +203,8 @@ export class Glow extends Module {
   readonly top: TopPrior;
   /** Number of dimensions D = H·W·C of one image. */
   readonly dims: number;
+  /** Width of the condition every method takes; 0 for an unconditional Glow. */
+  readonly conditionWidth: number;
 
   constructor(options: GlowOptions) {
     super();
@@ -136,7 +214,15 @@ export class Glow extends Module {
     const rng = options.rng;
     let [h, w, c] = inputShape;
     this.dims = h * w * c;
-    for (let level = 0; level < levels; level++) {
+    this.conditionWidth = Math.max(this.config.numClasses, this.config.conditionSize);
+    if (this.config.architecture === 'fc') {
+      const layers: FlowLayer[] = [];
+      for (let k = 0; k < steps; k++)
+        layers.push(...this.couplingBlock(rng.child(`level0.step${k}`), this.dims));
+      this.levels.push(this.addModule('level0', new Sequential(layers)));
+      [h, w, c] = [1, 1, this.dims];
+    }
+    for (let level = 0; level < levels && this.config.architecture === 'multiscale'; level++) {
       [h, w, c] = [h / 2, w / 2, c * 4];
       const layers: FlowLayer[] = [new Squeeze()];
       for (let k = 0; k < steps; k++) layers.push(this.flowStep(rng.child(`level${level}.step${k}`), c));
@@ -155,20 +241,43 @@ export class Glow extends Module {
   }
 
   private flowStep(rng: Rng, channels: number): Sequential {
-    const { hidden, coupling, scaleForm, invConv } = this.config;
+    const { invConv } = this.config;
     return new Sequential([
       new ActNorm(channels),
       invConv === 'lu'
         ? new InvConv1x1LU(rng.child('invconv'), channels)
         : new InvConv1x1(rng.child('invconv'), channels),
-      coupling === 'affine'
-        ? new AffineCoupling(rng.child('coupling'), channels, { hidden, scaleForm })
-        : new AdditiveCoupling(rng.child('coupling'), channels, { hidden }),
+      this.coupling(rng.child('coupling'), channels, 'conv'),
     ]);
+  }
+
+  /**
+   * FrEIA's GLOW coupling block over flattened images, then its random permutation: a coupling
+   * of the second half given the first, the halves swapped, a coupling of the (new) second half,
+   * and a seeded permutation of all values (which also undoes the swap's fixed order).
+   */
+  private couplingBlock(rng: Rng, dims: number): FlowLayer[] {
+    const kept = Math.ceil(dims / 2);
+    const swap = Array.from({ length: dims }, (_, i) => (i + kept) % dims);
+    return [
+      this.coupling(rng.child('coupling1'), dims, 'fc'),
+      new Permute(swap),
+      this.coupling(rng.child('coupling2'), dims, 'fc'),
+      Permute.random(rng.child('permute'), dims),
+    ];
+  }
+
+  private coupling(rng: Rng, channels: number, subnet: 'conv' | 'fc'): FlowLayer {
+    const { hidden, coupling, scaleForm, conditionSize } = this.config;
+    const options: CouplingOptions = { hidden, subnet, conditionSize };
+    return coupling === 'affine'
+      ? new AffineCoupling(rng, channels, { ...options, scaleForm })
+      : new AdditiveCoupling(rng, channels, options);
   }
 
   /** The [H, W, C] shape of each latent, in the order of `encode`'s `latents`. */
   latentShapes(): Array<[number, number, number]> {
+    if (this.config.architecture === 'fc') return [[1, 1, this.dims]];
     const shapes: Array<[number, number, number]> = [];
     let [h, w, c] = this.config.inputShape;
     for (let level = 0; level < this.config.levels; level++) {
@@ -182,29 +291,54 @@ export class Glow extends Module {
     return shapes;
   }
 
-  /** x ∈ [0, 1] → the latents of every level and the flow's logdet. */
-  encode(x: tf.Tensor4D): GlowEncoding {
+  /**
+   * x ∈ [0, 1] → the latents of every level (raw or standardized, see `LatentSpace`) and the
+   * flow's logdet log|det ∂z/∂x| (of the raw latents, the data space's included).
+   */
+  encode(x: tf.Tensor4D, options: EncodeOptions = {}): GlowEncoding {
     return tf.tidy(() => {
-      const { latents, logdet } = this.flowForward(x);
-      return { latents, logdet };
+      const input = options.dequantize
+        ? dequantize(x, { nBits: this.config.nBits, rng: options.dequantize })
+        : x;
+      const { latents, kept, logdet } = this.flowForward(input, options.condition);
+      if (options.latents !== 'standardized') return { latents, logdet };
+      const priors = this.priorsOf(kept, options.condition);
+      return { latents: latents.map((z, i) => standardize(z, priors[i])), logdet };
     });
   }
 
-  /** The inverse of `encode`: latents (as `encode` returns them) → images (not clamped to [0, 1]). */
-  decode(latents: readonly tf.Tensor4D[]): tf.Tensor4D {
+  /**
+   * The inverse of `encode`: latents (as `encode` returns them, raw or standardized per
+   * `options.latents`) → images (not clamped to [0, 1]).
+   */
+  decode(latents: readonly tf.Tensor4D[], options: DecodeOptions = {}): tf.Tensor4D {
     this.checkLatents(latents);
-    return tf.tidy(() => this.flowInverse(latents[latents.length - 1], (level) => latents[level]));
+    const { condition } = options;
+    this.checkCondition(latents[0].shape[0], condition);
+    const last = latents.length - 1;
+    return tf.tidy(() => {
+      if (options.latents !== 'standardized') {
+        return this.flowInverse(latents[last], (level) => latents[level], condition, options.range);
+      }
+      // Each prior from the levels above as decoded, so the base variables map back exactly.
+      return this.flowInverse(
+        unstandardize(latents[last], this.top.distribution(condition)),
+        (level, kept) => unstandardize(latents[level], this.splits[level].distribution(kept, 'input')),
+        condition,
+        options.range,
+      );
+    });
   }
 
   /**
    * log p(x) in nats per sample [N], the density of continuous images x ∈ [0, 1]^D:
-   * log p(z) + Σ logdet. (The shift by 0.5 has unit Jacobian.)
+   * log p(z) + Σ logdet (the data space's Jacobian included; x − 0.5 has a unit one).
    */
   logProb(x: tf.Tensor4D, options: DensityOptions = {}): tf.Tensor1D {
     return tf.tidy(() => {
-      const { latents, kept, logdet } = this.flowForward(x);
-      const terms = this.splits.map((split, i) => gaussianLogProb(latents[i], split.distribution(kept[i])));
-      terms.push(gaussianLogProb(latents[latents.length - 1], this.top.distribution(options.labels)));
+      const { latents, kept, logdet } = this.flowForward(x, options.condition);
+      const priors = this.priorsOf(kept, options.condition);
+      const terms = latents.map((z, i) => gaussianLogProb(z, priors[i]));
       terms.push(logdet);
       return sumLogdets(terms, x.shape[0]);
     });
@@ -228,44 +362,63 @@ export class Glow extends Module {
   /** `n` images drawn from the model (not clamped to [0, 1]). */
   sample(n: number, options: SampleOptions): tf.Tensor4D {
     const temperature = options.temperature ?? 1;
+    const { condition } = options;
+    this.checkCondition(n, condition);
     const shapes = this.latentShapes();
     return tf.tidy(() => {
       const top = gaussianSample(
         [n, ...shapes[shapes.length - 1]],
-        this.top.distribution(options.labels),
+        this.top.distribution(condition),
         temperature,
         options.rng,
       );
-      return this.flowInverse(top, (level, kept) =>
-        gaussianSample(
-          [n, ...shapes[level]],
-          this.splits[level].distribution(kept),
-          temperature,
-          options.rng,
-        ),
+      return this.flowInverse(
+        top,
+        (level, kept) =>
+          gaussianSample(
+            [n, ...shapes[level]],
+            this.splits[level].distribution(kept),
+            temperature,
+            options.rng,
+          ),
+        condition,
       );
     });
   }
 
   /**
    * Data-dependent initialization: runs `x` (a few hundred dequantized training images in
-   * [0, 1]) through the flow so that every ActNorm not yet initialized sets itself from its
-   * input statistics. Training calls it once before the first step; a loaded model skips it.
+   * [0, 1], with their condition if the Glow is conditional) through the flow so that every
+   * ActNorm not yet initialized sets itself from its input statistics. Training calls it once
+   * before the first step; a loaded model skips it.
    */
-  initialize(x: tf.Tensor4D): void {
+  initialize(x: tf.Tensor4D, condition?: tf.Tensor2D): void {
     tf.tidy(() => {
-      this.flowForward(x);
+      this.flowForward(x, condition);
     });
   }
 
-  private flowForward(x: tf.Tensor4D): { latents: tf.Tensor4D[]; kept: tf.Tensor4D[]; logdet: tf.Tensor1D } {
+  /** Each latent's prior: the split priors given their kept halves, then the top prior. */
+  private priorsOf(kept: readonly tf.Tensor4D[], condition: tf.Tensor2D | undefined): Gaussian[] {
+    return [...this.splits.map((split, i) => split.distribution(kept[i])), this.top.distribution(condition)];
+  }
+
+  private flowForward(
+    x: tf.Tensor4D,
+    condition: tf.Tensor2D | undefined,
+  ): { latents: tf.Tensor4D[]; kept: tf.Tensor4D[]; logdet: tf.Tensor1D } {
     this.checkImages(x);
-    let h: tf.Tensor4D = tf.sub(x, 0.5);
+    this.checkCondition(x.shape[0], condition);
+    const input = toFlowSpace(x, this.config.dataSpace);
+    let h =
+      this.config.architecture === 'fc'
+        ? (tf.reshape(input.h, [x.shape[0], 1, 1, this.dims]) as tf.Tensor4D)
+        : input.h;
     const latents: tf.Tensor4D[] = [];
     const kept: tf.Tensor4D[] = [];
-    const logdets: tf.Tensor1D[] = [];
+    const logdets: tf.Tensor1D[] = [input.logdet];
     this.levels.forEach((level, i) => {
-      const out = level.forward(h);
+      const out = level.forward(h, condition);
       logdets.push(out.logdet);
       h = out.y;
       if (i < this.splits.length) {
@@ -283,13 +436,44 @@ export class Glow extends Module {
   private flowInverse(
     top: tf.Tensor4D,
     latentAt: (level: number, kept: tf.Tensor4D) => tf.Tensor4D,
+    condition: tf.Tensor2D | undefined,
+    range?: DecodeRange,
   ): tf.Tensor4D {
     let h = top;
     for (let level = this.levels.length - 1; level >= 0; level--) {
       if (level < this.splits.length) h = this.splits[level].merge(h, latentAt(level, h));
-      h = this.levels[level].inverse(h).x;
+      h = this.levels[level].inverse(h, condition).x;
     }
-    return tf.add(h, 0.5);
+    const image =
+      this.config.architecture === 'fc'
+        ? (tf.reshape(h, [h.shape[0], ...this.config.inputShape]) as tf.Tensor4D)
+        : h;
+    return fromFlowSpace(image, this.config.dataSpace, range);
+  }
+
+  /** A conditional Glow needs a condition of its width for every sample; an unconditional one takes none. */
+  private checkCondition(n: number, condition: tf.Tensor2D | undefined): void {
+    const width = this.conditionWidth;
+    if (width === 0) {
+      if (condition !== undefined) {
+        throw new PerturbError(
+          'this Glow is unconditional but was given a condition',
+          'drop the condition, or train a conditional Glow (conditionSize or numClasses > 0)',
+        );
+      }
+      return;
+    }
+    if (
+      condition === undefined ||
+      condition.rank !== 2 ||
+      condition.shape[0] !== n ||
+      condition.shape[1] !== width
+    ) {
+      throw new PerturbError(
+        `this Glow is conditional and needs a condition of shape [${n}, ${width}] but got ${condition === undefined ? 'none' : `[${condition.shape}]`}`,
+        `pass condition: one-hot labels (or the embedding it was trained with) of width ${width}, one row per image`,
+      );
+    }
   }
 
   private checkImages(x: tf.Tensor4D): void {

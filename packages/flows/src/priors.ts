@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, PerturbError } from '@perturb/core';
 import type { Rng } from '@perturb/core';
 import { ZeroConv2d } from './coupling';
+import type { ConvGradients } from './conv';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -23,7 +24,7 @@ export function gaussianLogProb(z: tf.Tensor4D, { mean, logStd }: Gaussian): tf.
       -0.5,
     );
   }
-  const standardized = tf.mul(tf.sub(z, mean), tf.exp(tf.neg(logStd)));
+  const standardized = standardize(z, { mean, logStd });
   const perElement = tf.add(tf.mul(logStd, 2), tf.square(standardized));
   return tf.mul<tf.Tensor1D>(tf.add(tf.sum(perElement, [1, 2, 3]), LOG_2PI * (z.size / z.shape[0])), -0.5);
 }
@@ -38,6 +39,18 @@ export function gaussianSample(
   const noise = tf.mul(rng.normalTensor(shape), temperature) as tf.Tensor4D;
   if (mean === null || logStd === null) return noise;
   return tf.add<tf.Tensor4D>(mean, tf.mul(noise, tf.exp(logStd)));
+}
+
+/** u = (z − mean)/exp(logStd): z whitened by its prior, N(0, I) under the model. */
+export function standardize(z: tf.Tensor4D, { mean, logStd }: Gaussian): tf.Tensor4D {
+  if (mean === null || logStd === null) return z;
+  return tf.mul(tf.sub(z, mean), tf.exp(tf.neg(logStd)));
+}
+
+/** The inverse of `standardize`: z = mean + exp(logStd)·u. */
+export function unstandardize(u: tf.Tensor4D, { mean, logStd }: Gaussian): tf.Tensor4D {
+  if (mean === null || logStd === null) return u;
+  return tf.add(mean, tf.mul(u, tf.exp(logStd)));
 }
 
 /** Whether a prior is learned or fixed at N(0, I). */
@@ -70,10 +83,10 @@ export class SplitPrior extends Module {
     return tf.concat4d([kept, z], 3);
   }
 
-  /** The distribution of z given the kept half. */
-  distribution(kept: tf.Tensor4D): Gaussian {
+  /** The distribution of z given the kept half; `gradients`: see `ConvGradients` (default `'all'`). */
+  distribution(kept: tf.Tensor4D, gradients: ConvGradients = 'all'): Gaussian {
     if (this.net === null) return { mean: null, logStd: null };
-    const [mean, logStd] = tf.split(this.net.forward(kept), 2, 3) as tf.Tensor4D[];
+    const [mean, logStd] = tf.split(this.net.forward(kept, gradients), 2, 3) as tf.Tensor4D[];
     return { mean, logStd };
   }
 }
@@ -101,16 +114,17 @@ export class TopPrior extends Module {
   }
 
   /**
-   * The distribution of the top latent (broadcastable to [N, H, W, C]); `labels` (one-hot
-   * [N, classes]) is required when the prior is class-conditional.
+   * The distribution of the top latent (broadcastable to [N, H, W, C]); `condition` (one-hot
+   * labels [N, classes]) is required when the prior is class-conditional and ignored otherwise.
    */
-  distribution(labels?: tf.Tensor2D): Gaussian {
+  distribution(condition?: tf.Tensor2D): Gaussian {
     let params = this.meanLogStd as tf.Tensor4D | null;
     if (this.classWeight !== null) {
+      const labels = condition;
       if (labels === undefined) {
         throw new PerturbError(
-          'this Glow has a class-conditional prior but no labels were given',
-          'pass one-hot labels of shape [N, numClasses] as the labels option',
+          'this Glow has a class-conditional prior but no condition was given',
+          'pass one-hot labels of shape [N, numClasses] as the condition option',
         );
       }
       const byClass = tf.reshape(tf.matMul(labels, this.classWeight as tf.Tensor2D), [

@@ -31,8 +31,8 @@ export interface FlowStepOptions {
   rng: Rng;
   /** Rescale gradients whose global L2 norm exceeds this; `Infinity` for none. Default `Infinity`. */
   gradClipNorm?: number;
-  /** One-hot labels, for a class-conditional model. */
-  labels?: tf.Tensor2D;
+  /** The condition (one-hot labels or embeddings), for a conditional model. */
+  condition?: tf.Tensor2D;
 }
 
 /** What one step measured (before the update). */
@@ -54,7 +54,7 @@ export function flowTrainingStep(
   options: FlowStepOptions,
 ): FlowStepResult {
   const { value, grads } = tf.variableGrads(
-    () => model.bitsPerDim(x, { rng: options.rng, labels: options.labels }),
+    () => model.bitsPerDim(x, { rng: options.rng, condition: options.condition }),
     model.parameters() as tf.Variable[],
   );
   try {

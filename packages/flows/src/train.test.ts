@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend, readCheckpoint } from '@perturb/core';
 import type { ImageArray } from './data';
 import { Glow } from './glow';
+import { loadGlow } from './load';
 import { trainFlow } from './train';
 import type { FlowProgress } from './train';
 import { createFlowOptimizer, flowTrainingStep } from './train-step';
@@ -222,6 +223,37 @@ describe('trainFlow', () => {
     // Every batch was disposed, and so was everything the model held (its W⁻¹ caches included).
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, labels]);
+  });
+
+  it('trains a conditional-coupling Glow on labelled arrays; its checkpoint resumes and loads', async () => {
+    const data = blobs(16, 8);
+    const outDir = tempDir();
+    const options = { inputShape: [8, 8, 1], levels: 1, steps: 1, hidden: 4, conditionSize: 2 } as const;
+    const run = (epochs: number) => {
+      const model = new Glow({ ...options, rng: new Rng(12) });
+      return trainFlow({ ...common, model, train: data, test: data, outDir, epochs }).finally(() =>
+        model.dispose(),
+      );
+    };
+    const first = await run(1);
+    expect(Number.isFinite(first.testBitsPerDim!)).toBe(true);
+    const resumed = await run(2);
+    expect(resumed.history.map((epoch) => epoch.epoch)).toEqual([1, 2]);
+    const loaded = loadGlow(join(outDir, 'checkpoint.safetensors'));
+    expect(loaded.config.conditionSize).toBe(2);
+    const x = toTensor(data);
+    const labels = tf.oneHot(tf.tensor1d(data.labels as number[], 'int32'), 2) as tf.Tensor2D;
+    const bpd = loaded.bitsPerDim(x, { condition: labels });
+    expect(bpd.dataSync()[0]).toBeCloseTo(resumed.trainBitsPerDim!, 0);
+    expect(() => loaded.bitsPerDim(x)).toThrow(/is conditional/);
+    tf.dispose([x, labels, bpd]);
+    loaded.dispose();
+    // Without labels, the arrays cannot condition the flow.
+    const model = new Glow({ ...options, rng: new Rng(12) });
+    await expect(
+      trainFlow({ ...common, model, train: { ...data, labels: undefined }, outDir: tempDir(), epochs: 1 }),
+    ).rejects.toThrow(/conditional but the images have no labels/);
+    model.dispose();
   });
 
   it('rejects images of the wrong shape with a PerturbError', async () => {

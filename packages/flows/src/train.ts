@@ -170,7 +170,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       batches: (epoch) => {
         noise = rng.child(`dequantize${epoch - 1}`);
         [bitsSum, batch] = [0, 0];
-        return epochBatches(source, config, model.config.numClasses, rng.child(`shuffle${epoch - 1}`));
+        return epochBatches(source, config, model.conditionWidth, rng.child(`shuffle${epoch - 1}`));
       },
       step: ({ x, labels }, at) => {
         try {
@@ -179,7 +179,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
             lr,
             rng: noise,
             gradClipNorm: config.gradClipNorm,
-            labels,
+            condition: labels,
           });
           bitsSum += measured.bitsPerDim;
           batch += 1;
@@ -252,10 +252,10 @@ async function initializeFromData(
       .child('init')
       .permutation(source.count)
       .subarray(0, Math.min(config.initBatchSize, source.count));
-    batch = gatherBatch(source, indices, model.config.numClasses);
+    batch = gatherBatch(source, indices, model.conditionWidth);
   }
   const x = dequantize(batch.x, { nBits: model.config.nBits, rng: rng.child('init-noise') });
-  model.initialize(x);
+  model.initialize(x, batch.labels);
   tf.dispose([x, batch.x, batch.labels ?? []]);
 }
 
@@ -287,7 +287,7 @@ async function evaluate(
   let sum = 0;
   let count = 0;
   const measure = ({ x, labels }: FlowBatch) => {
-    const bpd = model.bitsPerDim(x, { rng, labels });
+    const bpd = model.bitsPerDim(x, { rng, condition: labels });
     sum += bpd.dataSync()[0] * x.shape[0];
     count += x.shape[0];
     tf.dispose([bpd, x, labels ?? []]);
@@ -300,7 +300,7 @@ async function evaluate(
         { length: Math.min(config.testBatchSize, source.count - start) },
         (_, i) => start + i,
       );
-      measure(gatherBatch(source, indices, model.config.numClasses));
+      measure(gatherBatch(source, indices, model.conditionWidth));
     }
   }
   if (count === 0)
@@ -327,10 +327,10 @@ function writeEpochImages(
   epoch: number,
 ): void {
   const tag = `epoch-${String(epoch).padStart(3, '0')}`;
-  const { numClasses } = model.config;
+  const numClasses = model.conditionWidth;
   const cols = Math.ceil(Math.sqrt(config.sampleCount));
   for (const temperature of config.temperatures) {
-    // Class-conditional models show the classes in turn.
+    // Conditional models show the classes (one-hot conditions) in turn.
     const labels =
       numClasses > 0
         ? tf.tidy(
@@ -347,22 +347,22 @@ function writeEpochImages(
     const samples = model.sample(config.sampleCount, {
       rng: rng.child(`samples-t${temperature}`),
       temperature,
-      labels,
+      condition: labels,
     });
     writeImageGrid(join(dir, `${tag}-samples-t${temperature}.png`), samples, { cols });
     tf.dispose([samples, labels ?? []]);
   }
   if (typeof source === 'function') return;
   const shown = Math.min(source.count, cols);
-  const { x } = gatherBatch(
+  const { x, labels: condition } = gatherBatch(
     source,
     Int32Array.from({ length: shown }, (_, i) => i),
-    0,
+    numClasses,
   );
   const both = tf.tidy(() => {
-    const { latents } = model.encode(x);
-    return tf.concat([x, model.decode(latents)]) as tf.Tensor4D;
+    const { latents } = model.encode(x, { condition });
+    return tf.concat([x, model.decode(latents, { condition })]) as tf.Tensor4D;
   });
   writeImageGrid(join(dir, `${tag}-reconstructions.png`), both, { cols: shown });
-  tf.dispose([x, both]);
+  tf.dispose([x, both, condition ?? []]);
 }

@@ -1,5 +1,10 @@
-export { latentRandom, latentRandomSchema, latentRandomDefinition } from './latent-random';
-export type { LatentRandomOptions } from './latent-random';
+export {
+  latentRandom,
+  latentRandomSchema,
+  latentRandomDefinition,
+  LATENT_RANDOM_PRESETS,
+} from './latent-random';
+export type { LatentRandomOptions, LatentRandomPreset } from './latent-random';
 export {
   latentAdversarial,
   latentAdversarialSchema,
@@ -7,4 +12,5 @@ export {
   LATENT_ADVERSARIAL_PRESETS,
 } from './latent-adversarial';
 export type { LatentAdversarialOptions, LatentAdversarialPreset } from './latent-adversarial';
-export { decodePerturbed } from './flow-perturbation';
+export { batchCondition, decodePerturbed, decodeShifted } from './flow-perturbation';
+export type { LatentView } from './flow-perturbation';

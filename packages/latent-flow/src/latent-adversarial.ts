@@ -11,7 +11,7 @@ import {
 } from '@perturb/core';
 import type { Glow } from '@perturb/flows';
 import {
-  decodePerturbed,
+  decodeShifted,
   flowPathField,
   latentAugmenter,
   latentAugmenterFields,
@@ -66,8 +66,10 @@ type Settings = z.output<typeof latentAdversarialFields>;
 /**
  * LA-Glow's adversarial latent perturbation: PGD on δ in the flow's latent space against the
  * classifier being trained, recomputed at every step (so it adapts to the classifier):
- * δ ← Π_ε(δ + α·dir(∇_δ CE(f(clamp(F⁻¹(z + δ))), ŷ))), x' = clamp(F⁻¹(z + δ), 0, 1), with δ over
- * every latent level at once (core's `classifierPgd`). Only δ is differentiated; the flow and
+ * δ ← Π_ε(δ + α·dir(∇_δ CE(f(F⁻¹(z + δ)), ŷ))), x' = clamp(F⁻¹(z + δ), 0, 1), with δ over
+ * every latent level at once (core's `classifierPgd`), standardized by default. The clamp comes
+ * after the attack, as in flow-lp, so no saturated pixel blocks the gradient. A conditional
+ * flow gets each image's label (see `batchCondition`). Only δ is differentiated; the flow and
  * classifier are not updated (though in `'train'` BN mode the classifier's running statistics
  * move, as in the official code).
  *
@@ -83,8 +85,8 @@ function createLatentAdversarial(settings: Settings, flow: Glow): Augmenter {
   return latentAugmenter(
     settings.name,
     flow,
-    settings.ratio,
-    (latents, batch, ctx) =>
+    settings,
+    (latents, batch, ctx, view) =>
       classifierPgd(
         ctx.model,
         batch,
@@ -93,7 +95,7 @@ function createLatentAdversarial(settings: Settings, flow: Glow): Augmenter {
           parts: latents,
           around: 'origin',
           logits: (deltas, options) =>
-            ctx.model.logits(decodePerturbed(flow, latents, deltas as tf.Tensor4D[]), options),
+            ctx.model.logits(decodeShifted(flow, latents, deltas as tf.Tensor4D[], view), options),
         },
         ctx.rng,
       ) as tf.Tensor4D[],

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEEPLAB_SITES, DeepLabV3Plus, resizeBilinear, segmentationCrossEntropy } from './deeplab';
+import { DEEPLAB_SITES, DeepLabV3Plus, resizeBilinear } from './deeplab';
+import { segmentationCrossEntropy } from './task';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, initBackend } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
-import { type DeepLabV3PlusOptions, DeepLabV3Plus, segmentationCrossEntropy } from './deeplab';
+import { type DeepLabV3PlusOptions, DeepLabV3Plus } from './deeplab';
+import { segmentationCrossEntropy } from './task';
 
 const CONFIGS: Array<{
   name: string;

@@ -15,7 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Module, PerturbError } from '@perturb/core';
-import type { ForwardOptions, Rng } from '@perturb/core';
+import type { ForwardOptions, Model, Rng, Task } from '@perturb/core';
+import { segmentationTask } from './task';
 
 /** Options of {@link DeepLabV3Plus}. */
 export interface DeepLabV3PlusOptions {
@@ -282,9 +283,11 @@ const BACKBONES = {
  * rest the low-level features rearranged space-to-depth to the site's resolution. A feature
  * perturbation there therefore reaches everything the rest of the network reads.
  */
-export class DeepLabV3Plus extends Module {
+export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
   readonly sites: readonly DeepLabSite[] = DEEPLAB_SITES;
   readonly numClasses: number;
+  /** Per-pixel classification against a batch's label map (`segmentationTask`). */
+  readonly task: Task;
   readonly inChannels: number;
   readonly outputStride: number;
   readonly atrousRates: readonly number[];
@@ -326,6 +329,7 @@ export class DeepLabV3Plus extends Module {
         'count background as a class',
       );
     }
+    this.task = segmentationTask(this.numClasses);
     this.atrousRates = options.atrousRates ?? [6, 12, 18].map((r) => (r * 16) / this.outputStride);
 
     const Block = spec.block === 'basic' ? BasicBlock : Bottleneck;
@@ -502,40 +506,4 @@ export class DeepLabV3Plus extends Module {
       );
     }
   }
-}
-
-/** Options of {@link segmentationCrossEntropy}. */
-export interface SegmentationLossOptions {
-  /** Label of pixels left out of the loss. Default 255. */
-  ignoreIndex?: number;
-}
-
-/**
- * Mean cross-entropy over the pixels whose label is not `ignoreIndex` (0 when every pixel is
- * ignored), as PyTorch's `cross_entropy(…, ignore_index=255)`. `logits` `[N, H, W, C]`,
- * `labels` `[N, H, W]` class ids.
- */
-export function segmentationCrossEntropy(
-  logits: tf.Tensor4D,
-  labels: tf.Tensor3D,
-  options: SegmentationLossOptions = {},
-): tf.Scalar {
-  const ignoreIndex = options.ignoreIndex ?? 255;
-  const [n, h, w, c] = logits.shape;
-  if (labels.rank !== 3 || labels.shape[0] !== n || labels.shape[1] !== h || labels.shape[2] !== w) {
-    throw new PerturbError(
-      `labels of shape [${labels.shape}] do not match logits of shape [${logits.shape}]`,
-      `pass labels [${n}, ${h}, ${w}] of class ids, at the logits' resolution`,
-    );
-  }
-  return tf.tidy(() => {
-    const ids = tf.cast(labels, 'int32');
-    const valid = tf.notEqual(ids, tf.scalar(ignoreIndex, 'int32'));
-    const safe = tf.where(valid, ids, tf.zerosLike(ids));
-    const target = tf.mul(tf.oneHot(tf.reshape(safe, [-1]), c), tf.reshape(tf.cast(valid, 'int32'), [-1, 1]));
-    const logProbs = tf.logSoftmax(tf.reshape(logits, [-1, c]));
-    const total = tf.neg(tf.sum(tf.mul(tf.cast(target, 'float32'), logProbs)));
-    const count = tf.maximum(tf.sum(tf.cast(valid, 'float32')), tf.scalar(1));
-    return tf.div(total, count) as tf.Scalar;
-  });
 }

@@ -190,3 +190,22 @@ describe('Cityscapes layout', () => {
     expect(maxDifference(decodeJpeg(encodeJpeg(image, 100)).data, image.data)).toBeLessThan(6);
   });
 });
+
+describe('voc2012 as a registered dataset', () => {
+  it('reads a split into a Dataset resized to size × size, label maps by nearest', async () => {
+    const { openDataset } = await import('@perturb/datasets');
+    await import('./definitions');
+    const { root, labels } = writeVoc();
+    const splits = await openDataset('voc2012', { dataRoot: root, size: 16 });
+    const train = await splits.train();
+    expect(train.shape).toEqual({ height: 16, width: 16, channels: 3 });
+    expect(train.numClasses).toBe(21);
+    const source = labels['2007_000032']; // 24 × 16: rows kept, columns read at ⌊(c + ½)·24/16⌋
+    const expected = Array.from({ length: 256 }, (_, p) => {
+      const [r, c] = [Math.floor(p / 16), p % 16];
+      return source.data[r * 24 + Math.floor(((c + 0.5) * 24) / 16)];
+    });
+    expect(Array.from(train.labelMaps!.classes.subarray(0, 256))).toEqual(expected);
+    expect((await splits.test()).labels.length).toBe(1);
+  });
+});

@@ -1,32 +1,46 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch, Classifier } from '@perturb/core';
-import { crossEntropy } from '@perturb/core';
-import { countCorrect } from './loss';
+import { type Batch, type Model, type TaskScores, batchTensors, taskOf } from '@perturb/core';
 
 /** A model's mean loss and accuracy over a set of batches. */
 export interface EvalResult {
-  /** Mean cross-entropy per example (NaN when there were no examples). */
+  /** Mean loss per example (the task's: cross-entropy, per-pixel for dense models; NaN when there were no examples). */
   loss: number;
-  /** Fraction correct in [0, 1] (NaN when there were no examples). */
+  /**
+   * Fraction correct in [0, 1] of the task's units: images for classifiers, labelled pixels
+   * (pixel accuracy) for dense models (NaN when there were none).
+   */
   accuracy: number;
   /** Number of examples evaluated. */
   count: number;
+  /** The task's further scores (segmentation: `meanIoU`, `perClassIoU`, …); absent for classifiers. */
+  scores?: TaskScores;
 }
 
 /** Mean loss and accuracy of `model` in eval mode over `batches` (each disposed after use). */
-export function evaluate(model: Classifier, batches: Iterable<Batch>): EvalResult {
+export function evaluate(model: Model, batches: Iterable<Batch>): EvalResult {
+  const task = taskOf(model);
+  const evaluation = task.evaluation?.();
   let lossSum = 0;
   let correct = 0;
+  let units = 0;
   let count = 0;
   for (const batch of batches) {
     tf.tidy(() => {
       const logits = model.logits(batch.x, { training: false });
       const n = batch.x.shape[0];
-      lossSum += crossEntropy(logits, batch.y).dataSync()[0] * n;
-      correct += countCorrect(logits, batch.y);
+      lossSum += task.loss(logits, batch).dataSync()[0] * n;
+      const scored = task.countCorrect(logits, batch);
+      correct += scored.correct;
+      units += scored.count;
       count += n;
+      evaluation?.add(logits, batch);
     });
-    tf.dispose([batch.x, batch.y]);
+    tf.dispose(batchTensors(batch));
   }
-  return { loss: count > 0 ? lossSum / count : NaN, accuracy: count > 0 ? correct / count : NaN, count };
+  return {
+    loss: count > 0 ? lossSum / count : NaN,
+    accuracy: units > 0 ? correct / units : NaN,
+    count,
+    ...(evaluation ? { scores: evaluation.result() } : {}),
+  };
 }

@@ -1,32 +1,36 @@
 /**
- * Classifier training: core's training loop configured with the augmenters' two stages, the
- * clean loss and one optimizer step per batch. Each step runs in its own tensor scope, so
- * plugins cannot leak; the loop's checkpoint at the end of every epoch (model, optimizer slots,
- * every augmenter's state) makes a killed run resume exactly where it was.
+ * Model training (classifiers and dense models): core's training loop configured with the
+ * augmenters' two stages, the clean loss of the model's task and one optimizer step per batch.
+ * Each step runs in its own tensor scope, so plugins cannot leak; the loop's checkpoint at the
+ * end of every epoch (model, optimizer slots, every augmenter's state) makes a killed run resume
+ * exactly where it was.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
   type Batch,
-  type Classifier,
   type LoopEpochRecord,
+  type Model,
   PerturbError,
   Rng,
   type StepContext,
   compose,
   runTrainingLoop,
   stepContext,
+  taskOf,
   type TrainData,
+  batchTensors,
 } from '@perturb/core';
 import { createOptimizer, createSchedule, type OptimizerConfig, type ScheduleConfig } from '@perturb/optim';
 import { evaluate, type EvalResult } from './evaluate';
-import { crossEntropy } from '@perturb/core';
-import { countCorrect } from './loss';
 
 /** What {@link train} trains, on what, and how. */
 export interface TrainOptions {
-  /** The classifier to train; its parameters are updated in place. */
-  model: Classifier;
+  /**
+   * The model to train; its parameters are updated in place. Its task (classification by
+   * default, segmentation for dense models) gives the loss and the accuracy.
+   */
+  model: Model;
   /** The training batches. */
   train: TrainData;
   /** Test batches, evaluated every `evalEvery` epochs and at the end. Default: no evaluation. */
@@ -93,7 +97,10 @@ export interface EpochRecord extends LoopEpochRecord {
   lr: number;
   /** Mean training objective per example over the epoch (weighted clean loss + augmenters' terms). */
   trainLoss: number;
-  /** Fraction of the epoch's (augmented) training examples classified correctly, in [0, 1]. */
+  /**
+   * Fraction of the epoch's (augmented) training examples classified correctly, in [0, 1]; of
+   * its labelled pixels for dense models.
+   */
   trainAccuracy: number;
   /** Evaluation on the test batches, on the epochs `evalEvery` selects and the last one. */
   test?: EvalResult;
@@ -112,9 +119,11 @@ export interface TrainResult {
 /**
  * Trains `options.model`. Every step, inside its own tensor scope, runs every augmenter's
  * `transform` in order, then every `losses` stage, and takes one optimizer step on
- * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, core's training loop writes
- * `checkpoint.safetensors` and `metrics.jsonl` at the end of every epoch and, with `resume`,
- * continues from an existing checkpoint exactly as an uninterrupted run would.
+ * `cleanWeight · loss(model(x'), batch') + Σ weight · term`, the loss being the model's task's
+ * (cross-entropy for classifiers, per-pixel cross-entropy for segmentation). With `outDir`,
+ * core's training loop writes `checkpoint.safetensors` and `metrics.jsonl` at the end of every
+ * epoch and, with `resume`, continues from an existing checkpoint exactly as an uninterrupted run
+ * would.
  *
  * Throws a `PerturbError` if both or neither of `epochs` and `steps` are given, two augmenters
  * share a name, the checkpoint in `outDir` has another fingerprint or augmenter state that does
@@ -134,7 +143,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimizer = createOptimizer(options.optimizer, model.namedParameters());
   const rng = new Rng(options.seed);
   const evalEvery = options.evalEvery ?? 1;
-  let epochTotals = { loss: 0, correct: 0, seen: 0, lr: 0 };
+  let epochTotals = { loss: 0, correct: 0, scored: 0, seen: 0, lr: 0 };
   try {
     const { history, resumedEpochs } = await runTrainingLoop<Batch, Omit<EpochRecord, keyof LoopEpochRecord>>(
       {
@@ -153,7 +162,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
         batches: (epoch) => {
           model.train();
-          epochTotals = { loss: 0, correct: 0, seen: 0, lr: 0 };
+          epochTotals = { loss: 0, correct: 0, scored: 0, seen: 0, lr: 0 };
           return options.train.batches(rng.child(`epoch-${epoch - 1}`));
         },
         step: (batch, at) => {
@@ -165,9 +174,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             stepContext(model, rng, { step: at.step - 1, epoch: at.epoch }),
             (grads) => optimizer.step(grads, hyper),
           );
-          tf.dispose([batch.x, batch.y]);
+          tf.dispose(batchTensors(batch));
           epochTotals.loss += result.loss * result.count;
           epochTotals.correct += result.correct;
+          epochTotals.scored += result.scored;
           epochTotals.seen += result.count;
           epochTotals.lr = hyper.lr;
           options.onStep?.({ epoch: at.epoch, epochs, step: at.step, loss: result.loss, lr: hyper.lr });
@@ -175,7 +185,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             loss: result.loss,
             metrics: {
               loss: epochTotals.loss / epochTotals.seen,
-              acc: epochTotals.correct / epochTotals.seen,
+              acc: epochTotals.correct / epochTotals.scored,
               lr: hyper.lr,
             },
           };
@@ -188,7 +198,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           return {
             lr: epochTotals.lr,
             trainLoss: epochTotals.loss / epochTotals.seen,
-            trainAccuracy: epochTotals.correct / epochTotals.seen,
+            trainAccuracy: epochTotals.correct / epochTotals.scored,
             ...(test ? { test } : {}),
           };
         },
@@ -212,13 +222,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 interface StepResult {
   loss: number;
+  /** Units (images, or labelled pixels) predicted right, of `scored`. */
   correct: number;
+  scored: number;
+  /** Examples in the batch. */
   count: number;
 }
 
 /** One optimizer step inside its own tensor scope, `augmenters` composed into one. */
 function trainStep(
-  model: Classifier,
+  model: Model,
   augmenters: Augmenter,
   batch: Batch,
   ctx: StepContext,
@@ -228,18 +241,20 @@ function trainStep(
     const input = augmenters.transform ? augmenters.transform(batch, ctx) : batch;
     const stage = augmenters.losses?.(input, ctx);
     const cleanWeight = stage?.cleanWeight ?? 1;
-    let logitsSeen: tf.Tensor2D | null = null;
+    const task = taskOf(model);
+    let logitsSeen: tf.Tensor | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(input.x, { training: true });
       logitsSeen = tf.keep(logits);
-      let total = tf.mul(crossEntropy(logits, input.y), cleanWeight);
+      let total = tf.mul(task.loss(logits, input), cleanWeight);
       for (const term of stage?.terms() ?? []) total = tf.add(total, tf.mul(term.value, term.weight));
       return total as tf.Scalar;
     }, model.parameters());
     const loss = value.dataSync()[0];
     if (Number.isFinite(loss)) applyGradients(grads);
-    const logits = logitsSeen as unknown as tf.Tensor2D;
-    const result = { loss, correct: countCorrect(logits, input.y), count: input.x.shape[0] };
+    const logits = logitsSeen as unknown as tf.Tensor;
+    const { correct, count: scored } = task.countCorrect(logits, input);
+    const result = { loss, correct, scored, count: input.x.shape[0] };
     logits.dispose();
     return result;
   });

@@ -10,6 +10,7 @@ import {
   type Augmenter,
   type Batch,
   type Classifier,
+  asClassifier,
   PerturbError,
   type Rng,
   defineAugmenter,
@@ -286,7 +287,7 @@ function createOnManifold(
       return tf.tidy(() => {
         const picked = tf.tensor1d(chosen, 'int32');
         const { images } = attackOnManifold(
-          ctx.model,
+          asClassifier(ctx.model, name),
           models!,
           tf.gather(batch.x, picked),
           tf.gather(batch.y, picked),

@@ -82,3 +82,13 @@ export function translateY(image: Image, pixels: number, sampling: Sampling): Im
   if (shift === 0) return image;
   return resample(image, (x, y) => [x, y - shift], sampling);
 }
+
+/**
+ * Scales by `scale` about the top-left corner and moves the result by (`left`, `top`) pixels:
+ * input pixel centre (c, r) lands at (left + scale·(c + ½) − ½, top + scale·(r + ½) − ½), so a
+ * whole-number scale with nearest sampling repeats each pixel `scale` times.
+ */
+export function zoom(image: Image, scale: number, left: number, top: number, sampling: Sampling): Image {
+  if (scale === 1 && left === 0 && top === 0) return image;
+  return resample(image, (x, y) => [(x + 0.5 - left) / scale - 0.5, (y + 0.5 - top) / scale - 0.5], sampling);
+}

@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { check, type Batch } from '@perturb/core';
+import { check, concatBatches, type Batch } from '@perturb/core';
 import { gatherBatch } from '../batch-ops';
 import type { BoundTransform } from './children';
 
@@ -34,6 +33,5 @@ export function transformGroups(
   });
   const positionOf = new Int32Array(order.length);
   order.forEach((sample, position) => (positionOf[sample] = position));
-  const joined = { x: tf.concat(parts.map((p) => p.x)), y: tf.concat(parts.map((p) => p.y)) };
-  return gatherBatch(joined, positionOf);
+  return gatherBatch(concatBatches(parts), positionOf);
 }

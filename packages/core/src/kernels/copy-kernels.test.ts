@@ -27,7 +27,7 @@ async function onBothBackends(shapes: number[][], op: (xs: tf.Tensor[]) => tf.Te
   return { wasm: results[0], cpu: results[1] };
 }
 
-describe('copying Concat, SplitV and Slice on wasm', () => {
+describe('copying Concat, SplitV, Slice, Tile and Cast on wasm', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm', threads: 1, env: {}, log: false });
   });
@@ -58,6 +58,11 @@ describe('copying Concat, SplitV and Slice on wasm', () => {
       [[[4, 5, 6]], ([x]) => tf.slice(x, [1, 0, 2], [2, -1, 3])],
       [[[2, 3, 6, 6]], ([x]) => tf.slice(x, [0, 0, 1, 2], [-1, -1, 4, 4])],
       [[[3, 4, 5]], ([x]) => tf.slice(x, [0, 0, 0], [-1, -1, -1])],
+      [[[5]], ([x]) => tf.broadcastTo(x, [3, 4, 2, 5])],
+      [[[1, 1, 1, 7]], ([x]) => tf.broadcastTo(x, [5, 3, 3, 7])],
+      [[[2, 3]], ([x]) => tf.tile(x, [3, 1])],
+      [[[1, 3, 2]], ([x]) => tf.tile(x, [4, 5, 1])],
+      [[[2, 3]], ([x]) => tf.cast(x, 'float32')],
     ];
     for (const [shapes, op] of cases) {
       const { wasm, cpu } = await onBothBackends(shapes, op);
@@ -77,11 +82,24 @@ describe('copying Concat, SplitV and Slice on wasm', () => {
       ],
       [[[4, 5]], ([x]) => tf.split(tf.cast(x, 'int32'), 5, 1)],
       [[[4, 5]], ([x]) => tf.slice(tf.cast(x, 'int32'), [1, 1], [2, 3])],
+      [[[2, 3]], ([x]) => tf.tile(x, [2, 2])],
+      [[[1, 3, 2]], ([x]) => tf.tile(x, [2, 1, 3])],
+      [[[2, 3]], ([x]) => tf.tile(tf.cast(x, 'int32'), [3, 1])],
+      [[[2, 3]], ([x]) => tf.cast(tf.cast(tf.greater(x, 0), 'int32'), 'float32')],
     ];
     for (const [shapes, op] of cases) {
       const { wasm, cpu } = await onBothBackends(shapes, op);
       expect(wasm).toEqual(cpu);
     }
+  });
+
+  it('casts to the same dtype without copying', () => {
+    const x = tf.tensor([1.5, -2], [2]);
+    const y = tf.cast(x, 'float32');
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2]);
+    y.dispose();
   });
 
   it('gives the gradients of split and concat (each other) exactly', async () => {

@@ -3,7 +3,8 @@
  * a few channels ~35× slower than a pass of `Add` over the same data): `Concat` and `SplitV`
  * along the last axis of float32 tensors (the channel joins and splits of every Glow coupling and
  * split, and their gradients) and every float32 `Slice` (pieces of a flat parameter vector, batch
- * slices, the shifted windows of hand-written conv gradients), as copy loops over the wasm heap.
+ * slices, the shifted windows of hand-written conv gradients), as copy loops over the wasm heap,
+ * and `Tile` when it repeats the whole input (every `tf.broadcastTo` of a per-channel vector).
  * Every other case goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -144,6 +145,44 @@ function slice(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * Whether `Tile` with `reps` writes the whole input again and again: so it does when every axis
+ * before the last repeated one is of size 1 (tf.broadcastTo of a per-channel vector to NHWC,
+ * the gradients of means and sums over leading axes).
+ */
+function repeatsWholeInput(shape: number[], reps: number[]): boolean {
+  let last = reps.length - 1;
+  while (last >= 0 && reps[last] === 1) last--;
+  return shape.slice(0, Math.max(last, 0)).every((size) => size === 1);
+}
+
+/** float32 `Tile` that repeats the whole input as one copy doubled in place, log₂(repeats) copies. */
+function tile(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const { reps } = args.attrs as unknown as { reps: number[] };
+  if (
+    x.dtype !== 'float32' ||
+    x.shape.length === 0 ||
+    x.shape.includes(0) ||
+    !repeatsWholeInput(x.shape, reps)
+  ) {
+    return backendKernel('Tile')(args as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput(
+    x.shape.map((size, axis) => size * reps[axis]),
+    'float32',
+  );
+  const scope = new WasmScope(backend);
+  const src = scope.f32(x);
+  const dst = scope.f32(out);
+  dst.set(src);
+  for (let filled = src.length; filled < dst.length; filled *= 2) {
+    dst.copyWithin(filled, 0, Math.min(filled, dst.length - filled));
+  }
+  return out;
+}
+
 function config(kernelName: WrappableKernel, kernelFunc: (args: KernelArgs) => unknown): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
@@ -154,3 +193,5 @@ export const concatConfig = config('Concat', concat);
 export const splitVConfig = config('SplitV', splitV);
 /** float32 `Slice` by copying contiguous runs. */
 export const sliceConfig = config('Slice', slice);
+/** float32 `Tile` that repeats the whole input, by doubling copies. */
+export const tileConfig = config('Tile', tile);

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { Rng } from '../rng';
 import { registerDilatedConv2DGradient } from './dilated-conv2d-grad';
+import { relativeError } from './relative-error';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 type Pad = 'same' | 'valid' | Pad4;
@@ -110,17 +111,6 @@ function forwardAndGrads(
     )([x, w]);
     return [y, dx, dw].map((t) => t.dataSync() as Float32Array);
   });
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / scale;
 }
 
 describe('dilated conv2d gradients', () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend';
 import { Rng } from '../rng';
 import { registerTrainingKernels } from './register';
+import { relativeError } from './relative-error';
 
 type Pad =
   'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -25,6 +26,9 @@ const KERNELS = [
   'Concat',
   'SplitV',
   'Slice',
+  'Tile',
+  'Cast',
+  'FusedBatchNorm',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {
@@ -53,17 +57,6 @@ async function runOn(
 }
 
 /** max |actual − expected| / max |expected|: relative to the output's scale, so near-zero entries don't dominate. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let maxDiff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return maxDiff / scale;
-}
-
 /** Relative error of the wasm kernel against the cpu backend's on the same inputs. */
 async function errorVsCpu(kernel: string, inputs: Record<string, Input>, attrs: object): Promise<number> {
   const expected = await runOn('cpu', kernel, inputs, attrs);
@@ -257,6 +250,26 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
+  it('FusedBatchNorm with per-channel parameters (one depthwise pass) and others (the backend’s own)', async () => {
+    const rng = new Rng(6).child('batch-norm');
+    for (let i = 0; i < 8; i++) {
+      const channels = 1 + rng.int(12);
+      const shape = [1 + rng.int(4), 1 + rng.int(6), 1 + rng.int(6), channels];
+      // [C], tfjs-layers' [1, 1, 1, C], or full-size statistics (not per channel).
+      const param = [[channels], [1, 1, 1, channels], shape][i % 3];
+      const variance = randomInput(rng, param);
+      variance.values = variance.values.map((v) => 0.1 + v * v);
+      const inputs: Record<string, Input> = {
+        x: randomInput(rng, shape),
+        mean: randomInput(rng, param),
+        variance,
+        ...(i % 4 !== 3 ? { scale: randomInput(rng, param), offset: randomInput(rng, param) } : {}),
+      };
+      const error = await errorVsCpu('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 });
+      expect(error, JSON.stringify({ shape, param })).toBeLessThan(1e-5);
+    }
+  });
+
   it('UnsortedSegmentSum on float and int data, dropping out-of-range ids', async () => {
     const rng = new Rng(3).child('segments');
     for (let i = 0; i < 6; i++) {
@@ -276,7 +289,7 @@ describe('wasm training kernels match the cpu backend', () => {
     }
   });
 
-  it('Sum and Mean over leading axes (pooled) and over other axes (the backend’s own)', async () => {
+  it('Sum and Mean over consecutive axes before the last (pooled) and over others (the backend’s own)', async () => {
     const rng = new Rng(5).child('reductions');
     const cases: Array<[number[], number[], boolean]> = [
       [[6, 5, 4, 3], [0, 1, 2], false],
@@ -285,6 +298,10 @@ describe('wasm training kernels match the cpu backend', () => {
       [[1, 4, 3], [0, 1], false],
       [[6, 5, 4, 3], [1, 2], false],
       [[6, 5, 4], [2], true],
+      [[6, 5, 4, 3], [1], true],
+      [[2, 3, 4, 5, 6], [3, 1, 2], false],
+      [[3, 40, 30, 2], [1, 2], true],
+      [[6, 5, 4, 3], [0, 2], false],
     ];
     for (const [shape, axis, keepDims] of cases) {
       const x = randomInput(rng, shape);

@@ -2,15 +2,18 @@
  * Registers the kernels the wasm backend lacks (or runs slowly) for training conv nets.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
-import { identityConfig } from './identity';
-import { concatConfig, sliceConfig, splitVConfig } from './copy-kernels';
-import { meanConfig, sumConfig } from './leading-axes-reduction';
+import { castConfig, identityConfig } from './identity';
+import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy-kernels';
+import { meanConfig, sumConfig } from './pooled-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { wrapBackendKernel } from './wrapped-kernels';
 import { registerDilatedConv2DGradient } from './dilated-conv2d-grad';
+import { fusedBatchNormGradConfig } from './batch-norm-grad';
+import { fusedBatchNormConfig } from './batch-norm';
+import { meanGradConfig, sumGradConfig } from './reduction-grads';
 
 const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -28,19 +31,32 @@ const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
   concatConfig,
   splitVConfig,
   sliceConfig,
+  tileConfig,
+  castConfig,
+  fusedBatchNormConfig,
 ];
+
+/**
+ * Gradients that replace tfjs-core's on every backend: theirs build full-size tiles and
+ * products of ones that the same maths does not need (see each file).
+ */
+const GRADIENTS: readonly GradConfig[] = [fusedBatchNormGradConfig, meanGradConfig, sumGradConfig];
 
 /**
  * Registers perturb's training kernels on the tfjs backend named `tfBackendName` and returns
  * their kernel names. Only `'wasm'` needs them: it gets the convolution and depthwise
  * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
  * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
- * by pooling, and its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops.
- * For any other backend nothing is registered and the list is empty. Calling it again is
+ * by pooling, its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops, its
+ * `Tile` repeats whole inputs by block copies, its same-dtype `Cast` shares the storage and its
+ * per-channel `FusedBatchNorm` is one depthwise pass.
+ * For any other backend no kernel is registered and the list is empty. On every backend the
+ * gradients of `FusedBatchNorm` (tf.batchNorm), `Mean` and `Sum` are replaced. Calling it again is
  * harmless: kernels already registered by perturb are kept.
  */
 export function registerTrainingKernels(tfBackendName: string): string[] {
   registerDilatedConv2DGradient(); // every backend: tfjs has no gradient for dilated conv2d (issue 18)
+  for (const config of GRADIENTS) tf.registerGradient(config);
   if (tfBackendName !== 'wasm') return [];
   for (const config of WASM_TRAINING_KERNELS) {
     const current = tf.getKernel(config.kernelName, 'wasm');

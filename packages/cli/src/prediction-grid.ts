@@ -1,0 +1,37 @@
+/** The prediction | ground truth | error grid a segmentation run writes next to its result. */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Model, writeFileAtomic } from '@perturb/core';
+import { type Dataset, toBatch } from '@perturb/datasets';
+import { type GridRow, encodeRgbPng, segmentationGrid } from '@perturb/segmentation';
+
+/** Name of the grid each segmentation run writes. */
+export const PREDICTION_GRID = 'predictions.png';
+
+/**
+ * Writes `<out>/predictions.png`: for the first `count` test images, one row of image |
+ * prediction | ground truth | error map (wrong pixels red, ignored ones grey), the model in eval mode.
+ */
+export function writePredictionGrid(out: string, model: Model, testSet: Dataset, count = 6): void {
+  const { height, width, channels } = testSet.shape;
+  const shown = Math.min(count, testSet.labels.length);
+  const predicted = tf.tidy(() => {
+    const batch = toBatch(
+      testSet,
+      Array.from({ length: shown }, (_, i) => i),
+    );
+    return tf.cast(tf.argMax(model.logits(batch.x, { training: false }), 3), 'int32').dataSync();
+  });
+  const area = height * width;
+  const maps = testSet.labelMaps!;
+  const rows: GridRow[] = Array.from({ length: shown }, (_, i) => {
+    const pixels = testSet.images.subarray(i * area * channels, (i + 1) * area * channels);
+    return {
+      image: channels === 3 ? { width, height, channels: 3, data: pixels } : { width, height, data: pixels },
+      predicted: { width, height, data: Uint8Array.from(predicted.subarray(i * area, (i + 1) * area)) },
+      target: { width, height, data: maps.classes.subarray(i * area, (i + 1) * area) },
+    };
+  });
+  const grid = segmentationGrid(rows, { ignoreIndex: maps.ignoreIndex, zoom: width < 128 ? 2 : 1 });
+  writeFileAtomic(join(out, PREDICTION_GRID), encodeRgbPng(grid));
+}
