@@ -1,5 +1,5 @@
 /**
- * The bad inputs of issue 15 that belong to the command line, run through the built `perturb`
+ * The bad inputs of issues 15 and 20 that belong to the command line, run through the built `perturb`
  * bin as a user would: each must end with exit code 2 and one line naming the setting, the
  * value and the fix, without a stack trace (which `--debug` shows).
  */
@@ -178,6 +178,29 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
     expectOneLineError(epochs, /argument 'two' is invalid/);
     expectOneLineError(list, /did you mean "models"\?/);
     expectOneLineError(schema, /did you mean "train"\?/);
+  });
+
+  it('refuses bad queue settings the same way', async () => {
+    const grid = config('queue-grid', 'methods: { a: {} }');
+    const compare = (...flags: string[]) => runPerturb(['compare', '--config', grid, ...flags]);
+    // Port 1 on the loopback interface: nothing listens there.
+    const [url, unreachable, runIndex, status, worker, lock] = await Promise.all([
+      compare('--queue', 'http://cache:6379'),
+      compare('--queue', 'redis://127.0.0.1:1'),
+      compare('--queue', 'redis://127.0.0.1:6379', '--run-index', '0'),
+      compare('--status'),
+      runPerturb(['worker', '--queue', 'cache:6379']),
+      runPerturb(['worker', '--queue', 'redis://127.0.0.1:1', '--lock-duration', '0']),
+    ]);
+    expectOneLineError(url, /--queue "http:\/\/cache:6379" is not a Redis URL\. give redis:\/\/host:port/);
+    expectOneLineError(
+      unreachable,
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)\. start redis-server there/,
+    );
+    expectOneLineError(runIndex, /option '--queue <url>' cannot be used with option '--run-index <i>'/);
+    expectOneLineError(status, /--status is set without --queue\. add --queue redis:\/\/host:port/);
+    expectOneLineError(worker, /--queue "cache:6379" is not a Redis URL/);
+    expectOneLineError(lock, /--lock-duration is 0\. give a whole number of 1 or more/);
   });
 
   it('shows the stack with --debug', async () => {

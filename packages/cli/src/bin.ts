@@ -6,7 +6,7 @@ import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import type { ClassificationMetrics } from '@perturb/eval';
-import { gridRuns, hasSharedModels, readCompareConfig, recordGrid, runCompare } from './compare';
+import { gridRuns, hasSharedModels, planGrid, readCompareConfig, recordGrid, runCompare } from './compare';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
 import { parseDevices } from './devices';
@@ -20,8 +20,10 @@ import { runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
+import { DEFAULT_ATTEMPTS, enqueueRuns, parseQueueUrl, queueExecutor, queueStatus, withQueue } from './queue';
 import { slurmScript } from './slurm';
 import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
+import { DEFAULT_LOCK_DURATION_MS, DEFAULT_STALLED_INTERVAL_MS, startWorker } from './worker';
 
 const integer = (value: string) => {
   const n = Number(value);
@@ -212,12 +214,42 @@ program
     new Option(
       '--dry-run',
       "check the config and every run's settings, list the runs (finished, resuming, to run) and exit without training",
-    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'sizes', 'devices']),
+    ).conflicts(['emit', 'runIndex', 'methods', 'seeds', 'sizes', 'devices', 'queue']),
+  )
+  .addOption(
+    new Option(
+      '--queue <url>',
+      'put the runs on the Redis queue at url (redis://host:port) for perturb workers, wait, write the report',
+    ).conflicts(['runIndex', 'emit', 'devices', 'jobs']),
+  )
+  .option('--detach', 'with --queue: return once the runs are queued (no report; see --status)')
+  .addOption(
+    new Option(
+      '--status',
+      "with --queue: print each run's state (waiting, active, finished, failed)",
+    ).conflicts('detach'),
+  )
+  .option(
+    '--attempts <n>',
+    `with --queue: attempts per run before it fails for good (default ${DEFAULT_ATTEMPTS})`,
+    integer,
   )
   .action(async (flags) => {
     if (flags.cpusPerTask !== undefined && !flags.emit) {
       throw new PerturbError('--cpus-per-task is set without --emit slurm', 'drop it, or add --emit slurm');
     }
+    for (const flag of ['detach', 'status', 'attempts'] as const) {
+      if (flags[flag] !== undefined && !flags.queue) {
+        throw new PerturbError(
+          `--${flag} is set without --queue`,
+          'add --queue redis://host:port, or drop it',
+        );
+      }
+    }
+    if (flags.attempts !== undefined && flags.attempts < 1) {
+      throw new PerturbError(`--attempts is ${flags.attempts}`, 'give 1 or more (1: no retry)');
+    }
+    const queue = flags.queue === undefined ? undefined : parseQueueUrl(flags.queue);
     const settings = await readConfigWithPlugins(flags.config, flags.plugin);
     const devices = flags.devices === undefined ? undefined : parseDevices(flags.devices);
     const jobs = flags.jobs ?? devices?.length;
@@ -245,6 +277,30 @@ program
       process.stdout.write(script);
       return;
     }
+    if (queue && flags.status) {
+      process.stdout.write(await withQueue(queue, (q) => queueStatus(q, gridRuns(config))));
+      return;
+    }
+    if (queue && flags.detach) {
+      const plan = planGrid(config, { methods: flags.methods, seeds: flags.seeds });
+      const queued = await withQueue(queue, (q) => enqueueRuns(q, plan, { attempts: flags.attempts }));
+      process.stdout.write(
+        `${queued} run(s) queued on ${queue} (${plan.runs.length - plan.pending.length} finished before); start \`perturb worker --queue ${queue}\` where they should train, follow them with --status\n`,
+      );
+      return;
+    }
+    if (queue) {
+      await runCompare(config, {
+        bin: self,
+        methods: flags.methods,
+        seeds: flags.seeds,
+        sizes: flags.sizes,
+        executor: queueExecutor(queue, { attempts: flags.attempts }),
+        // The report names the runs whose attempts were spent.
+        onDone: (_runs, failures) => void writeCompareReport(config.out, { bin: self, failed: failures }),
+      });
+      return;
+    }
     await runCompare(config, {
       bin: self,
       methods: flags.methods,
@@ -255,6 +311,43 @@ program
       // A task of an array leaves the report to the job that depends on them all.
       onDone:
         flags.runIndex === undefined ? () => void writeCompareReport(config.out, { bin: self }) : undefined,
+    });
+  });
+
+program
+  .command('worker')
+  .description('train the runs that perturb compare --queue puts on a Redis queue, until stopped')
+  .requiredOption('--queue <url>', 'the Redis queue, redis://host:port')
+  .option(
+    '--concurrency <n>',
+    'runs at once (default: one per device with --devices, else one per core)',
+    integer,
+  )
+  .option('--devices <list>', 'GPUs, e.g. 0,1: each child sees one as CUDA_VISIBLE_DEVICES')
+  .option(
+    '--lock-duration <ms>',
+    `a run is handed to another worker once this worker has not renewed it for this long (default ${DEFAULT_LOCK_DURATION_MS})`,
+    integer,
+  )
+  .option(
+    '--stalled-interval <ms>',
+    `how often to look for runs whose worker is gone (default ${DEFAULT_STALLED_INTERVAL_MS})`,
+    integer,
+  )
+  .action(async (flags) => {
+    for (const flag of ['concurrency', 'lockDuration', 'stalledInterval'] as const) {
+      if (flags[flag] !== undefined && flags[flag] < 1) {
+        const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        throw new PerturbError(`--${name} is ${flags[flag]}`, 'give a whole number of 1 or more');
+      }
+    }
+    await startWorker({
+      queue: parseQueueUrl(flags.queue),
+      bin: self,
+      concurrency: flags.concurrency,
+      devices: flags.devices === undefined ? undefined : parseDevices(flags.devices),
+      lockDurationMs: flags.lockDuration,
+      stalledIntervalMs: flags.stalledInterval,
     });
   });
 

@@ -9,6 +9,7 @@
  * killed processes, are taken over).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 /** The watchdog's program: remember pids, kill those still listed when the parent is gone. */
 const WATCHDOG = `
@@ -60,4 +61,32 @@ export class ChildWatchdog {
   close(): void {
     if (this.watchdog.connected) this.watchdog.disconnect();
   }
+}
+
+/**
+ * Runs `perturb <args>` (`bin` is the script) as a child of `children`, its output appended to
+ * `logPath` (and its stderr shown if `echo`), with `threads` wasm threads unless
+ * PERTURB_WASM_THREADS says otherwise, and seeing only GPU `device` if given. Rejects when the
+ * child fails, naming its exit code or signal.
+ */
+export function runChild(
+  children: ChildWatchdog,
+  bin: string,
+  args: string[],
+  logPath: string,
+  { echo = false, threads, device }: { echo?: boolean; threads?: number; device?: string } = {},
+): Promise<void> {
+  const log = openSync(logPath, 'a');
+  const env = { ...process.env };
+  if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
+  if (device !== undefined) env.CUDA_VISIBLE_DEVICES = device;
+  return new Promise<void>((resolvePromise, reject) => {
+    const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      closeSync(log);
+      if (code === 0) resolvePromise();
+      else reject(new Error(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    });
+  });
 }

@@ -5,9 +5,11 @@
  * redoing work. Generative models that methods share (`flow: shared`, `models: shared`) are
  * trained once, first, and skipped once finished; a lock keeps two processes from training one
  * at once. `runIndex` runs one run of the grid, as a task of a Slurm array does (see slurm.ts),
- * and `devices` gives each child one GPU.
+ * and `devices` gives each child one GPU. Compare plans the grid (which runs, which shared
+ * models, what is finished) and writes its report; a {@link GridExecutor} trains what the plan
+ * lists: the local pool of child processes ({@link localExecutor}) or a queue's workers (queue.ts).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -20,7 +22,7 @@ import {
   parseOptions,
   writeFileAtomic,
 } from '@perturb/core';
-import { ChildWatchdog } from './child-process';
+import { ChildWatchdog, runChild } from './child-process';
 import { DevicePool } from './devices';
 import { compareConfigSchema } from './compare-config';
 import { mergeTrainSettings, resolveConfig } from './config';
@@ -210,6 +212,60 @@ function checkSharedModels(config: CompareConfig, source: string): void {
   }
 }
 
+/** The trainings of the shared models that `methods`' runs need (every method's when not given). */
+export function sharedTrainings(config: CompareConfig, methods?: readonly string[]): SharedTraining[] {
+  return sharedModelsUsed(config, methods).map((model) => ({
+    section: model.section,
+    settings: withPlugins(config[model.section]!, config.plugins),
+  }));
+}
+
+/**
+ * Trains each shared model of `trainings` that has not finished, in a child process of
+ * `children`, one process at a time per model (see {@link withSharedModelLock}).
+ */
+export async function trainSharedModels(
+  trainings: readonly SharedTraining[],
+  out: string,
+  bin: string,
+  children: ChildWatchdog,
+  device?: string,
+): Promise<void> {
+  for (const { section, settings } of trainings) {
+    const model = SHARED_MODELS.find((m) => m.section === section)!;
+    await withSharedModelLock(model, out, () =>
+      trainSharedModel(model, settings, out, bin, children, device),
+    );
+  }
+}
+
+/**
+ * Trains `run` by `perturb train` in a child process of `children` (resuming it from its
+ * checkpoint), its settings written to `<run>/config.yaml` and its output to `<run>/log.txt`.
+ */
+export async function trainRun(
+  run: GridRun,
+  {
+    bin,
+    children,
+    threads,
+    device,
+  }: { bin: string; children: ChildWatchdog; threads: number; device?: string },
+): Promise<void> {
+  mkdirSync(run.dir, { recursive: true });
+  writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
+  await runChild(children, bin, ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'], runLog(run), {
+    threads,
+    device,
+  });
+}
+
+/** Where a run's child process writes its output. */
+export const runLog = (run: GridRun): string => join(run.dir, 'log.txt');
+
+/** A run as messages name it: `<method> n<size> s<seed>`. */
+export const describeRun = (run: GridRun): string => `${run.method} n${run.trainSize} s${run.seed}`;
+
 /**
  * Trains `model` in `<out>/<section>` by `perturb <command>` in a child process unless it has
  * finished; refuses a folder that was started with other settings.
@@ -351,8 +407,56 @@ export interface CompareOptions {
    * devices). Default: children inherit the environment's.
    */
   devices?: readonly string[];
-  /** Called once the grid is done (e.g. to write the report). Default: nothing called. */
-  onDone?: (runs: GridRun[]) => Promise<void> | void;
+  /**
+   * Called once the grid is done (e.g. to write the report), with the runs that failed for good
+   * (only an executor whose failures are final reports them). Default: nothing called.
+   */
+  onDone?: (runs: GridRun[], failures: RunFailure[]) => Promise<void> | void;
+  /** What trains the runs. Default: the local pool, `config.jobs` child processes at once. */
+  executor?: GridExecutor;
+}
+
+/** What a grid's run needs trained, and what an executor is handed: the plan compare made. */
+export interface GridPlan {
+  config: CompareConfig;
+  /** The grid's folder, absolute. */
+  out: string;
+  /** The runs chosen (all of the grid's, or those of `--methods`, `--seeds`, `--run-index`). */
+  runs: GridRun[];
+  /** Those of them not finished yet (no `result.json`), in the grid's order. */
+  pending: GridRun[];
+  /** The shared models to train before any run (each skipped if it has finished). */
+  shared: SharedTraining[];
+  /** The run index of a one-run task (`--run-index`), if this is one. */
+  runIndex?: number;
+}
+
+/** A shared model's training: its section of the compare config and the settings it trains with. */
+export interface SharedTraining {
+  section: SharedModel['section'];
+  /** The section's settings, the grid's plugins added. */
+  settings: RawSettings;
+}
+
+/** A run that failed and why (the error, and where its log is). */
+export interface RunFailure {
+  run: GridRun;
+  error: string;
+}
+
+/** Trains a plan's shared models and pending runs: the one thing the local pool and a queue do differently. */
+export interface GridExecutor {
+  /**
+   * Trains `plan.pending`, each after the shared models it needs (`plan.shared` are all of
+   * them, which the local pool trains first); resolves with the runs that failed.
+   */
+  execute(plan: GridPlan): Promise<RunFailure[]>;
+  /**
+   * Whether a failure is final (a queue retried it as often as it may): the report is then
+   * written with the failed runs named. Otherwise (the local pool) running compare again retries
+   * them, and the report waits for the whole grid.
+   */
+  readonly failuresAreFinal: boolean;
 }
 
 /** Refuses a `--methods`/`--seeds` choice naming something the grid does not have; `extraFix` ends the fix. */
@@ -380,7 +484,10 @@ export function recordGrid(config: CompareConfig): void {
 }
 
 /** Refuses a run index outside the grid, or given with a choice of methods or seeds. */
-function checkRunIndex(config: CompareConfig, { runIndex: index, methods, seeds }: CompareOptions): void {
+function checkRunIndex(
+  config: CompareConfig,
+  { runIndex: index, methods, seeds }: Pick<CompareOptions, 'runIndex' | 'methods' | 'seeds'>,
+): void {
   if (index === undefined) return;
   if (methods || seeds) {
     throw new PerturbError(
@@ -399,6 +506,21 @@ function checkRunIndex(config: CompareConfig, { runIndex: index, methods, seeds 
 
 /** Runs the grid (skipping finished runs) and returns its runs. */
 export async function runCompare(config: CompareConfig, options: CompareOptions): Promise<GridRun[]> {
+  const plan = planGrid(config, options);
+  const executor = options.executor ?? localExecutor(options);
+  const failures = await executor.execute(plan);
+  if (failures.length > 0 && !executor.failuresAreFinal) throw failedRuns(failures);
+  await options.onDone?.(plan.runs, failures);
+  if (failures.length > 0) throw failedRuns(failures);
+  return plan.runs;
+}
+
+/**
+ * Checks the grid and the choice of runs, records the grid in its folder and lists what is to
+ * train: the shared models, then the runs not finished yet. Refuses finished runs whose
+ * settings changed.
+ */
+export function planGrid(config: CompareConfig, options: Omit<CompareOptions, 'bin'>): GridPlan {
   // Configs built in code (the demo's) were not read by readCompareConfig, so check here too.
   parseOptions(compareConfigSchema, config, 'the compare config');
   checkSharedModels(config, 'the compare config');
@@ -423,21 +545,6 @@ export async function runCompare(config: CompareConfig, options: CompareOptions)
   // writers on several hosts could remove each other's temp files.
   if (options.runIndex === undefined) recordGrid(config);
   else mkdirSync(out, { recursive: true });
-  const children = new ChildWatchdog();
-  try {
-    return await runGrid(config, options, out, children);
-  } finally {
-    children.close();
-  }
-}
-
-/** Trains the shared models, then the runs not finished yet, as children of `children`. */
-async function runGrid(
-  config: CompareConfig,
-  options: CompareOptions,
-  out: string,
-  children: ChildWatchdog,
-): Promise<GridRun[]> {
   const runs =
     options.runIndex === undefined
       ? gridRuns(config).filter(
@@ -447,58 +554,84 @@ async function runGrid(
             (!options.sizes || options.sizes.includes(run.trainSize)),
         )
       : [gridRuns(config)[options.runIndex]];
+  const stale = staleRuns(runs, out);
+  if (stale.length > 0) {
+    const names = stale.map(describeRun);
+    throw new PerturbError(
+      `${stale.length} finished run(s) in ${out} were trained with other settings than the config gives them now (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`,
+      `restore the settings, or delete those runs' folders (or choose another out) to train them again`,
+    );
+  }
   // Run 0 trains every shared model of the grid, so that a Slurm array whose task 0 goes first
   // (see slurm.ts) has them all before its other tasks start; other runs train what they need.
   const methods =
     options.runIndex === undefined || options.runIndex === 0
       ? options.methods
       : runs.map((run) => run.method);
-  for (const model of sharedModelsUsed(config, methods)) {
-    const settings = withPlugins(config[model.section]!, config.plugins);
-    await withSharedModelLock(model, out, () =>
-      trainSharedModel(model, settings, out, options.bin, children, options.devices?.[0]),
-    );
-  }
-  const stale = staleRuns(runs, out);
-  if (stale.length > 0) {
-    const names = stale.map((run) => `${run.method} n${run.trainSize} s${run.seed}`);
-    throw new PerturbError(
-      `${stale.length} finished run(s) in ${out} were trained with other settings than the config gives them now (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`,
-      `restore the settings, or delete those runs' folders (or choose another out) to train them again`,
-    );
-  }
-  const pending = runs.filter((run) => !existsSync(join(run.dir, 'result.json')));
+  return {
+    config,
+    out,
+    runs,
+    pending: runs.filter((run) => !existsSync(join(run.dir, 'result.json'))),
+    shared: sharedTrainings(config, methods),
+    runIndex: options.runIndex,
+  };
+}
+
+/** The error of a grid whose runs failed, each named with its error. */
+function failedRuns(failures: readonly RunFailure[]): PerturbError {
+  return new PerturbError(
+    `${failures.length} run(s) failed: ${failures.map(({ run, error }) => `${describeRun(run)}: ${error}`).join('; ')}`,
+    'fix the cause and run the same command again to finish the grid',
+  );
+}
+
+/**
+ * The local pool: shared models first, then `plan.config.jobs` runs at once (one for a
+ * `--run-index` task), each a child process with its share of the cores as wasm threads and, with
+ * `devices`, the least-used GPU. A failed run is retried by running compare again.
+ */
+export function localExecutor({ bin, devices }: { bin: string; devices?: readonly string[] }): GridExecutor {
+  return {
+    failuresAreFinal: false,
+    async execute(plan) {
+      const children = new ChildWatchdog();
+      try {
+        await trainSharedModels(plan.shared, plan.out, bin, children, devices?.[0]);
+        return await runPool(plan, { bin, children, devices });
+      } finally {
+        children.close();
+      }
+    },
+  };
+}
+
+/** Trains the plan's pending runs, `jobs` at once, showing the grid's progress. */
+async function runPool(
+  { runs, pending, config, runIndex }: GridPlan,
+  { bin, children, devices }: { bin: string; children: ChildWatchdog; devices?: readonly string[] },
+): Promise<RunFailure[]> {
   const bar = new ProgressBar({ total: runs.length, label: 'compare', start: runs.length - pending.length });
   let done = runs.length - pending.length;
   bar.update(done, { running: 0 });
   // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
-  const jobs = options.runIndex === undefined ? Math.max(1, config.jobs) : 1;
+  const jobs = runIndex === undefined ? Math.max(1, config.jobs) : 1;
   const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
-  const devices = options.devices && new DevicePool(options.devices);
+  const pool = devices && new DevicePool(devices);
   let next = 0;
   let running = 0;
-  const failures: string[] = [];
+  const failures: RunFailure[] = [];
   const worker = async () => {
     while (next < pending.length) {
       const run = pending[next++];
       running++;
-      mkdirSync(run.dir, { recursive: true });
-      writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
-      const device = devices?.acquire();
+      const device = pool?.acquire();
       try {
-        await runChild(
-          children,
-          options.bin,
-          ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'],
-          join(run.dir, 'log.txt'),
-          { threads, device },
-        );
+        await trainRun(run, { bin, children, threads, device });
       } catch (error) {
-        failures.push(
-          `${run.method} n${run.trainSize} s${run.seed}: ${(error as Error).message} (see ${join(run.dir, 'log.txt')})`,
-        );
+        failures.push({ run, error: `${(error as Error).message} (see ${runLog(run)})` });
       } finally {
-        if (device !== undefined) devices?.release(device);
+        if (device !== undefined) pool?.release(device);
       }
       running--;
       done++;
@@ -507,39 +640,5 @@ async function runGrid(
   };
   await Promise.all(Array.from({ length: jobs }, worker));
   bar.done();
-  if (failures.length > 0) {
-    throw new PerturbError(
-      `${failures.length} run(s) failed: ${failures.join('; ')}`,
-      'fix the cause and run the same command again to finish the grid',
-    );
-  }
-  await options.onDone?.(runs);
-  return runs;
-}
-
-/**
- * Runs `perturb <args>` in a child process (of `children`), its output appended to `logPath`
- * (and shown if `echo`), with `threads` wasm threads unless PERTURB_WASM_THREADS says otherwise,
- * and seeing only GPU `device` if given.
- */
-function runChild(
-  children: ChildWatchdog,
-  bin: string,
-  args: string[],
-  logPath: string,
-  { echo = false, threads, device }: { echo?: boolean; threads?: number; device?: string } = {},
-): Promise<void> {
-  const log = openSync(logPath, 'a');
-  const env = { ...process.env };
-  if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
-  if (device !== undefined) env.CUDA_VISIBLE_DEVICES = device;
-  return new Promise<void>((resolvePromise, reject) => {
-    const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      closeSync(log);
-      if (code === 0) resolvePromise();
-      else reject(new Error(signal ? `killed by ${signal}` : `exited with code ${code}`));
-    });
-  });
+  return failures;
 }

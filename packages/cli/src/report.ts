@@ -15,6 +15,7 @@ import {
   readRunResults,
   writeReport,
 } from '@perturb/eval';
+import { type RunFailure, describeRun } from './compare';
 import { PREDICTION_GRID } from './prediction-grid';
 
 /** Name of the clean | augmented | difference grid each `perturb train` run writes. */
@@ -27,6 +28,8 @@ export interface CompareReportOptions {
    * and the git commit from its folder. Default none (both "not recorded").
    */
   bin?: string;
+  /** Runs that failed for good (a queue's): named in the notes, left out of the tables. Default none. */
+  failed?: readonly RunFailure[];
 }
 
 /**
@@ -74,6 +77,12 @@ export function writeCompareReport(
   }
   images.push(...latestFlowImages(join(dir, 'flow', 'images')));
   const grid = readGrid(dir);
+  // Runs that failed for good (a queue's) are named: the tables leave them out.
+  const failed = options.failed ?? [];
+  const failures =
+    failed.length === 0
+      ? ''
+      : ` ${failed.length} run(s) failed and are not in the tables: ${failed.map(({ run, error }) => `${describeRun(run)} (${error})`).join('; ')}.`;
   const files = writeReport(dir, {
     title: `${basename(resolve(dir))}: test ${segmentation ? 'mean IoU' : 'accuracy'} by method`,
     records,
@@ -85,11 +94,11 @@ export function writeCompareReport(
       ? {
           metric: 'mean IoU',
           notes:
-            `Test mean IoU (over the classes, ignored pixels excluded) per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".\n\n` +
+            `Test mean IoU (over the classes, ignored pixels excluded) per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}\n\n` +
             pixelAccuracyTable(runs),
         }
       : {
-          notes: `Test accuracy per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".`,
+          notes: `Test accuracy per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}`,
         }),
   });
   return { markdown: files.markdown, html: files.html };
