@@ -3,6 +3,7 @@
  * 'browser'` resolving `@perturb/<name>` through its package.json `exports` (so the `browser`
  * side of every condition), TensorFlow.js bundled in or left external.
  */
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -27,14 +28,14 @@ export const LIBRARY_PACKAGES = [
 export interface BrowserBundle {
   /** esbuild's errors, one line each (`text` and where). */
   errors: string[];
-  /** The bundled code (empty when there were errors). */
-  code: string;
+  /** What the bundle imports at run time (externals), from esbuild's metafile. */
+  imports: Array<{ path: string }>;
 }
 
 /** Bundles `@perturb/<name>` for the browser; with `tfjs: 'external'` the `@tensorflow/*` imports stay imports. */
 export async function bundleForBrowser(
   name: string,
-  options: { tfjs: 'bundled' | 'external'; format?: 'esm' | 'iife' },
+  options: { tfjs: 'bundled' | 'external' },
 ): Promise<BrowserBundle> {
   try {
     const result = await build({
@@ -45,30 +46,29 @@ export async function bundleForBrowser(
       },
       bundle: true,
       platform: 'browser',
-      format: options.format ?? 'esm',
+      format: 'esm',
       write: false,
       logLevel: 'silent',
       external: options.tfjs === 'external' ? ['@tensorflow/*'] : [],
+      metafile: true,
     });
-    return { errors: [], code: result.outputFiles[0]!.text };
+    return { errors: [], imports: Object.values(result.metafile.outputs).flatMap((o) => o.imports) };
   } catch (error) {
     const errors = (error as { errors?: Array<{ text: string; location?: { file: string } | null }> }).errors;
     if (!errors) throw error;
-    return { errors: errors.map((e) => `${e.text} (${e.location?.file ?? '?'})`), code: '' };
+    return { errors: errors.map((e) => `${e.text} (${e.location?.file ?? '?'})`), imports: [] };
   }
 }
 
 /**
- * The Node built-ins the code imports or requires (`node:fs`, `require("os")`, …): none may be
- * left in a browser bundle. Modules a package's `browser` field disables become empty stubs and
- * are not counted.
+ * The Node built-ins the bundle still imports (`node:fs`, `os`, …), from esbuild's metafile:
+ * none may be left in a browser bundle. Modules a package's `browser` field disables become
+ * empty stubs and are not imports.
  */
-export function nodeImports(code: string): string[] {
-  const builtins =
-    'fs|fs/promises|path|os|url|module|worker_threads|child_process|zlib|stream|crypto|util|assert|timers/promises';
-  const patterns = [
-    /(?:from|import)\s*\(?\s*["'](node:[^"']+)["']/g,
-    new RegExp(`require\\(\\s*["']((?:node:)?(?:${builtins}))["']\\s*\\)`, 'g'),
-  ];
-  return [...new Set(patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1]!)))];
+export function nodeImports(imports: readonly { path: string }[]): string[] {
+  return [...new Set(imports.map((i) => i.path).filter((path) => isNodeBuiltin(path)))];
+}
+
+function isNodeBuiltin(path: string): boolean {
+  return path.startsWith('node:') || builtinModules.includes(path.split('/')[0]!);
 }
