@@ -3,6 +3,6 @@
  * them registers those in core's registries, before any config is checked.
  */
 import '@perturb/classifiers';
-import '@perturb/datasets';
-import '@perturb/segmentation';
+import '@perturb/datasets/node';
+import '@perturb/segmentation/node';
 import './augmenter-registry';

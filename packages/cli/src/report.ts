@@ -6,15 +6,8 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PerturbError } from '@perturb/core';
-import {
-  type ReportImage,
-  type ReportProvenance,
-  type RunRecord,
-  machineDescription,
-  mean,
-  readRunResults,
-  writeReport,
-} from '@perturb/eval';
+import { type ReportProvenance, type RunRecord, mean } from '@perturb/eval';
+import { type ReportImage, machineDescription, readRunResults, writeReport } from '@perturb/eval/node';
 import { type RunFailure, describeRun } from './compare';
 import { PREDICTION_GRID } from './prediction-grid';
 

@@ -1,5 +1,6 @@
 /** `perturb train-flow`: maximum-likelihood training of a Glow on a dataset. */
-import { initBackend, Rng, withRunLock } from '@perturb/core';
+import { initBackend, Rng } from '@perturb/core';
+import { runFolder, withRunLock } from '@perturb/core/node';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow, type FlowTrainingResult, type ImageArray } from '@perturb/flows';
 import type { TrainFlowConfig } from './flow-config';
@@ -47,7 +48,7 @@ export async function runTrainFlow(
       model,
       train: asImageArray(trainSet),
       test: asImageArray(testSet),
-      outDir: config.out,
+      storage: runFolder(config.out),
       epochs: config.epochs,
       batchSize: config.batchSize,
       optimizer: config.optimizer,

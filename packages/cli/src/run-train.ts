@@ -9,10 +9,10 @@ import {
   PerturbError,
   Rng,
   taskOf,
-  withRunLock,
-  writeFileAtomic,
 } from '@perturb/core';
-import { type Dataset, type DatasetSplits, batchCount, batches, openDataset } from '@perturb/datasets';
+import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
+import { type Dataset, batchCount, batches } from '@perturb/datasets';
+import { type DatasetSplits, openDataset } from '@perturb/datasets/node';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
@@ -174,7 +174,7 @@ export async function runTrain(
       steps: config.steps,
       seed: config.seed,
       evalEvery: config.evalEvery,
-      outDir: config.out,
+      storage: runFolder(config.out),
       fingerprint: configFingerprint(config),
       progress: options.progress ?? true,
       label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,

@@ -1,6 +1,4 @@
 /** Where a report's numbers come from: code, config, date and machine, shown as its first table. */
-import { availableParallelism, cpus } from 'node:os';
-
 /** What a report says of its origin; a field left out shows as "not recorded". */
 export interface ReportProvenance {
   /** Git commit of the code, e.g. `9ac054e…` (with `+ uncommitted changes` where that applies). */
@@ -9,7 +7,7 @@ export interface ReportProvenance {
   configHash?: string;
   /** When the numbers were produced or the report written, ISO 8601. */
   date: string;
-  /** CPU model and core count, e.g. from {@link machineDescription}. */
+  /** CPU model and core count, e.g. from `machineDescription` (`@perturb/eval/node`). */
   machine?: string;
   /** TensorFlow.js backend(s) the runs used, e.g. `wasm`. */
   backend?: string;
@@ -17,12 +15,6 @@ export interface ReportProvenance {
   threads?: string;
   /** perturb's version. */
   version?: string;
-}
-
-/** This machine's CPU model and logical core count, e.g. `AMD EPYC 7B13, 2 cores`. */
-export function machineDescription(): string {
-  const model = cpus()[0]?.model.trim() || 'unknown CPU';
-  return `${model}, ${availableParallelism()} cores`;
 }
 
 /** The provenance as label–value rows, in a fixed order. */

@@ -6,7 +6,6 @@
  * Output is a standalone `<svg>` string; `svgToPng` turns it into the report's PNG.
  */
 import { escapeXml } from './escape';
-import { CHART_FONT_FAMILY } from './svg-png';
 
 /** One point of a line series; `error` draws a symmetric band of that half-width around the line. */
 export interface ChartPoint {
@@ -72,6 +71,12 @@ const PALETTE = [
   '#AA4499',
   '#882255',
 ];
+/**
+ * The font family the charts name; the only one the rasterizer (`svg-png.ts`, Node) loads.
+ * Defined here so drawing a chart, which runs anywhere, does not import the rasterizer.
+ */
+export const CHART_FONT_FAMILY = 'DejaVu Sans';
+
 const FONT = `font-family="'${CHART_FONT_FAMILY}', sans-serif" fill="#333"`;
 /** Width of DejaVu Sans text, a little generous (its lowercase averages about 0.5 em), to make room for labels. */
 const textWidth = (content: string, size = 12) => 0.55 * size * content.length;

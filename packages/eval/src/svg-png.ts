@@ -6,9 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Resvg as ResvgClass } from '@resvg/resvg-js';
 import { PerturbError } from '@perturb/core';
-
-/** The font family the charts name; the only one the rasterizer loads. */
-export const CHART_FONT_FAMILY = 'DejaVu Sans';
+import { CHART_FONT_FAMILY } from './svg-chart';
 
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'];
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PerturbError, Rng, initBackend, loadCheckpoint, saveCheckpoint } from '@perturb/core';
+import { PerturbError, Rng, initBackend } from '@perturb/core';
+import { loadCheckpoint, saveCheckpoint } from '@perturb/core/node';
 import { Glow } from './glow';
 import { TINY_GLOW as tiny, maxAbsDifference, temporaryFolders, trainedLookingGlow } from './test-helpers';
 

@@ -41,7 +41,7 @@ export type {
   FlowProgress,
   FlowEpochSummary,
 } from './train';
-export { loadGlow } from './load';
+export { glowFromCheckpoint } from './load';
 export { Permute } from './permute';
 export type { DataSpace, DecodeRange } from './data-space';
 export { FLOW_PRESETS } from './presets';

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,8 +9,8 @@ import {
   augmenters,
   createAugmenter,
   initBackend,
-  saveCheckpoint,
 } from '@perturb/core';
+import { saveCheckpoint } from '@perturb/core/node';
 import { Glow } from '@perturb/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latentAdversarial, latentAdversarialDefinition, latentRandomDefinition } from './index';
@@ -46,6 +46,7 @@ function countingEnvironment() {
       }
       return values.get(key) as T;
     },
+    readFile: (path) => (existsSync(path) ? readFileSync(path) : undefined),
   };
   return { env, builds: () => builds, dispose: () => disposers.forEach((d) => d()) };
 }

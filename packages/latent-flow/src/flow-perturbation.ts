@@ -14,7 +14,7 @@ import {
   type StepContext,
   z,
 } from '@perturb/core';
-import { type DecodeRange, type Glow, type LatentSpace, loadGlow } from '@perturb/flows';
+import { type DecodeRange, type Glow, type LatentSpace, glowFromCheckpoint } from '@perturb/flows';
 
 /** How the augmenter reads and writes the flow's latents for one batch. */
 export interface LatentView {
@@ -120,9 +120,24 @@ export const flowPathField = z.string().min(1).describe('the path of a perturb t
 export function sharedFlow(env: BuildEnvironment, path: string): Glow {
   return env.shared(
     path,
-    () => loadGlow(path).eval(),
+    () => glowFromCheckpoint(checkpointBytes(env, path), path).eval(),
     (flow) => flow.dispose(),
   );
+}
+
+/** The bytes of the checkpoint at `path`, read through the build environment. */
+function checkpointBytes(env: BuildEnvironment, path: string): Uint8Array {
+  if (!env.readFile) {
+    throw new PerturbError(
+      `cannot load the flow ${path}: this build environment reads no files`,
+      'give the environment a readFile (the cli has one), or build the augmenter with a loaded Glow',
+    );
+  }
+  const bytes = env.readFile(path);
+  if (!bytes) {
+    throw new PerturbError(`checkpoint ${path} does not exist`, 'check the path, or train the flow first');
+  }
+  return bytes;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { Rng, initBackend, models, parseOptions } from '@perturb/core';
-import { openDataset, toBatch } from '@perturb/datasets';
+import { toBatch } from '@perturb/datasets';
+import { openDataset } from '@perturb/datasets/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './definitions';
+import './dataset-definitions';
 import { DEEPLAB_SITES } from './deeplab';
 
 describe('registered segmentation model and datasets', () => {

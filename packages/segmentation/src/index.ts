@@ -1,13 +1,14 @@
 /**
  * @perturb/segmentation: DeepLabV3+, the Fashion-MNIST scenes task, Pascal VOC and Cityscapes
- * readers, mIoU. Importing it registers the `deeplabv3plus` model and the `fashion-mnist-scenes`,
- * `voc2012` and `cityscapes` datasets in core's registries.
+ * parsers, mIoU. Importing it registers the `deeplabv3plus` model in core's registries;
+ * `@perturb/segmentation/node` registers the datasets (`fashion-mnist-scenes`, `voc2012`,
+ * `cityscapes`), which read files.
  */
-export { deeplabModelOptions, scenesDatasetOptions } from './definitions';
+export { deeplabModelOptions } from './definitions';
 export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } from './metrics';
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
-export { generateScenes, testScenes, embeddedScenes, sceneTensors, TEST_SCENES } from './scenes';
-export type { GarmentSource, SceneOptions, SceneBox, SceneSet, EmbeddedSceneOptions } from './scenes';
+export { generateScenes, testScenes, sceneTensors, TEST_SCENES } from './scenes';
+export type { GarmentSource, SceneOptions, SceneBox, SceneSet } from './scenes';
 export {
   decodeJpeg,
   encodeJpeg,
@@ -20,8 +21,6 @@ export {
 } from './codecs';
 export type { RgbImage, LabelImage } from './codecs';
 export {
-  openVoc,
-  openCityscapes,
   readAll,
   cityscapesTrainIds,
   cityscapesTrainIdTable,
@@ -30,7 +29,7 @@ export {
   VOC_CLASSES,
   IGNORE_INDEX,
 } from './layouts';
-export type { SegmentationSample, SegmentationSource, VocOptions, CityscapesOptions } from './layouts';
+export type { SegmentationSample, SegmentationSource } from './layouts';
 export { DeepLabV3Plus, DEEPLAB_SITES, resizeBilinear } from './deeplab';
 export type { DeepLabV3PlusOptions, DeepLabSite } from './deeplab';
 export { segmentationTask, segmentationCrossEntropy } from './task';

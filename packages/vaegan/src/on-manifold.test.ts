@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,7 +8,6 @@ import {
   Rng,
   augmenters,
   createAugmenter,
-  saveCheckpoint,
   TinyClassifier,
   assertNoTensorLeak,
   crossEntropy,
@@ -16,6 +15,7 @@ import {
   type Batch,
   type StepContext,
 } from '@perturb/core';
+import { saveCheckpoint } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCheckpointName } from './class-specific';
@@ -196,6 +196,7 @@ describe('onManifoldAdversarial in configs', () => {
         }
         return values.get(key) as T;
       },
+      readFile: (path) => (existsSync(path) ? readFileSync(path) : undefined),
     };
     return { env, loaded: () => values.size, dispose: () => disposers.forEach((d) => d()) };
   }

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { runFolder } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassSpecific, loadVaeGan, trainClassSpecific } from './class-specific';
+import { loadClassSpecific, trainClassSpecific } from './class-specific';
+import { loadVaeGan } from './load-file';
 import { createVaeGanOptimizers, vaeGanStep, PARAMETER_GROUPS } from './step';
 import { bandDataset, tinyVaeGan, values } from './test-support';
 import { trainVaeGan } from './train';
@@ -64,7 +66,7 @@ describe('vaeGanStep', () => {
 describe('trainVaeGan', () => {
   it('checkpoints every epoch with the code range, resumes exactly, and refuses other settings', async () => {
     const data = bandDataset(4);
-    const outDir = join(dir, 'single');
+    const storage = runFolder(join(dir, 'single'));
     const straight = tinyVaeGan(3);
     await trainVaeGan({ model: straight, data, epochs: 2, batchSize: 4, seed: 5 });
     const first = tinyVaeGan(3);
@@ -75,12 +77,12 @@ describe('trainVaeGan', () => {
       epochs: 1,
       batchSize: 4,
       seed: 5,
-      outDir,
+      storage,
       onStep: (p) => progress.push(p.step),
     });
     expect(progress).toEqual([1, 2]);
     const resumed = tinyVaeGan(3);
-    const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, outDir });
+    const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, storage });
     expect(result.epochsRun).toBe(1);
     expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
     expect(values(resumed.decoder.parameters()[0])).toEqual(values(straight.decoder.parameters()[0]));
@@ -90,7 +92,7 @@ describe('trainVaeGan', () => {
     expect(Array.from(range.min)).toEqual(Array.from(straight.codeRange().min));
     expect(range.min.every((v, d) => Number.isFinite(v) && v <= range.max[d])).toBe(true);
     await expect(
-      trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, outDir }),
+      trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, storage }),
     ).rejects.toThrow(/other settings/);
   });
 });
@@ -100,7 +102,7 @@ describe('trainClassSpecific', () => {
     const outDir = join(dir, 'classes');
     const options = {
       dataset: bandDataset(4),
-      outDir,
+      storage: runFolder(outDir),
       epochs: 1,
       batchSize: 4,
       classAgnostic: true,
@@ -116,7 +118,7 @@ describe('trainClassSpecific', () => {
     expect([first.models[0].config.beta, first.agnostic!.config.beta]).toEqual([2.75, 3]);
     const again = await trainClassSpecific(options);
     expect(again.epochsRun).toEqual({ 'class-0': 0, 'class-1': 0, agnostic: 0 });
-    const loaded = loadClassSpecific(outDir);
+    const loaded = loadClassSpecific(runFolder(outDir));
     expect(loaded).toHaveLength(2);
     expect(values(loaded[1].decoder.parameters()[0])).toEqual(
       values(first.models[1].decoder.parameters()[0]),
