@@ -11,7 +11,8 @@
 import { Rng, initBackend } from '@perturb/core';
 import { toBatch } from '@perturb/datasets';
 import { loadDataset } from '@perturb/datasets/node';
-import { Glow, loadGlow } from '@perturb/flows';
+import { Glow } from '@perturb/flows';
+import { loadGlow } from '@perturb/flows/node';
 import * as tf from '@tensorflow/tfjs-core';
 
 const checkpoint = process.argv[2];

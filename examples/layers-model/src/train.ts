@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afan } from '@perturb/afan';
 import { fromLayersModel, type LayersClassifier } from '@perturb/classifiers';
 import { type BackendName, Rng, initBackend, saveModule } from '@perturb/core';
-import { type Dataset, batchCount, batches, loadDataset, stratifiedSubset } from '@perturb/datasets';
+import { runFolder } from '@perturb/core/node';
+import { type Dataset, batchCount, batches, stratifiedSubset } from '@perturb/datasets';
+import { loadDataset } from '@perturb/datasets/node';
 import { Glow, trainFlow } from '@perturb/flows';
 import { latentRandom } from '@perturb/latent-flow';
 import { type EpochRecord, type TrainResult, train } from '@perturb/trainer';
@@ -116,7 +118,7 @@ export async function runLayersModelExample(options: LayersModelRunOptions): Pro
       lr: settings.lr,
       steps: settings.steps,
       seed: settings.seed,
-      outDir: join(settings.out, 'classifier'),
+      storage: runFolder(join(settings.out, 'classifier')),
       fingerprint: JSON.stringify({
         ...settings,
         out: undefined,
@@ -157,7 +159,7 @@ async function trainGlow(
   await trainFlow({
     model: flow,
     train: images,
-    outDir,
+    storage: runFolder(outDir),
     epochs: options.epochs,
     batchSize: 50,
     warmupSteps: Math.ceil(images.count / 50),

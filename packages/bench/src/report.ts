@@ -3,7 +3,7 @@
  * whole files, or one named section of files that hold several runs (docs/results/bench.*).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@perturb/core';
+import { writeFileAtomic } from '@perturb/core/node';
 import type { PeerRun } from './peers';
 
 /** One alternation of perturb's timing and the peer's. */

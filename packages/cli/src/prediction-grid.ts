@@ -1,7 +1,8 @@
 /** The prediction | ground truth | error grid a segmentation run writes next to its result. */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Model, writeFileAtomic } from '@perturb/core';
+import type { Model } from '@perturb/core';
+import { writeFileAtomic } from '@perturb/core/node';
 import { type Dataset, toBatch } from '@perturb/datasets';
 import { type GridRow, encodeRgbPng, segmentationGrid } from '@perturb/segmentation';
 

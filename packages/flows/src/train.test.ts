@@ -7,7 +7,7 @@ import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/cor
 import { readCheckpoint, runFolder } from '@perturb/core/node';
 import type { ImageArray } from './data';
 import { Glow } from './glow';
-import { loadGlow } from './load';
+import { loadGlow } from './load-file';
 import { trainFlow } from './train';
 import type { FlowProgress } from './train';
 import { createFlowOptimizer, flowTrainingStep } from './train-step';
@@ -232,7 +232,7 @@ describe('trainFlow', () => {
     const options = { inputShape: [8, 8, 1], levels: 1, steps: 1, hidden: 4, conditionSize: 2 } as const;
     const run = (epochs: number) => {
       const model = new Glow({ ...options, rng: new Rng(12) });
-      return trainFlow({ ...common, model, train: data, test: data, outDir, epochs }).finally(() =>
+      return trainFlow({ ...common, model, train: data, test: data, storage: runFolder(outDir), epochs }).finally(() =>
         model.dispose(),
       );
     };
@@ -252,7 +252,7 @@ describe('trainFlow', () => {
     // Without labels, the arrays cannot condition the flow.
     const model = new Glow({ ...options, rng: new Rng(12) });
     await expect(
-      trainFlow({ ...common, model, train: { ...data, labels: undefined }, outDir: tempDir(), epochs: 1 }),
+      trainFlow({ ...common, model, train: { ...data, labels: undefined }, storage: runFolder(tempDir()), epochs: 1 }),
     ).rejects.toThrow(/conditional but the images have no labels/);
     model.dispose();
   });

@@ -5,8 +5,8 @@
  * splits whose `Dataset`s carry label maps, so the trainer's batches carry them too.
  */
 import { defineDataset, z } from '@perturb/core';
-import type { Dataset, DatasetSplits } from '@perturb/datasets';
-import { loadDataset } from '@perturb/datasets/node';
+import type { Dataset } from '@perturb/datasets';
+import { type DatasetSplits, loadDataset } from '@perturb/datasets/node';
 import { IGNORE_INDEX, type SegmentationSource } from './layouts';
 import { openCityscapes, openVoc } from './layouts-files';
 import { resizeImage, resizeLabels } from './resample';

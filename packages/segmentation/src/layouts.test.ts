@@ -194,8 +194,8 @@ describe('Cityscapes layout', () => {
 
 describe('voc2012 as a registered dataset', () => {
   it('reads a split into a Dataset resized to size × size, label maps by nearest', async () => {
-    const { openDataset } = await import('@perturb/datasets');
-    await import('./definitions');
+    const { openDataset } = await import('@perturb/datasets/node');
+    await import('./dataset-definitions');
     const { root, labels } = writeVoc();
     const splits = await openDataset('voc2012', { dataRoot: root, size: 16 });
     const train = await splits.train();
