@@ -14,7 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { horizontalFlip, randomCrop } from '@perturb/augmenters';
 import { initBackend, Rng } from '@perturb/core';
-import { batchCount, batches, type Dataset, encodeIdx, loadDataset, stratifiedSubset } from '@perturb/datasets';
+import {
+  batchCount,
+  batches,
+  type Dataset,
+  encodeIdx,
+  loadDataset,
+  stratifiedSubset,
+} from '@perturb/datasets';
 import { Glow, trainFlow } from '@perturb/flows';
 import { train } from '@perturb/trainer';
 import { createClassifier, encodeClassifier, encodeGlow, GLOW_SIZE, IMAGE_SHAPE } from '../src/models';
@@ -77,7 +84,12 @@ async function main(): Promise<void> {
   writePageImages('test', testSet);
   const summary = {
     backend: backend.name,
-    glow: { ...flow.config, parameters: flow.numParameters(), epochs: FLOW_EPOCHS, testBitsPerDim: flowResult.testBitsPerDim },
+    glow: {
+      ...flow.config,
+      parameters: flow.numParameters(),
+      epochs: FLOW_EPOCHS,
+      testBitsPerDim: flowResult.testBitsPerDim,
+    },
     classifier: {
       name: 'LeNet-5',
       parameters: classifier.numParameters(),
@@ -97,7 +109,10 @@ function imageArray(dataset: Dataset) {
 
 /** A class-balanced subset of `dataset`, gzipped IDX as the dataset's own files. */
 function writePageImages(split: PageSplit, dataset: Dataset): void {
-  const subset = stratifiedSubset(dataset, { size: PAGE_IMAGES[split], rng: new Rng(0).child(`page-${split}`) });
+  const subset = stratifiedSubset(dataset, {
+    size: PAGE_IMAGES[split],
+    rng: new Rng(0).child(`page-${split}`),
+  });
   const count = subset.labels.length;
   const files = DATA_FILES[split];
   mkdirSync(dirname(join(publicDir, files.images)), { recursive: true });

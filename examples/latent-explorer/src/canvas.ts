@@ -32,7 +32,11 @@ function drawPixels(
 }
 
 /** Each step's loss (light) and its running mean over `window` steps (dark), step 1 at the left. */
-export function drawLossCurve(canvas: HTMLCanvasElement, losses: readonly number[], totalSteps: number): void {
+export function drawLossCurve(
+  canvas: HTMLCanvasElement,
+  losses: readonly number[],
+  totalSteps: number,
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   const pad = 28;

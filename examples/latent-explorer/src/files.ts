@@ -9,7 +9,10 @@ export const DATA_FILES: Record<PageSplit, { images: string; labels: string }> =
   test: { images: 'data/t10k-images-idx3-ubyte.gz', labels: 'data/t10k-labels-idx1-ubyte.gz' },
 };
 
-export const MODEL_FILES = { glow: 'models/glow.safetensors', classifier: 'models/classifier.safetensors' } as const;
+export const MODEL_FILES = {
+  glow: 'models/glow.safetensors',
+  classifier: 'models/classifier.safetensors',
+} as const;
 
 /** What the models scored when they were trained (JSON). */
 export const TRAINING_SUMMARY = 'models/training.json';

@@ -10,7 +10,12 @@ import { drawGrey, drawLossCurve, drawSigned } from './canvas';
 import { LatentExplorer, type PerturbationMode, topClass } from './explorer';
 import { MODEL_FILES } from './files';
 import { CLASS_NAMES, decodeClassifier, decodeGlow } from './models';
-import { PAGE_AUGMENTERS, type PageAugmenter, type TrainMessage, type TrainRequest } from './training-protocol';
+import {
+  PAGE_AUGMENTERS,
+  type PageAugmenter,
+  type TrainMessage,
+  type TrainRequest,
+} from './training-protocol';
 
 /** Everything the page computed, for people in the console and for the browser test. */
 export interface ExplorerState {
@@ -57,7 +62,15 @@ const state: ExplorerState = {
   originalClass: null,
   perturbedClass: null,
   renders: 0,
-  training: { running: false, backend: null, steps: 0, losses: [], testAccuracy: null, seconds: null, error: null },
+  training: {
+    running: false,
+    backend: null,
+    steps: 0,
+    losses: [],
+    testAccuracy: null,
+    seconds: null,
+    error: null,
+  },
 };
 window.__explorer = state;
 
@@ -99,7 +112,12 @@ async function main(): Promise<void> {
 function showGallery(explorer: LatentExplorer, testSet: Dataset, images: Float32Array): void {
   const predicted = tf.tidy(() =>
     tf
-      .argMax(explorer.classifier.logits(tf.tensor4d(images, [testSet.labels.length, 28, 28, 1]), { training: false }), 1)
+      .argMax(
+        explorer.classifier.logits(tf.tensor4d(images, [testSet.labels.length, 28, 28, 1]), {
+          training: false,
+        }),
+        1,
+      )
       .dataSync(),
   );
   const gallery = byId('gallery');
@@ -187,7 +205,14 @@ function wireTraining(): void {
       .sort((a, b) => PAGE_AUGMENTERS.indexOf(a) - PAGE_AUGMENTERS.indexOf(b));
     const steps = Number(byId<HTMLInputElement>('steps').value);
     const training = state.training;
-    Object.assign(training, { running: true, steps, losses: [], testAccuracy: null, seconds: null, error: null });
+    Object.assign(training, {
+      running: true,
+      steps,
+      losses: [],
+      testAccuracy: null,
+      seconds: null,
+      error: null,
+    });
     button.disabled = true;
     status.textContent = `Starting (${augmenters.join(' → ') || 'no augmenters'})…`;
     const worker = new Worker(new URL('./training-worker.ts', import.meta.url), { type: 'module' });
@@ -216,7 +241,14 @@ function wireTraining(): void {
         finish(`Training failed: ${data.message}`);
       }
     };
-    const request: TrainRequest = { base, augmenters, steps, batchSize: 32, seed: 0, ...(forcedBackend ? { backend: forcedBackend } : {}) };
+    const request: TrainRequest = {
+      base,
+      augmenters,
+      steps,
+      batchSize: 32,
+      seed: 0,
+      ...(forcedBackend ? { backend: forcedBackend } : {}),
+    };
     worker.postMessage(request);
   });
 }

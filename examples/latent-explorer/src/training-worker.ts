@@ -48,7 +48,11 @@ self.onmessage = async ({ data: request }: MessageEvent<TrainRequest>) => {
       onStep: ({ step, loss }) => post({ kind: 'step', step, loss }),
     });
     model.dispose();
-    post({ kind: 'done', testAccuracy: result.final!.accuracy, seconds: (performance.now() - started) / 1000 });
+    post({
+      kind: 'done',
+      testAccuracy: result.final!.accuracy,
+      seconds: (performance.now() - started) / 1000,
+    });
   } catch (error) {
     post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
   }

@@ -18,7 +18,9 @@ const screenshot = join(here, '..', '..', '..', 'docs', 'images', 'latent-explor
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) {
-  console.warn(`skipping the browser test: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  console.warn(
+    `skipping the browser test: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 }
 
 describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => {
@@ -30,7 +32,9 @@ describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => 
 
   beforeAll(async () => {
     if (!existsSync(join(distDir, 'index.html'))) {
-      throw new Error(`${distDir} has no built page: run \`npm run build -w examples/latent-explorer\` first`);
+      throw new Error(
+        `${distDir} has no built page: run \`npm run build -w examples/latent-explorer\` first`,
+      );
     }
     server = await serveFolder(distDir);
     browser = await chromium.launch({
@@ -67,7 +71,10 @@ describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => 
     await page.locator('input[name=mode][value=adversarial]').check();
     const before = (await read()).renders;
     await page.locator('#epsilon').fill('1');
-    await page.waitForFunction((n) => window.__explorer.renders > n && window.__explorer.epsilon === 1, before);
+    await page.waitForFunction(
+      (n) => window.__explorer.renders > n && window.__explorer.epsilon === 1,
+      before,
+    );
     const state = await read();
     expect(state.mode).toBe('adversarial');
     expect(state.originalClass).toBe(state.label);
@@ -77,9 +84,13 @@ describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => 
   it('trains a classifier in the page with a loss that decreases', async () => {
     await page.locator('#steps').fill('60');
     await page.locator('#start-training').click();
-    await page.waitForFunction(() => window.__explorer.training.testAccuracy !== null || window.__explorer.training.error !== null, null, {
-      timeout: 60_000,
-    });
+    await page.waitForFunction(
+      () => window.__explorer.training.testAccuracy !== null || window.__explorer.training.error !== null,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
     const { training } = await read();
     expect(training.error).toBeNull();
     expect(['webgl', 'wasm', 'cpu']).toContain(training.backend);
