@@ -1,6 +1,7 @@
 /** One classifier: built, trained with a method's augmenters (resumably), then evaluated. */
 import { createHash } from 'node:crypto';
 import { Rng } from '@perturb/core';
+import { runFolder } from '@perturb/core/node';
 import { createClassifier, type SitedClassifier } from '@perturb/classifiers';
 import { batchCount, batches } from '@perturb/datasets';
 import { evaluateClassifier } from '@perturb/eval';
@@ -62,7 +63,7 @@ export async function trainAndEvaluate(
       schedule: { name: 'onecycle' },
       epochs: options.epochs,
       seed,
-      outDir,
+      storage: runFolder(outDir),
       fingerprint: fingerprint(method, seed, splits.dataset, options),
       progress: options.progress,
       label: `${method} seed ${seed}`,

@@ -12,14 +12,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
-import {
-  PerturbError,
-  ProgressBar,
-  type RunLock,
-  lockRunFolder,
-  parseOptions,
-  writeFileAtomic,
-} from '@perturb/core';
+import { PerturbError, ProgressBar, parseOptions } from '@perturb/core';
+import { type RunLock, lockRunFolder, writeFileAtomic } from '@perturb/core/node';
 import { ChildWatchdog } from './child-process';
 import { DevicePool } from './devices';
 import { compareConfigSchema } from './compare-config';

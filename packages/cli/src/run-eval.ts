@@ -7,14 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import {
-  PerturbError,
-  augmenters,
-  initBackend,
-  loadCheckpoint,
-  optionKeys,
-  writeFileAtomic,
-} from '@perturb/core';
+import { PerturbError, augmenters, initBackend, optionKeys } from '@perturb/core';
+import { loadCheckpoint, writeFileAtomic } from '@perturb/core/node';
 import type { Classifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Dataset, batches } from '@perturb/datasets';

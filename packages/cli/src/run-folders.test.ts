@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { RUN_LOCK } from '@perturb/core';
+import { RUN_LOCK } from '@perturb/core/node';
 import { runPerturb, startPerturb, waitFor } from './testing/perturb-process';
 
 /** Long enough to be interrupted: the processes are stopped long before it ends. */

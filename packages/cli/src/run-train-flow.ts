@@ -1,5 +1,6 @@
 /** `perturb train-flow`: maximum-likelihood training of a Glow on a dataset. */
-import { initBackend, Rng, withRunLock } from '@perturb/core';
+import { initBackend, Rng } from '@perturb/core';
+import { withRunLock } from '@perturb/core/node';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow, type FlowTrainingResult, type ImageArray } from '@perturb/flows';
 import type { TrainFlowConfig } from './flow-config';

@@ -8,14 +8,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  activeBackend,
-  initBackend,
-  PerturbError,
-  ProgressBar,
-  withRunLock,
-  writeFileAtomic,
-} from '@perturb/core';
+import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
+import { withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { loadSplit } from './run-train';

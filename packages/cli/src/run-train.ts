@@ -8,9 +8,8 @@ import {
   parseOptions,
   PerturbError,
   Rng,
-  withRunLock,
-  writeFileAtomic,
 } from '@perturb/core';
+import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { type Dataset, type DatasetSplits, batchCount, batches, openDataset } from '@perturb/datasets';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
@@ -143,7 +142,7 @@ export async function runTrain(
       steps: config.steps,
       seed: config.seed,
       evalEvery: config.evalEvery,
-      outDir: config.out,
+      storage: runFolder(config.out),
       fingerprint: configFingerprint(config),
       progress: options.progress ?? true,
       label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_ORDER, initBackend } from './backend';
+// The Node entry's threaded wasm start, as `@perturb/core` registers it in Node.
+import './node-platform';
 
 /** A loader where only `installed` packages exist; "native" ones register a cpu backend as 'tensorflow'. */
 function fakeLoader(installed: string[], loaded: string[] = []) {

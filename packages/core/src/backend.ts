@@ -1,19 +1,22 @@
 /**
- * Backend selection. perturb runs on whichever TensorFlow.js backend is best on the machine:
- * tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (with perturb's training kernels) → cpu.
- * The native packages are optional dependencies, loaded only if installed.
+ * Backend selection. perturb runs on whichever TensorFlow.js backend is best where it runs. In
+ * Node: tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (with perturb's training kernels)
+ * → cpu; the native packages are optional, loaded only if installed. In a browser: webgl (when
+ * the app imports `@tensorflow/tfjs-backend-webgl`) → wasm → cpu.
+ *
+ * This file runs anywhere: what only Node can do (the threaded wasm start, the core count) is
+ * handed in by the Node entry through {@link registerNodeWasmThreads}, so a browser bundle never
+ * contains it.
  */
-import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core alone registers no gradients, and its own `dist/register_all_gradients` is ESM with
 // extensionless imports that Node cannot load; tfjs-layers' Node bundle registers all of them.
 import '@tensorflow/tfjs-layers';
 import { PerturbError } from './errors';
 import { registerTrainingKernels } from './kernels/register';
-import { MAX_WASM_THREADS, threadShimSupports, withWasmThreadSupport } from './wasm-threads';
 
 /** perturb's names for the backends it can run on. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgl' | 'wasm' | 'cpu';
 
 interface Candidate {
   /** The npm package that provides the backend. */
@@ -25,12 +28,58 @@ interface Candidate {
 const CANDIDATES: Record<BackendName, Candidate> = {
   'tensorflow-gpu': { packageName: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
   tensorflow: { packageName: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
+  webgl: { packageName: '@tensorflow/tfjs-backend-webgl', tfName: 'webgl' },
   wasm: { packageName: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
   cpu: { packageName: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
 };
 
-/** The default preference order: fastest first. */
+/** The default preference order in Node: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** The default preference order in a browser (or any other JS runtime): fastest first. */
+export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['webgl', 'wasm', 'cpu'];
+
+/**
+ * The backends @perturb/core depends on, imported by name so that bundlers include them; the
+ * others (native, webgl) are the app's choice to install or import.
+ */
+const BUNDLED: Record<string, () => Promise<unknown>> = {
+  '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm'),
+  '@tensorflow/tfjs-backend-cpu': () => import('@tensorflow/tfjs-backend-cpu'),
+};
+
+/** XNNPACK's thread pool has this many workers at most (tfjs pre-creates 8). */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * What Node adds to the wasm start: tfjs leaves the threaded wasm build off under Node, and the
+ * core count comes from `node:os`. Registered by `@perturb/core`'s Node entry; kept on
+ * `globalThis` so the ESM and CommonJS builds (and the `/node` entry) share it.
+ */
+export interface NodeWasmThreads {
+  /** Threads to use when none are asked for. */
+  defaultThreads(): number;
+  /** Whether the threaded start works with this tfjs-backend-wasm version. */
+  supports(wasmVersion: string | undefined): boolean;
+  /** Runs `start` (which starts the wasm backend) with the patches the threaded build needs. */
+  start<T>(threads: number, start: () => Promise<T>): Promise<T>;
+}
+
+const NODE_WASM_THREADS = Symbol.for('@perturb/core.nodeWasmThreads');
+
+/** Called once by the Node entry. */
+export function registerNodeWasmThreads(threads: NodeWasmThreads): void {
+  (globalThis as Record<symbol, unknown>)[NODE_WASM_THREADS] = threads;
+}
+
+function nodeWasmThreads(): NodeWasmThreads | undefined {
+  return (globalThis as Record<symbol, NodeWasmThreads | undefined>)[NODE_WASM_THREADS];
+}
+
+/** Whether this is Node (not a browser, nor a bundler's `process` polyfill). */
+function inNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
 
 /** How {@link initBackend} chooses the backend. */
 export interface InitBackendOptions {
@@ -39,20 +88,29 @@ export interface InitBackendOptions {
    * environment variable, else the first of `order` that starts.
    */
   backend?: BackendName;
-  /** Preference order for automatic selection. Default `BACKEND_ORDER`. */
+  /**
+   * Preference order for automatic selection. Default `BACKEND_ORDER` in Node,
+   * `BROWSER_BACKEND_ORDER` elsewhere.
+   */
   order?: readonly BackendName[];
-  /** Print the chosen backend on stderr. Default true. */
+  /** Print the chosen backend (on stderr in Node, on the console elsewhere). Default true. */
   log?: boolean;
-  /** Loads a backend package; replaceable in tests. Default: dynamic `import()`. */
+  /**
+   * Loads a backend package; replaceable in tests. Default: core's own wasm and cpu backends,
+   * and in Node a dynamic `import()` of the others (in a browser the app imports webgl itself).
+   */
   load?: (packageName: string) => Promise<unknown>;
   /**
    * Threads for the wasm backend's matrix products and convolutions (XNNPACK), 1 to 8; read
-   * only when the wasm backend first starts. Default: the
-   * `PERTURB_WASM_THREADS` environment variable, else one per core (at most 8). Threads split
-   * the outputs of a product, not its sums, so results match the one-thread ones.
+   * only when the wasm backend first starts in Node (in a browser perturb starts no threads).
+   * Default: the `PERTURB_WASM_THREADS` environment variable, else one per core (at most 8).
+   * Threads split the outputs of a product, not its sums, so results match the one-thread ones.
    */
   threads?: number;
-  /** Environment to read `PERTURB_BACKEND` and `PERTURB_WASM_THREADS` from. Default `process.env`. */
+  /**
+   * Environment to read `PERTURB_BACKEND` and `PERTURB_WASM_THREADS` from. Default `process.env`
+   * where there is one, else none.
+   */
   env?: Record<string, string | undefined>;
 }
 
@@ -100,7 +158,7 @@ function isNotInstalled(error: unknown, packageName: string): boolean {
  * a different backend is asked for.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const env = options.env ?? process.env;
+  const env = options.env ?? (typeof process !== 'undefined' && process.env ? process.env : {});
   const forcedByEnv = env.PERTURB_BACKEND?.trim();
   if (forcedByEnv && !isBackendName(forcedByEnv)) {
     throw new PerturbError(
@@ -111,9 +169,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const forced = options.backend ?? (forcedByEnv as BackendName | undefined);
   if (active && (!forced || forced === active.name)) return active;
 
-  const load = options.load ?? ((name: string) => import(name));
+  const load = options.load ?? loadBackendPackage;
   const threads = wasmThreads(options.threads, env.PERTURB_WASM_THREADS);
-  const order = forced ? [forced] : (options.order ?? BACKEND_ORDER);
+  const order = forced ? [forced] : (options.order ?? (inNode() ? BACKEND_ORDER : BROWSER_BACKEND_ORDER));
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     const candidate = CANDIDATES[name];
@@ -132,9 +190,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         const notes = skipped.map((s) => `skipped ${s.name}: ${s.reason}`);
         if (started.threadFailure)
           notes.push(`1 thread: the threaded build failed: ${started.threadFailure}`);
-        process.stderr.write(
-          `perturb: using the ${name} backend${notes.length ? ` (${notes.join('; ')})` : ''}\n`,
-        );
+        say(`perturb: using the ${name} backend${notes.length ? ` (${notes.join('; ')})` : ''}`);
       }
       return active;
     }
@@ -153,6 +209,27 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     `no TensorFlow.js backend could start (${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})`,
     'reinstall @perturb/core so its wasm and cpu backends are present',
   );
+}
+
+/**
+ * Core's own backends by their import; in Node any other by name. A browser has only what the
+ * page bundled: another backend (webgl) counts when the app imported it (it registered itself).
+ */
+async function loadBackendPackage(packageName: string): Promise<unknown> {
+  const bundled = BUNDLED[packageName];
+  if (bundled) return bundled();
+  if (inNode()) return import(/* @vite-ignore */ packageName);
+  const registered = Object.values(CANDIDATES).some(
+    (c) => c.packageName === packageName && tf.findBackendFactory(c.tfName),
+  );
+  if (registered) return {};
+  throw Object.assign(new Error(`${packageName} is not part of this page`), { code: 'MODULE_NOT_FOUND' });
+}
+
+/** One line to the user: on stderr in Node, on the console elsewhere. */
+function say(line: string): void {
+  if (inNode()) process.stderr.write(`${line}\n`);
+  else console.info(line);
 }
 
 /**
@@ -178,7 +255,10 @@ function quietCpuGreeting(): void {
 /** The wasm thread count asked for by the option or the environment, checked. */
 function wasmThreads(option: number | undefined, fromEnv: string | undefined): number {
   const given =
-    option ?? (fromEnv?.trim() ? Number(fromEnv) : Math.min(availableParallelism(), MAX_WASM_THREADS));
+    option ??
+    (fromEnv?.trim()
+      ? Number(fromEnv)
+      : Math.min(nodeWasmThreads()?.defaultThreads() ?? 1, MAX_WASM_THREADS));
   if (!Number.isInteger(given) || given < 1 || given > MAX_WASM_THREADS) {
     const source = option === undefined ? `PERTURB_WASM_THREADS="${fromEnv}"` : `threads: ${option}`;
     throw new PerturbError(
@@ -191,8 +271,8 @@ function wasmThreads(option: number | undefined, fromEnv: string | undefined): n
 
 /**
  * Loads and activates one backend; returns the threads its kernels run on, or why it could not
- * start. wasm runs on `threads` where the thread shim supports the installed version and the
- * threaded build starts, else on 1.
+ * start. In Node wasm runs on `threads` where the thread shim supports the installed version and
+ * the threaded build starts, else on 1.
  */
 async function tryStart(
   name: BackendName,
@@ -201,21 +281,26 @@ async function tryStart(
   threads: number,
 ): Promise<string | { threads: number; threadFailure?: string }> {
   let threaded = false;
+  const nodeThreads = nodeWasmThreads();
   try {
     const loaded = (await load(candidate.packageName)) as {
       setThreadsCount?: (n: number) => void;
       version_wasm?: string;
     };
-    if (name === 'wasm') {
+    if (name === 'wasm' && nodeThreads) {
       threaded =
         threads > 1 &&
         typeof loaded.setThreadsCount === 'function' &&
-        threadShimSupports(loaded.version_wasm);
+        nodeThreads.supports(loaded.version_wasm);
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
       if (threaded) loaded.setThreadsCount!(threads);
     }
   } catch (error) {
-    if (isNotInstalled(error, candidate.packageName)) return 'not installed';
+    if (isNotInstalled(error, candidate.packageName)) {
+      return inNode()
+        ? 'not installed'
+        : `not imported (add \`import '${candidate.packageName}'\` to the app)`;
+    }
     return `failed to load (${firstLine(error)})`;
   }
   if (!tf.findBackendFactory(candidate.tfName)) {
@@ -223,25 +308,35 @@ async function tryStart(
   }
   const start = async () => (await tf.setBackend(candidate.tfName)) && (await tf.ready(), true);
   let threadFailure: string | undefined;
-  if (threaded) {
-    const failure = await startThreaded(threads, start);
+  if (threaded && nodeThreads) {
+    const failure = await startThreaded(nodeThreads, threads, start);
     if (failure === null) return { threads };
     // The single-threaded build needs neither workers nor shared memory: try it before giving up.
     threadFailure = failure;
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  try {
-    if (!(await start())) return 'failed to initialize';
-  } catch (error) {
-    return `failed to initialize (${firstLine(error)})`;
-  }
+  const failure = await startOnce(start);
+  if (failure) return failure;
   return threadFailure === undefined ? { threads: 1 } : { threads: 1, threadFailure };
 }
 
-/** Starts the threaded wasm build; null on success, else why it failed. */
-async function startThreaded(threads: number, start: () => Promise<boolean>): Promise<string | null> {
+/** Runs a backend's start; undefined on success, else why it failed. */
+async function startOnce(start: () => Promise<boolean>): Promise<string | undefined> {
   try {
-    return (await withWasmThreadSupport(threads, start)) ? null : 'tfjs reported a failed initialization';
+    return (await start()) ? undefined : 'failed to initialize';
+  } catch (error) {
+    return `failed to initialize (${firstLine(error)})`;
+  }
+}
+
+/** Starts the threaded wasm build; null on success, else why it failed. */
+async function startThreaded(
+  nodeThreads: NodeWasmThreads,
+  threads: number,
+  start: () => Promise<boolean>,
+): Promise<string | null> {
+  try {
+    return (await nodeThreads.start(threads, start)) ? null : 'tfjs reported a failed initialization';
   } catch (error) {
     return firstLine(error);
   }

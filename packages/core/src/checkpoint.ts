@@ -1,21 +1,22 @@
 /**
  * Module checkpoints: the module's state dict (plus any extra tensors, such as optimizer slots)
  * in one safetensors file, with a JSON document of run state (epoch, rng positions, config)
- * in its metadata under the key `perturb`.
+ * in its metadata under the key `perturb`. Encoded to and decoded from bytes here (runs
+ * anywhere); `checkpoint-files.ts` reads and writes them as files in Node.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Module } from './module';
 import { PerturbError } from './errors';
-import { loadSafetensors, saveSafetensors } from './safetensors';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
 /**
- * What {@link loadCheckpoint} returns: the tensors saved besides the module's state (such as
+ * What {@link applyCheckpoint} returns: the tensors saved besides the module's state (such as
  * optimizer slots) and the run state saved as `meta`.
  */
 export interface Checkpoint<Meta> {
   /** Tensors by name; the caller owns them. */
   tensors: Record<string, tf.Tensor>;
-  /** The JSON run state given to {@link saveCheckpoint} (null if none was saved). */
+  /** The JSON run state given to {@link encodeCheckpoint} (null if none was saved). */
   meta: Meta;
 }
 
@@ -25,24 +26,27 @@ const META_KEY = 'perturb';
 /** Prefix of module state inside a checkpoint, so extra tensors cannot collide with it. */
 const MODEL_PREFIX = 'model.';
 
-/** Writes `module`'s state, `extra` tensors and `meta` atomically to `path`. */
-export function saveCheckpoint<Meta>(
-  path: string,
+/**
+ * Encodes `module`'s state, `extra` tensors and `meta` as checkpoint bytes. Refuses (naming
+ * `source`, where the bytes are going) a state that is not finite.
+ */
+export function encodeCheckpoint<Meta>(
   module: Module,
   meta: Meta,
   extra: Record<string, tf.Tensor> = {},
-): void {
+  source = 'the checkpoint',
+): Uint8Array {
   const tensors: Record<string, tf.Tensor> = { ...extra };
   for (const [name, t] of Object.entries(module.stateDict())) tensors[MODEL_PREFIX + name] = t;
   const bufferNames = new Set(module.namedBuffers().map(([name]) => MODEL_PREFIX + name));
   const bad = firstNonFinite(tensors, (name) => bufferNames.has(name));
   if (bad) {
     throw new PerturbError(
-      `not saving the checkpoint ${path}: "${bad.name}" holds ${bad.value} (the training diverged); the last good checkpoint is kept`,
+      `not saving the checkpoint ${source}: "${bad.name}" holds ${bad.value} (the training diverged); the last good checkpoint is kept`,
       'lower the learning rate or check the inputs for NaN, then resume from the kept checkpoint',
     );
   }
-  saveSafetensors(path, tensors, { [META_KEY]: JSON.stringify(meta ?? null) });
+  return encodeSafetensors(tensors, { [META_KEY]: JSON.stringify(meta ?? null) });
 }
 
 /**
@@ -66,26 +70,27 @@ function firstNonFinite(
   return undefined;
 }
 
-/** A checkpoint read from disk but not yet applied to a module. */
+/** A decoded checkpoint not yet applied to a module. */
 export interface CheckpointContents<Meta> extends Checkpoint<Meta> {
   /** The module's state dict; the caller owns the tensors. */
   state: Record<string, tf.Tensor>;
 }
 
 /**
- * Reads `path` once, without a module: for loaders that must build the module from the
- * checkpoint's metadata first. The caller owns (and disposes) every returned tensor.
+ * Decodes checkpoint bytes without a module: for loaders that must build the module from the
+ * checkpoint's metadata first. `source` names the bytes in errors. The caller owns (and
+ * disposes) every returned tensor.
  */
-export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
-  const { tensors, metadata } = loadSafetensors(path);
+export function decodeCheckpoint<Meta>(bytes: Uint8Array, source: string): CheckpointContents<Meta> {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
   let meta: Meta;
   try {
-    meta = parseMeta<Meta>(path, metadata);
+    meta = parseMeta<Meta>(source, metadata);
     // Which model tensors are buffers is unknown before a module is built, so all may be infinite.
     const bad = firstNonFinite(tensors, (name) => name.startsWith(MODEL_PREFIX));
     if (bad) {
       throw new PerturbError(
-        `the checkpoint ${path} is damaged: "${bad.name}" holds ${bad.value}`,
+        `the checkpoint ${source} is damaged: "${bad.name}" holds ${bad.value}`,
         'delete it to train from scratch, or restore a good copy',
       );
     }
@@ -103,10 +108,10 @@ export function readCheckpoint<Meta>(path: string): CheckpointContents<Meta> {
 }
 
 /** The run state saved under the metadata key `perturb`, which every perturb checkpoint has. */
-function parseMeta<Meta>(path: string, metadata: Record<string, string>): Meta {
+function parseMeta<Meta>(source: string, metadata: Record<string, string>): Meta {
   if (typeof metadata[META_KEY] !== 'string') {
     throw new PerturbError(
-      `${path} holds no perturb run state (no "${META_KEY}" entry in its metadata)`,
+      `${source} holds no perturb run state (no "${META_KEY}" entry in its metadata)`,
       'pass a checkpoint written by perturb, or delete it to train from scratch',
     );
   }
@@ -114,20 +119,23 @@ function parseMeta<Meta>(path: string, metadata: Record<string, string>): Meta {
     return JSON.parse(metadata[META_KEY]) as Meta;
   } catch {
     throw new PerturbError(
-      `the run state in ${path} is not valid JSON`,
+      `the run state in ${source} is not valid JSON`,
       'the file is damaged: delete it to train from scratch, or restore a good copy',
     );
   }
 }
 
 /**
- * Rebuilds a module from a checkpoint alone: `build` makes it from the checkpoint's metadata
+ * Builds a module from decoded checkpoint contents alone: `build` makes it from the metadata
  * (throwing a `PerturbError` when the metadata is not what it needs), then the saved state is
- * loaded into it. On any failure nothing stays allocated, the half-built module included (the
- * caller never sees it, so could not free it).
+ * loaded into it. The contents are disposed. On any failure nothing stays allocated, the
+ * half-built module included (the caller never sees it, so could not free it).
  */
-export function rebuildFromCheckpoint<Meta, M extends Module>(path: string, build: (meta: Meta) => M): M {
-  const { state, tensors, meta } = readCheckpoint<Meta>(path);
+export function buildFromCheckpoint<Meta, M extends Module>(
+  contents: CheckpointContents<Meta>,
+  build: (meta: Meta) => M,
+): M {
+  const { state, tensors, meta } = contents;
   try {
     const module = build(meta);
     try {
@@ -143,11 +151,11 @@ export function rebuildFromCheckpoint<Meta, M extends Module>(path: string, buil
 }
 
 /**
- * Loads `path` into `module` (strictly: names and shapes must match) and returns its metadata
- * and the extra tensors, which the caller owns.
+ * Loads decoded checkpoint contents into `module` (strictly: names and shapes must match) and
+ * returns its metadata and the extra tensors, which the caller owns; the state is disposed.
  */
-export function loadCheckpoint<Meta>(path: string, module: Module): Checkpoint<Meta> {
-  const { state, tensors, meta } = readCheckpoint<Meta>(path);
+export function applyCheckpoint<Meta>(contents: CheckpointContents<Meta>, module: Module): Checkpoint<Meta> {
+  const { state, tensors, meta } = contents;
   try {
     module.loadStateDict(state);
   } catch (error) {

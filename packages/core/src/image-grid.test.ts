@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
-import { imageGridPng, writeImageGrid } from './image-grid';
+import { imageGridPng } from './image-grid';
+import { writeImageGrid } from './image-grid-file';
 import { assertNoTensorLeak } from './leaks';
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 /**
  * Images as one PNG grid (flow samples and reconstructions, VAE-GAN samples, clean vs augmented
  * batches). Encoded by fast-png, a pure-JS codec (no native addon, runs in browsers too), so the
- * packages that write grids pull no rasterizer or fonts.
+ * packages that write grids pull no rasterizer or fonts. Writing one to a file is
+ * `image-grid-file.ts`, in the Node entry.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { encode } from 'fast-png';
-import { writeFileAtomic } from './atomic';
 import { PerturbError } from './errors';
 
 /** How {@link imageGridPng} lays the images out. */
@@ -47,16 +47,11 @@ export function imageGridPng(images: tf.Tensor4D, options: ImageGridOptions = {}
   return encode({ width, height, data, channels: c, depth: 8 });
 }
 
-/**
- * Writes {@link imageGridPng}'s grid to `path`, atomically (creating the folder). Returns the
- * grid's pixel size.
- */
-export function writeImageGrid(
-  path: string,
+/** The pixel size of {@link imageGridPng}'s grid of `images`. */
+export function imageGridSize(
   images: tf.Tensor4D,
   options: ImageGridOptions = {},
 ): { width: number; height: number } {
-  writeFileAtomic(path, imageGridPng(images, options));
   const { width, height } = layout(images, options);
   return { width, height };
 }

@@ -1,13 +1,20 @@
+// The main entry runs anywhere (Node, browsers, workers): nothing here touches files, threads
+// or Node's modules. Those are `./node` (node.ts).
 export { PerturbError, check } from './errors';
-export { initBackend, activeBackend, BACKEND_ORDER } from './backend';
+export {
+  initBackend,
+  activeBackend,
+  BACKEND_ORDER,
+  BROWSER_BACKEND_ORDER,
+  MAX_WASM_THREADS,
+} from './backend';
 export type { BackendName, BackendInfo, InitBackendOptions } from './backend';
 export { Module } from './module';
 export type { StateDict } from './module';
 export { Rng } from './rng';
 export type { RngState } from './rng';
-export { writeFileAtomic, removeStaleTempFiles } from './atomic';
-export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors';
-export { saveCheckpoint, loadCheckpoint, readCheckpoint, rebuildFromCheckpoint } from './checkpoint';
+export { encodeSafetensors, decodeSafetensors } from './safetensors';
+export { encodeCheckpoint, decodeCheckpoint, applyCheckpoint, buildFromCheckpoint } from './checkpoint';
 export type { Checkpoint, CheckpointContents } from './checkpoint';
 export { tensorCountsAcross, assertNoTensorLeak } from './leaks';
 export type { LeakCheckOptions } from './leaks';
@@ -63,7 +70,7 @@ export type {
   ModelContext,
   DatasetDefinition,
 } from './registry';
-export { imageGridPng, writeImageGrid } from './image-grid';
+export { imageGridPng } from './image-grid';
 export type { ImageGridOptions } from './image-grid';
 export { runTrainingLoop, readMetrics } from './training-loop';
 export type {
@@ -75,5 +82,5 @@ export type {
   StepOutcome,
   StepProgress,
 } from './training-loop';
-export { lockRunFolder, withRunLock, RUN_LOCK } from './run-lock';
-export type { RunLock, RunLockHolder } from './run-lock';
+export { memoryStorage, readText } from './run-storage';
+export type { RunStorage } from './run-storage';

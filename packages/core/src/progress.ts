@@ -21,7 +21,7 @@ export interface ProgressBarOptions {
   total: number;
   /** Shown before the bar, e.g. "train resnet20". */
   label?: string;
-  /** Where to draw. Default `process.stderr`. */
+  /** Where to draw. Default `process.stderr` in Node, else the console (one line per log). */
   stream?: ProgressStream;
   /**
    * Off a terminal, print a line each time this many more units are done (e.g. the steps of an
@@ -34,6 +34,12 @@ export interface ProgressBarOptions {
   start?: number;
   /** Formats the done/total counts, e.g. as bytes. Default: the plain number. */
   formatCount?: (count: number) => string;
+}
+
+/** stderr where there is one; elsewhere (a browser) the console, which cannot redraw a line. */
+function defaultStream(): ProgressStream {
+  if (typeof process !== 'undefined' && process.stderr) return process.stderr;
+  return { isTTY: false, write: (text) => console.info(text.trimEnd()) };
 }
 
 /** Values shown after the bar as `name=value`; numbers are rounded for display. */
@@ -53,7 +59,7 @@ export class ProgressBar {
   private current: number;
 
   constructor(private readonly options: ProgressBarOptions) {
-    this.stream = options.stream ?? process.stderr;
+    this.stream = options.stream ?? defaultStream();
     this.startValue = options.start ?? 0;
     this.current = this.startValue;
     this.lastLogged = this.startValue;

@@ -7,9 +7,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic';
 import { initBackend } from './backend';
 import { PerturbError } from './errors';
-import { loadCheckpoint, rebuildFromCheckpoint, saveCheckpoint } from './checkpoint';
+import {
+  loadCheckpoint,
+  loadSafetensors,
+  rebuildFromCheckpoint,
+  saveCheckpoint,
+  saveSafetensors,
+} from './checkpoint-files';
 import { Module } from './module';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -47,6 +53,15 @@ describe('safetensors', () => {
     ]);
     expect(out.a.dtype).toBe('int32');
     expect(out.c.arraySync()).toEqual([1, 0]);
+  });
+
+  it('aligns the data after metadata of non-ASCII text, counted in bytes', () => {
+    const bytes = encodeSafetensors({ w: tf.tensor([0.5, -1]) }, { note: 'ε = 0.5 → größer' });
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect((8 + headerLength) % 8).toBe(0);
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect(metadata).toEqual({ note: 'ε = 0.5 → größer' });
+    expect(Array.from(tensors.w.dataSync())).toEqual([0.5, -1]);
   });
 
   it('names the file and the problem when it is truncated or not safetensors', () => {

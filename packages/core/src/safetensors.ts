@@ -3,10 +3,11 @@
  * little-endian header length, a JSON header of `{name: {dtype, shape, data_offsets}}` plus an
  * optional `__metadata__` string map, then the raw little-endian tensor bytes. Python
  * (`safetensors.torch.load_file`) and Rust read these files directly.
+ *
+ * Bytes in, bytes out (`Uint8Array`, no `Buffer`), so this runs anywhere; reading and writing
+ * files is `checkpoint-files.ts`, in the Node entry.
  */
-import { readFileSync, existsSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from './atomic';
 import { PerturbError } from './errors';
 
 const DTYPES = { float32: 'F32', int32: 'I32', bool: 'BOOL' } as const;
@@ -50,9 +51,10 @@ export function encodeSafetensors(
     chunks.push(bytes);
     offset += bytes.length;
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8); // keeps tensor data 8-byte aligned
-  const jsonBytes = Buffer.from(json, 'utf8');
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  // Spaces after the JSON keep the tensor data 8-byte aligned (counted in bytes, not characters).
+  const jsonBytes = new Uint8Array(json.length + ((8 - (json.length % 8)) % 8)).fill(0x20);
+  jsonBytes.set(json);
   const out = new Uint8Array(8 + jsonBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(jsonBytes.length), true);
   out.set(jsonBytes, 8);
@@ -76,7 +78,9 @@ export function decodeSafetensors(
   if (headerLength > bytes.length - 8) throw corrupt('truncated header');
   let header: Record<string, HeaderEntry | Record<string, string>>;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8'));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)),
+    );
   } catch {
     throw corrupt('header is not JSON');
   }
@@ -90,7 +94,8 @@ export function decodeSafetensors(
     if (!tfDtype) throw corrupt(`"${name}" has unsupported dtype ${dtype}`);
     const [begin, end] = data_offsets;
     if (dataStart + end > bytes.length) throw corrupt(`data of "${name}" is truncated`);
-    // Copy into a fresh ArrayBuffer: Node's Buffer.slice returns a view into a shared pool.
+    // Copy into a fresh, aligned ArrayBuffer: the bytes may be a view into a larger one (Node's
+    // Buffer pool, a fetched file) at an offset a Float32Array cannot start at.
     const raw = new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end));
     const values =
       tfDtype === 'float32'
@@ -103,30 +108,4 @@ export function decodeSafetensors(
     tensors[name] = tf.tensor(values, shape, tfDtype);
   }
   return { tensors, metadata };
-}
-
-/** Saves tensors to `path` atomically as safetensors. */
-export function saveSafetensors(
-  path: string,
-  tensors: Record<string, tf.Tensor>,
-  metadata?: Record<string, string>,
-): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}
-
-/** Loads a safetensors file; the caller owns (and disposes) the returned tensors. */
-export function loadSafetensors(path: string): {
-  tensors: Record<string, tf.Tensor>;
-  metadata: Record<string, string>;
-} {
-  if (!existsSync(path)) {
-    throw new PerturbError(`checkpoint ${path} does not exist`, 'check the path, or train the model first');
-  }
-  if (statSync(path).isDirectory()) {
-    throw new PerturbError(
-      `checkpoint ${path} is a folder, not a file`,
-      'pass the path of the .safetensors file inside it',
-    );
-  }
-  return decodeSafetensors(readFileSync(path), path);
 }

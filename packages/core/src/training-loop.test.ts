@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { assertNoTensorLeak } from './leaks';
 import { Module } from './module';
+import { runFolder } from './run-folder';
+import { memoryStorage } from './run-storage';
 import { type TrainingLoopOptions, readMetrics, runTrainingLoop } from './training-loop';
 
 beforeAll(async () => {
@@ -59,10 +61,11 @@ const killedAfter = (epoch: number) => (record: { epoch: number }) => {
 describe('runTrainingLoop', () => {
   it('counts epochs and steps from 1 and writes metrics.jsonl and result.json', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
+    const storage = runFolder(outDir);
     const steps: Array<[number, number, number]> = [];
     const { history } = await runTrainingLoop(
       loop(new Scalar(), {
-        outDir,
+        storage,
         onStep: (p) => steps.push([p.epoch, p.step, p.stepInEpoch]),
         result: (h) => ({ epochs: h.length }),
       }),
@@ -80,7 +83,7 @@ describe('runTrainingLoop', () => {
       [2, 4],
       [3, 6],
     ]);
-    expect(readMetrics(outDir).map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(readMetrics(storage).map((r) => r.epoch)).toEqual([1, 2, 3]);
     expect(JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'))).toEqual({ epochs: 3 });
   });
 
@@ -88,31 +91,52 @@ describe('runTrainingLoop', () => {
     const straight = new Scalar();
     const full = await runTrainingLoop(loop(straight));
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
-    await expect(runTrainingLoop(loop(new Scalar(), { outDir, onEpochEnd: killedAfter(2) }))).rejects.toThrow(
-      'killed',
-    );
+    const storage = runFolder(outDir);
+    await expect(
+      runTrainingLoop(loop(new Scalar(), { storage, onEpochEnd: killedAfter(2) })),
+    ).rejects.toThrow('killed');
     const resumed = new Scalar();
-    const result = await runTrainingLoop(loop(resumed, { outDir }));
+    const result = await runTrainingLoop(loop(resumed, { storage }));
     expect(result.resumedEpochs).toBe(2);
     expect(resumed.w.dataSync()[0]).toBe(straight.w.dataSync()[0]);
     expect(result.history.map((r) => r.mean)).toEqual(full.history.map((r) => r.mean));
   });
 
+  it('keeps a run in memory storage, as a browser page does, and resumes from it', async () => {
+    const straight = new Scalar();
+    const full = await runTrainingLoop(loop(straight));
+    const storage = memoryStorage();
+    await expect(
+      runTrainingLoop(
+        loop(new Scalar(), { storage, result: (h) => ({ epochs: h.length }), onEpochEnd: killedAfter(1) }),
+      ),
+    ).rejects.toThrow('killed');
+    expect([...storage.files.keys()].sort()).toEqual(['checkpoint.safetensors', 'metrics.jsonl']);
+    const resumed = new Scalar();
+    const result = await runTrainingLoop(loop(resumed, { storage, result: (h) => ({ epochs: h.length }) }));
+    expect(result.resumedEpochs).toBe(1);
+    expect(resumed.w.dataSync()[0]).toBe(straight.w.dataSync()[0]);
+    expect(readMetrics(storage).map((r) => r.mean)).toEqual(full.history.map((r) => r.mean));
+    expect(JSON.parse(new TextDecoder().decode(storage.files.get('result.json')))).toEqual({ epochs: 3 });
+  });
+
   it('refuses a checkpoint written with another fingerprint', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
-    await runTrainingLoop(loop(new Scalar(), { outDir, epochs: 1 }));
-    await expect(runTrainingLoop(loop(new Scalar(), { outDir, fingerprint: { lr: 0.2 } }))).rejects.toThrow(
+    const storage = runFolder(outDir);
+    await runTrainingLoop(loop(new Scalar(), { storage, epochs: 1 }));
+    await expect(runTrainingLoop(loop(new Scalar(), { storage, fingerprint: { lr: 0.2 } }))).rejects.toThrow(
       /checkpoint\.safetensors was written by a run with other settings\. resume with the settings/,
     );
   });
 
   it('stops on a non-finite loss, naming where, and leaves the last good checkpoint as it was', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
-    await runTrainingLoop(loop(new Scalar(), { outDir, epochs: 1 }));
+    const storage = runFolder(outDir);
+    await runTrainingLoop(loop(new Scalar(), { storage, epochs: 1 }));
     const good = readFileSync(join(outDir, 'checkpoint.safetensors'));
-    const base = loop(new Scalar(), { outDir });
+    const base = loop(new Scalar(), { storage });
     const poisoned = loop(new Scalar(), {
-      outDir,
+      storage,
       step: (target, at) => (at.step === 4 ? { loss: NaN } : base.step(target, at)),
     });
     await expect(runTrainingLoop(poisoned)).rejects.toThrow(
@@ -123,12 +147,13 @@ describe('runTrainingLoop', () => {
 
   it('refuses to checkpoint weights that blew up on an epoch’s last step, keeping the good one', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
-    await runTrainingLoop(loop(new Scalar(), { outDir, epochs: 1 }));
+    const storage = runFolder(outDir);
+    await runTrainingLoop(loop(new Scalar(), { storage, epochs: 1 }));
     const good = readFileSync(join(outDir, 'checkpoint.safetensors'));
     const model = new Scalar();
-    const base = loop(model, { outDir });
+    const base = loop(model, { storage });
     const blowUp = loop(model, {
-      outDir,
+      storage,
       step: (target, at) => {
         const outcome = base.step(target, at);
         if (at.step === 4) model.w.assign(tf.scalar(Infinity));
@@ -141,11 +166,12 @@ describe('runTrainingLoop', () => {
 
   it('removes the temp files of a killed run when it starts again', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
+    const storage = runFolder(outDir);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const stale = join(outDir, `.checkpoint.safetensors.${dead}.1700000000000.tmp`);
     writeFileSync(stale, 'half a checkpoint');
     const killedAtFirstStep = loop(new Scalar(), {
-      outDir,
+      storage,
       step: () => {
         throw new Error('killed');
       },
@@ -157,7 +183,8 @@ describe('runTrainingLoop', () => {
 
   it('frees every tensor it reads from a checkpoint', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'perturb-loop-'));
-    const options = loop(new Scalar(), { outDir, epochs: 1 });
+    const storage = runFolder(outDir);
+    const options = loop(new Scalar(), { storage, epochs: 1 });
     await runTrainingLoop(options);
     await assertNoTensorLeak(() => runTrainingLoop(options));
   });

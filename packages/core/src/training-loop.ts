@@ -3,16 +3,15 @@
  * it (each provides its batches, its step, its epoch summary and its state). The loop owns what
  * they must agree on: epochs and steps counted the same way, the settings' fingerprint, an
  * atomic checkpoint per epoch that a killed run resumes from exactly, the NaN guard, the
- * callbacks, the progress bar, `metrics.jsonl` and `result.json`.
+ * callbacks, the progress bar, `metrics.jsonl` and `result.json`. It keeps its files in a
+ * `RunStorage` (a folder in Node, memory in a browser) or nowhere, so it runs anywhere.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic';
-import { readCheckpoint, saveCheckpoint } from './checkpoint';
+import { applyCheckpoint, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { PerturbError } from './errors';
 import type { Module } from './module';
 import { type Metrics, ProgressBar } from './progress';
+import { readText, type RunStorage } from './run-storage';
 
 /** Where a step is: both counted from 1 (epoch 1 is the first pass; step 1 the first update). */
 export interface LoopPosition {
@@ -82,13 +81,16 @@ export interface TrainingLoopOptions<Batch, Summary extends object> {
    * checkpoint with another fingerprint is refused.
    */
   fingerprint: unknown;
-  /** Folder of the checkpoint, `metrics.jsonl` and `result.json`. Default: nothing written. */
-  outDir?: string;
-  /** The checkpoint's file name in `outDir`. Default `'checkpoint.safetensors'`. */
+  /**
+   * Where the checkpoint, `metrics.jsonl` and `result.json` go: `runFolder(dir)` from
+   * `@perturb/core/node`, `memoryStorage()`, or your own. Default: nothing written.
+   */
+  storage?: RunStorage;
+  /** The checkpoint's file name in `storage`. Default `'checkpoint.safetensors'`. */
   checkpointName?: string;
-  /** Write `<outDir>/metrics.jsonl`, one epoch summary a line. Default true. */
+  /** Write `metrics.jsonl` to `storage`, one epoch summary a line. Default true. */
   metricsLog?: boolean;
-  /** Resume from the checkpoint in `outDir` if there is one. Default true. */
+  /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
   /** JSON kept in the checkpoint's run state beside the loop's, e.g. the model's configuration. */
   checkpointMeta?: Record<string, unknown>;
@@ -100,7 +102,7 @@ export interface TrainingLoopOptions<Batch, Summary extends object> {
   step: (batch: Batch, at: LoopPosition) => StepOutcome;
   /** The epoch's summary (its mean losses, an evaluation), after its last step. */
   endEpoch: (epoch: number, isLast: boolean) => Summary | Promise<Summary>;
-  /** What `result.json` holds, from the whole history; written to `outDir` when given. */
+  /** What `result.json` holds, from the whole history; written to `storage` when given. */
   result?: (history: Array<Summary & LoopEpochRecord>) => unknown;
   /** What to do when the loss is not finite, for the error. */
   divergenceFix?: string;
@@ -133,10 +135,11 @@ interface LoopMeta<Summary> {
 }
 
 const OPTIMIZER_PREFIX = 'optimizer.';
+const METRICS = 'metrics.jsonl';
 
 /**
  * Runs (or resumes) a training run. Throws a `PerturbError` if `epochs` is not a whole number
- * ≥ 1, the checkpoint in `outDir` was written with another fingerprint, an epoch has no batch,
+ * ≥ 1, the checkpoint in `storage` was written with another fingerprint, an epoch has no batch,
  * or the loss stops being finite (the last good checkpoint is left as it was).
  */
 export async function runTrainingLoop<Batch, Summary extends object>(
@@ -147,14 +150,11 @@ export async function runTrainingLoop<Batch, Summary extends object>(
     throw new PerturbError(`epochs = ${epochs} is invalid`, 'use a whole number ≥ 1');
   }
   const fingerprint = JSON.stringify(options.fingerprint ?? null);
-  const checkpointPath = options.outDir
-    ? join(options.outDir, options.checkpointName ?? 'checkpoint.safetensors')
-    : undefined;
-  if (checkpointPath) removeStaleTempFiles(checkpointPath);
-  const restored =
-    checkpointPath && (options.resume ?? true) && existsSync(checkpointPath)
-      ? restore<Summary>(checkpointPath, options, fingerprint)
-      : undefined;
+  const { storage } = options;
+  const checkpointName = options.checkpointName ?? 'checkpoint.safetensors';
+  const checkpointSource = storage?.describe(checkpointName);
+  const saved = storage && (options.resume ?? true) ? storage.read(checkpointName) : undefined;
+  const restored = saved && restore<Summary>(saved, checkpointSource!, options, fingerprint);
   if (!restored) await options.initialize?.();
   const history = restored?.history ?? [];
   let step = restored?.step ?? 0;
@@ -180,7 +180,7 @@ export async function runTrainingLoop<Batch, Summary extends object>(
       const outcome = options.step(batch, at);
       if (!Number.isFinite(outcome.loss)) {
         throw new PerturbError(
-          `the loss became ${outcome.loss} at epoch ${epoch}, step ${at.step}${checkpointPath ? `; ${checkpointPath} still holds the last good epoch` : ''}`,
+          `the loss became ${outcome.loss} at epoch ${epoch}, step ${at.step}${checkpointSource ? `; ${checkpointSource} still holds the last good epoch` : ''}`,
           options.divergenceFix ?? 'lower the learning rate, or check the inputs for NaN',
         );
       }
@@ -211,9 +211,8 @@ export async function runTrainingLoop<Batch, Summary extends object>(
         : { cpuSeconds: cpuSeconds - startedCpu }),
     };
     history.push(record);
-    if (checkpointPath && options.outDir) {
-      saveCheckpoint<LoopMeta<Summary & LoopEpochRecord> & Record<string, unknown>>(
-        checkpointPath,
+    if (storage) {
+      const checkpoint = encodeCheckpoint<LoopMeta<Summary & LoopEpochRecord> & Record<string, unknown>>(
         options.model,
         {
           ...options.checkpointMeta,
@@ -224,22 +223,18 @@ export async function runTrainingLoop<Batch, Summary extends object>(
           ...(options.extraState ? { extra: options.extraState.state() } : {}),
         },
         prefixKeys(options.optimizer.state(), OPTIMIZER_PREFIX),
+        checkpointSource,
       );
+      storage.write(checkpointName, checkpoint);
       if (options.metricsLog ?? true) {
-        writeFileAtomic(
-          join(options.outDir, 'metrics.jsonl'),
-          history.map((r) => JSON.stringify(r)).join('\n') + '\n',
-        );
+        storage.write(METRICS, history.map((r) => JSON.stringify(r)).join('\n') + '\n');
       }
     }
     options.onEpochEnd?.(record);
   }
   bar?.done();
-  if (options.outDir && options.result) {
-    writeFileAtomic(
-      join(options.outDir, 'result.json'),
-      `${JSON.stringify(options.result(history), null, 2)}\n`,
-    );
+  if (storage && options.result) {
+    storage.write('result.json', `${JSON.stringify(options.result(history), null, 2)}\n`);
   }
   return { history, resumedEpochs, steps: step };
 }
@@ -250,29 +245,27 @@ export async function runTrainingLoop<Batch, Summary extends object>(
  * refused for its settings, not for weights that do not fit.
  */
 function restore<Summary>(
-  path: string,
+  bytes: Uint8Array,
+  source: string,
   options: Pick<TrainingLoopOptions<never, object>, 'model' | 'optimizer' | 'extraState'>,
   fingerprint: string,
 ): LoopMeta<Summary & LoopEpochRecord> {
-  const {
-    state,
-    tensors,
-    meta: saved,
-  } = readCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>> | null>(path);
-  const meta = saved ?? {};
+  const contents = decodeCheckpoint<Partial<LoopMeta<Summary & LoopEpochRecord>> | null>(bytes, source);
+  const meta = contents.meta ?? {};
+  if (meta.fingerprint !== fingerprint || !Array.isArray(meta.history) || typeof meta.step !== 'number') {
+    tf.dispose([...Object.values(contents.state), ...Object.values(contents.tensors)]);
+    throw new PerturbError(
+      `${source} was written by a run with other settings`,
+      'resume with the settings it was trained with, use another output folder, or delete the checkpoint to train from scratch',
+    );
+  }
+  const { tensors } = applyCheckpoint(contents, options.model);
   try {
-    if (meta.fingerprint !== fingerprint || !Array.isArray(meta.history) || typeof meta.step !== 'number') {
-      throw new PerturbError(
-        `${path} was written by a run with other settings`,
-        'resume with the settings it was trained with, use another output folder, or delete the checkpoint to train from scratch',
-      );
-    }
-    options.model.loadStateDict(state);
     options.optimizer.loadState(stripPrefix(tensors, OPTIMIZER_PREFIX));
     if (options.extraState && meta.extra !== undefined) options.extraState.loadState(meta.extra);
     return meta as LoopMeta<Summary & LoopEpochRecord>;
   } finally {
-    tf.dispose([...Object.values(state), ...Object.values(tensors)]);
+    tf.dispose(Object.values(tensors));
   }
 }
 
@@ -292,13 +285,11 @@ function stripPrefix(tensors: Record<string, tf.Tensor>, prefix: string): Record
   );
 }
 
-/** Reads the `metrics.jsonl` a run wrote to `outDir` (empty when there is none). */
+/** Reads the `metrics.jsonl` a run wrote to `storage` (empty when there is none). */
 export function readMetrics<Summary extends object = Record<string, unknown>>(
-  outDir: string,
+  storage: RunStorage,
 ): Array<Summary & LoopEpochRecord> {
-  const path = join(outDir, 'metrics.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
+  return (readText(storage, METRICS) ?? '')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Summary & LoopEpochRecord);

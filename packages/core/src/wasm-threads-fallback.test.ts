@@ -3,6 +3,8 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type * as WorkerThreads from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { initBackend } from './backend';
+// The Node entry's threaded wasm start, as `@perturb/core` registers it in Node.
+import './node-platform';
 import { withWasmThreadSupport } from './wasm-threads';
 
 // Every worker the thread shim creates runs a script that throws, as a platform without working

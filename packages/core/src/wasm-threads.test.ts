@@ -4,6 +4,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
+// The Node entry's threaded wasm start, as `@perturb/core` registers it in Node.
+import './node-platform';
 import { threadShimSupports } from './wasm-threads';
 
 /** One conv → matMul → loss gradient: exercises XNNPACK's threaded convolution and GEMM. */

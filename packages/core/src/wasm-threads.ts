@@ -18,8 +18,6 @@ import os from 'node:os';
 import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 
 const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
-/** XNNPACK's thread pool has this many workers at most (tfjs pre-creates 8). */
-export const MAX_WASM_THREADS = 8;
 /**
  * The tfjs-backend-wasm versions whose Node bundle this shim was written against; other versions
  * run single-threaded rather than risk a runtime that starts differently.

@@ -1,6 +1,6 @@
 /** A PNG of what an augmenter does: clean vs augmented batches, on core's image grid. */
 import * as tf from '@tensorflow/tfjs-core';
-import { writeImageGrid } from '@perturb/core';
+import { writeImageGrid } from '@perturb/core/node';
 
 /**
  * Writes a PNG with one row per image: clean | augmented | |difference| (scaled so the largest

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { decode } from 'fast-png';
-import { PerturbError, writeFileAtomic } from '@perturb/core';
+import { PerturbError } from '@perturb/core';
+import { writeFileAtomic } from '@perturb/core/node';
 import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
 import { type ReportImageData, accuracyPlot, reportTables } from './report-content';
 import { renderHtml } from './report-html';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, TinyClassifier, initBackend, saveCheckpoint } from '@perturb/core';
+import { Rng, TinyClassifier, initBackend } from '@perturb/core';
+import { saveCheckpoint } from '@perturb/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Glow } from './glow';
 import { loadGlow } from './load';

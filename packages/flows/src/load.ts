@@ -1,5 +1,6 @@
 /** Rebuilding a trained Glow from its checkpoint alone. */
-import { PerturbError, Rng, rebuildFromCheckpoint } from '@perturb/core';
+import { PerturbError, Rng } from '@perturb/core';
+import { rebuildFromCheckpoint } from '@perturb/core/node';
 import { Glow, type GlowConfig } from './glow';
 
 /**

@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LoopEpochRecord, PerturbError, Rng, runTrainingLoop, writeImageGrid } from '@perturb/core';
+import { type LoopEpochRecord, PerturbError, Rng, runTrainingLoop } from '@perturb/core';
+import { runFolder, writeImageGrid } from '@perturb/core/node';
 import { asFlowBatch, checkImageArray, gatherBatch } from './data';
 import type { FlowBatch, ImageSource } from './data';
 import { dequantize } from './dequantize';
@@ -163,7 +164,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       // What a resumed run must share with the run that wrote the checkpoint: all but `epochs`.
       fingerprint: { model: model.config, recipe: recipeOf(config) },
       checkpointMeta: { model: model.config },
-      outDir,
+      storage: runFolder(outDir),
       resume: options.resume,
       initialize: () => initializeFromData(model, source, config, rng),
       // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.

@@ -9,8 +9,8 @@ import {
   augmenters,
   createAugmenter,
   initBackend,
-  saveCheckpoint,
 } from '@perturb/core';
+import { saveCheckpoint } from '@perturb/core/node';
 import { Glow } from '@perturb/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latentAdversarial, latentAdversarialDefinition, latentRandomDefinition } from './index';

@@ -12,9 +12,9 @@ import {
   TinyClassifier,
   type TrainData,
   initBackend,
-  readCheckpoint,
   readMetrics,
 } from '@perturb/core';
+import { readCheckpoint, runFolder } from '@perturb/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { train, type TrainOptions } from './trainer';
 
@@ -70,7 +70,8 @@ function trainData(data: { images: Float32Array; labels: number[] }, batchSize: 
   };
 }
 
-function options(overrides: Partial<TrainOptions> = {}): TrainOptions {
+/** The run's options; `outDir` stands for the storage of that folder. */
+function options({ outDir, ...overrides }: Partial<TrainOptions> & { outDir?: string } = {}): TrainOptions {
   const trainSet = toyData(32, 1);
   const testSet = toyData(16, 2);
   return {
@@ -88,6 +89,7 @@ function options(overrides: Partial<TrainOptions> = {}): TrainOptions {
     epochs: 3,
     seed: 7,
     progress: false,
+    ...(outDir === undefined ? {} : { storage: runFolder(outDir) }),
     ...overrides,
   };
 }
@@ -120,7 +122,7 @@ describe('train', () => {
     expect(resumed.resumedEpochs).toBe(2);
     expect(resumed.final).toEqual(uninterrupted.final);
     expect(resumed.epochs.map((e) => e.trainLoss)).toEqual(uninterrupted.epochs.map((e) => e.trainLoss));
-    expect(readMetrics(outDir)).toHaveLength(3);
+    expect(readMetrics(runFolder(outDir))).toHaveLength(3);
     // The checkpoints hold the same model and optimizer state, bit for bit.
     const tensorsOf = (dir: string) => {
       const { state, tensors } = readCheckpoint(join(dir, 'checkpoint.safetensors'));

@@ -15,6 +15,7 @@ import {
   type StepContext,
   compose,
   runTrainingLoop,
+  type RunStorage,
   stepContext,
   type TrainData,
 } from '@perturb/core';
@@ -56,9 +57,12 @@ export interface TrainOptions {
   seed: number;
   /** Evaluate on `test` every this many epochs (0: only at the end). Default 1. */
   evalEvery?: number;
-  /** Folder for `checkpoint.safetensors`, `metrics.jsonl` and `result.json`. Default: nothing written. */
-  outDir?: string;
-  /** Resume from `outDir`'s checkpoint if there is one. Default true. */
+  /**
+   * Where `checkpoint.safetensors` and `metrics.jsonl` go: `runFolder(dir)` from
+   * `@perturb/core/node` for a folder, `memoryStorage()` in a browser. Default: nothing written.
+   */
+  storage?: RunStorage;
+  /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
   /**
    * Identifies the run's configuration; a checkpoint written under another fingerprint is
@@ -112,12 +116,12 @@ export interface TrainResult {
 /**
  * Trains `options.model`. Every step, inside its own tensor scope, runs every augmenter's
  * `transform` in order, then every `losses` stage, and takes one optimizer step on
- * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `outDir`, core's training loop writes
+ * `cleanWeight · CE(model(x'), y) + Σ weight · term`. With `storage`, core's training loop writes
  * `checkpoint.safetensors` and `metrics.jsonl` at the end of every epoch and, with `resume`,
  * continues from an existing checkpoint exactly as an uninterrupted run would.
  *
  * Throws a `PerturbError` if both or neither of `epochs` and `steps` are given, two augmenters
- * share a name, the checkpoint in `outDir` has another fingerprint or augmenter state that does
+ * share a name, the checkpoint in `storage` has another fingerprint or augmenter state that does
  * not fit the augmenters, or the loss stops being finite.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -148,7 +152,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         stepsPerEpoch,
         maxSteps: totalSteps,
         fingerprint: options.fingerprint ?? '',
-        outDir: options.outDir,
+        storage: options.storage,
         resume: options.resume,
         // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
         batches: (epoch) => {

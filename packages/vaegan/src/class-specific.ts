@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerturbError, Rng, rebuildFromCheckpoint } from '@perturb/core';
+import { PerturbError, Rng } from '@perturb/core';
+import { rebuildFromCheckpoint, runFolder } from '@perturb/core/node';
 import { selectExamples, type Dataset } from '@perturb/datasets';
 import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
@@ -94,7 +95,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
       lrDecay: options.lrDecay,
       weightDecay: options.weightDecay,
       seed: rng.child('train').nextUint32(),
-      outDir,
+      storage: runFolder(outDir),
       fileName,
       onStep: options.onStep && ((p) => options.onStep!({ ...p, model: name })),
     });

@@ -8,7 +8,6 @@ import {
   Rng,
   augmenters,
   createAugmenter,
-  saveCheckpoint,
   TinyClassifier,
   assertNoTensorLeak,
   crossEntropy,
@@ -16,6 +15,7 @@ import {
   type Batch,
   type StepContext,
 } from '@perturb/core';
+import { saveCheckpoint } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classCheckpointName } from './class-specific';

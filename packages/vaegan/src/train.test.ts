@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { runFolder } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassSpecific, loadVaeGan, trainClassSpecific } from './class-specific';
@@ -64,7 +65,7 @@ describe('vaeGanStep', () => {
 describe('trainVaeGan', () => {
   it('checkpoints every epoch with the code range, resumes exactly, and refuses other settings', async () => {
     const data = bandDataset(4);
-    const outDir = join(dir, 'single');
+    const storage = runFolder(join(dir, 'single'));
     const straight = tinyVaeGan(3);
     await trainVaeGan({ model: straight, data, epochs: 2, batchSize: 4, seed: 5 });
     const first = tinyVaeGan(3);
@@ -75,12 +76,12 @@ describe('trainVaeGan', () => {
       epochs: 1,
       batchSize: 4,
       seed: 5,
-      outDir,
+      storage,
       onStep: (p) => progress.push(p.step),
     });
     expect(progress).toEqual([1, 2]);
     const resumed = tinyVaeGan(3);
-    const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, outDir });
+    const result = await trainVaeGan({ model: resumed, data, epochs: 2, batchSize: 4, seed: 5, storage });
     expect(result.epochsRun).toBe(1);
     expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
     expect(values(resumed.decoder.parameters()[0])).toEqual(values(straight.decoder.parameters()[0]));
@@ -90,7 +91,7 @@ describe('trainVaeGan', () => {
     expect(Array.from(range.min)).toEqual(Array.from(straight.codeRange().min));
     expect(range.min.every((v, d) => Number.isFinite(v) && v <= range.max[d])).toBe(true);
     await expect(
-      trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, outDir }),
+      trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, storage }),
     ).rejects.toThrow(/other settings/);
   });
 });

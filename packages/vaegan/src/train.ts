@@ -2,9 +2,8 @@
  * `trainVaeGan`: epochs of `vaeGanStep` as a configuration of core's training loop, a checkpoint
  * (model, code range, the three optimizers' state) after every epoch, and exact resume from it.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LoopEpochRecord, Rng, check, runTrainingLoop } from '@perturb/core';
+import { type LoopEpochRecord, Rng, type RunStorage, check, runTrainingLoop } from '@perturb/core';
 import { imageBatches, type ImageBatches, type VaeGanData } from './data';
 import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { PARAMETER_GROUPS, createVaeGanOptimizers, vaeGanStep, type VaeGanLosses } from './step';
@@ -33,11 +32,14 @@ export interface TrainVaeGanOptions {
   weightDecay?: number;
   /** Seeds batch order and every noise draw. Default 0. */
   seed?: number;
-  /** Folder of the checkpoint written after every epoch. Default: nothing written. */
-  outDir?: string;
-  /** File name of the checkpoint in `outDir`. Default `'vaegan.safetensors'`. */
+  /**
+   * Where the checkpoint written after every epoch goes: `runFolder(dir)` from
+   * `@perturb/core/node`, `memoryStorage()`, or your own. Default: nothing written.
+   */
+  storage?: RunStorage;
+  /** File name of the checkpoint in `storage`. Default `'vaegan.safetensors'`. */
   fileName?: string;
-  /** Resume from the checkpoint in `outDir` if there is one. Default true. */
+  /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
   /** Called after every step. */
   onStep?: (progress: VaeGanProgress) => void;
@@ -67,7 +69,7 @@ export interface TrainVaeGanResult {
   history: VaeGanEpochRecord[];
   /** Epochs this call ran (0 when the checkpoint was already complete). */
   epochsRun: number;
-  /** The checkpoint path, if `outDir` was given. */
+  /** Where the checkpoint is (its path in a folder), if `storage` was given. */
   checkpoint?: string;
 }
 
@@ -79,7 +81,7 @@ export interface VaeGanCheckpointMeta {
 
 /**
  * Trains `model` with Adam on the three VAE-GAN losses (see `vaeGanStep`). After every epoch it
- * stores the range of the training codes in the model (`setCodeRange`) and, with `outDir`,
+ * stores the range of the training codes in the model (`setCodeRange`) and, with `storage`,
  * writes the checkpoint; a rerun resumes after the last finished epoch.
  */
 export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVaeGanResult> {
@@ -147,7 +149,7 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       stepsPerEpoch: data.batchesPerEpoch,
       fingerprint: { config: model.config, batchSize, lr, lrDecay, weightDecay, seed },
       checkpointMeta: { config: model.config } satisfies VaeGanCheckpointMeta,
-      outDir: options.outDir,
+      storage: options.storage,
       checkpointName: fileName,
       // Class-specific models share a folder, so one metrics log would mix them.
       metricsLog: false,
@@ -197,7 +199,7 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
     return {
       history,
       epochsRun: history.length - resumedEpochs,
-      ...(options.outDir ? { checkpoint: join(options.outDir, fileName) } : {}),
+      ...(options.storage ? { checkpoint: options.storage.describe(fileName) } : {}),
     };
   } finally {
     for (const group of PARAMETER_GROUPS) optimizers[group].dispose();
