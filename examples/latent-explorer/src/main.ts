@@ -22,6 +22,8 @@ export interface ExplorerState {
   ready: boolean;
   error: string | null;
   backend: string | null;
+  /** Backends tried before it, and why each was skipped. */
+  skipped: string[];
   /** max |F⁻¹(F(x)) − x| over the 100 test images. */
   roundTripError: number | null;
   selected: number;
@@ -54,6 +56,7 @@ const state: ExplorerState = {
   ready: false,
   error: null,
   backend: null,
+  skipped: [],
   roundTripError: null,
   selected: 0,
   mode: 'random',
@@ -85,7 +88,8 @@ async function main(): Promise<void> {
   const backendLabel = byId('backend');
   backendLabel.textContent = backend.name;
   backendLabel.dataset.backend = backend.name;
-  backendLabel.title = backend.skipped.map((s) => `skipped ${s.name}: ${s.reason}`).join('\n');
+  state.skipped = backend.skipped.map((s) => `${s.name}: ${s.reason}`);
+  backendLabel.title = state.skipped.map((s) => `skipped ${s}`).join('\n');
 
   const [glowBytes, classifierBytes, testSet] = await Promise.all([
     fetchBytes(base, MODEL_FILES.glow),
