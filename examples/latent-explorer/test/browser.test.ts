@@ -64,6 +64,7 @@ describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => 
     expect(['webgl', 'wasm', 'cpu']).toContain(state.backend);
     expect(await page.getAttribute('#backend', 'data-backend')).toBe(state.backend);
     expect(state.roundTripError).toBeLessThan(1e-4);
+    if (state.backend !== 'webgl') expect(state.skipped.some((s) => s.startsWith('webgl: '))).toBe(true);
   });
 
   it('changes the prediction under a strong adversarial ε', async () => {
