@@ -9,7 +9,8 @@
  * many images exceed 1e-4 or reconstruct to non-finite values, and the worst images.
  */
 import { Rng, initBackend } from '@perturb/core';
-import { loadDataset, toBatch } from '@perturb/datasets';
+import { toBatch } from '@perturb/datasets';
+import { loadDataset } from '@perturb/datasets/node';
 import { Glow, loadGlow } from '@perturb/flows';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -20,9 +21,18 @@ let flow;
 if (checkpoint) {
   flow = loadGlow(checkpoint);
 } else {
-  flow = new Glow({ inputShape: [32, 32, 1], levels: 3, steps: 8, hidden: 128, rng: new Rng(0).child('flow') });
+  flow = new Glow({
+    inputShape: [32, 32, 1],
+    levels: 3,
+    steps: 8,
+    hidden: 128,
+    rng: new Rng(0).child('flow'),
+  });
   const train = await loadDataset('fashion-mnist', { split: 'train', padTo: 32 });
-  const init = toBatch(train, Array.from({ length: 512 }, (_, i) => i));
+  const init = toBatch(
+    train,
+    Array.from({ length: 512 }, (_, i) => i),
+  );
   flow.initialize(init.x);
   tf.dispose([init.x, init.y]);
 }
@@ -49,7 +59,9 @@ console.log(
     maxAbsError: Number.isFinite(maxAbsError) ? maxAbsError : 'Infinity',
     above1e4: errors.filter((e) => e > 1e-4).length,
     nonFinite: errors.filter((e) => !Number.isFinite(e)).length,
-    worst: order.slice(0, 5).map((i) => ({ image: i, error: Number.isFinite(errors[i]) ? errors[i] : 'Infinity' })),
+    worst: order
+      .slice(0, 5)
+      .map((i) => ({ image: i, error: Number.isFinite(errors[i]) ? errors[i] : 'Infinity' })),
     seconds: (Date.now() - started) / 1000,
   }),
 );

@@ -9,7 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { aggregateRuns, readRunResults } from '@perturb/eval';
+import { aggregateRuns } from '@perturb/eval';
+import { readRunResults } from '@perturb/eval/node';
 import { atomicWrite, root } from './lib/runs.mjs';
 
 const [gridDir, name] = process.argv.slice(2);

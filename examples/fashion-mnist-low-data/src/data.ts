@@ -1,6 +1,7 @@
 /** The low-data splits: a balanced training subset and a balanced test set, padded to 32×32. */
 import { PerturbError, Rng } from '@perturb/core';
-import { type Dataset, loadDataset, resolveDataset, stratifiedSubset } from '@perturb/datasets';
+import { type Dataset, stratifiedSubset } from '@perturb/datasets';
+import { loadDataset, resolveDataset } from '@perturb/datasets/node';
 import type { DatasetChoice, LowDataOptions } from './options';
 
 /** LA-Glow's code draws its low-data subsets with this seed, whatever the run's seed. */

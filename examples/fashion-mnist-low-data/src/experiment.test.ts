@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import type { ReportFiles } from '@perturb/eval';
+import type { ReportFiles } from '@perturb/eval/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLowDataExperiment } from './experiment';
 import { parseFlags } from './flags';

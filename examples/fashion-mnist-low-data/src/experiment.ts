@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { initBackend } from '@perturb/core';
-import type { ReportFiles, ReportImage } from '@perturb/eval';
+import type { ReportFiles, ReportImage } from '@perturb/eval/node';
 import { loadLowDataSplits } from './data';
 import { type TrainedFlow, trainLowDataFlow } from './flow';
 import { type LowDataOverrides, resolveOptions } from './options';

@@ -1,5 +1,6 @@
 /** The Glow LA-Glow perturbs through, trained by maximum likelihood on the training subset only. */
 import { Rng } from '@perturb/core';
+import { runFolder } from '@perturb/core/node';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow } from '@perturb/flows';
 import type { FlowOptions } from './options';
@@ -42,7 +43,7 @@ export async function trainLowDataFlow(
     model: flow,
     train: asImages(trainSet),
     test: asImages(testSet),
-    outDir,
+    storage: runFolder(outDir),
     epochs: options.epochs,
     batchSize: options.batchSize,
     // Warm up over the first epoch: the default 200 steps would outlast a small run.

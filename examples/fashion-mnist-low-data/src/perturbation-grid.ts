@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Classifier, Rng } from '@perturb/core';
 import { type Dataset, toBatch } from '@perturb/datasets';
-import { writeAugmentationGrid } from '@perturb/eval';
+import { writeAugmentationGrid } from '@perturb/eval/node';
 import type { Glow } from '@perturb/flows';
 import { latentAdversarial } from '@perturb/latent-flow';
 

@@ -1,7 +1,7 @@
 /** `results.json` and the Markdown/HTML report of one experiment. */
 import { join } from 'node:path';
 import { writeFileAtomic } from '@perturb/core/node';
-import { type ReportFiles, type ReportImage, writeReport } from '@perturb/eval';
+import { type ReportFiles, type ReportImage, writeReport } from '@perturb/eval/node';
 import { METHOD_NOTES } from './methods';
 import type { LowDataOptions } from './options';
 import type { RunResult } from './run';

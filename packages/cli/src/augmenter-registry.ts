@@ -7,6 +7,7 @@ import '@perturb/augmenters';
 import '@perturb/afan';
 import '@perturb/latent-flow';
 import '@perturb/vaegan';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type Augmenter, type AugmenterEntry, type BuildEnvironment, buildAugmenter } from '@perturb/core';
 
 /**
@@ -27,6 +28,10 @@ export class AugmenterBuilder implements BuildEnvironment {
     const value = build();
     this.values.set(key, { value, ...(dispose ? { dispose: dispose as (value: never) => void } : {}) });
     return value;
+  }
+
+  readFile(path: string): Uint8Array | undefined {
+    return existsSync(path) && statSync(path).isFile() ? readFileSync(path) : undefined;
   }
 
   /** Frees every shared value built so far. */

@@ -3,5 +3,5 @@
  * them registers those in core's registries, before any config is checked.
  */
 import '@perturb/classifiers';
-import '@perturb/datasets';
+import '@perturb/datasets/node';
 import './augmenter-registry';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Augmenter, type Classifier, Rng, compose, stepContext } from '@perturb/core';
 import { type Dataset, toBatch } from '@perturb/datasets';
-import { imageDistances, mean, writeAugmentationGrid } from '@perturb/eval';
+import { imageDistances, mean } from '@perturb/eval';
+import { writeAugmentationGrid } from '@perturb/eval/node';
 import { AUGMENTATION_GRID } from './report';
 
 /** How far a run's input-stage augmenters move the first training images (`augmented.png`). */

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import { type ReportImage, readRunResults, writeReport } from '@perturb/eval';
+import { type ReportImage, readRunResults, writeReport } from '@perturb/eval/node';
 
 /** Name of the clean | augmented | difference grid each `perturb train` run writes. */
 export const AUGMENTATION_GRID = 'augmented.png';

@@ -1,6 +1,6 @@
 /** `perturb train-flow`: maximum-likelihood training of a Glow on a dataset. */
 import { initBackend, Rng } from '@perturb/core';
-import { withRunLock } from '@perturb/core/node';
+import { runFolder, withRunLock } from '@perturb/core/node';
 import type { Dataset } from '@perturb/datasets';
 import { Glow, trainFlow, type FlowTrainingResult, type ImageArray } from '@perturb/flows';
 import type { TrainFlowConfig } from './flow-config';
@@ -43,7 +43,7 @@ export async function runTrainFlow(
       model,
       train: asImageArray(trainSet),
       test: asImageArray(testSet),
-      outDir: config.out,
+      storage: runFolder(config.out),
       epochs: config.epochs,
       batchSize: config.batchSize,
       optimizer: config.optimizer,

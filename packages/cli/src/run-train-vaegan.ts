@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
-import { withRunLock, writeFileAtomic } from '@perturb/core/node';
+import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { loadSplit } from './run-train';
@@ -66,7 +66,7 @@ export async function runTrainVaeGan(
     let bar: ProgressBar | null = null;
     const trained = await trainClassSpecific({
       dataset: trainSet,
-      outDir: config.out,
+      storage: runFolder(config.out),
       epochs: config.epochs,
       architecture: {
         latentSize: config.latentSize,

@@ -10,7 +10,8 @@ import {
   Rng,
 } from '@perturb/core';
 import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
-import { type Dataset, type DatasetSplits, batchCount, batches, openDataset } from '@perturb/datasets';
+import { type Dataset, batchCount, batches } from '@perturb/datasets';
+import { type DatasetSplits, openDataset } from '@perturb/datasets/node';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';

@@ -20,6 +20,12 @@ export interface BuildEnvironment {
    * every augmenter that names it and disposed with the environment.
    */
   shared<T>(key: string, build: () => T, dispose?: (value: T) => void): T;
+  /**
+   * The bytes of a file a config names by path (a trained model's checkpoint), or undefined when
+   * there is none. The cli reads them from disk; a browser app can hand in fetched bytes. An
+   * environment without it cannot build augmenters that load models by path.
+   */
+  readFile?(path: string): Uint8Array | undefined;
 }
 
 /** An augmenter a config can name: `{ name, options }` → `create(parse(options))`. */

@@ -6,7 +6,7 @@
 import { PerturbError } from '@perturb/core';
 import type { Dataset } from './dataset';
 import { checkLabels } from './dataset';
-import { corruptFileError, countOf } from './files';
+import { corruptFileError, countOf } from './corrupt';
 
 const SIDE = 32;
 const CHANNELS = 3;

@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { PerturbError } from '@perturb/core';
-
-const CORRUPT_FIX = 'Delete it so it is downloaded again, or replace it with the original file';
+import { CORRUPT_FIX } from './corrupt';
 
 /** True if `bytes` start with the gzip magic number (content decides, not the file name). */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -40,14 +39,4 @@ export function readDataFile(path: string): Uint8Array {
   }
   const data = maybeGunzip(bytes, path);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** A `PerturbError` for a damaged data file: `problem` says what is wrong with `source`. */
-export function corruptFileError(source: string, problem: string): PerturbError {
-  return new PerturbError(`${source} ${problem}`, CORRUPT_FIX);
-}
-
-/** A count as people read it in messages: `10,000`. */
-export function countOf(n: number): string {
-  return n.toLocaleString('en-US');
 }

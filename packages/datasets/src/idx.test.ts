@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PerturbError } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
-import { encodeIdx, loadIdxDataset, parseIdx } from './idx';
+import { encodeIdx, parseIdx } from './idx';
+import { loadIdxDataset } from './idx-files';
 import { pixel, put, tempDir, writeIdxPair } from './testing/fixtures';
 
 const info = { name: 'toy', classNames: ['a', 'b', 'c'] };

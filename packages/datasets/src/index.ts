@@ -1,22 +1,15 @@
+// The main entry runs anywhere: datasets as arrays, their parsers of bytes (IDX, CIFAR, tar),
+// subsets, padding and batches. Finding, downloading and reading files is `./node` (node.ts).
 export type { Dataset, ImageShape, Split } from './dataset';
 export { exampleCount, classCounts, selectExamples } from './dataset';
 export { DATASET_NAMES, DATASETS } from './catalog';
 export type { DatasetName, DatasetSpec, IdxSpec, CifarSpec, RemoteFile } from './catalog';
-export { loadDataset } from './load';
-export { openDataset, DATASET_DEFINITIONS, imageDatasetOptions, cifar100Options } from './definitions';
-export type { DatasetSplits, ImageDatasetOptions } from './definitions';
-export type { LoadOptions } from './load';
-export { resolveDataset, defaultCacheDir, datasetSpec } from './resolve';
-export type { ResolveOptions, ResolvedDataset, DatasetSource } from './resolve';
-export type { LocatedFiles, ReadLocatedOptions } from './locate';
-export { parseIdx, encodeIdx, readIdxFile, loadIdxDataset } from './idx';
+export { parseIdx, encodeIdx } from './idx';
 export type { IdxArray, IdxDatasetInfo } from './idx';
 export { decodeCifar } from './cifar';
 export type { CifarChunk, CifarDecodeOptions, CifarLabelMode } from './cifar';
 export { readTar } from './tar';
 export type { TarEntry } from './tar';
-export { downloadFile, DOWNLOAD_DEFAULTS } from './download';
-export type { DownloadOptions, DownloadRequest } from './download';
 export { formatBytes, stderrProgress } from './progress';
 export type { DownloadProgress, ProgressListener } from './progress';
 export { stratifiedSubset, stratifiedIndices, validationSplit, shuffleDataset } from './subset';

@@ -6,7 +6,7 @@ import { decodeCifar, missingCifarFile } from './cifar';
 import type { CifarSpec, DatasetSpec, IdxSpec } from './catalog';
 import type { Dataset, Split } from './dataset';
 import { readDataFile } from './files';
-import { loadIdxDataset } from './idx';
+import { loadIdxDataset } from './idx-files';
 import { readTar } from './tar';
 
 /** Where a split's files were found. */

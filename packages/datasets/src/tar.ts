@@ -4,7 +4,7 @@
  * archives need: regular files with names up to 255 bytes (name + prefix). Entries are views
  * into the archive's bytes, not copies.
  */
-import { corruptFileError } from './files';
+import { corruptFileError } from './corrupt';
 
 const BLOCK = 512;
 

@@ -4,13 +4,8 @@ import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cocoEvaluate } from './coco-eval';
-import {
-  VOC_CLASSES,
-  cocoDetectionFromJson,
-  loadCocoDetection,
-  loadVocDetection,
-  toCocoGroundTruth,
-} from './dataset';
+import { VOC_CLASSES, cocoDetectionFromJson, toCocoGroundTruth } from './dataset';
+import { loadCocoDetection, loadVocDetection } from './dataset-files';
 
 let dir: string;
 

@@ -1,10 +1,9 @@
 /**
  * One in-memory form for detection data, whatever the file format: per image its path, size,
  * boxes `[x1, y1, x2, y2]` in continuous pixel coordinates, labels 1..C (0 is background), and
- * the crowd and difficult flags evaluation needs. Loaders for COCO JSON and Pascal VOC XML.
+ * the crowd and difficult flags evaluation needs. Parsers of COCO JSON and Pascal VOC XML (the
+ * file loaders are `dataset-files.ts`, in the Node entry).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PerturbError, check } from '@perturb/core';
 import type { CocoAnnotation, CocoGroundTruth } from './coco-eval';
@@ -62,15 +61,9 @@ export const VOC_CLASSES: readonly string[] = [
   'tvmonitor',
 ];
 
-async function readText(path: string, what: string, fix: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new PerturbError(`${what} ${path} does not exist`, fix);
-    if (code === 'EISDIR') throw new PerturbError(`${what} ${path} is a folder, not a file`, fix);
-    throw new PerturbError(`${what} ${path} cannot be read (${code ?? String(error)})`, fix);
-  }
+/** `root/name` with one slash between (image paths are kept as given, not resolved). */
+function joinPath(root: string, name: string): string {
+  return `${root.replace(/\/+$/, '')}/${name}`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -134,7 +127,7 @@ export function cocoDetectionFromJson(
     const fileName = image.file_name ?? String(image.id);
     return {
       id: image.id,
-      image: options.imageRoot ? join(options.imageRoot, fileName) : fileName,
+      image: options.imageRoot ? joinPath(options.imageRoot, fileName) : fileName,
       width: image.width ?? 0,
       height: image.height ?? 0,
       boxes,
@@ -149,35 +142,6 @@ export function cocoDetectionFromJson(
     categoryIds: [-1, ...categories.map((c) => c.id)],
     records,
   };
-}
-
-/** Reads a COCO instances JSON file (e.g. `annotations/instances_val2017.json`); see {@link cocoDetectionFromJson}. */
-export async function loadCocoDetection(
-  annotationFile: string,
-  options: { imageRoot?: string } = {},
-): Promise<DetectionDataset> {
-  const fix = 'pass the path of a COCO instances JSON file';
-  const text = await readText(annotationFile, 'COCO annotation file', fix);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new PerturbError(
-      `COCO annotation file ${annotationFile} is not valid JSON (${(error as Error).message})`,
-      fix,
-    );
-  }
-  return cocoDetectionFromJson(json, { ...options, source: `COCO annotation file ${annotationFile}` });
-}
-
-/** Options of {@link loadVocDetection}. */
-export interface VocLoadOptions {
-  /** The list in `ImageSets/Main/` to read, e.g. 'train', 'val', 'trainval', 'test'. Default 'trainval'. */
-  split?: string;
-  /** Class names, labels 1..C in this order. Default {@link VOC_CLASSES}. */
-  classes?: readonly string[];
-  /** Keep boxes flagged difficult (flagged, for evaluation). Default true. */
-  keepDifficult?: boolean;
 }
 
 const vocParser = new XMLParser({
@@ -263,7 +227,7 @@ export function vocRecordFromXml(
   const flat = Float32Array.from(boxes);
   return {
     id: options.id,
-    image: join(options.imageRoot, fileName),
+    image: joinPath(options.imageRoot, fileName),
     width,
     height,
     boxes: flat,
@@ -274,50 +238,6 @@ export function vocRecordFromXml(
       labels,
       (_, j) => (flat[4 * j + 2] - flat[4 * j]) * (flat[4 * j + 3] - flat[4 * j + 1]),
     ),
-  };
-}
-
-/**
- * Reads a Pascal VOC folder (`VOC2007/` or `VOC2012/`: `ImageSets/Main/<split>.txt`,
- * `Annotations/<id>.xml`, `JPEGImages/`) into a {@link DetectionDataset}.
- */
-export async function loadVocDetection(
-  root: string,
-  options: VocLoadOptions = {},
-): Promise<DetectionDataset> {
-  const { split = 'trainval', classes = VOC_CLASSES, keepDifficult = true } = options;
-  const listFile = join(root, 'ImageSets', 'Main', `${split}.txt`);
-  const list = await readText(
-    listFile,
-    `VOC split list`,
-    `pass the VOC year folder (holding ImageSets/Main/${split}.txt) and an existing split`,
-  );
-  const ids = list
-    .split(/\r?\n/)
-    .map((line) => line.trim().split(/\s+/)[0])
-    .filter((id) => id);
-  const records: DetectionRecord[] = [];
-  for (const id of ids) {
-    const file = join(root, 'Annotations', `${id}.xml`);
-    const xml = await readText(
-      file,
-      'VOC annotation',
-      `restore Annotations/${id}.xml or remove ${id} from ${split}.txt`,
-    );
-    records.push(
-      vocRecordFromXml(xml, {
-        id,
-        imageRoot: join(root, 'JPEGImages'),
-        classes,
-        keepDifficult,
-        source: `VOC annotation ${file}`,
-      }),
-    );
-  }
-  return {
-    classes: ['__background__', ...classes],
-    categoryIds: [-1, ...classes.map((_, i) => i + 1)],
-    records,
   };
 }
 

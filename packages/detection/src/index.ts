@@ -45,12 +45,5 @@ export type {
 } from './coco-eval';
 export { vocEvaluate } from './voc-eval';
 export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
-export {
-  VOC_CLASSES,
-  cocoDetectionFromJson,
-  loadCocoDetection,
-  vocRecordFromXml,
-  loadVocDetection,
-  toCocoGroundTruth,
-} from './dataset';
-export type { DetectionRecord, DetectionDataset, VocLoadOptions } from './dataset';
+export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
+export type { DetectionRecord, DetectionDataset } from './dataset';

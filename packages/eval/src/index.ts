@@ -1,3 +1,5 @@
+// The main entry runs anywhere: metrics, statistics, aggregation and SVG charts. Files, the
+// report writer and its PNG rasterizer (resvg, a native addon) are `./node` (node.ts).
 export { MetricTally, accuracy, topKAccuracy, confusionMatrix, expectedCalibrationError } from './metrics';
 export type {
   Labels,
@@ -20,11 +22,5 @@ export { mean, sampleStd, summarize, relativeImprovement, pairedTTest } from './
 export type { SampleSummary, PairedTTest } from './statistics';
 export { aggregateRuns } from './aggregate';
 export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
-export { readRunResults } from './run-results';
-export { writeReport } from './report';
-export type { ReportImage, ReportOptions, ReportFiles } from './report';
 export { lineChartSvg, barChartSvg, niceTicks } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';
-export { svgToPng } from './svg-png';
-export type { SvgToPngOptions } from './svg-png';
-export { writeAugmentationGrid } from './image-grid';

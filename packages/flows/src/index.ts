@@ -25,4 +25,4 @@ export type {
   FlowProgress,
   FlowEpochSummary,
 } from './train';
-export { loadGlow } from './load';
+export { glowFromCheckpoint } from './load';

@@ -4,7 +4,7 @@ import { Rng, TinyClassifier, initBackend } from '@perturb/core';
 import { saveCheckpoint } from '@perturb/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Glow } from './glow';
-import { loadGlow } from './load';
+import { loadGlow } from './load-file';
 import { TINY_GLOW, temporaryFolders } from './test-helpers';
 
 const tempDir = temporaryFolders('perturb-glow-');

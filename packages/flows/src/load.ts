@@ -1,18 +1,32 @@
 /** Rebuilding a trained Glow from its checkpoint alone. */
-import { PerturbError, Rng } from '@perturb/core';
-import { rebuildFromCheckpoint } from '@perturb/core/node';
+import {
+  type CheckpointContents,
+  PerturbError,
+  Rng,
+  buildFromCheckpoint,
+  decodeCheckpoint,
+} from '@perturb/core';
 import { Glow, type GlowConfig } from './glow';
 
+/** What a Glow checkpoint's metadata holds: the model's configuration. */
+type GlowMeta = { model?: GlowConfig } | null;
+
 /**
- * Loads the Glow that `trainFlow` (or `perturb train-flow`) saved at `path`: the model's
- * configuration is read from the checkpoint's metadata, so no other file is needed.
+ * The Glow that `trainFlow` (or `perturb train-flow`) saved as `bytes` (its checkpoint file's
+ * contents, e.g. fetched in a browser): the model's configuration is read from the checkpoint's
+ * metadata, so nothing else is needed. `source` names the bytes in errors.
  */
-export function loadGlow(path: string): Glow {
-  return rebuildFromCheckpoint<{ model?: GlowConfig } | null, Glow>(path, (meta) => {
+export function glowFromCheckpoint(bytes: Uint8Array, source = 'the Glow checkpoint'): Glow {
+  return glowFrom(decodeCheckpoint<GlowMeta>(bytes, source), source);
+}
+
+/** Builds the Glow of decoded checkpoint contents (which it disposes). */
+export function glowFrom(contents: CheckpointContents<GlowMeta>, source: string): Glow {
+  return buildFromCheckpoint(contents, (meta) => {
     const config = meta?.model;
     if (!config) {
       throw new PerturbError(
-        `${path} is not a Glow checkpoint (its metadata has no model configuration)`,
+        `${source} is not a Glow checkpoint (its metadata has no model configuration)`,
         'pass the checkpoint.safetensors written by trainFlow or `perturb train-flow`',
       );
     }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
-import { readCheckpoint } from '@perturb/core/node';
+import { readCheckpoint, runFolder } from '@perturb/core/node';
 import type { ImageArray } from './data';
 import { Glow } from './glow';
 import { trainFlow } from './train';
@@ -106,7 +106,7 @@ describe('trainFlow', () => {
       model: new Glow({ ...tiny, rng: new Rng(8) }),
       train: blobs(24, 3),
       test: blobs(8, 4),
-      outDir,
+      storage: runFolder(outDir),
       epochs: 2,
       onStep: (p) => progress.push(p),
     });
@@ -144,7 +144,7 @@ describe('trainFlow', () => {
         ...common,
         model,
         train: blobs(16, 5),
-        outDir,
+        storage: runFolder(outDir),
         epochs,
         temperatures: [1],
         onStep: (p) => seen.push(p),
@@ -185,7 +185,7 @@ describe('trainFlow', () => {
         ...common,
         model,
         train: blobs(16, 5),
-        outDir,
+        storage: runFolder(outDir),
         temperatures: [1],
         ...overrides,
       }).finally(() => model.dispose());
@@ -214,7 +214,7 @@ describe('trainFlow', () => {
       model,
       train: source,
       test: source,
-      outDir: tempDir(),
+      storage: runFolder(tempDir()),
       epochs: 1,
     });
     expect(result.steps).toBe(2);
@@ -231,7 +231,7 @@ describe('trainFlow', () => {
       trainFlow({
         model: new Glow({ ...tiny, rng: new Rng(11) }),
         train: wrong,
-        outDir: tempDir(),
+        storage: runFolder(tempDir()),
         epochs: 1,
       }),
     ).rejects.toThrow(/expects 8×8×1/);

@@ -3,10 +3,15 @@
  * with warm-up, gradient clipping, data-dependent initialization, a checkpoint per epoch
  * (resumable), test bits/dim, sample and reconstruction grids, and a final `result.json`.
  */
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LoopEpochRecord, PerturbError, Rng, runTrainingLoop } from '@perturb/core';
-import { runFolder, writeImageGrid } from '@perturb/core/node';
+import {
+  type LoopEpochRecord,
+  PerturbError,
+  Rng,
+  type RunStorage,
+  imageGridPng,
+  runTrainingLoop,
+} from '@perturb/core';
 import { asFlowBatch, checkImageArray, gatherBatch } from './data';
 import type { FlowBatch, ImageSource } from './data';
 import { dequantize } from './dequantize';
@@ -64,11 +69,15 @@ export interface TrainFlowOptions extends Partial<Omit<FlowTrainingConfig, 'epoc
   train: ImageSource;
   /** Test images, evaluated after every epoch. Default none. */
   test?: ImageSource;
-  /** Folder for checkpoint.safetensors, metrics.jsonl, images/ and result.json. Created if missing. */
-  outDir: string;
+  /**
+   * Where checkpoint.safetensors, metrics.jsonl, images/ and result.json go: `runFolder(dir)`
+   * from `@perturb/core/node`, `memoryStorage()`, or your own. Default: nothing written (and no
+   * images drawn).
+   */
+  storage?: RunStorage;
   /** Epochs in total (a resumed run continues up to this). Required. */
   epochs: number;
-  /** Continue from `<outDir>/checkpoint.safetensors` when it exists. Default true. */
+  /** Continue from `checkpoint.safetensors` in `storage` when it is there. Default true. */
   resume?: boolean;
   /** Draw a progress bar on stderr. Default false. */
   progress?: boolean;
@@ -78,7 +87,7 @@ export interface TrainFlowOptions extends Partial<Omit<FlowTrainingConfig, 'epoc
   onEpochEnd?: (summary: FlowEpochSummary) => void;
 }
 
-/** What `trainFlow` returns and writes to `<outDir>/result.json`. */
+/** What `trainFlow` returns and writes to `result.json` in `storage`. */
 export interface FlowTrainingResult {
   /** Test bits/dim after the last epoch, or null without test data. */
   testBitsPerDim: number | null;
@@ -118,11 +127,11 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
 
 /**
  * Trains `options.model` by maximum likelihood (bits/dim of dequantized images) and returns the
- * result, also written to `<outDir>/result.json`. Each epoch: shuffled batches (array data),
+ * result, also written to `result.json` in `storage`. Each epoch: shuffled batches (array data),
  * one optimizer step per batch with linear learning-rate warm-up over `warmupSteps` and
- * gradient clipping at `gradClipNorm`, then test bits/dim, PNG grids in `<outDir>/images/`
+ * gradient clipping at `gradClipNorm`, then test bits/dim, PNG grids in `images/`
  * (samples at each temperature, test images above their reconstructions) and an atomic
- * checkpoint. A run with a checkpoint in `outDir` resumes after its last completed epoch (the
+ * checkpoint. A run with a checkpoint in `storage` resumes after its last completed epoch (the
  * model and every training setting but `epochs` must match the checkpoint's).
  * Throws a `PerturbError` if the loss becomes NaN or infinite.
  *
@@ -131,7 +140,7 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
  * temperatures [0.7, 1].
  */
 export async function trainFlow(options: TrainFlowOptions): Promise<FlowTrainingResult> {
-  const { model, outDir } = options;
+  const { model, storage } = options;
   const config = resolveTrainingConfig(options);
   for (const [role, source] of [
     ['training', options.train],
@@ -164,7 +173,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       // What a resumed run must share with the run that wrote the checkpoint: all but `epochs`.
       fingerprint: { model: model.config, recipe: recipeOf(config) },
       checkpointMeta: { model: model.config },
-      storage: runFolder(outDir),
+      storage,
       resume: options.resume,
       initialize: () => initializeFromData(model, source, config, rng),
       // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
@@ -201,7 +210,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       endEpoch: async (epoch) => {
         const testBitsPerDim =
           options.test === undefined ? null : await evaluate(model, options.test, config, rng.child('test'));
-        writeEpochImages(model, options.test ?? source, config, rng, join(outDir, 'images'), epoch);
+        if (storage) writeEpochImages(model, options.test ?? source, config, rng, storage, epoch);
         return { trainBitsPerDim: bitsSum / batch, testBitsPerDim };
       },
       result: (history): FlowTrainingResult => resultOf(history, model, config),
@@ -324,7 +333,7 @@ function writeEpochImages(
   source: ImageSource,
   config: FlowTrainingConfig,
   rng: Rng,
-  dir: string,
+  storage: RunStorage,
   epoch: number,
 ): void {
   const tag = `epoch-${String(epoch).padStart(3, '0')}`;
@@ -350,7 +359,7 @@ function writeEpochImages(
       temperature,
       labels,
     });
-    writeImageGrid(join(dir, `${tag}-samples-t${temperature}.png`), samples, { cols });
+    storage.write(`images/${tag}-samples-t${temperature}.png`, imageGridPng(samples, { cols }));
     tf.dispose([samples, labels ?? []]);
   }
   if (typeof source === 'function') return;
@@ -364,6 +373,6 @@ function writeEpochImages(
     const { latents } = model.encode(x);
     return tf.concat([x, model.decode(latents)]) as tf.Tensor4D;
   });
-  writeImageGrid(join(dir, `${tag}-reconstructions.png`), both, { cols: shown });
+  storage.write(`images/${tag}-reconstructions.png`, imageGridPng(both, { cols: shown }));
   tf.dispose([x, both]);
 }

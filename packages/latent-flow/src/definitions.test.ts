@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -46,6 +46,7 @@ function countingEnvironment() {
       }
       return values.get(key) as T;
     },
+    readFile: (path) => (existsSync(path) ? readFileSync(path) : undefined),
   };
   return { env, builds: () => builds, dispose: () => disposers.forEach((d) => d()) };
 }

@@ -5,8 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { mixClean } from '@perturb/augmenters';
-import { type Augmenter, type Batch, type BuildEnvironment, type StepContext, z } from '@perturb/core';
-import { type Glow, loadGlow } from '@perturb/flows';
+import {
+  type Augmenter,
+  type Batch,
+  type BuildEnvironment,
+  PerturbError,
+  type StepContext,
+  z,
+} from '@perturb/core';
+import { type Glow, glowFromCheckpoint } from '@perturb/flows';
 
 /** A perturbation of a batch's latents: returns δ, one tensor per latent level. */
 export type LatentPerturbation = (latents: tf.Tensor4D[], batch: Batch, ctx: StepContext) => tf.Tensor4D[];
@@ -35,9 +42,24 @@ export const flowPathField = z.string().min(1).describe('the path of a perturb t
 export function sharedFlow(env: BuildEnvironment, path: string): Glow {
   return env.shared(
     path,
-    () => loadGlow(path).eval(),
+    () => glowFromCheckpoint(checkpointBytes(env, path), path).eval(),
     (flow) => flow.dispose(),
   );
+}
+
+/** The bytes of the checkpoint at `path`, read through the build environment. */
+function checkpointBytes(env: BuildEnvironment, path: string): Uint8Array {
+  if (!env.readFile) {
+    throw new PerturbError(
+      `cannot load the flow ${path}: this build environment reads no files`,
+      'give the environment a readFile (the cli has one), or build the augmenter with a loaded Glow',
+    );
+  }
+  const bytes = env.readFile(path);
+  if (!bytes) {
+    throw new PerturbError(`checkpoint ${path} does not exist`, 'check the path, or train the flow first');
+  }
+  return bytes;
 }
 
 /**

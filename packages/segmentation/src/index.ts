@@ -1,7 +1,7 @@
 export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } from './metrics';
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
-export { generateScenes, testScenes, embeddedScenes, sceneTensors, TEST_SCENES } from './scenes';
-export type { GarmentSource, SceneOptions, SceneBox, SceneSet, EmbeddedSceneOptions } from './scenes';
+export { generateScenes, testScenes, sceneTensors, TEST_SCENES } from './scenes';
+export type { GarmentSource, SceneOptions, SceneBox, SceneSet } from './scenes';
 export {
   decodeJpeg,
   encodeJpeg,
@@ -14,8 +14,6 @@ export {
 } from './codecs';
 export type { RgbImage, LabelImage } from './codecs';
 export {
-  openVoc,
-  openCityscapes,
   readAll,
   cityscapesTrainIds,
   cityscapesTrainIdTable,
@@ -24,7 +22,7 @@ export {
   VOC_CLASSES,
   IGNORE_INDEX,
 } from './layouts';
-export type { SegmentationSample, SegmentationSource, VocOptions, CityscapesOptions } from './layouts';
+export type { SegmentationSample, SegmentationSource } from './layouts';
 export { DeepLabV3Plus, DEEPLAB_SITES, segmentationCrossEntropy, resizeBilinear } from './deeplab';
 export type { DeepLabV3PlusOptions, DeepLabSite, SegmentationLossOptions } from './deeplab';
 export { colorizeLabels, errorMap, segmentationGrid } from './grids';

@@ -14,7 +14,8 @@ import {
   encodeRgbPng,
   vocPalette,
 } from './codecs';
-import { CITYSCAPES_TRAIN_IDS, openCityscapes, openVoc, readAll } from './layouts';
+import { CITYSCAPES_TRAIN_IDS, readAll } from './layouts';
+import { openCityscapes, openVoc } from './layouts-files';
 
 const dirs: string[] = [];
 function tempDir(): string {

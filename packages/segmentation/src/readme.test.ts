@@ -25,9 +25,9 @@ describe('README', () => {
       return file;
     });
     // Sibling packages through their built declarations when present (much faster), else sources.
-    const src = (name: string) => {
-      const built = join(packageDir, '..', name, 'dist', 'index.d.ts');
-      return [existsSync(built) ? built : join(packageDir, '..', name, 'src', 'index.ts')];
+    const src = (name: string, entry = 'index') => {
+      const built = join(packageDir, '..', name, 'dist', `${entry}.d.ts`);
+      return [existsSync(built) ? built : join(packageDir, '..', name, 'src', `${entry}.ts`)];
     };
     const program = ts.createProgram(files, {
       target: ts.ScriptTarget.ES2022,
@@ -42,8 +42,11 @@ describe('README', () => {
       resolveJsonModule: true,
       paths: {
         '@perturb/segmentation': [join(packageDir, 'src', 'index.ts')],
+        '@perturb/segmentation/node': [join(packageDir, 'src', 'node.ts')],
         '@perturb/core': src('core'),
+        '@perturb/core/node': src('core', 'node'),
         '@perturb/datasets': src('datasets'),
+        '@perturb/datasets/node': src('datasets', 'node'),
       },
     });
     const errors = ts

@@ -1,14 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type GarmentSource,
-  embeddedScenes,
-  generateScenes,
-  sceneTensors,
-  testScenes,
-  TEST_SCENES,
-} from './scenes';
+import { embeddedScenes } from './scenes-files';
+import { type GarmentSource, generateScenes, sceneTensors, testScenes, TEST_SCENES } from './scenes';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });

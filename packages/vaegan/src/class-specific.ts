@@ -1,12 +1,16 @@
 /**
  * Stutz et al.'s set of generative models: one VAE-GAN per class (the class manifolds the
  * on-manifold attack runs on), optionally one more on all classes, each in its own resumable
- * checkpoint `<outDir>/class-<k>.safetensors` (and `agnostic.safetensors`).
+ * checkpoint `class-<k>.safetensors` (and `agnostic.safetensors`) in a `RunStorage`.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PerturbError, Rng } from '@perturb/core';
-import { rebuildFromCheckpoint, runFolder } from '@perturb/core/node';
+import {
+  type CheckpointContents,
+  PerturbError,
+  Rng,
+  type RunStorage,
+  buildFromCheckpoint,
+  decodeCheckpoint,
+} from '@perturb/core';
 import { selectExamples, type Dataset } from '@perturb/datasets';
 import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { trainVaeGan, type VaeGanCheckpointMeta, type VaeGanProgress } from './train';
@@ -16,8 +20,8 @@ import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
 export interface TrainClassSpecificOptions {
   /** Training set; each class's model sees only that class's images. */
   dataset: Dataset;
-  /** Folder of the checkpoints. */
-  outDir: string;
+  /** Where the checkpoints go: `runFolder(dir)` from `@perturb/core/node`, or `memoryStorage()`. */
+  storage: RunStorage;
   /**
    * The recipe every setting below (and `widths`, `reconstruction`) defaults to: `'stutz'`
    * (default) or `'perturb-v0'`; see `VAEGAN_PRESETS`.
@@ -70,7 +74,7 @@ const AGNOSTIC_FILE = 'agnostic.safetensors';
  * not retrained, and an interrupted one continues from its last epoch.
  */
 export async function trainClassSpecific(options: TrainClassSpecificOptions): Promise<ClassSpecificResult> {
-  const { dataset, outDir, seed = 0 } = options;
+  const { dataset, storage, seed = 0 } = options;
   const { height, width, channels } = dataset.shape;
   const imageShape: [number, number, number] = [height, width, channels];
   const root = new Rng(seed);
@@ -95,7 +99,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
       lrDecay: options.lrDecay,
       weightDecay: options.weightDecay,
       seed: rng.child('train').nextUint32(),
-      storage: runFolder(outDir),
+      storage,
       fileName,
       onStep: options.onStep && ((p) => options.onStep!({ ...p, model: name })),
     });
@@ -141,19 +145,24 @@ function indicesOfClass(dataset: Dataset, k: number): number[] {
   return out;
 }
 
-/** Rebuilds a `VaeGan` from a checkpoint written by `trainVaeGan` (its configuration is stored in it). */
-export function loadVaeGan(path: string): VaeGan {
-  if (!existsSync(path)) {
-    throw new PerturbError(
-      `VAE-GAN checkpoint ${path} does not exist`,
-      'train it first with trainVaeGan or trainClassSpecific',
-    );
-  }
+/**
+ * Builds the `VaeGan` that `trainVaeGan` saved as `bytes` (its checkpoint's contents; the
+ * configuration is stored in it). `source` names the bytes in errors.
+ */
+export function vaeGanFromCheckpoint(bytes: Uint8Array, source = 'the VAE-GAN checkpoint'): VaeGan {
   // The configuration lives in the metadata, which has to be read before the model can be built.
-  return rebuildFromCheckpoint<VaeGanCheckpointMeta | null, VaeGan>(path, (meta) => {
+  return vaeGanFrom(decodeCheckpoint<VaeGanCheckpointMeta | null>(bytes, source), source);
+}
+
+/** Builds the VAE-GAN of decoded checkpoint contents (which it disposes). */
+export function vaeGanFrom(
+  contents: CheckpointContents<VaeGanCheckpointMeta | null>,
+  source: string,
+): VaeGan {
+  return buildFromCheckpoint(contents, (meta) => {
     if (!meta?.config) {
       throw new PerturbError(
-        `${path} holds no VAE-GAN configuration`,
+        `${source} holds no VAE-GAN configuration`,
         'pass a checkpoint written by trainVaeGan',
       );
     }
@@ -161,33 +170,30 @@ export function loadVaeGan(path: string): VaeGan {
   });
 }
 
-/** Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `outDir`, in class order. */
-export function loadClassSpecific(outDir: string): VaeGan[] {
-  const found = existsSync(outDir)
-    ? readdirSync(outDir).filter((f) => /^class-\d+\.safetensors$/.test(f))
-    : [];
-  if (found.length === 0) {
-    throw new PerturbError(
-      `${outDir} holds no class-<k>.safetensors checkpoints`,
-      'train them first with trainClassSpecific',
-    );
-  }
+/**
+ * Loads the class-specific models `class-0 … class-<K−1>.safetensors` from `storage` (e.g.
+ * `runFolder('runs/vaegan')` from `@perturb/core/node`), in class order: every class up to the
+ * first missing one.
+ */
+export function loadClassSpecific(storage: Pick<RunStorage, 'read' | 'describe'>): VaeGan[] {
   const models: VaeGan[] = [];
   try {
-    for (let k = 0; k < found.length; k++) {
-      const path = join(outDir, classCheckpointName(k));
-      if (!existsSync(path)) {
-        throw new PerturbError(
-          `${outDir} has ${found.length} class checkpoints but no ${classCheckpointName(k)}`,
-          'rerun trainClassSpecific to finish every class',
-        );
-      }
-      models.push(loadVaeGan(path));
+    for (let k = 0; ; k++) {
+      const name = classCheckpointName(k);
+      const bytes = storage.read(name);
+      if (!bytes) break;
+      models.push(vaeGanFromCheckpoint(bytes, storage.describe(name)));
     }
   } catch (error) {
     // The classes loaded before the failure would otherwise stay allocated with no owner.
     for (const model of models) model.dispose();
     throw error;
+  }
+  if (models.length === 0) {
+    throw new PerturbError(
+      `${storage.describe(classCheckpointName(0))} does not exist: there are no class-<k>.safetensors checkpoints`,
+      'train them first with trainClassSpecific',
+    );
   }
   return models;
 }

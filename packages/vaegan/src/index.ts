@@ -21,7 +21,12 @@ export type {
   VaeGanCheckpointMeta,
 } from './train';
 export type { VaeGanData } from './data';
-export { trainClassSpecific, loadVaeGan, loadClassSpecific, classCheckpointName } from './class-specific';
+export {
+  trainClassSpecific,
+  vaeGanFromCheckpoint,
+  loadClassSpecific,
+  classCheckpointName,
+} from './class-specific';
 export type { TrainClassSpecificOptions, ClassSpecificResult } from './class-specific';
 export {
   onManifoldAdversarial,

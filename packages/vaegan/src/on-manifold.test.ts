@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -196,6 +196,7 @@ describe('onManifoldAdversarial in configs', () => {
         }
         return values.get(key) as T;
       },
+      readFile: (path) => (existsSync(path) ? readFileSync(path) : undefined),
     };
     return { env, loaded: () => values.size, dispose: () => disposers.forEach((d) => d()) };
   }

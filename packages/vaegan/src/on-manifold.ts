@@ -9,9 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
   type Batch,
+  type BuildEnvironment,
   type Classifier,
   PerturbError,
   type Rng,
+  type RunStorage,
   defineAugmenter,
   parseOptions,
   z,
@@ -54,7 +56,7 @@ const augmenterFields = z.strictObject({
 export type OnManifoldOptions = z.input<typeof augmenterFields> & {
   /**
    * One VAE-GAN per class, in class order, or a function returning them (called once, at the
-   * first step; e.g. `() => loadClassSpecific('runs/vaegan')`).
+   * first step; e.g. `() => loadClassSpecific(runFolder('runs/vaegan'))`).
    */
   models: VaeGan[] | (() => VaeGan[]);
 };
@@ -302,6 +304,19 @@ function createOnManifold(
   };
 }
 
+/** The files of the folder `dir`, read through the build environment (a config names the folder). */
+function filesIn(env: BuildEnvironment, dir: string): Pick<RunStorage, 'read' | 'describe'> {
+  const path = (name: string) => `${dir.replace(/\/+$/, '')}/${name}`;
+  const readFile = env.readFile?.bind(env);
+  if (!readFile) {
+    throw new PerturbError(
+      `cannot load the VAE-GANs in ${dir}: this build environment reads no files`,
+      'give the environment a readFile (the cli has one), or build the augmenter with loaded models',
+    );
+  }
+  return { read: (name) => readFile(path(name)), describe: path };
+}
+
 /** `onManifoldAdversarial` as configs name it: the VAE-GANs are loaded once per process, at the first step. */
 export const onManifoldAdversarialDefinition = defineAugmenter({
   name: 'onManifoldAdversarial',
@@ -311,7 +326,7 @@ export const onManifoldAdversarialDefinition = defineAugmenter({
     createOnManifold(settings, () =>
       env.shared(
         models,
-        () => loadClassSpecific(models),
+        () => loadClassSpecific(filesIn(env, models)),
         (loaded) => loaded.forEach((model) => model.dispose()),
       ),
     ),

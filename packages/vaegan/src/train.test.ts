@@ -6,7 +6,8 @@ import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/cor
 import { runFolder } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassSpecific, loadVaeGan, trainClassSpecific } from './class-specific';
+import { loadClassSpecific, trainClassSpecific } from './class-specific';
+import { loadVaeGan } from './load-file';
 import { createVaeGanOptimizers, vaeGanStep, PARAMETER_GROUPS } from './step';
 import { bandDataset, tinyVaeGan, values } from './test-support';
 import { trainVaeGan } from './train';
@@ -101,7 +102,7 @@ describe('trainClassSpecific', () => {
     const outDir = join(dir, 'classes');
     const options = {
       dataset: bandDataset(4),
-      outDir,
+      storage: runFolder(outDir),
       epochs: 1,
       batchSize: 4,
       classAgnostic: true,
@@ -117,7 +118,7 @@ describe('trainClassSpecific', () => {
     expect([first.models[0].config.beta, first.agnostic!.config.beta]).toEqual([2.75, 3]);
     const again = await trainClassSpecific(options);
     expect(again.epochsRun).toEqual({ 'class-0': 0, 'class-1': 0, agnostic: 0 });
-    const loaded = loadClassSpecific(outDir);
+    const loaded = loadClassSpecific(runFolder(outDir));
     expect(loaded).toHaveLength(2);
     expect(values(loaded[1].decoder.parameters()[0])).toEqual(
       values(first.models[1].decoder.parameters()[0]),

@@ -1,0 +1,3 @@
+// `@perturb/detection/node`: detection datasets from files (Node).
+export { loadCocoDetection, loadVocDetection } from './dataset-files';
+export type { VocLoadOptions } from './dataset-files';

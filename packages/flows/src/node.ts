@@ -1,0 +1,2 @@
+// `@perturb/flows/node`: flows from files (Node).
+export { loadGlow } from './load-file';

@@ -1,0 +1,2 @@
+// `@perturb/vaegan/node`: VAE-GANs from files (Node).
+export { loadVaeGan } from './load-file';
