@@ -7,21 +7,14 @@
  *
  * Deterministic for a given backend (seed 0). See the README for the time it takes.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { horizontalFlip, randomCrop } from '@perturb/augmenters';
 import { initBackend, Rng } from '@perturb/core';
-import {
-  batchCount,
-  batches,
-  type Dataset,
-  encodeIdx,
-  loadDataset,
-  stratifiedSubset,
-} from '@perturb/datasets';
+import { batchCount, batches, type Dataset, encodeIdx, stratifiedSubset } from '@perturb/datasets';
+import { loadDataset } from '@perturb/datasets/node';
 import { Glow, trainFlow } from '@perturb/flows';
 import { train } from '@perturb/trainer';
 import { createClassifier, encodeClassifier, encodeGlow, GLOW_SIZE, IMAGE_SHAPE } from '../src/models';
@@ -42,13 +35,11 @@ async function main(): Promise<void> {
   const testSet = await loadDataset('fashion-mnist-small', { split: 'test' });
 
   const flow = new Glow({ inputShape: IMAGE_SHAPE, ...GLOW_SIZE, rng: new Rng(0).child('flow') });
-  // trainFlow keeps its checkpoints in a folder; only the final weights are shipped.
-  const runDir = mkdtempSync(join(tmpdir(), 'latent-explorer-flow-'));
   const flowResult = await trainFlow({
     model: flow,
     train: imageArray(trainSet),
     test: imageArray(testSet),
-    outDir: runDir,
+    // No run storage: trained in memory, and only the final weights are shipped.
     epochs: FLOW_EPOCHS,
     batchSize: BATCH_SIZE,
     // Warm up over the first epoch: the default 200 steps would outlast this short run.
@@ -57,7 +48,6 @@ async function main(): Promise<void> {
     seed: 0,
     progress: true,
   });
-  rmSync(runDir, { recursive: true, force: true });
   const flowSeconds = (Date.now() - started) / 1000;
 
   const classifier = createClassifier(0);
