@@ -22,7 +22,7 @@ describe('the model files the page loads', () => {
     loaded.dispose();
   });
 
-  it('refuse a classifier file as a Glow, naming the file and the fix', () => {
+  it('refuse a classifier file as a Glow, naming the file', () => {
     const classifier = createClassifier(0);
     expect(() => decodeGlow(encodeClassifier(classifier), 'models/glow.safetensors')).toThrow(
       /models\/glow.safetensors is not a Glow checkpoint/,
