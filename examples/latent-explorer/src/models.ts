@@ -1,6 +1,7 @@
 /** The two models the page uses, their sizes, and how they travel: perturb checkpoints as bytes. */
 import { applyCheckpoint, decodeCheckpoint, encodeCheckpoint, Rng } from '@perturb/core';
 import { LeNet5 } from '@perturb/classifiers';
+import { DATASETS } from '@perturb/datasets';
 import { type Glow, glowFromCheckpoint } from '@perturb/flows';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -9,18 +10,7 @@ export const GLOW_SIZE = { levels: 2, steps: 4, hidden: 32 } as const;
 
 /** Fashion-MNIST: 28×28 grey images of 10 classes. */
 export const IMAGE_SHAPE = [28, 28, 1] as const;
-export const CLASS_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-] as const;
+export const CLASS_NAMES = DATASETS['fashion-mnist-small'].classNames;
 
 /** The classifier of both panels: LeNet-5 on 28×28 grey images (61 k parameters, no BatchNorm). */
 export function createClassifier(seed: number): LeNet5 {
