@@ -162,7 +162,7 @@ describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'r
       expect(report).toContain(
         '1 run(s) failed and are not in the tables: baseline n0 s1 (exited with code 1',
       );
-      expect(report).toMatch(/\| baseline \| 0 \| 2 \| 50\.00 ± 0\.00 \|/);
+      expect(report).toMatch(/\| baseline \| 0 \| 2 \| 50\.00 \| 0\.00 \|/);
     } finally {
       await worker.close();
       connection.disconnect();

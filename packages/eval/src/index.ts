@@ -23,6 +23,5 @@ export type { SampleSummary, PairedTTest } from './statistics';
 export { aggregateRuns } from './aggregate';
 export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
 export type { ReportProvenance } from './provenance';
-export { methodColors } from './report-content';
-export { lineChartSvg, barChartSvg, niceTicks, paletteColor } from './svg-chart';
+export { lineChartSvg, barChartSvg, niceTicks, paletteColor, methodColors } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';

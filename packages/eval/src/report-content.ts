@@ -4,7 +4,7 @@
  */
 import type { AggregateRow } from './aggregate';
 import { type ReportProvenance, provenanceRows } from './provenance';
-import { barChartSvg, lineChartSvg, paletteColor } from './svg-chart';
+import { barChartSvg, lineChartSvg, methodColors } from './svg-chart';
 import { svgToPng } from './svg-png';
 
 /** A table of text cells; the first column holds names, the others numbers. */
@@ -73,11 +73,6 @@ function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   if (seconds < 3600) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(2)} h`;
-}
-
-/** One colour per method, by its position in the row order (the config's): the same in every chart. */
-export function methodColors(methods: readonly string[]): Map<string, string> {
-  return new Map(methods.map((method, i) => [method, paletteColor(i)]));
 }
 
 /** The families of Holm's correction, e.g. "n = 500: 6 comparisons; n = 1000: 6 comparisons". */

@@ -317,3 +317,8 @@ function px(value: number): number {
 function formatNumber(value: number): string {
   return String(Number(value.toPrecision(4)));
 }
+
+/** One colour per method, by its position in the row order (the config's): the same in every chart. */
+export function methodColors(methods: readonly string[]): Map<string, string> {
+  return new Map(methods.map((method, i) => [method, paletteColor(i)]));
+}
