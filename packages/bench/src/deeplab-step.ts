@@ -19,6 +19,7 @@ export interface DeepLabStepSpec {
 
 /** The peer's command-line flags for `spec`. */
 export function deeplabPeerArgs(spec: DeepLabStepSpec): string[] {
+  // prettier-ignore
   return [
     '--batch', String(spec.batch),
     '--size', String(spec.size),
@@ -26,7 +27,7 @@ export function deeplabPeerArgs(spec: DeepLabStepSpec): string[] {
     '--blocks', ...spec.blocks.map(String),
     '--output-stride', String(spec.outputStride),
     '--aspp-channels', String(spec.asppChannels),
-  ]; // prettier-ignore
+  ];
 }
 
 /**
