@@ -1,6 +1,7 @@
 /** The benchmark rows: each builds a step of ours and names the peer command that does the same. */
 import { afanStep, latentAdversarialStep } from './augmented-step';
 import { classifierStep } from './classifier-step';
+import { deeplabPeerArgs, deeplabStep, type DeepLabStepSpec } from './deeplab-step';
 import { glowStep } from './glow-step';
 import { layersResNetStep } from './layers-resnet';
 import { rawOpsResNetStep } from './rawops-resnet';
@@ -15,6 +16,14 @@ export interface Benchmark {
 }
 
 const RESNET20_INPUT = { batch: 128, channels: 1, size: 32 };
+const DEEPLAB: DeepLabStepSpec = {
+  batch: 16,
+  size: 64,
+  classes: 11,
+  blocks: [2, 2, 2, 2],
+  outputStride: 16,
+  asppChannels: 128,
+};
 const RESNET20_PEER = { script: 'resnet_peer.py', args: ['--bench', '--model', 'resnet20'] };
 
 export const BENCHMARKS: Benchmark[] = [
@@ -70,5 +79,13 @@ export const BENCHMARKS: Benchmark[] = [
     what: 'ResNet-20 step with A-FAN (stage 1, PGD-5, A-FN), batch 64',
     build: () => afanStep(),
     peer: { script: 'latent_adv_peer.py', args: ['--afan'] },
+  },
+  {
+    id: 'deeplabv3plus',
+    what:
+      'DeepLabV3+ SGD step, ResNet-18 backbone (ImageNet stem, width 64, dilated), output stride 16, ' +
+      'ASPP/decoder 128 channels, 11 classes, per-pixel CE, batch 16, 64×64×1',
+    build: () => deeplabStep(DEEPLAB),
+    peer: { script: 'deeplab_peer.py', args: ['--bench', ...deeplabPeerArgs(DEEPLAB)] },
   },
 ];

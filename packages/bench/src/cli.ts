@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@perturb/core';
 import { BENCHMARKS, type Benchmark } from './benchmarks';
-import { peersDir, pythonWithTorch, runPeer } from './peers';
+import { findPeer, pythonWithTorch, runPeer } from './peers';
 import { kernelTable, profileStep } from './profile';
 import { toMarkdown, writeReport, type Report, type Round, type Row } from './report';
 import { median, medianStepMs } from './timing';
@@ -58,12 +58,20 @@ async function main(): Promise<void> {
   const backend = await initBackend();
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const python = values['no-peers'] ? null : pythonWithTorch();
-  const peers = python ? peersDir(repoRoot) : null;
-  if (!values['no-peers'] && !(python && peers)) {
-    process.stderr.write('bench: no python3 with torch or no peers folder; timing perturb only\n');
+  if (!values['no-peers'] && !python) {
+    process.stderr.write('bench: no python3 with torch; timing perturb only\n');
   }
-  const peerRun = (bench: Benchmark, threads: number) =>
-    python && peers ? runPeer(python, `${peers}/${bench.peer.script}`, bench.peer.args, threads) : null;
+  const peerScripts = new Map<string, string | null>();
+  for (const bench of python ? selected : []) {
+    const script = findPeer(repoRoot, bench.peer.script);
+    if (!script)
+      process.stderr.write(`bench: ${bench.id}: no peer ${bench.peer.script} found; timing perturb only\n`);
+    peerScripts.set(bench.id, script);
+  }
+  const peerRun = (bench: Benchmark, threads: number) => {
+    const script = peerScripts.get(bench.id);
+    return python && script ? runPeer(python, script, bench.peer.args, threads) : null;
+  };
   // Every row is built first and the rounds go through all of them in turn, so a row and its
   // baseline are timed side by side in each round while the shared machine's load drifts.
   const built = selected.map((bench) => ({ bench, ...bench.build(), timed: [] as Round[] }));

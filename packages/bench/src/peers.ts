@@ -1,6 +1,6 @@
 /**
- * Runs the PyTorch peers (../shared/peers/*.py) in the same sitting as our own timings, so the
- * ratios compare like with like on a noisy shared machine.
+ * Runs the PyTorch peers (this package's peers/*.py and ../shared/peers/*.py) in the same
+ * sitting as our own timings, so the ratios compare like with like on a noisy shared machine.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,10 +12,14 @@ export interface PeerRun {
   note?: string;
 }
 
-/** Finds the peers folder: `PERTURB_PEERS`, else `../shared/peers` above the repository. */
-export function peersDir(repoRoot: string): string | null {
-  const candidates = [process.env.PERTURB_PEERS, `${repoRoot}/../shared/peers`].filter(Boolean) as string[];
-  return candidates.find((dir) => existsSync(`${dir}/resnet_peer.py`)) ?? null;
+/**
+ * The path of peer `script`: the first folder holding it of `PERTURB_PEERS`, this package's own
+ * `peers/` (peers written in this repository) and `../shared/peers` above the repository.
+ */
+export function findPeer(repoRoot: string, script: string): string | null {
+  const dirs = [process.env.PERTURB_PEERS, `${repoRoot}/packages/bench/peers`, `${repoRoot}/../shared/peers`];
+  const paths = dirs.filter((dir): dir is string => Boolean(dir)).map((dir) => `${dir}/${script}`);
+  return paths.find((path) => existsSync(path)) ?? null;
 }
 
 /** Whether `/usr/bin/python3` (or `PERTURB_PYTHON`) can import torch. */
