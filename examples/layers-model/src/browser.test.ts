@@ -78,7 +78,9 @@ describe.skipIf(!hasChromium)('the saved LayersModel in headless Chromium', () =
         expect(result.logits).toHaveLength(4);
         result.logits.forEach((row, i) => {
           expect(row).toHaveLength(10);
-          row.forEach((value, j) => expect(Math.abs(value - nodeLogits[i][j]), `[${i}][${j}]`).toBeLessThan(1e-4));
+          row.forEach((value, j) =>
+            expect(Math.abs(value - nodeLogits[i][j]), `[${i}][${j}]`).toBeLessThan(1e-4),
+          );
           expect(argmax(row)).toBe(argmax(nodeLogits[i]));
         });
       } finally {
