@@ -9,20 +9,8 @@ import { Glow, type GlowConfig } from '@perturb/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderHandler } from './file-handler';
 import { MODEL_SITES, type ModelKind, buildModel } from './model';
-import { type LayersModelRunOptions, disposeRun, runLayersModelExample } from './train';
-
-/** 20 images, batches of 10, 6 steps over 3 epochs, one PGD step, a one-level Glow: seconds. */
-const TINY: Omit<LayersModelRunOptions, 'out'> = {
-  trainSize: 20,
-  testSize: 10,
-  batchSize: 10,
-  steps: 6,
-  afanSteps: 1,
-  lr: 0.05,
-  flow: { levels: 1, steps: 1, hidden: 4, epochs: 1 },
-  backend: 'wasm',
-  progress: false,
-};
+import { TINY_RUN as TINY } from './tiny-run';
+import { disposeRun, runLayersModelExample } from './train';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
