@@ -289,18 +289,6 @@ program
       );
       return;
     }
-    if (queue) {
-      await runCompare(config, {
-        bin: self,
-        methods: flags.methods,
-        seeds: flags.seeds,
-        sizes: flags.sizes,
-        executor: queueExecutor(queue, { attempts: flags.attempts }),
-        // The report names the runs whose attempts were spent.
-        onDone: (_runs, failures) => void writeCompareReport(config.out, { bin: self, failed: failures }),
-      });
-      return;
-    }
     await runCompare(config, {
       bin: self,
       methods: flags.methods,
@@ -308,9 +296,13 @@ program
       sizes: flags.sizes,
       runIndex: flags.runIndex,
       devices,
-      // A task of an array leaves the report to the job that depends on them all.
+      executor: queue ? queueExecutor(queue, { attempts: flags.attempts }) : undefined,
+      // A task of an array leaves the report to the job that depends on them all. The report
+      // names the runs whose attempts were spent (only a queue's failures are final).
       onDone:
-        flags.runIndex === undefined ? () => void writeCompareReport(config.out, { bin: self }) : undefined,
+        flags.runIndex === undefined
+          ? (_runs, failures) => void writeCompareReport(config.out, { bin: self, failed: failures })
+          : undefined,
     });
   });
 
