@@ -282,7 +282,7 @@ program
       return;
     }
     if (queue && flags.detach) {
-      const plan = planGrid(config, { methods: flags.methods, seeds: flags.seeds });
+      const plan = planGrid(config, { methods: flags.methods, seeds: flags.seeds, sizes: flags.sizes });
       const queued = await withQueue(queue, (q) => enqueueRuns(q, plan, { attempts: flags.attempts }));
       process.stdout.write(
         `${queued} run(s) queued on ${queue} (${plan.runs.length - plan.pending.length} finished before); start \`perturb worker --queue ${queue}\` where they should train, follow them with --status\n`,
