@@ -224,7 +224,8 @@ async function waitForRuns(queue: Queue<RunJobData>, plan: GridPlan): Promise<Ru
       // as finished when its result.json is there.
       const finished = state === 'completed' || existsSync(join(run.dir, 'result.json'));
       if (finished) ended.set(run.dir, null);
-      else if (state === 'failed') ended.set(run.dir, { run, error: failureOf(job!) });
+      else if (state === 'failed')
+        ended.set(run.dir, { run, error: failureOf(await finalJob(queue, run, job!)) });
       else if (state === 'active') running++;
       // Redis lost the job (restarted without persistence), or it was removed: add it again.
       else if (state === 'unknown') await enqueueRuns(queue, { ...plan, pending: [run] });
@@ -235,6 +236,19 @@ async function waitForRuns(queue: Queue<RunJobData>, plan: GridPlan): Promise<Ru
   }
   bar.done();
   return pending.flatMap((run) => ended.get(run.dir) ?? []);
+}
+
+/**
+ * The job as it failed for good. `job` was read before its state, and a retry may have run and
+ * failed in between: its attempt count and reason are then stale. A failed job no longer changes,
+ * so reading it again gives the final ones.
+ */
+async function finalJob(
+  queue: Queue<RunJobData>,
+  run: GridRun,
+  job: Job<RunJobData>,
+): Promise<Job<RunJobData>> {
+  return (await queue.getJob(run.dir)) ?? job;
 }
 
 /** Why a job failed for good, with its attempts. */
@@ -272,7 +286,7 @@ async function runState(queue: Queue<RunJobData>, run: GridRun): Promise<[string
     case 'completed':
       return ['finished'];
     case 'failed':
-      return ['failed', failureOf(job)];
+      return ['failed', failureOf(await finalJob(queue, run, job))];
     case 'active': {
       const progress = job.progress as RunProgress | number;
       return typeof progress === 'object'
