@@ -17,7 +17,7 @@ const tinyModel = (seed = 1) => new TinyClassifier({ numClasses: CLASSES, seed }
 function termValues(options: AfanOptions, model = tinyModel(), seed = 0): Record<string, number> {
   return tf.tidy(() => {
     const stage = afan(options).losses!(toyBatch(4, 2), contextFor(model, seed));
-    return Object.fromEntries(stage.terms().map((t) => [t.name, t.value.dataSync()[0]]));
+    return Object.fromEntries(stage.terms().map((t) => [t.name, t.value().dataSync()[0]]));
   });
 }
 
@@ -28,7 +28,7 @@ function termGradients(options: AfanOptions): Record<string, number> {
   return tf.tidy(() => {
     const stage = afan(options).losses!(toyBatch(4, 2), contextFor(model));
     const { grads } = tf.variableGrads(
-      () => tf.addN(stage.terms().map((t) => t.value)) as tf.Scalar,
+      () => tf.addN(stage.terms().map((t) => t.value())) as tf.Scalar,
       model.parameters(),
     );
     const sizes: Record<string, number> = {};
@@ -106,7 +106,7 @@ describe('afan', () => {
           .losses!(batch, contextFor(model));
         const live = tf.memory().numTensors;
         const { value, grads } = tf.variableGrads(
-          () => tf.addN(stage.terms().map((t) => t.value)) as tf.Scalar,
+          () => tf.addN(stage.terms().map((t) => t.value())) as tf.Scalar,
           model.parameters(),
         );
         tf.dispose([value, grads]);

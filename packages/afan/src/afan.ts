@@ -81,7 +81,8 @@ const TRAINING = { training: true };
  * The A-FAN augmenter: a loss stage only. Its attack work (head pass, PGD) runs in `losses()`
  * outside the trainer's gradient scope; `terms()` returns one cross-entropy per site and
  * strength, named `<name>/<site>/α=<strength>` (`+afn` with A-FN): the model task's loss (cross-entropy,
- * per pixel for dense models) against the batch's targets.
+ * per pixel for dense models) against the batch's targets. With `detachHead: false` a site's
+ * strengths form one term, `<name>/<site>`, their sum.
  *
  * Defaults reproduce the paper's classification setting (ResNet-56 on CIFAR-10): site
  * `stage1`, PGD-5 with sign steps of 0.5/255, no random init, no clipping, BatchNorm in training
@@ -103,15 +104,30 @@ function createAfan(settings: AfanSettings): Augmenter {
         cleanWeight,
         terms: () =>
           attacked.flatMap((site) => {
-            const features = termFeatures(ctx.model, batch, site, detachHead);
-            return perturbations.map((p) => ({
-              name: termName(name, site.site, p),
-              weight: adversarialWeight,
-              value: taskOf(ctx.model).loss(
+            const lossAt = (features: tf.Tensor4D, p: Perturbation) =>
+              taskOf(ctx.model).loss(
                 ctx.model.tail(perturbedFeatures(features, site.delta, p), site.site, TRAINING),
                 batch,
-              ),
-            }));
+              );
+            if (detachHead) {
+              return perturbations.map((p) => ({
+                name: termName(name, site.site, p),
+                weight: adversarialWeight,
+                value: () => lossAt(site.features, p),
+              }));
+            }
+            // Gradients reach the head: one term per site, so its strengths share one head pass
+            // (and BatchNorm's statistics move once per site, as in the clean pass).
+            return [
+              {
+                name: `${name}/${site.site}`,
+                weight: adversarialWeight,
+                value: () => {
+                  const features = termFeatures(ctx.model, batch, site, false);
+                  return tf.addN(perturbations.map((p) => lossAt(features, p))) as tf.Scalar;
+                },
+              },
+            ];
           }),
       };
     },

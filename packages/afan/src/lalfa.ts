@@ -185,14 +185,15 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
           attacked.map((site, i) => ({
             name: `${name}/${site.site}`,
             weight: adversarialWeight,
-            value: task.loss(
-              ctx.model.tail(
-                weighted(termFeatures(ctx.model, batch, site, detachHead), site.delta, stepWeights[i]),
-                site.site,
-                TRAINING,
+            value: () =>
+              task.loss(
+                ctx.model.tail(
+                  weighted(termFeatures(ctx.model, batch, site, detachHead), site.delta, stepWeights[i]),
+                  site.site,
+                  TRAINING,
+                ),
+                batch,
               ),
-              batch,
-            ),
           })),
       };
     },

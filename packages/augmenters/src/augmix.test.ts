@@ -38,7 +38,7 @@ describe('augMix', () => {
       tf.tidy(() =>
         augmenter.losses!(batch, contextFor(model, seed))
           .terms()
-          .map((t) => [t.name, t.weight, t.value.dataSync()[0]]),
+          .map((t) => [t.name, t.weight, t.value().dataSync()[0]]),
       );
     const [[name, weight, value]] = run(3);
     expect([name, weight]).toEqual(['augMix:jsd', 12]);
@@ -49,7 +49,7 @@ describe('augMix', () => {
       const terms = tf.tidy(() =>
         augmenter.losses!(batch, contextFor(model, 5))
           .terms()
-          .map((t) => t.value),
+          .map((t) => t.value()),
       );
       tf.dispose(terms);
     });

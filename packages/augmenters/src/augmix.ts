@@ -66,12 +66,16 @@ export function augMix(options: AugMixOptions = {}): Augmenter {
     losses(batch, ctx) {
       const views = [view(batch, ctx.rng), view(batch, ctx.rng)];
       return {
-        terms: () => {
-          const logits = [batch.x, ...views].map((x) =>
-            asClassifier(ctx.model, name).logits(x, { training: true }),
-          );
-          return [{ name: 'augMix:jsd', weight: jsdWeight, value: jensenShannon(logits) }];
-        },
+        terms: () => [
+          {
+            name: 'augMix:jsd',
+            weight: jsdWeight,
+            value: () =>
+              jensenShannon(
+                [batch.x, ...views].map((x) => asClassifier(ctx.model, name).logits(x, { training: true })),
+              ),
+          },
+        ],
       };
     },
   };

@@ -101,7 +101,7 @@ describe('compose', () => {
     });
     const loss = (name: string, cleanWeight: number): Augmenter => ({
       name,
-      losses: () => ({ cleanWeight, terms: () => [{ name, weight: 1, value: tf.scalar(0) }] }),
+      losses: () => ({ cleanWeight, terms: () => [{ name, weight: 1, value: () => tf.scalar(0) }] }),
     });
     const sequence = compose([
       plus('one', 1),

@@ -90,18 +90,24 @@ export interface StepContext {
   epoch: number;
 }
 
-/** A weighted extra loss term an augmenter adds inside the network. */
+/**
+ * A weighted extra loss term an augmenter adds inside the network. Its value is built only when
+ * the trainer takes the term's gradient, one term at a time, so only one term's activations are
+ * held at once (nine ResNet tails of a batch of 128 at once overflow wasm's 4 GB heap); the
+ * model's gradient is the sum of the terms' gradients.
+ */
 export interface LossTerm {
   name: string;
   weight: number;
-  value: tf.Scalar;
+  /** The term's loss; called once, inside the trainer's gradient scope. */
+  value(): tf.Scalar;
 }
 
 /**
  * What an augmenter's loss stage contributes to one step. `losses()` does its attack work
  * (e.g. PGD on features, with its own `tf.grad`) *outside* the trainer's gradient scope, and
- * returns this; `terms()` is then called *inside* the scope, so only the final loss terms,
- * not the attack, are differentiated with respect to the model's parameters.
+ * returns this; each term's `value()` is then called *inside* a gradient scope, so only the
+ * final loss terms, not the attack, are differentiated with respect to the model's parameters.
  */
 export interface LossStage {
   /** Multiplies the clean cross-entropy (e.g. 0.5 for ½ clean + ½ adversarial). Default 1. */

@@ -219,7 +219,7 @@ describe('train', () => {
         cleanWeight: 0.5,
         terms: () => {
           calls++;
-          return [{ name: 'constant', weight: 2, value: tf.scalar(1) }];
+          return [{ name: 'constant', weight: 2, value: () => tf.scalar(1) }];
         },
       }),
     };
@@ -228,6 +228,31 @@ describe('train', () => {
     expect(calls).toBe(4);
     // lr ≈ 0 keeps the model fixed, so the loss is exactly ½·clean + 2·1
     expect(withExtra.epochs[0].trainLoss).toBeCloseTo(0.5 * plain.epochs[0].trainLoss + 2, 5);
+  });
+
+  it("holds one loss term's activations at a time, however many terms a step has", async () => {
+    // Each term keeps a 512 KB tensor alive for its gradient; were the terms differentiated
+    // together, the bytes in use when the eighth is built would hold the seven before it too.
+    const inUse: number[] = [];
+    const bigTerms: Augmenter = {
+      name: 'big',
+      losses: (batch, ctx) => ({
+        terms: () =>
+          Array.from({ length: 8 }, (_, i) => ({
+            name: `big${i}`,
+            weight: 1e-3,
+            value: () => {
+              const logits = ctx.model.logits(batch.x, { training: true });
+              const big = tf.tile(logits, [8192 / batch.x.shape[0], 8]);
+              inUse.push(tf.memory().numBytes);
+              return tf.mean(tf.square(big));
+            },
+          })),
+      }),
+    };
+    await train(options({ steps: 1, epochs: undefined, augmenters: [bigTerms] }));
+    expect(inUse).toHaveLength(8);
+    expect(Math.max(...inUse) - Math.min(...inUse)).toBeLessThan(2 ** 18);
   });
 
   it('keeps the tensor count flat across whole epochs', async () => {

@@ -233,7 +233,11 @@ interface StepResult {
   count: number;
 }
 
-/** One optimizer step inside its own tensor scope, `augmenters` composed into one. */
+/**
+ * One optimizer step inside its own tensor scope, `augmenters` composed into one. The gradient
+ * of `cleanWeight · task.loss + Σ weight · term` is taken one part at a time and summed, so a
+ * step holds the activations of one part (the clean pass, or one term's tail) at once.
+ */
 function trainStep(
   model: Model,
   augmenters: Augmenter,
@@ -246,21 +250,46 @@ function trainStep(
     const stage = augmenters.losses?.(input, ctx);
     const cleanWeight = stage?.cleanWeight ?? 1;
     const task = taskOf(model);
-    let logitsSeen: tf.Tensor | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(input.x, { training: true });
-      logitsSeen = tf.keep(logits);
-      let total = tf.mul(task.loss(logits, input), cleanWeight);
-      for (const term of stage?.terms() ?? []) total = tf.add(total, tf.mul(term.value, term.weight));
-      return total as tf.Scalar;
-    }, model.parameters());
-    const loss = value.dataSync()[0];
+    let logits: tf.Tensor | null = null;
+    const parts: (() => tf.Scalar)[] = [
+      () => {
+        const clean = model.logits(input.x, { training: true });
+        logits = tf.keep(clean);
+        return tf.mul(task.loss(clean, input), cleanWeight);
+      },
+      ...(stage?.terms() ?? []).map((term) => () => tf.mul(term.value(), term.weight) as tf.Scalar),
+    ];
+    const parameters = model.parameters();
+    let loss = 0;
+    const grads: tf.NamedTensorMap = {};
+    for (const part of parts) {
+      // The engine's gradients allow a part that reaches no parameter (a constant term), which
+      // tf.variableGrads refuses.
+      const gradient = tf.engine().gradients(part, parameters, undefined, true);
+      loss += gradient.value.dataSync()[0];
+      accumulate(grads, parameters, gradient.grads);
+      gradient.value.dispose();
+    }
     if (Number.isFinite(loss)) applyGradients(grads);
-    const logits = logitsSeen as unknown as tf.Tensor;
-    const { correct, count: scored } = task.countCorrect(logits, input);
-    const result = { loss, correct, scored, count: input.x.shape[0] };
-    logits.dispose();
-    return result;
+    // Kept out of the gradient's own scope (which disposes the pass's tensors), so disposed here.
+    const clean = logits as unknown as tf.Tensor;
+    const { correct, count: scored } = task.countCorrect(clean, input);
+    clean.dispose();
+    return { loss, correct, scored, count: input.x.shape[0] };
+  });
+}
+
+/** Adds one part's gradients (`null` where it reaches no parameter) into `sum` by parameter name. */
+function accumulate(sum: tf.NamedTensorMap, parameters: readonly tf.Variable[], part: (tf.Tensor | null)[]): void {
+  parameters.forEach(({ name }, i) => {
+    const gradient = part[i];
+    if (!gradient) return;
+    const previous = sum[name];
+    sum[name] = previous ? tf.add(previous, gradient) : gradient;
+    if (previous) {
+      previous.dispose();
+      gradient.dispose();
+    }
   });
 }
 

@@ -41,7 +41,7 @@ const affine = (name: string, scale: number, shift: number): Augmenter => ({
 /** A loss stage only, with one constant term. */
 const constantLoss = (name: string, cleanWeight: number, value: number): Augmenter => ({
   name,
-  losses: () => ({ cleanWeight, terms: () => [{ name, weight: 1, value: tf.scalar(value) }] }),
+  losses: () => ({ cleanWeight, terms: () => [{ name, weight: 1, value: () => tf.scalar(value) }] }),
 });
 /** Records the first number of its stream at every call. */
 function recorder(name: string, seen: Record<string, number[]>): Augmenter {
