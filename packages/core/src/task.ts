@@ -147,7 +147,9 @@ function concatBoxes(parts: readonly BatchBoxes[]): BatchBoxes {
       ? t
       : tf.pad(
           t,
-          t.shape.map((_, axis): [number, number] => (axis === 1 ? [0, rows - (t.shape[1] as number)] : [0, 0])),
+          t.shape.map((_, axis): [number, number] =>
+            axis === 1 ? [0, rows - (t.shape[1] as number)] : [0, 0],
+          ),
           value,
         );
   return tf.tidy(() => ({
