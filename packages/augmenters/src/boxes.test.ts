@@ -10,6 +10,7 @@ import {
   initBackend,
 } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { centerCrop } from './center-crop';
 import { randomCrop } from './crop';
 import { cutout } from './cutout';
 import { horizontalFlip } from './flip';
@@ -125,6 +126,36 @@ describe('box-aware geometric augmenters', () => {
     expect(boxesOf(strict)).toEqual({ boxes: [[[0, 0, 0, 0]]], classes: [[-1]] });
   });
 
+  it('centerCrop moves boxes by the window offset, clips them and drops those outside', () => {
+    const batch = () =>
+      boxBatch([
+        [
+          [0, 0, 2, 16],
+          [3, 4, 11, 9],
+          [12, 0, 16, 4],
+        ],
+      ]);
+    // 16 → 10: the window starts at 3 on both axes.
+    const out = centerCrop({ size: 10 }).transform!(batch(), contextFor(model, 0));
+    expect(out.x.shape).toEqual([1, 10, 10, 1]);
+    expect(boxesOf(out)).toEqual({
+      boxes: [
+        [
+          [0, 1, 8, 6],
+          [9, 0, 10, 1],
+          [0, 0, 0, 0],
+        ],
+      ],
+      classes: [[1, 2, -1]],
+    });
+    // 16 → 9 wide: (16 − 9) / 2 = 3.5 rounds to the even 4, as torchvision's Python round does.
+    const narrow = centerCrop({ size: [10, 9] }).transform!(batch(), contextFor(model, 0));
+    expect(boxesOf(narrow).boxes[0][0]).toEqual([0, 1, 7, 6]);
+    expect(() => centerCrop({ size: 20 }).transform!(batch(), contextFor(model, 0))).toThrow(
+      /^centerCrop size 20×20 is larger than the images \(16×16\)\. choose a size within the images/,
+    );
+  });
+
   it('randomScale scales boxes about the corner and moves them with the image', () => {
     const twice = randomScale({ scale: [2, 2] }).transform!(
       boxBatch([[[2, 2, 4, 6]]], 8),
@@ -184,13 +215,14 @@ describe('box-aware geometric augmenters', () => {
     expect(out.boxes).toBe(batch.boxes);
   });
 
-  it('keeps each box tight around its garment’s label pixels through crop, flip, scale and rotate', () => {
+  it('keeps each box tight around its garment’s label pixels through crops, flip, scale and rotate', () => {
     const augmenters = compose([
       // Scales and turns whose nearest-sampled label maps are exact.
       randomScale({ scale: [2, 2] }),
       randomCrop({ padding: 6 }),
       horizontalFlip(),
       randomRotate({ degrees: [90, 90], p: 0.5 }),
+      centerCrop({ size: [12, 11] }),
     ]);
     for (let seed = 0; seed < 8; seed++) {
       const out = augmenters.transform!(garmentScenes(), contextFor(model, seed));
