@@ -54,6 +54,8 @@ describe('augmenter definitions', () => {
   it('registers every augmenter and combinator of the package by its factory name', () => {
     for (const name of [
       'randomCrop',
+      'centerCrop',
+      'resize',
       'horizontalFlip',
       'cutout',
       'mixup',

@@ -2,12 +2,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, Rng, TinyClassifier, compose, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { centerCrop } from './center-crop';
 import { randomCrop } from './crop';
 import { cutout } from './cutout';
 import { horizontalFlip } from './flip';
 import { mixup } from './mixup';
 import { pad } from './pad';
 import { randomRotate } from './rotate';
+import { resize } from './resize';
 import { randAugment } from './rand-augment';
 import { randomScale } from './scale';
 import { oneOf } from './combinators/one-of';
@@ -84,6 +86,32 @@ describe('label-aware geometric augmenters', () => {
       const image = Array.from(out.x.dataSync());
       expect(image.map((v) => (v === -1 ? IGNORE : Math.round(v * 16)))).toEqual(expected.flat());
     }
+  });
+
+  it('centerCrop cuts the label map with the image at the centre', () => {
+    const out = centerCrop({ size: 2 }).transform!(denseBatch(), contextFor(model, 0));
+    expect(rows(out)).toEqual([
+      [5, 6],
+      [9, 10],
+    ]);
+    expect(Array.from(out.x.dataSync()).map((v) => Math.round(v * 16))).toEqual([5, 6, 9, 10]);
+  });
+
+  it('resize repeats label pixels by nearest sampling, never blending class ids', () => {
+    const out = resize({ size: [8, 2] }).transform!(denseBatch(), contextFor(model, 0));
+    // Twice the rows, half the columns: each row twice, columns 1 and 3 (half-pixel centres).
+    expect(rows(out)).toEqual([
+      [1, 3],
+      [1, 3],
+      [5, 7],
+      [5, 7],
+      [9, 11],
+      [9, 11],
+      [13, 15],
+      [13, 15],
+    ]);
+    expect(out.labelMap!.classes.dtype).toBe('int32');
+    expect(out.x.shape).toEqual([1, 8, 2, 1]);
   });
 
   it('randomRotate turns the label map by nearest sampling (a quarter turn is exact)', () => {
