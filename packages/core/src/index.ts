@@ -26,6 +26,7 @@ export type {
   ForwardOptions,
   Classifier,
   Model,
+  ModelOutput,
   BatchLabelMap,
   DenseTarget,
   StepContext,
