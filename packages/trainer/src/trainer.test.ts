@@ -7,6 +7,7 @@ import { lalfa } from '@perturb/afan';
 import {
   type Augmenter,
   type Batch,
+  type ForwardOptions,
   type Module,
   Rng,
   TinyClassifier,
@@ -253,6 +254,26 @@ describe('train', () => {
     await train(options({ steps: 1, epochs: undefined, augmenters: [bigTerms] }));
     expect(inUse).toHaveLength(8);
     expect(Math.max(...inUse) - Math.min(...inUse)).toBeLessThan(2 ** 18);
+  });
+
+  it('hands every forward pass its batch, and each training step its own named stream', async () => {
+    const seen: Array<{ training: boolean; ownBatch: boolean; draw?: number }> = [];
+    class Recording extends TinyClassifier {
+      override logits(x: tf.Tensor4D, forward: ForwardOptions): tf.Tensor2D {
+        seen.push({
+          training: forward.training,
+          ownBatch: forward.targets?.x === x,
+          draw: forward.rng?.next(),
+        });
+        return super.logits(x, forward);
+      }
+    }
+    await train(options({ model: new Recording({ numClasses: 2, width: 4, seed: 3 }), epochs: 1 }));
+    // Four training steps, then the evaluation (its batch, no stream: eval samples nothing).
+    expect(seen.map((s) => s.training)).toEqual([true, true, true, true, false]);
+    expect(seen.every((s) => s.ownBatch)).toBe(true);
+    const streams = [0, 1, 2, 3].map((step) => new Rng(7).child('forward').child(`step-${step}`).next());
+    expect(seen.map((s) => s.draw)).toEqual([...streams, undefined]);
   });
 
   it('keeps the tensor count flat across whole epochs', async () => {

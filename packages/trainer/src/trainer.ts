@@ -11,6 +11,7 @@ import {
   type Batch,
   type LoopEpochRecord,
   type Model,
+  type ModelOutput,
   PerturbError,
   Rng,
   type StepContext,
@@ -176,6 +177,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             augmenters,
             batch,
             stepContext(model, rng, { step: at.step - 1, epoch: at.epoch }),
+            rng.child('forward').child(`step-${at.step - 1}`),
             (grads) => optimizer.step(grads, hyper),
           );
           tf.dispose(batchTensors(batch));
@@ -243,6 +245,7 @@ function trainStep(
   augmenters: Augmenter,
   batch: Batch,
   ctx: StepContext,
+  forwardRng: Rng,
   applyGradients: (grads: tf.NamedTensorMap) => void,
 ): StepResult {
   return tf.tidy(() => {
@@ -250,11 +253,14 @@ function trainStep(
     const stage = augmenters.losses?.(input, ctx);
     const cleanWeight = stage?.cleanWeight ?? 1;
     const task = taskOf(model);
-    let logits: tf.Tensor | null = null;
+    let logits: ModelOutput = undefined;
     const parts: (() => tf.Scalar)[] = [
       () => {
-        const clean = model.logits(input.x, { training: true });
-        logits = tf.keep(clean);
+        const clean = model.logits(input.x, { training: true, targets: input, rng: forwardRng });
+        // Kept past the gradient's own scope (which disposes the pass's tensors) for the accuracy
+        // count, and disposed after it; a detector's output holds several tensors.
+        for (const tensor of tf.tensor_util.getTensorsInContainer(clean)) tf.keep(tensor);
+        logits = clean;
         return tf.mul(task.loss(clean, input), cleanWeight);
       },
       ...(stage?.terms() ?? []).map((term) => () => tf.mul(term.value(), term.weight) as tf.Scalar),
@@ -271,10 +277,8 @@ function trainStep(
       gradient.value.dispose();
     }
     if (Number.isFinite(loss)) applyGradients(grads);
-    // Kept out of the gradient's own scope (which disposes the pass's tensors), so disposed here.
-    const clean = logits as unknown as tf.Tensor;
-    const { correct, count: scored } = task.countCorrect(clean, input);
-    clean.dispose();
+    const { correct, count: scored } = task.countCorrect(logits, input);
+    tf.dispose(logits);
     return { loss, correct, scored, count: input.x.shape[0] };
   });
 }
