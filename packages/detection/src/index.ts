@@ -1,8 +1,9 @@
 /**
  * @perturb/detection: object-detection building blocks for perturb on TensorFlow.js — boxes and
  * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
- * exact feature gradient, COCO-style and Pascal VOC evaluation, and COCO JSON / Pascal VOC XML
- * loaders into one in-memory form.
+ * exact feature gradient, COCO-style and Pascal VOC evaluation, COCO JSON / Pascal VOC XML
+ * loaders into one in-memory form, and the detection task: Faster R-CNN's losses, inference
+ * post-processing and COCO scores over a detector's output.
  */
 export {
   BBOX_XFORM_CLIP,
@@ -47,3 +48,12 @@ export { vocEvaluate } from './voc-eval';
 export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
 export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
 export type { DetectionRecord, DetectionDataset } from './dataset';
+export type { DetectorOutput } from './detector-output';
+export { detectionTask, detectionTaskSchema } from './task';
+export type { DetectionTaskOptions } from './task';
+export { detectionLosses, rpnLosses, roiLosses } from './detection-loss';
+export type { DetectionLosses } from './detection-loss';
+export { postprocessDetections, postprocessSchema, detect } from './postprocess';
+export type { PostprocessOptions, Detections } from './postprocess';
+export { CocoAccumulator, countHits, HIT_IOU } from './detection-metrics';
+export type { DetectionScores } from './detection-metrics';
