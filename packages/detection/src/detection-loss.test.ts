@@ -1,0 +1,216 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectionLosses, roiLosses, rpnLosses } from './detection-loss';
+import type { DetectorOutput } from './detector-output';
+import { type OutputParts, detectorOutput } from './test-support';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+// Hand computations, in plain arithmetic.
+const bce = (x: number, y: number) => Math.max(x, 0) - x * y + Math.log(1 + Math.exp(-Math.abs(x)));
+const smoothL1 = (d: number, beta = 1 / 9) => (Math.abs(d) < beta ? (0.5 * d * d) / beta : Math.abs(d) - 0.5 * beta);
+const logSoftmaxAt = (row: number[], k: number) =>
+  row[k] - Math.log(row.reduce((sum, v) => sum + Math.exp(v), 0));
+const value = (t: tf.Tensor) => t.dataSync()[0];
+
+/**
+ * One image, two anchors: anchor 0 positive, matched to its own box moved 1 px right and down
+ * (so dx = dy = 0.1 for a 10 px anchor, dw = dh = 0), anchor 1 negative.
+ */
+const rpnParts: OutputParts = {
+  anchors: [
+    [0, 0, 10, 10],
+    [20, 20, 30, 30],
+  ],
+  objectness: [[2, -1]],
+  rpnDeltas: [
+    [
+      [0, 0, 0, 0],
+      [5, 5, 5, 5],
+    ],
+  ],
+  rpnLabels: [[1, 0]],
+  rpnMatched: [
+    [
+      [1, 1, 11, 11],
+      [0, 0, 0, 0],
+    ],
+  ],
+  rois: [[[0, 0, 10, 10]]],
+  classLogits: [[[0, 0, 0]]],
+  roiLabels: [[0]],
+};
+
+/**
+ * One image, three RoIs over 2 classes: RoI 0 is class 1 (label 2), matched to its box moved
+ * 1 px right (dx target 10·1/10 = 1), predicting dx = 0.5; RoI 1 background; RoI 2 not sampled.
+ */
+const roiParts: OutputParts = {
+  rois: [
+    [
+      [0, 0, 10, 10],
+      [30, 30, 40, 40],
+      [5, 5, 20, 20],
+    ],
+  ],
+  classLogits: [
+    [
+      [0.2, -0.3, 1.5],
+      [1, 0, -1],
+      [9, -9, 9],
+    ],
+  ],
+  boxDeltas: [
+    [
+      [7, 7, 7, 7, 7, 7, 7, 7, 0.5, 0, 0, 0],
+      [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
+      [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
+    ],
+  ],
+  roiLabels: [[2, 0, -1]],
+  roiMatched: [
+    [
+      [1, 0, 11, 10],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ],
+  ],
+};
+
+function withOutput<T>(parts: OutputParts, f: (output: DetectorOutput) => T): T {
+  const output = detectorOutput(parts);
+  try {
+    return f(output);
+  } finally {
+    tf.dispose(output);
+  }
+}
+
+describe('RPN losses', () => {
+  it('are BCE over the sampled anchors and smooth-L1 on positives per sampled anchor', () => {
+    withOutput(rpnParts, (output) => {
+      const { objectness, rpnBoxRegression } = rpnLosses(output);
+      expect(value(objectness)).toBeCloseTo((bce(2, 1) + bce(-1, 0)) / 2, 6);
+      // The negative anchor's deltas (5s) are not regressed.
+      expect(value(rpnBoxRegression)).toBeCloseTo((smoothL1(0.1) + smoothL1(0.1)) / 2, 6);
+    });
+  });
+
+  it('ignore anchors that were not sampled, whatever their outputs', () => {
+    const extra: OutputParts = {
+      ...rpnParts,
+      anchors: [...(rpnParts.anchors ?? []), [40, 40, 50, 50]],
+      objectness: [[2, -1, 40]],
+      rpnDeltas: [[...(rpnParts.rpnDeltas ?? [[]])[0], [9, 9, 9, 9]]],
+      rpnLabels: [[1, 0, -1]],
+      rpnMatched: [[...(rpnParts.rpnMatched ?? [[]])[0], [40, 40, 60, 60]]],
+    };
+    const values = (parts: OutputParts) =>
+      withOutput(parts, (output) => {
+        const losses = rpnLosses(output);
+        return [value(losses.objectness), value(losses.rpnBoxRegression)];
+      });
+    expect(values(extra)).toEqual(values(rpnParts));
+  });
+
+  it('normalise by the sampled anchors of the whole batch, as torchvision concatenates images', () => {
+    const twoImages: OutputParts = {
+      ...rpnParts,
+      objectness: [
+        [2, -1],
+        [0.5, 3],
+      ],
+      rpnDeltas: [rpnParts.rpnDeltas?.[0] ?? [], rpnParts.rpnDeltas?.[0] ?? []],
+      rpnLabels: [
+        [1, 0],
+        [0, -1],
+      ],
+      rpnMatched: [rpnParts.rpnMatched?.[0] ?? [], rpnParts.rpnMatched?.[0] ?? []],
+      rois: [[[0, 0, 10, 10]], [[0, 0, 10, 10]]],
+      classLogits: [[[0, 0, 0]], [[0, 0, 0]]],
+      roiLabels: [[0], [0]],
+    };
+    withOutput(twoImages, (output) => {
+      const { objectness, rpnBoxRegression } = rpnLosses(output);
+      expect(value(objectness)).toBeCloseTo((bce(2, 1) + bce(-1, 0) + bce(0.5, 0)) / 3, 6);
+      expect(value(rpnBoxRegression)).toBeCloseTo((2 * smoothL1(0.1)) / 3, 6);
+    });
+  });
+
+  it('give a zero box loss, a zero gradient and a finite BCE without positives', () => {
+    const negatives: OutputParts = { ...rpnParts, rpnLabels: [[0, 0]] };
+    withOutput(negatives, (output) => {
+      const { objectness, rpnBoxRegression } = rpnLosses(output);
+      expect(value(objectness)).toBeCloseTo((bce(2, 0) + bce(-1, 0)) / 2, 6);
+      expect(value(rpnBoxRegression)).toBe(0);
+      const grad = tf.grad((deltas: tf.Tensor) =>
+        rpnLosses({ ...output, rpn: { ...output.rpn, deltas: deltas as tf.Tensor3D } }).rpnBoxRegression,
+      )(output.rpn.deltas);
+      expect(Array.from(grad.dataSync())).toEqual(new Array(8).fill(0));
+    });
+  });
+});
+
+describe('RoI losses', () => {
+  it('are cross-entropy over the sampled RoIs and class-specific smooth-L1 per sampled RoI', () => {
+    withOutput(roiParts, (output) => {
+      const { classifier, boxRegression } = roiLosses(output);
+      const logits = roiParts.classLogits[0];
+      expect(value(classifier)).toBeCloseTo(-(logSoftmaxAt(logits[0], 2) + logSoftmaxAt(logits[1], 0)) / 2, 6);
+      // Only class 1's deltas of the positive count: dx 0.5 against 1, the rest exact.
+      expect(value(boxRegression)).toBeCloseTo(smoothL1(0.5 - 1) / 2, 6);
+    });
+  });
+
+  it('send gradients only into the sampled logits and the positive’s own-class deltas, all finite', () => {
+    withOutput(roiParts, (output) => {
+      const [logitsGrad, deltasGrad] = tf.grads((logits: tf.Tensor, deltas: tf.Tensor) => {
+        const rois = { ...output.rois, classLogits: logits as tf.Tensor3D, boxDeltas: deltas as tf.Tensor3D };
+        const { classifier, boxRegression } = roiLosses({ ...output, rois });
+        return tf.add(classifier, boxRegression);
+      })([output.rois.classLogits, output.rois.boxDeltas]);
+      const logitsRows = logitsGrad.arraySync() as number[][][];
+      const deltaRows = deltasGrad.arraySync() as number[][][];
+      expect(logitsRows[0].flat().every(Number.isFinite)).toBe(true);
+      expect(logitsRows[0][0].some((g) => g !== 0)).toBe(true);
+      expect(logitsRows[0][2]).toEqual([0, 0, 0]);
+      // d/d(dx) of (|0.5 − 1| − β/2) / 2 = −1/2; every other delta untouched.
+      expect(deltaRows[0][0][8]).toBeCloseTo(-0.5, 6);
+      expect(deltaRows[0].flat().filter((g) => g !== 0)).toHaveLength(1);
+    });
+  });
+
+  it('refuse a label beyond the head’s columns in one line', () => {
+    withOutput({ ...roiParts, roiLabels: [[3, 0, -1]] }, (output) => {
+      expect(() => roiLosses(output)).toThrow(/RoI 0 has label 3, but the head scores only 3 columns/);
+    });
+  });
+});
+
+describe('detectionLosses', () => {
+  const { rois, classLogits, boxDeltas, roiLabels, roiMatched } = roiParts;
+  const training: OutputParts = { ...rpnParts, rois, classLogits, boxDeltas, roiLabels, roiMatched };
+
+  it('say in one line that an inference forward pass has no samples to score', () => {
+    withOutput({ ...training, rpnLabels: undefined, roiLabels: undefined }, (output) => {
+      expect(() => detectionLosses(output)).toThrow(PerturbError);
+      expect(() => detectionLosses(output)).toThrow(/needs the anchor labels a training forward pass samples/);
+    });
+  });
+
+  it('are the same numbers on every call and leave no tensors behind', async () => {
+    const output = detectorOutput(training);
+    const numbers = () => {
+      const losses = detectionLosses(output);
+      const out = Object.values(losses).map(value);
+      tf.dispose(Object.values(losses));
+      return out;
+    };
+    expect(numbers()).toEqual(numbers());
+    await assertNoTensorLeak(numbers);
+    tf.dispose(output);
+  });
+});
