@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectionLosses, roiLosses, rpnLosses } from './detection-loss';
+import { type DetectionLosses, detectionLosses, roiLosses, rpnLosses } from './detection-loss';
 import type { DetectorOutput } from './detector-output';
-import { type OutputParts, detectorOutput } from './test-support';
+import { type OutputParts, detectorOutput, fixture, maxAbsDiff } from './test-support';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -212,5 +212,74 @@ describe('detectionLosses', () => {
     expect(numbers()).toEqual(numbers());
     await assertNoTensorLeak(numbers);
     tf.dispose(output);
+  });
+});
+
+interface TrainingFixture {
+  numClasses: number;
+  imageSize: [number, number];
+  anchors: number[];
+  objectness: number[];
+  rpnDeltas: number[];
+  rpnLabels: number[];
+  rpnMatched: number[];
+  rois: number[];
+  classLogits: number[];
+  boxDeltas: number[];
+  roiLabels: number[];
+  roiMatched: number[];
+  losses: Record<keyof DetectionLosses, number>;
+  grads: { objectness: number[]; rpnDeltas: number[]; classLogits: number[]; boxDeltas: number[] };
+}
+
+describe('against torchvision', () => {
+  const f = fixture<{ training: TrainingFixture }>('detection-task.json').training;
+  const n = 2;
+  const a = f.anchors.length / 4;
+  const r = f.rois.length / (4 * n);
+  const columns = f.numClasses + 1;
+
+  it('gives RegionProposalNetwork.compute_loss’s and fastrcnn_loss’s losses and gradients', () => {
+    const trained = [
+      tf.tensor2d(f.objectness, [n, a]),
+      tf.tensor3d(f.rpnDeltas, [n, a, 4]),
+      tf.tensor3d(f.classLogits, [n, r, columns]),
+      tf.tensor3d(f.boxDeltas, [n, r, 4 * columns]),
+    ];
+    const fixed = {
+      anchors: tf.tensor2d(f.anchors, [a, 4]),
+      rpnLabels: tf.tensor2d(f.rpnLabels, [n, a], 'int32'),
+      rpnMatched: tf.tensor3d(f.rpnMatched, [n, a, 4]),
+      rois: tf.tensor3d(f.rois, [n, r, 4]),
+      valid: tf.ones([n, r]) as tf.Tensor2D,
+      roiLabels: tf.tensor2d(f.roiLabels, [n, r], 'int32'),
+      roiMatched: tf.tensor3d(f.roiMatched, [n, r, 4]),
+    };
+    const output = ([objectness, deltas, classLogits, boxDeltas]: tf.Tensor[]): DetectorOutput => ({
+      imageSize: f.imageSize,
+      rpn: {
+        anchors: fixed.anchors,
+        objectness: objectness as tf.Tensor2D,
+        deltas: deltas as tf.Tensor3D,
+        labels: fixed.rpnLabels,
+        matchedBoxes: fixed.rpnMatched,
+      },
+      rois: {
+        boxes: fixed.rois,
+        valid: fixed.valid,
+        classLogits: classLogits as tf.Tensor3D,
+        boxDeltas: boxDeltas as tf.Tensor3D,
+        labels: fixed.roiLabels,
+        matchedBoxes: fixed.roiMatched,
+      },
+    });
+    const losses = detectionLosses(output(trained));
+    for (const [name, expected] of Object.entries(f.losses)) {
+      expect(value(losses[name as keyof DetectionLosses]), name).toBeCloseTo(expected, 4);
+    }
+    const grads = tf.grads((...parts: tf.Tensor[]) => tf.addN(Object.values(detectionLosses(output(parts)))))(trained);
+    const expected = [f.grads.objectness, f.grads.rpnDeltas, f.grads.classLogits, f.grads.boxDeltas];
+    grads.forEach((grad, k) => expect(maxAbsDiff(grad.dataSync(), expected[k])).toBeLessThan(1e-5));
+    tf.dispose([trained, Object.values(fixed), Object.values(losses), grads]);
   });
 });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Model, PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detect, postprocessDetections } from './postprocess';
-import { type OutputParts, detectorOutput } from './test-support';
+import type { DetectorOutput } from './detector-output';
+import { type OutputParts, detectorOutput, fixture, maxAbsDiff } from './test-support';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -99,5 +100,41 @@ describe('detect', () => {
     expect(() => detect(classifier, x)).toThrow(PerturbError);
     expect(() => detect(classifier, x)).toThrow(/detect got a tensor of shape \[1,1\] where a detector's output belongs/);
     x.dispose();
+  });
+});
+
+interface InferenceFixture {
+  numClasses: number;
+  imageSize: [number, number];
+  rois: number[];
+  classLogits: number[];
+  boxDeltas: number[];
+  detections: { boxes: number[]; scores: number[]; classes: number[] }[];
+}
+
+describe('against torchvision', () => {
+  it('gives RoIHeads.postprocess_detections’s boxes, scores and classes', () => {
+    const f = fixture<{ inference: InferenceFixture }>('detection-task.json').inference;
+    const n = f.detections.length;
+    const r = f.rois.length / (4 * n);
+    const columns = f.numClasses + 1;
+    const output: DetectorOutput = {
+      imageSize: f.imageSize,
+      rpn: { anchors: tf.zeros([1, 4]), objectness: tf.zeros([n, 1]), deltas: tf.zeros([n, 1, 4]) },
+      rois: {
+        boxes: tf.tensor3d(f.rois, [n, r, 4]),
+        valid: tf.ones([n, r]),
+        classLogits: tf.tensor3d(f.classLogits, [n, r, columns]),
+        boxDeltas: tf.tensor3d(f.boxDeltas, [n, r, 4 * columns]),
+      },
+    };
+    const detections = postprocessDetections(output);
+    detections.forEach((image, i) => {
+      const expected = f.detections[i];
+      expect(Array.from(image.classes)).toEqual(expected.classes);
+      expect(maxAbsDiff(image.scores, expected.scores)).toBeLessThan(1e-6);
+      expect(maxAbsDiff(image.boxes, expected.boxes)).toBeLessThan(1e-4);
+    });
+    tf.dispose(output);
   });
 });
