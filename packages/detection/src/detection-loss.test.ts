@@ -11,7 +11,8 @@ beforeAll(async () => {
 
 // Hand computations, in plain arithmetic.
 const bce = (x: number, y: number) => Math.max(x, 0) - x * y + Math.log(1 + Math.exp(-Math.abs(x)));
-const smoothL1 = (d: number, beta = 1 / 9) => (Math.abs(d) < beta ? (0.5 * d * d) / beta : Math.abs(d) - 0.5 * beta);
+const smoothL1 = (d: number, beta = 1 / 9) =>
+  Math.abs(d) < beta ? (0.5 * d * d) / beta : Math.abs(d) - 0.5 * beta;
 const logSoftmaxAt = (row: number[], k: number) =>
   row[k] - Math.log(row.reduce((sum, v) => sum + Math.exp(v), 0));
 const value = (t: tf.Tensor) => t.dataSync()[0];
@@ -146,8 +147,9 @@ describe('RPN losses', () => {
       const { objectness, rpnBoxRegression } = rpnLosses(output);
       expect(value(objectness)).toBeCloseTo((bce(2, 0) + bce(-1, 0)) / 2, 6);
       expect(value(rpnBoxRegression)).toBe(0);
-      const grad = tf.grad((deltas: tf.Tensor) =>
-        rpnLosses({ ...output, rpn: { ...output.rpn, deltas: deltas as tf.Tensor3D } }).rpnBoxRegression,
+      const grad = tf.grad(
+        (deltas: tf.Tensor) =>
+          rpnLosses({ ...output, rpn: { ...output.rpn, deltas: deltas as tf.Tensor3D } }).rpnBoxRegression,
       )(output.rpn.deltas);
       expect(Array.from(grad.dataSync())).toEqual(new Array(8).fill(0));
     });
@@ -159,7 +161,10 @@ describe('RoI losses', () => {
     withOutput(roiParts, (output) => {
       const { classifier, boxRegression } = roiLosses(output);
       const logits = roiParts.classLogits[0];
-      expect(value(classifier)).toBeCloseTo(-(logSoftmaxAt(logits[0], 2) + logSoftmaxAt(logits[1], 0)) / 2, 6);
+      expect(value(classifier)).toBeCloseTo(
+        -(logSoftmaxAt(logits[0], 2) + logSoftmaxAt(logits[1], 0)) / 2,
+        6,
+      );
       // Only class 1's deltas of the positive count: dx 0.5 against 1, the rest exact.
       expect(value(boxRegression)).toBeCloseTo(smoothL1(0.5 - 1) / 2, 6);
     });
@@ -197,7 +202,9 @@ describe('detectionLosses', () => {
   it('say in one line that an inference forward pass has no samples to score', () => {
     withOutput({ ...training, rpnLabels: undefined, roiLabels: undefined }, (output) => {
       expect(() => detectionLosses(output)).toThrow(PerturbError);
-      expect(() => detectionLosses(output)).toThrow(/needs the anchor labels a training forward pass samples/);
+      expect(() => detectionLosses(output)).toThrow(
+        /needs the anchor labels a training forward pass samples/,
+      );
     });
   });
 
@@ -277,7 +284,9 @@ describe('against torchvision', () => {
     for (const [name, expected] of Object.entries(f.losses)) {
       expect(value(losses[name as keyof DetectionLosses]), name).toBeCloseTo(expected, 4);
     }
-    const grads = tf.grads((...parts: tf.Tensor[]) => tf.addN(Object.values(detectionLosses(output(parts)))))(trained);
+    const grads = tf.grads((...parts: tf.Tensor[]) => tf.addN(Object.values(detectionLosses(output(parts)))))(
+      trained,
+    );
     const expected = [f.grads.objectness, f.grads.rpnDeltas, f.grads.classLogits, f.grads.boxDeltas];
     grads.forEach((grad, k) => expect(maxAbsDiff(grad.dataSync(), expected[k])).toBeLessThan(1e-5));
     tf.dispose([trained, Object.values(fixed), Object.values(losses), grads]);

@@ -36,14 +36,29 @@ describe('postprocessDetections', () => {
   it('clips to the image, drops padding RoIs and low scores, and keeps dataset class ids', () => {
     const [image] = run({
       imageSize: [32, 48],
-      rois: [[[-5, 20, 60, 40], [0, 0, 8, 8], [0, 0, 8, 8]]],
+      rois: [
+        [
+          [-5, 20, 60, 40],
+          [0, 0, 8, 8],
+          [0, 0, 8, 8],
+        ],
+      ],
       valid: [[1, 0, 1]],
       // RoI 0: class 1 at 0.75, class 0 at 0.07 (both kept); RoI 1 is padding however confident;
       // RoI 2 scores < 0.05 for both classes.
-      classLogits: [[[0, -1, Math.log(4)], [0, 9, 9], [5, 0, 0]]],
+      classLogits: [
+        [
+          [0, -1, Math.log(4)],
+          [0, 9, 9],
+          [5, 0, 0],
+        ],
+      ],
     });
     expect(Array.from(image.classes)).toEqual([1, 0]);
-    expect(Array.from(image.scores)).toEqual([expect.closeTo(4 / (5 + Math.exp(-1)), 6), expect.closeTo(Math.exp(-1) / (5 + Math.exp(-1)), 6)]);
+    expect(Array.from(image.scores)).toEqual([
+      expect.closeTo(4 / (5 + Math.exp(-1)), 6),
+      expect.closeTo(Math.exp(-1) / (5 + Math.exp(-1)), 6),
+    ]);
     for (let k = 0; k < image.classes.length; k++) {
       expect(Array.from(image.boxes.subarray(4 * k, 4 * k + 4))).toEqual([0, 20, 48, 32]);
     }
@@ -51,9 +66,21 @@ describe('postprocessDetections', () => {
 
   it('suppresses overlaps within a class only, and keeps at most detectionsPerImage', () => {
     const parts: OutputParts = {
-      rois: [[[0, 0, 20, 20], [1, 0, 21, 20], [0, 0, 20, 20]]],
+      rois: [
+        [
+          [0, 0, 20, 20],
+          [1, 0, 21, 20],
+          [0, 0, 20, 20],
+        ],
+      ],
       // RoIs 0 and 1 overlap (IoU 0.9) as class 0; RoI 2 is class 1 on the same place.
-      classLogits: [[[0, 4, -9], [0, 3, -9], [0, -9, 2]]],
+      classLogits: [
+        [
+          [0, 4, -9],
+          [0, 3, -9],
+          [0, -9, 2],
+        ],
+      ],
     };
     const [image] = run(parts);
     expect(Array.from(image.classes)).toEqual([0, 1]);
@@ -73,9 +100,9 @@ describe('postprocessDetections', () => {
   });
 
   it('refuses an unknown option in one line', () => {
-    expect(() => run({ rois: [[[0, 0, 1, 1]]], classLogits: [[NINE_TENTHS]] }, { scoreTreshold: 0.1 })).toThrow(
-      /did you mean "scoreThreshold"/,
-    );
+    expect(() =>
+      run({ rois: [[[0, 0, 1, 1]]], classLogits: [[NINE_TENTHS]] }, { scoreTreshold: 0.1 }),
+    ).toThrow(/did you mean "scoreThreshold"/);
   });
 });
 
@@ -98,7 +125,9 @@ describe('detect', () => {
     const classifier = { numClasses: 1, logits: () => tf.zeros([1, 1]) } as unknown as Model;
     const x = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;
     expect(() => detect(classifier, x)).toThrow(PerturbError);
-    expect(() => detect(classifier, x)).toThrow(/detect got a tensor of shape \[1,1\] where a detector's output belongs/);
+    expect(() => detect(classifier, x)).toThrow(
+      /detect got a tensor of shape \[1,1\] where a detector's output belongs/,
+    );
     x.dispose();
   });
 });

@@ -46,7 +46,10 @@ const ROI_CODER = new BoxCoder({ weights: [10, 10, 5, 5] });
  * removal, per-class NMS and the best `detectionsPerImage` ({@link selectDetections}).
  * Padding RoIs (`valid` 0) are left out. Needs no targets: works on an inference forward pass.
  */
-export function postprocessDetections(output: DetectorOutput, options: PostprocessOptions = {}): Detections[] {
+export function postprocessDetections(
+  output: DetectorOutput,
+  options: PostprocessOptions = {},
+): Detections[] {
   const settings = parseOptions(postprocessSchema, options, 'postprocessDetections options');
   const { rois, imageSize } = output;
   const [n, r, columns] = rois.classLogits.shape;

@@ -56,14 +56,20 @@ describe('detectionTask evaluation', () => {
   it('scores perfect detections 1 (all small objects: medium and large have nothing, −1)', () => {
     const scores = evaluate([{ output: detecting(objects), objects }]);
     const one = expect.closeTo(1, 9);
-    expect(scores).toEqual({ mAP: one, AP50: one, AP75: one, APsmall: one, APmedium: -1, APlarge: -1, AR100: one });
+    expect(scores).toEqual({
+      mAP: one,
+      AP50: one,
+      AP75: one,
+      APsmall: one,
+      APmedium: -1,
+      APlarge: -1,
+      AR100: one,
+    });
   });
 
   it('counts a detection at IoU 0.72 as a hit at 5 of the 10 IoU thresholds', () => {
     // A 40×40 object (medium) found by a box 28.8 px tall: IoU 1152 / 1600 = 0.72.
-    const scores = evaluate([
-      { output: detecting([[[0, 0, 40, 28.8, 0]]]), objects: [[[0, 0, 40, 40, 0]]] },
-    ]);
+    const scores = evaluate([{ output: detecting([[[0, 0, 40, 28.8, 0]]]), objects: [[[0, 0, 40, 40, 0]]] }]);
     expect(scores.mAP).toBeCloseTo(0.5, 6);
     expect(scores.AP50).toBeCloseTo(1, 9);
     expect(scores.AP75).toBe(0);
@@ -148,7 +154,14 @@ describe('detectionTask', () => {
 
   it('counts objects found by a confident detection of their class on an inference forward pass', () => {
     // Object 0 found (IoU 1); object 1's only detection has the wrong class.
-    const output = modelOutput(detecting([[[4, 4, 20, 20, 0], [30, 30, 60, 50, 0]]]));
+    const output = modelOutput(
+      detecting([
+        [
+          [4, 4, 20, 20, 0],
+          [30, 30, 60, 50, 0],
+        ],
+      ]),
+    );
     const batch = boxedBatch([objects[0]]);
     expect(detectionTask(2).countCorrect(output, batch)).toEqual({ correct: 1, count: 2 });
     tf.dispose([output, batch]);

@@ -88,7 +88,11 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
     `a detection task over ${numClasses} classes`,
     'pass the number of object classes (without background), e.g. 10',
   );
-  const { predictionScore, ...postprocess } = parseOptions(detectionTaskSchema, options, 'detectionTask options');
+  const { predictionScore, ...postprocess } = parseOptions(
+    detectionTaskSchema,
+    options,
+    'detectionTask options',
+  );
   const read = (logits: unknown, who: string) => asDetectorOutput(logits, numClasses, who);
   const predictions = (output: DetectorOutput) =>
     postprocessDetections(output, postprocess).map((d) => confident(d, predictionScore));

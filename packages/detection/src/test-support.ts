@@ -67,7 +67,10 @@ export function detectorOutput(parts: OutputParts): DetectorOutput {
       objectness: (parts.objectness ? tf.tensor2d(parts.objectness) : fill([n, a])) as tf.Tensor2D,
       deltas: t3(parts.rpnDeltas, [n, a, 4]),
       ...(parts.rpnLabels
-        ? { labels: tf.tensor2d(parts.rpnLabels, undefined, 'int32'), matchedBoxes: t3(parts.rpnMatched, [n, a, 4]) }
+        ? {
+            labels: tf.tensor2d(parts.rpnLabels, undefined, 'int32'),
+            matchedBoxes: t3(parts.rpnMatched, [n, a, 4]),
+          }
         : {}),
     },
     rois: {
@@ -76,7 +79,10 @@ export function detectorOutput(parts: OutputParts): DetectorOutput {
       classLogits: tf.tensor3d(parts.classLogits),
       boxDeltas: t3(parts.boxDeltas, [n, r, 4 * columns]),
       ...(parts.roiLabels
-        ? { labels: tf.tensor2d(parts.roiLabels, undefined, 'int32'), matchedBoxes: t3(parts.roiMatched, [n, r, 4]) }
+        ? {
+            labels: tf.tensor2d(parts.roiLabels, undefined, 'int32'),
+            matchedBoxes: t3(parts.roiMatched, [n, r, 4]),
+          }
         : {}),
     },
   };
@@ -91,9 +97,23 @@ export function boxedBatch(objects: number[][][]): BoxedBatch {
     x: tf.zeros([objects.length, 64, 64, 1]) as tf.Tensor4D,
     y: tf.zeros([objects.length, 1]) as tf.Tensor2D,
     boxes: {
-      boxes: tf.tensor3d(objects.map((o) => pad(o.map((row) => row.slice(0, 4)), 4, 0))),
+      boxes: tf.tensor3d(
+        objects.map((o) =>
+          pad(
+            o.map((row) => row.slice(0, 4)),
+            4,
+            0,
+          ),
+        ),
+      ),
       classes: tf.tensor2d(
-        objects.map((o) => pad(o.map((row) => [row[4]]), 1, -1).map((row) => row[0])),
+        objects.map((o) =>
+          pad(
+            o.map((row) => [row[4]]),
+            1,
+            -1,
+          ).map((row) => row[0]),
+        ),
         [objects.length, m],
         'int32',
       ),
