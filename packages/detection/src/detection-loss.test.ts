@@ -3,7 +3,15 @@ import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DetectionLosses, detectionLosses, roiLosses, rpnLosses } from './detection-loss';
 import type { DetectorOutput } from './detector-output';
-import { type OutputParts, detectorOutput, fixture, maxAbsDiff } from './test-support';
+import {
+  type OutputParts,
+  ROI_PARTS,
+  RPN_PARTS,
+  TRAINING_PARTS,
+  detectorOutput,
+  fixture,
+  maxAbsDiff,
+} from './test-support';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -17,70 +25,6 @@ const logSoftmaxAt = (row: number[], k: number) =>
   row[k] - Math.log(row.reduce((sum, v) => sum + Math.exp(v), 0));
 const value = (t: tf.Tensor) => t.dataSync()[0];
 
-/**
- * One image, two anchors: anchor 0 positive, matched to its own box moved 1 px right and down
- * (so dx = dy = 0.1 for a 10 px anchor, dw = dh = 0), anchor 1 negative.
- */
-const rpnParts: OutputParts = {
-  anchors: [
-    [0, 0, 10, 10],
-    [20, 20, 30, 30],
-  ],
-  objectness: [[2, -1]],
-  rpnDeltas: [
-    [
-      [0, 0, 0, 0],
-      [5, 5, 5, 5],
-    ],
-  ],
-  rpnLabels: [[1, 0]],
-  rpnMatched: [
-    [
-      [1, 1, 11, 11],
-      [0, 0, 0, 0],
-    ],
-  ],
-  rois: [[[0, 0, 10, 10]]],
-  classLogits: [[[0, 0, 0]]],
-  roiLabels: [[0]],
-};
-
-/**
- * One image, three RoIs over 2 classes: RoI 0 is class 1 (label 2), matched to its box moved
- * 1 px right (dx target 10·1/10 = 1), predicting dx = 0.5; RoI 1 background; RoI 2 not sampled.
- */
-const roiParts: OutputParts = {
-  rois: [
-    [
-      [0, 0, 10, 10],
-      [30, 30, 40, 40],
-      [5, 5, 20, 20],
-    ],
-  ],
-  classLogits: [
-    [
-      [0.2, -0.3, 1.5],
-      [1, 0, -1],
-      [9, -9, 9],
-    ],
-  ],
-  boxDeltas: [
-    [
-      [7, 7, 7, 7, 7, 7, 7, 7, 0.5, 0, 0, 0],
-      [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
-      [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
-    ],
-  ],
-  roiLabels: [[2, 0, -1]],
-  roiMatched: [
-    [
-      [1, 0, 11, 10],
-      [0, 0, 0, 0],
-      [0, 0, 0, 0],
-    ],
-  ],
-};
-
 function withOutput<T>(parts: OutputParts, f: (output: DetectorOutput) => T): T {
   const output = detectorOutput(parts);
   try {
@@ -92,7 +36,7 @@ function withOutput<T>(parts: OutputParts, f: (output: DetectorOutput) => T): T 
 
 describe('RPN losses', () => {
   it('are BCE over the sampled anchors and smooth-L1 on positives per sampled anchor', () => {
-    withOutput(rpnParts, (output) => {
+    withOutput(RPN_PARTS, (output) => {
       const { objectness, rpnBoxRegression } = rpnLosses(output);
       expect(value(objectness)).toBeCloseTo((bce(2, 1) + bce(-1, 0)) / 2, 6);
       // The negative anchor's deltas (5s) are not regressed.
@@ -102,34 +46,34 @@ describe('RPN losses', () => {
 
   it('ignore anchors that were not sampled, whatever their outputs', () => {
     const extra: OutputParts = {
-      ...rpnParts,
-      anchors: [...(rpnParts.anchors ?? []), [40, 40, 50, 50]],
+      ...RPN_PARTS,
+      anchors: [...(RPN_PARTS.anchors ?? []), [40, 40, 50, 50]],
       objectness: [[2, -1, 40]],
-      rpnDeltas: [[...(rpnParts.rpnDeltas ?? [[]])[0], [9, 9, 9, 9]]],
+      rpnDeltas: [[...(RPN_PARTS.rpnDeltas ?? [[]])[0], [9, 9, 9, 9]]],
       rpnLabels: [[1, 0, -1]],
-      rpnMatched: [[...(rpnParts.rpnMatched ?? [[]])[0], [40, 40, 60, 60]]],
+      rpnMatched: [[...(RPN_PARTS.rpnMatched ?? [[]])[0], [40, 40, 60, 60]]],
     };
     const values = (parts: OutputParts) =>
       withOutput(parts, (output) => {
         const losses = rpnLosses(output);
         return [value(losses.objectness), value(losses.rpnBoxRegression)];
       });
-    expect(values(extra)).toEqual(values(rpnParts));
+    expect(values(extra)).toEqual(values(RPN_PARTS));
   });
 
   it('normalise by the sampled anchors of the whole batch, as torchvision concatenates images', () => {
     const twoImages: OutputParts = {
-      ...rpnParts,
+      ...RPN_PARTS,
       objectness: [
         [2, -1],
         [0.5, 3],
       ],
-      rpnDeltas: [rpnParts.rpnDeltas?.[0] ?? [], rpnParts.rpnDeltas?.[0] ?? []],
+      rpnDeltas: [RPN_PARTS.rpnDeltas?.[0] ?? [], RPN_PARTS.rpnDeltas?.[0] ?? []],
       rpnLabels: [
         [1, 0],
         [0, -1],
       ],
-      rpnMatched: [rpnParts.rpnMatched?.[0] ?? [], rpnParts.rpnMatched?.[0] ?? []],
+      rpnMatched: [RPN_PARTS.rpnMatched?.[0] ?? [], RPN_PARTS.rpnMatched?.[0] ?? []],
       rois: [[[0, 0, 10, 10]], [[0, 0, 10, 10]]],
       classLogits: [[[0, 0, 0]], [[0, 0, 0]]],
       roiLabels: [[0], [0]],
@@ -142,7 +86,7 @@ describe('RPN losses', () => {
   });
 
   it('give a zero box loss, a zero gradient and a finite BCE without positives', () => {
-    const negatives: OutputParts = { ...rpnParts, rpnLabels: [[0, 0]] };
+    const negatives: OutputParts = { ...RPN_PARTS, rpnLabels: [[0, 0]] };
     withOutput(negatives, (output) => {
       const { objectness, rpnBoxRegression } = rpnLosses(output);
       expect(value(objectness)).toBeCloseTo((bce(2, 0) + bce(-1, 0)) / 2, 6);
@@ -158,9 +102,9 @@ describe('RPN losses', () => {
 
 describe('RoI losses', () => {
   it('are cross-entropy over the sampled RoIs and class-specific smooth-L1 per sampled RoI', () => {
-    withOutput(roiParts, (output) => {
+    withOutput(ROI_PARTS, (output) => {
       const { classifier, boxRegression } = roiLosses(output);
-      const logits = roiParts.classLogits[0];
+      const logits = ROI_PARTS.classLogits[0];
       expect(value(classifier)).toBeCloseTo(
         -(logSoftmaxAt(logits[0], 2) + logSoftmaxAt(logits[1], 0)) / 2,
         6,
@@ -171,7 +115,7 @@ describe('RoI losses', () => {
   });
 
   it('send gradients only into the sampled logits and the positive’s own-class deltas, all finite', () => {
-    withOutput(roiParts, (output) => {
+    withOutput(ROI_PARTS, (output) => {
       const [logitsGrad, deltasGrad] = tf.grads((logits: tf.Tensor, deltas: tf.Tensor) => {
         const rois = { ...output.rois, classLogits: logits as tf.Tensor3D, boxDeltas: deltas as tf.Tensor3D };
         const { classifier, boxRegression } = roiLosses({ ...output, rois });
@@ -189,15 +133,14 @@ describe('RoI losses', () => {
   });
 
   it('refuse a label beyond the head’s columns in one line', () => {
-    withOutput({ ...roiParts, roiLabels: [[3, 0, -1]] }, (output) => {
+    withOutput({ ...ROI_PARTS, roiLabels: [[3, 0, -1]] }, (output) => {
       expect(() => roiLosses(output)).toThrow(/RoI 0 has label 3, but the head scores only 3 columns/);
     });
   });
 });
 
 describe('detectionLosses', () => {
-  const { rois, classLogits, boxDeltas, roiLabels, roiMatched } = roiParts;
-  const training: OutputParts = { ...rpnParts, rois, classLogits, boxDeltas, roiLabels, roiMatched };
+  const training = TRAINING_PARTS;
 
   it('say in one line that an inference forward pass has no samples to score', () => {
     withOutput({ ...training, rpnLabels: undefined, roiLabels: undefined }, (output) => {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BoxedBatch } from './batch-boxes';
 import { detectionLosses } from './detection-loss';
 import { detectionTask } from './task';
-import { type OutputParts, boxedBatch, detectorOutput } from './test-support';
+import { type OutputParts, TRAINING_PARTS, boxedBatch, detectorOutput } from './test-support';
 
 /**
  * A hand-built output as what core's `Task` methods take: `tf.Tensor` on main until issue 19's
@@ -98,40 +98,14 @@ describe('detectionTask evaluation', () => {
 });
 
 describe('detectionTask', () => {
+  // TRAINING_PARTS with RoI 1 (background) classified wrong: RoI 0 (label 2) is right, RoI 2 not sampled.
   const training: OutputParts = {
-    anchors: [
-      [0, 0, 10, 10],
-      [20, 20, 30, 30],
-    ],
-    objectness: [[2, -1]],
-    rpnLabels: [[1, 0]],
-    rpnMatched: [
-      [
-        [1, 1, 11, 11],
-        [0, 0, 0, 0],
-      ],
-    ],
-    rois: [
-      [
-        [0, 0, 10, 10],
-        [30, 30, 40, 40],
-        [5, 5, 20, 20],
-      ],
-    ],
-    // RoI 0 (label 2) right, RoI 1 (background) wrong, RoI 2 not sampled.
+    ...TRAINING_PARTS,
     classLogits: [
       [
         [0.2, -0.3, 1.5],
         [0, 1, -1],
         [9, -9, 9],
-      ],
-    ],
-    roiLabels: [[2, 0, -1]],
-    roiMatched: [
-      [
-        [1, 0, 11, 10],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
       ],
     ],
   };

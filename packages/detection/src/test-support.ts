@@ -120,3 +120,77 @@ export function boxedBatch(objects: number[][][]): BoxedBatch {
     },
   };
 }
+
+/**
+ * One image, two anchors: anchor 0 positive, matched to its own box moved 1 px right and down
+ * (so dx = dy = 0.1 for a 10 px anchor, dw = dh = 0), anchor 1 negative.
+ */
+export const RPN_PARTS: OutputParts = {
+  anchors: [
+    [0, 0, 10, 10],
+    [20, 20, 30, 30],
+  ],
+  objectness: [[2, -1]],
+  rpnDeltas: [
+    [
+      [0, 0, 0, 0],
+      [5, 5, 5, 5],
+    ],
+  ],
+  rpnLabels: [[1, 0]],
+  rpnMatched: [
+    [
+      [1, 1, 11, 11],
+      [0, 0, 0, 0],
+    ],
+  ],
+  rois: [[[0, 0, 10, 10]]],
+  classLogits: [[[0, 0, 0]]],
+  roiLabels: [[0]],
+};
+
+/**
+ * One image, three RoIs over 2 classes: RoI 0 is class 1 (label 2), matched to its box moved
+ * 1 px right (dx target 10·1/10 = 1), predicting dx = 0.5; RoI 1 background; RoI 2 not sampled.
+ */
+export const ROI_PARTS: OutputParts = {
+  rois: [
+    [
+      [0, 0, 10, 10],
+      [30, 30, 40, 40],
+      [5, 5, 20, 20],
+    ],
+  ],
+  classLogits: [
+    [
+      [0.2, -0.3, 1.5],
+      [1, 0, -1],
+      [9, -9, 9],
+    ],
+  ],
+  boxDeltas: [
+    [
+      [7, 7, 7, 7, 7, 7, 7, 7, 0.5, 0, 0, 0],
+      [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
+      [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9],
+    ],
+  ],
+  roiLabels: [[2, 0, -1]],
+  roiMatched: [
+    [
+      [1, 0, 11, 10],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+    ],
+  ],
+};
+
+/** {@link RPN_PARTS}' anchors with {@link ROI_PARTS}' RoIs: a whole training forward pass. */
+export const TRAINING_PARTS: OutputParts = {
+  ...RPN_PARTS,
+  rois: ROI_PARTS.rois,
+  classLogits: ROI_PARTS.classLogits,
+  boxDeltas: ROI_PARTS.boxDeltas,
+  roiLabels: ROI_PARTS.roiLabels,
+  roiMatched: ROI_PARTS.roiMatched,
+};
