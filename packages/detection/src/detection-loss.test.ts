@@ -142,13 +142,40 @@ describe('RoI losses', () => {
 describe('detectionLosses', () => {
   const training = TRAINING_PARTS;
 
-  it('say in one line that an inference forward pass has no samples to score', () => {
+  it('say in one line that a forward pass without targets has no samples to score', () => {
     withOutput({ ...training, rpnLabels: undefined, roiLabels: undefined }, (output) => {
       expect(() => detectionLosses(output)).toThrow(PerturbError);
       expect(() => detectionLosses(output)).toThrow(
-        /needs the anchor labels a training forward pass samples/,
+        /needs the anchor labels a forward pass with targets draws/,
       );
     });
+  });
+
+  it('label the RoIs of a pass with targets but no RoI samples against the ground truth', async () => {
+    // ROI_PARTS' RoIs: RoI 0 on its object (class 1), RoI 1 far from it, RoI 2 padding.
+    const truth = () => [{ boxes: Float32Array.from([1, 0, 11, 10]), classes: Int32Array.from([1]) }];
+    const evaluation = detectorOutput({ ...training, roiLabels: undefined, valid: [[1, 1, 0]] });
+    const sampled = detectorOutput(training);
+    const numbers = (losses: DetectionLosses) => {
+      const out = Object.values(losses).map(value);
+      tf.dispose(Object.values(losses));
+      return out;
+    };
+    // The same labels (2, 0, −1) and matched boxes as the training pass's samples.
+    expect(numbers(detectionLosses(evaluation, truth))).toEqual(numbers(detectionLosses(sampled)));
+    const grad = tf.grad((logits: tf.Tensor) =>
+      tf.addN(
+        Object.values(
+          detectionLosses(
+            { ...evaluation, rois: { ...evaluation.rois, classLogits: logits as tf.Tensor3D } },
+            truth,
+          ),
+        ),
+      ),
+    )(evaluation.rois.classLogits);
+    expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+    await assertNoTensorLeak(() => numbers(detectionLosses(evaluation, truth)));
+    tf.dispose([evaluation, sampled, grad]);
   });
 
   it('are the same numbers on every call and leave no tensors behind', async () => {

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError } from '@perturb/core';
 import { BoxCoder, smoothL1Loss } from './boxes';
 import type { DetectorOutput } from './detector-output';
+import type { ImageBoxes } from './ground-truth';
+import { labelRois } from './roi-targets';
 
 /** The four losses of one training forward pass; their sum is what torchvision trains on. */
 export interface DetectionLosses {
@@ -59,8 +61,8 @@ function perSample(total: tf.Tensor, count: number): tf.Scalar {
 function requireSamples<T>(labels: T | undefined, matched: tf.Tensor3D | undefined, what: string): T {
   if (labels === undefined || matched === undefined) {
     throw new PerturbError(
-      `the detection loss needs the ${what} a training forward pass samples, but this output has none (an inference forward pass)`,
-      'compute it on model.logits(x, { training: true, targets: batch })',
+      `the detection loss needs the ${what} a forward pass with targets draws, but this output has none`,
+      'pass the batch as targets: model.logits(x, { training, targets: batch })',
     );
   }
   return labels;
@@ -149,7 +151,19 @@ export function roiLosses(output: DetectorOutput): Pick<DetectionLosses, 'classi
   });
 }
 
-/** The four losses of a training forward pass (one clear error for an inference output). */
-export function detectionLosses(output: DetectorOutput): DetectionLosses {
-  return { ...rpnLosses(output), ...roiLosses(output) };
+/**
+ * The four losses of a forward pass with targets. A training pass carries its RoI samples; one
+ * that drew none (an evaluation, an attack in eval mode) has its valid RoIs labelled against
+ * `truth`, each image's ground truth, by {@link labelRois}. Without anchor labels (a forward pass
+ * without targets) it refuses in one line.
+ */
+export function detectionLosses(
+  output: DetectorOutput,
+  truth?: () => readonly ImageBoxes[],
+): DetectionLosses {
+  const rpn = rpnLosses(output);
+  const labelled = output.rois.labels || !truth ? output : labelRois(output, truth());
+  const roi = roiLosses(labelled);
+  if (labelled !== output) tf.dispose([labelled.rois.labels, labelled.rois.matchedBoxes]);
+  return { ...rpn, ...roi };
 }

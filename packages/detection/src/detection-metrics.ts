@@ -3,8 +3,8 @@
  * accuracy, and the COCO-style evaluation over every image of an evaluation.
  */
 import { boxIouArray } from './boxes';
-import type { ImageBoxes } from './batch-boxes';
 import { type CocoAnnotation, type CocoDetection, cocoEvaluate } from './coco-eval';
+import type { ImageBoxes } from './ground-truth';
 import type { Detections } from './postprocess';
 
 /** The IoU at which a detection of the right class finds its object (PASCAL VOC's criterion). */

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BoxedBatch } from './batch-boxes';
 import { detectionLosses } from './detection-loss';
 import { detectionTask } from './task';
-import { type OutputParts, TRAINING_PARTS, boxedBatch, detectorOutput } from './test-support';
+import {
+  type BoxedBatch,
+  type OutputParts,
+  TRAINING_PARTS,
+  boxedBatch,
+  detectorOutput,
+} from './test-support';
 
 /**
  * A hand-built output as what core's `Task` methods take: `tf.Tensor` on main until issue 19's
@@ -92,7 +97,7 @@ describe('detectionTask evaluation', () => {
     const evaluation = detectionTask(2).evaluation?.();
     const output = modelOutput(detecting(objects));
     const batch = { x: tf.zeros([2, 64, 64, 1]) as tf.Tensor4D, y: tf.zeros([2, 1]) as tf.Tensor2D };
-    expect(() => evaluation?.add(output, batch)).toThrow(/a detection model needs batches with object boxes/);
+    expect(() => evaluation?.add(output, batch)).toThrow(/a detection model needs batches with boxes/);
     tf.dispose([output, batch]);
   });
 });

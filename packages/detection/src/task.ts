@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, type Task, check, parseOptions, z } from '@perturb/core';
-import { type BoxedBatch, imageBoxes, requireBoxes } from './batch-boxes';
 import { detectionLosses } from './detection-loss';
 import { CocoAccumulator, countHits } from './detection-metrics';
 import type { DetectorOutput } from './detector-output';
+import { type BoxTargets, imageBoxes } from './ground-truth';
 import { type Detections, postprocessDetections, postprocessShape } from './postprocess';
 import { asDetectorOutput } from './read-output';
 
@@ -29,6 +29,11 @@ export const detectionTaskSchema = z.strictObject({
 /** Options of {@link detectionTask} (every field optional). */
 export type DetectionTaskOptions = z.input<typeof detectionTaskSchema>;
 
+/** Each image's ground-truth objects of `batch`, whose images `output` came from. */
+function truthOf(output: DetectorOutput, batch: Batch) {
+  return imageBoxes(batch, output.rois.boxes.shape[0], WHO);
+}
+
 /** `detections` cut to those scoring at least `minScore` (they come best first). */
 function confident(detections: Detections, minScore: number): Detections {
   let k = 0;
@@ -41,7 +46,7 @@ function confident(detections: Detections, minScore: number): Detections {
 }
 
 /** Each image's detections as a batch's padded boxes (class −1 on padding rows, at least one row). */
-function asBatchBoxes(detections: Detections[]): BoxedBatch['boxes'] {
+function asBatchBoxes(detections: Detections[]): BoxTargets {
   // One padding row when nothing was detected keeps the tensors non-empty for the ops downstream.
   const m = Math.max(1, ...detections.map((d) => d.classes.length));
   const boxes = new Float32Array(detections.length * m * 4);
@@ -74,7 +79,9 @@ function countSampledRight(output: DetectorOutput, labels: tf.Tensor2D): { corre
 /**
  * The task of a Faster R-CNN over `numClasses` object classes (no background):
  * - `loss`: the sum of the RPN's objectness and box losses and the RoI head's classification
- *   and box losses ({@link detectionLosses}), on the samples of a training forward pass;
+ *   and box losses ({@link detectionLosses}), on the samples of a training forward pass, or on
+ *   a forward pass with targets that drew no RoI samples (evaluation) over every valid RoI,
+ *   labelled against the batch's boxes;
  * - `predictedTargets`: the batch's boxes replaced by the detections scoring ≥ `predictionScore`;
  * - `countCorrect`: on a training forward pass, sampled RoIs classified right out of those
  *   sampled; on an inference one, ground-truth objects found by a detection scoring ≥
@@ -98,10 +105,14 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
     postprocessDetections(output, postprocess).map((d) => confident(d, predictionScore));
   return {
     kind: 'detection',
-    loss: (logits) =>
-      tf.tidy(() => tf.addN(Object.values(detectionLosses(read(logits, 'the detection loss')))) as tf.Scalar),
+    loss: (logits, batch) =>
+      tf.tidy(() => {
+        const output = read(logits, 'the detection loss');
+        const losses = detectionLosses(output, () => truthOf(output, batch));
+        return tf.addN(Object.values(losses)) as tf.Scalar;
+      }),
     predictedTargets: (logits, batch): Batch => {
-      const boxed: BoxedBatch = {
+      const boxed: Batch & { boxes: BoxTargets } = {
         x: batch.x,
         y: tf.clone(batch.y),
         boxes: asBatchBoxes(predictions(read(logits, 'predictedTargets'))),
@@ -111,7 +122,7 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
     countCorrect: (logits, batch) => {
       const output = read(logits, 'countCorrect');
       if (output.rois.labels) return countSampledRight(output, output.rois.labels);
-      const truth = imageBoxes(requireBoxes(batch, WHO));
+      const truth = truthOf(output, batch);
       const found = predictions(output).reduce((sum, d, i) => sum + countHits(d, truth[i]), 0);
       return { correct: found, count: truth.reduce((sum, t) => sum + t.classes.length, 0) };
     },
@@ -119,8 +130,9 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
       const coco = new CocoAccumulator(numClasses);
       return {
         add: (logits, batch) => {
-          const truth = imageBoxes(requireBoxes(batch, WHO));
-          const detections = postprocessDetections(read(logits, 'the detection evaluation'), postprocess);
+          const output = read(logits, 'the detection evaluation');
+          const truth = truthOf(output, batch);
+          const detections = postprocessDetections(output, postprocess);
           detections.forEach((d, i) => coco.add(d, truth[i]));
         },
         result: () => coco.result(),

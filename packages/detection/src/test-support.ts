@@ -3,9 +3,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '@perturb/core';
 import { expect } from 'vitest';
-import type { BoxedBatch } from './batch-boxes';
 import type { DetectorOutput } from './detector-output';
+import type { BoxTargets } from './ground-truth';
+
+/** A batch that carries its object boxes (core's `Batch` gains `boxes` in issue 19). */
+export type BoxedBatch = Batch & { boxes: BoxTargets };
 
 const here = dirname(fileURLToPath(import.meta.url));
 
