@@ -125,6 +125,19 @@ describe('detectionTask', () => {
     tf.dispose([output, loss, Object.values(losses), batch]);
   });
 
+  it('has a loss on an evaluation forward pass (targets, no RoI samples) and none without targets', () => {
+    const evaluation = detectorOutput({ ...training, roiLabels: undefined });
+    const batch = boxedBatch([[[1, 0, 11, 10, 1]]]);
+    const truth = () => [{ boxes: Float32Array.from([1, 0, 11, 10]), classes: Int32Array.from([1]) }];
+    const losses = detectionLosses(evaluation, truth);
+    const sum = Object.values(losses).reduce((total, l) => total + l.dataSync()[0], 0);
+    const loss = detectionTask(2).loss(evaluation as unknown as tf.Tensor, batch);
+    expect(loss.dataSync()[0]).toBeCloseTo(sum, 6);
+    const inference = modelOutput({ ...training, rpnLabels: undefined, roiLabels: undefined });
+    expect(() => detectionTask(2).loss(inference, batch)).toThrow(/needs the anchor labels/);
+    tf.dispose([evaluation, batch, Object.values(losses), loss, inference]);
+  });
+
   it('counts sampled RoIs classified right on a training forward pass', () => {
     const output = modelOutput(training);
     expect(detectionTask(2).countCorrect(output, boxedBatch([[]]))).toEqual({ correct: 1, count: 2 });
