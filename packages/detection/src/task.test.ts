@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectionLosses } from './detection-loss';
-import { FasterRcnn } from './faster-rcnn';
 import { detectionTask } from './task';
 import {
   type BoxedBatch,
@@ -10,6 +9,7 @@ import {
   TRAINING_PARTS,
   boxedBatch,
   detectorOutput,
+  tinyFasterRcnn,
 } from './test-support';
 
 beforeAll(async () => {
@@ -206,20 +206,7 @@ describe('detectionTask', () => {
 
 describe('on a FasterRcnn', () => {
   it('trains with finite gradients for every parameter and evaluates through its task', async () => {
-    const model = new FasterRcnn({
-      rng: new Rng(1),
-      numClasses: 2,
-      inChannels: 1,
-      blocks: [1, 1, 1, 1],
-      width: 4,
-      fpnChannels: 8,
-      representationSize: 16,
-      rpnPreNmsTopNTrain: 40,
-      rpnPostNmsTopNTrain: 20,
-      rpnPreNmsTopNTest: 20,
-      rpnPostNmsTopNTest: 10,
-      roiSamples: 16,
-    });
+    const model = tinyFasterRcnn();
     const batch = boxedBatch([
       [
         [2, 3, 16, 20, 0],
