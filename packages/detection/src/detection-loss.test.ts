@@ -132,6 +132,12 @@ describe('RoI losses', () => {
     });
   });
 
+  it('refuse, in one line, an output whose RoIs were not sampled', () => {
+    withOutput({ ...ROI_PARTS, roiLabels: undefined }, (output) => {
+      expect(() => roiLosses(output)).toThrow(/the RoI losses need the RoI labels a training forward pass/);
+    });
+  });
+
   it('refuse a label beyond the head’s columns in one line', () => {
     withOutput({ ...ROI_PARTS, roiLabels: [[3, 0, -1]] }, (output) => {
       expect(() => roiLosses(output)).toThrow(/RoI 0 has label 3, but the head scores only 3 columns/);
