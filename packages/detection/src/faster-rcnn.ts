@@ -123,7 +123,7 @@ interface Flow {
 export class FasterRcnn extends Module implements Model<DetectorOutput> {
   readonly sites: readonly FasterRcnnSite[] = FASTER_RCNN_SITES;
   readonly numClasses: number;
-  /** What the outputs mean: the detection task over `numClasses` (losses, detections, COCO scores). */
+  /** What the outputs mean: the detection task over the model's object classes. */
   readonly task: Task;
   readonly inChannels: number;
   /** The options with their defaults. */
