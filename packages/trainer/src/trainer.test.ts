@@ -243,7 +243,7 @@ describe('train', () => {
             name: `big${i}`,
             weight: 1e-3,
             value: () => {
-              const logits = ctx.model.logits(batch.x, { training: true });
+              const logits = ctx.model.logits(batch.x, { training: true }) as tf.Tensor2D;
               const big = tf.tile(logits, [8192 / batch.x.shape[0], 8]);
               inUse.push(tf.memory().numBytes);
               return tf.mean(tf.square(big));
