@@ -5,4 +5,5 @@
 import '@perturb/classifiers';
 import '@perturb/datasets/node';
 import '@perturb/segmentation/node';
+import '@perturb/detection/node';
 import './augmenter-registry';

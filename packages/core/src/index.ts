@@ -27,6 +27,7 @@ export type {
   Classifier,
   Model,
   BatchLabelMap,
+  BatchBoxes,
   DenseTarget,
   StepContext,
   LossTerm,

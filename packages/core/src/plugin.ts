@@ -17,6 +17,20 @@ export type BatchLabelMap = {
   ignoreIndex: number;
 };
 
+/** Object boxes of a detection batch, padded to the batch's largest count. */
+export type BatchBoxes = {
+  /**
+   * `[N, M, 4]` float32, (x1, y1, x2, y2) in pixels of the batch's images (x2/y2 exclusive edges,
+   * as torchvision: a box covering columns 3..10 is x1 = 3, x2 = 11); padding rows are zeros.
+   */
+  boxes: tf.Tensor3D;
+  /**
+   * `[N, M]` int32 class ids, 0-based over the dataset's object classes (no background id); -1
+   * marks a padding row.
+   */
+  classes: tf.Tensor2D;
+};
+
 /**
  * The dense targets a batch may carry besides its class labels, one optional field each: a
  * label map (segmentation); detection adds its boxes the same way. Augmenters declare which of
@@ -36,6 +50,8 @@ export type Batch = {
   y: tf.Tensor2D;
   /** Per-pixel targets of a segmentation batch. */
   labelMap?: BatchLabelMap;
+  /** Object boxes of a detection batch. */
+  boxes?: BatchBoxes;
 };
 
 /** Where training batches come from: the classifier trainer's and the VAE-GANs' data. */

@@ -81,7 +81,12 @@ export function asClassifier(model: Model, who: string): Classifier {
 
 /** The tensors of `batch` (images, labels, dense targets), e.g. to dispose of them. */
 export function batchTensors(batch: Batch): tf.Tensor[] {
-  return [batch.x, batch.y, ...(batch.labelMap ? [batch.labelMap.classes] : [])];
+  return [
+    batch.x,
+    batch.y,
+    ...(batch.labelMap ? [batch.labelMap.classes] : []),
+    ...(batch.boxes ? [batch.boxes.boxes, batch.boxes.classes] : []),
+  ];
 }
 
 /**

@@ -47,3 +47,6 @@ export { vocEvaluate } from './voc-eval';
 export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
 export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
 export type { DetectionRecord, DetectionDataset } from './dataset';
+export { detectionGrid, drawBox, classColor } from './grid';
+export type { DetectionGridRow, DetectionGridOptions, ImageBoxes } from './grid';
+export { datasetGroundTruth } from './ground-truth';
