@@ -42,5 +42,8 @@ export function writeDetectionGrid(out: string, model: Model, testSet: Dataset, 
       truth: { boxes: truth.boxes[i].flat(), classes: truth.classes[i] },
     };
   });
-  writeFileAtomic(join(out, DETECTION_GRID), encodeRgbPng(detectionGrid(rows, { zoom: width < 128 ? 2 : 1 })));
+  writeFileAtomic(
+    join(out, DETECTION_GRID),
+    encodeRgbPng(detectionGrid(rows, { zoom: width < 128 ? 2 : 1 })),
+  );
 }

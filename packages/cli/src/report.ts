@@ -118,7 +118,7 @@ const PRIMARY_METRICS: readonly PrimaryMetric[] = [
     score: 'meanIoU',
     name: 'mean IoU',
     description: 'mean IoU (over the classes, ignored pixels excluded)',
-    secondary: { title: 'Pixel accuracy', value: (run) => run.accuracy },
+    secondary: { title: 'pixel accuracy', value: (run) => run.accuracy },
   },
   {
     score: 'mAP',

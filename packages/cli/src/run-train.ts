@@ -162,7 +162,11 @@ export function buildModel(
   // whose image classes differ from its object classes (scenes count the background) is built
   // again with the object classes, from the same seed.
   const objectClasses = data.boxes?.classNames.length;
-  if (taskOf(model).kind === 'detection' && objectClasses !== undefined && objectClasses !== data.numClasses) {
+  if (
+    taskOf(model).kind === 'detection' &&
+    objectClasses !== undefined &&
+    objectClasses !== data.numClasses
+  ) {
     model.dispose();
     model = create(objectClasses);
   }

@@ -59,7 +59,7 @@ describe('segmentation runs', () => {
     }
     const report = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
     expect(report).toContain('Test mean IoU (%)');
-    expect(report).toContain('Pixel accuracy (%)');
+    expect(report).toContain('Test pixel accuracy (%)');
     expect(report).toContain('afan: image | prediction | ground truth | error');
   }, 180_000);
 

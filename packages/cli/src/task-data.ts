@@ -16,7 +16,8 @@ const DENSE_TASKS: Record<
     targetName: 'label maps',
     does: 'predicts a class per pixel',
     model: 'deeplabv3plus',
-    datasets: 'use a segmentation dataset (fashion-mnist-scenes, fashion-mnist-scenes-small, voc2012, cityscapes)',
+    datasets:
+      'use a segmentation dataset (fashion-mnist-scenes, fashion-mnist-scenes-small, voc2012, cityscapes)',
   },
   detection: {
     target: 'boxes',

@@ -110,7 +110,12 @@ function defineDetection(
     schema,
     load: async (options) => ({
       train: async () =>
-        readDetection(name, await open(options.dataRoot, options.trainSplit), options.size, options.trainSize),
+        readDetection(
+          name,
+          await open(options.dataRoot, options.trainSplit),
+          options.size,
+          options.trainSize,
+        ),
       test: async () =>
         readDetection(name, await open(options.dataRoot, options.testSplit), options.size, options.testSize),
     }),

@@ -31,7 +31,10 @@ export interface DetectionGridOptions {
 }
 
 /** The colour of class `classId` in `palette` (cycling when there are more classes than colours). */
-export function classColor(classId: number, palette: readonly (readonly number[])[] = DEFAULT_PALETTE): readonly number[] {
+export function classColor(
+  classId: number,
+  palette: readonly (readonly number[])[] = DEFAULT_PALETTE,
+): readonly number[] {
   return palette[classId % palette.length];
 }
 
@@ -59,7 +62,12 @@ export function drawBox(image: RgbImage, box: ArrayLike<number>, colour: readonl
   }
 }
 
-function withBoxes(image: RgbImage, boxes: ImageBoxes, options: DetectionGridOptions, zoom: number): RgbImage {
+function withBoxes(
+  image: RgbImage,
+  boxes: ImageBoxes,
+  options: DetectionGridOptions,
+  zoom: number,
+): RgbImage {
   // One panel tiled without gaps is the image enlarged: boxes are drawn at the zoomed size.
   const panel = tilePanels([[image]], { gap: 0, zoom });
   for (let i = 0; i < boxes.classes.length; i++) {
@@ -72,7 +80,10 @@ function withBoxes(image: RgbImage, boxes: ImageBoxes, options: DetectionGridOpt
 }
 
 /** A grid with one row per image: predicted boxes | ground-truth boxes, each on the image. */
-export function detectionGrid(rows: readonly DetectionGridRow[], options: DetectionGridOptions = {}): RgbImage {
+export function detectionGrid(
+  rows: readonly DetectionGridRow[],
+  options: DetectionGridOptions = {},
+): RgbImage {
   if (rows.length === 0) throw new PerturbError('the grid has no rows', 'pass at least one image');
   const zoom = options.zoom ?? 1;
   if (!Number.isInteger(zoom) || zoom < 1) {

@@ -131,7 +131,10 @@ describe('Fashion-MNIST scenes', () => {
     expect(objects.classNames).toEqual(set.classNames.slice(1));
     let checked = 0;
     for (let i = 0; i < set.count; i++) {
-      const rows = Array.from({ length: objects.offsets[i + 1] - objects.offsets[i] }, (_, j) => objects.offsets[i] + j);
+      const rows = Array.from(
+        { length: objects.offsets[i + 1] - objects.offsets[i] },
+        (_, j) => objects.offsets[i] + j,
+      );
       expect(rows).toHaveLength(set.boxes[i].length);
       const classes = rows.map((r) => objects.classes[r]);
       if (new Set(classes).size !== classes.length) continue;
