@@ -5,13 +5,12 @@
  * (VOC) ones flagged for evaluation only; images are resized on read to a square `size` (boxes
  * and areas scaled with them), as the segmentation layouts are.
  */
-import { readFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerturbError, defineDataset, z } from '@perturb/core';
+import { PerturbError } from '@perturb/core';
 import type { Dataset, ObjectBoxes } from '@perturb/datasets';
-import type { DatasetSplits } from '@perturb/datasets/node';
 import { type RgbImage, decodeJpeg, decodePngImage, resizeImage } from '@perturb/segmentation';
+import { defineFolderDataset } from '@perturb/segmentation/node';
 import type { DetectionDataset, DetectionRecord } from './dataset';
 import { loadCocoDetection, loadVocDetection } from './dataset-files';
 
@@ -79,47 +78,20 @@ export function readDetection(name: string, data: DetectionDataset, side: number
   };
 }
 
-const countOf = (what: string) => z.int().positive().optional().describe(`${what} Default: all.`);
-
-/** Options of the detection datasets read from a folder. */
-const detectionOptions = (trainSplit: string, testSplit: string) =>
-  z.strictObject({
-    dataRoot: z.string().min(1).describe('The folder holding the dataset (required)'),
-    trainSplit: z.string().min(1).default(trainSplit).describe('The split to train on'),
-    testSplit: z.string().min(1).default(testSplit).describe('The split to evaluate on'),
-    trainSize: countOf('Training images: the first of the split.'),
-    testSize: countOf('Test images: the first of the split.'),
-    size: z
-      .int()
-      .min(16)
-      .default(256)
-      .describe('Side every image is resized to (bilinear; boxes scaled with it)'),
-    padTo: z.int().positive().optional().describe('Accepted for every dataset; images are resized to `size`'),
-  });
-
+/** Registers a detection dataset read through `open` (its annotations) with `readDetection`. */
 function defineDetection(
   name: string,
   summary: string,
   open: (root: string, split: string) => Promise<DetectionDataset>,
   splits: [string, string],
 ) {
-  const schema = detectionOptions(splits[0], splits[1]);
-  return defineDataset<DatasetSplits, typeof schema>({
+  return defineFolderDataset(
     name,
     summary,
-    schema,
-    load: async (options) => ({
-      train: async () =>
-        readDetection(
-          name,
-          await open(options.dataRoot, options.trainSplit),
-          options.size,
-          options.trainSize,
-        ),
-      test: async () =>
-        readDetection(name, await open(options.dataRoot, options.testSplit), options.size, options.testSize),
-    }),
-  });
+    async (root, split, side, limit) => readDetection(name, await open(root, split), side, limit),
+    splits,
+    256,
+  );
 }
 
 /** Accepts the VOC2007 folder itself or a folder above it (`VOCdevkit/`, or the one holding it). */

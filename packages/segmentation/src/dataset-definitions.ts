@@ -112,10 +112,10 @@ defineDataset<DatasetSplits, typeof smallScenesOptions>({
   },
 });
 
-/** Options of the datasets read from a layout on disk. */
-const layoutOptions = (trainSplit: string, testSplit: string, side: number) =>
+/** Options of the datasets read from a folder, resized to one side on read. */
+const folderOptions = (trainSplit: string, testSplit: string, side: number) =>
   z.strictObject({
-    dataRoot: z.string().min(1).describe('The folder holding the layout (required)'),
+    dataRoot: z.string().min(1).describe('The folder holding the dataset (required)'),
     trainSplit: z.string().min(1).default(trainSplit).describe('The split to train on'),
     testSplit: z.string().min(1).default(testSplit).describe('The split to evaluate on'),
     trainSize: countOf('Training images: the first of the split.', 'all'),
@@ -124,13 +124,33 @@ const layoutOptions = (trainSplit: string, testSplit: string, side: number) =>
       .int()
       .min(8)
       .default(side)
-      .describe('Side every image is resized to (bilinear; label maps nearest)'),
-    padTo: z
-      .int()
-      .positive()
-      .optional()
-      .describe('Accepted for every dataset; layouts are resized to `size`'),
+      .describe('Side every image is resized to (bilinear; label maps nearest, boxes scaled)'),
+    padTo: z.int().positive().optional().describe('Accepted for every dataset; images are resized to `size`'),
   });
+
+/**
+ * Registers a dataset read from a folder (VOC, Cityscapes, COCO): `read(root, split, side,
+ * limit)` gives the first `limit` images of a split (all without one) resized to `side × side`.
+ * Every such dataset takes the same options: `dataRoot`, the two splits, their sizes and `size`.
+ */
+export function defineFolderDataset(
+  name: string,
+  summary: string,
+  read: (root: string, split: string, side: number, limit: number | undefined) => Promise<Dataset>,
+  splits: [string, string],
+  side: number,
+) {
+  const schema = folderOptions(splits[0], splits[1], side);
+  return defineDataset<DatasetSplits, typeof schema>({
+    name,
+    summary,
+    schema,
+    load: async (options) => ({
+      train: () => read(options.dataRoot, options.trainSplit, options.size, options.trainSize),
+      test: () => read(options.dataRoot, options.testSplit, options.size, options.testSize),
+    }),
+  });
+}
 
 /** The first `limit` samples of `source`, resized to `side × side`. */
 function readLayout(source: SegmentationSource, side: number, limit = source.ids.length): Dataset {
@@ -152,17 +172,13 @@ function defineLayout(
   splits: [string, string],
   side: number,
 ) {
-  const schema = layoutOptions(splits[0], splits[1], side);
-  return defineDataset<DatasetSplits, typeof schema>({
+  return defineFolderDataset(
     name,
     summary,
-    schema,
-    load: async (options) => ({
-      train: async () =>
-        readLayout(open(options.dataRoot, options.trainSplit), options.size, options.trainSize),
-      test: async () => readLayout(open(options.dataRoot, options.testSplit), options.size, options.testSize),
-    }),
-  });
+    async (root, split, size, limit) => readLayout(open(root, split), size, limit),
+    splits,
+    side,
+  );
 }
 
 defineLayout(
