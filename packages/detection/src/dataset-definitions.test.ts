@@ -5,7 +5,7 @@ import { openDataset } from '@perturb/datasets/node';
 import { encodeJpeg } from '@perturb/segmentation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import './dataset-definitions';
-import { datasetGroundTruth } from './ground-truth';
+import { datasetGroundTruth } from './dataset-ground-truth';
 
 let dir: string;
 

@@ -7,7 +7,7 @@ import { PerturbError } from '@perturb/core';
 import { type LabelImage, type RgbImage, asRgb, tilePanels, vocPalette } from '@perturb/segmentation';
 
 /** Boxes of one image: flat (x1, y1, x2, y2, …) pixels with exclusive right/bottom edges, a class each. */
-export interface ImageBoxes {
+export interface GridBoxes {
   boxes: ArrayLike<number>;
   /** Class id of each box, 0-based over the object classes; −1 rows (padding) are not drawn. */
   classes: ArrayLike<number>;
@@ -16,8 +16,8 @@ export interface ImageBoxes {
 /** One row of a detection grid: the image, what the model found and what is there. */
 export interface DetectionGridRow {
   image: RgbImage | LabelImage;
-  predicted: ImageBoxes;
-  truth: ImageBoxes;
+  predicted: GridBoxes;
+  truth: GridBoxes;
 }
 
 /** Options of {@link detectionGrid}. */
@@ -64,7 +64,7 @@ export function drawBox(image: RgbImage, box: ArrayLike<number>, colour: readonl
 
 function withBoxes(
   image: RgbImage,
-  boxes: ImageBoxes,
+  boxes: GridBoxes,
   options: DetectionGridOptions,
   zoom: number,
 ): RgbImage {

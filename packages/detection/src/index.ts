@@ -48,5 +48,5 @@ export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluati
 export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
 export type { DetectionRecord, DetectionDataset } from './dataset';
 export { detectionGrid, drawBox, classColor } from './grid';
-export type { DetectionGridRow, DetectionGridOptions, ImageBoxes } from './grid';
-export { datasetGroundTruth } from './ground-truth';
+export type { DetectionGridRow, DetectionGridOptions, GridBoxes } from './grid';
+export { datasetGroundTruth } from './dataset-ground-truth';
