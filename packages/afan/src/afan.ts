@@ -96,7 +96,8 @@ function createAfan(settings: AfanSettings): Augmenter {
   const { name, sites, perturbations, attack, cleanWeight, adversarialWeight, detachHead } = settings;
   return {
     name,
-    targets: ['labelMap'],
+    // It perturbs features, never pixels: label maps and boxes stay aligned with the images.
+    targets: ['labelMap', 'boxes'],
     losses(batch, ctx) {
       const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
       return {

@@ -164,7 +164,7 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
 
   return {
     name,
-    targets: ['labelMap'],
+    targets: ['labelMap', 'boxes'],
     weights: () => [...weights],
     state: () => ({ weights: [...weights], velocity: [...velocity] }),
     loadState(state) {

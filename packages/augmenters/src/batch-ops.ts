@@ -1,4 +1,4 @@
-/** Tensor operations on whole batches (images, labels and label maps together). */
+/** Tensor operations on whole batches (images, labels, label maps and boxes together). */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, mapBatch } from '@perturb/core';
 import { flagTensor } from './sampling';
@@ -9,7 +9,10 @@ export function gatherBatch(batch: Batch, indices: ArrayLike<number>): Batch {
   return mapBatch(batch, (t) => tf.gather(t, at));
 }
 
-/** Per sample: `chosen` where `flags` is true, else `other` (both with the same dense targets). */
+/**
+ * Per sample: `chosen` where `flags` is true, else `other` (both with the same dense targets, and
+ * as many box rows per image: the box augmenters keep the count).
+ */
 export function selectSamples(flags: readonly boolean[], chosen: Batch, other: Batch): Batch {
   if (flags.every((f) => f)) return chosen;
   if (!flags.some((f) => f)) return other;
@@ -25,6 +28,14 @@ export function selectSamples(flags: readonly boolean[], chosen: Batch, other: B
           labelMap: {
             classes: pick(chosen.labelMap.classes, other.labelMap.classes),
             ignoreIndex: chosen.labelMap.ignoreIndex,
+          },
+        }
+      : {}),
+    ...(chosen.boxes && other.boxes
+      ? {
+          boxes: {
+            boxes: pick(chosen.boxes.boxes, other.boxes.boxes),
+            classes: pick(chosen.boxes.classes, other.boxes.classes),
           },
         }
       : {}),

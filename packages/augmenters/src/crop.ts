@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Augmenter, defineAugmenter, mapBatch, parseOptions, z } from '@perturb/core';
 import { padSides } from './pad';
+import { minBoxSize, withMovedBoxes, withoutBoxes } from './boxes';
 import { augmenterOptions } from './options';
 
 /** The options of {@link randomCrop}, checked. */
@@ -9,6 +10,8 @@ export const randomCropOptions = augmenterOptions.extend({
   padding: z.int().min(0).default(4),
   /** Value of the padded pixels. Default 0. */
   fill: z.number().default(0),
+  /** Smallest width and height in pixels a box keeps once clipped; smaller ones are dropped. Default 1. */
+  minBoxSize,
 });
 
 /** Options of {@link randomCrop}. */
@@ -18,17 +21,19 @@ export type RandomCropOptions = z.input<typeof randomCropOptions>;
  * Random crop with padding (the CIFAR recipe): pads each image by `padding` pixels of `fill`,
  * then crops it back to its size at an offset drawn per sample, uniform in [0, 2·padding] on
  * each axis. Class labels are unchanged; a label map is cropped with its image, its padding
- * holding the ignore index.
+ * holding the ignore index; boxes move with the image and are clipped to it, and a box left
+ * narrower or lower than `minBoxSize` pixels (default 1) is dropped (see `moveBoxes`).
  */
 export function randomCrop(options: RandomCropOptions = {}): Augmenter {
   const {
     padding,
     fill,
+    minBoxSize: minSize,
     name = 'randomCrop',
   } = parseOptions(randomCropOptions, options, 'randomCrop options');
   return {
     name,
-    targets: ['labelMap'],
+    targets: ['labelMap', 'boxes'],
     transform(batch, ctx) {
       if (padding === 0) return batch;
       const [n, h, w] = batch.x.shape;
@@ -45,8 +50,17 @@ export function randomCrop(options: RandomCropOptions = {}): Augmenter {
         );
         return tf.concat(crops, 0) as T;
       };
-      return mapBatch(batch, (t, part) =>
+      const cropped = mapBatch(withoutBoxes(batch), (t, part) =>
         part === 'y' ? t : crop(t, part === 'x' ? fill : batch.labelMap!.ignoreIndex),
+      );
+      return withMovedBoxes(
+        cropped,
+        batch,
+        (i) => {
+          const [top, left] = offsets[i];
+          return (x, y) => [x + padding - left, y + padding - top];
+        },
+        minSize,
       );
     },
   };

@@ -27,14 +27,15 @@ export type CutoutOptions = z.input<typeof cutoutOptions>;
 /**
  * Cutout (DeVries & Taylor 2017): fills a square of `size` pixels with `fill`, centred at a
  * pixel drawn uniformly per sample and clipped at the borders (so holes near an edge are
- * smaller). Labels and label maps are unchanged.
+ * smaller). Labels, label maps and boxes are unchanged: an occluded object keeps its box, as
+ * torchvision v2's `RandomErasing` keeps it.
  */
 export function cutout(options: CutoutOptions = {}): Augmenter {
   const { size, p, fill, name = 'cutout' } = parseOptions(cutoutOptions, options, 'cutout options');
   return {
     name,
-    // It occludes pixels without moving any, so a label map stays as it is.
-    targets: ['labelMap'],
+    // It occludes pixels without moving any, so label maps and boxes stay as they are.
+    targets: ['labelMap', 'boxes'],
     transform(batch, ctx) {
       const [n, h, w] = batch.x.shape;
       const holeH = size < 1 ? Math.max(1, Math.round(size * h)) : size;

@@ -54,6 +54,7 @@ describe('augmenter definitions', () => {
   it('registers every augmenter and combinator of the package by its factory name', () => {
     for (const name of [
       'randomCrop',
+      'centerCrop',
       'horizontalFlip',
       'cutout',
       'mixup',

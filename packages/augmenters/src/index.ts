@@ -1,6 +1,6 @@
 /**
- * @perturb/augmenters: classic augmenters (crop, flip, pad, scale, rotate — label-aware, for
- * segmentation too — cutout, mixup, CutMix, AutoAugment,
+ * @perturb/augmenters: classic augmenters (crop, center crop, flip, pad, scale, rotate — they
+ * move label maps and object boxes too, for segmentation and detection — cutout, mixup, CutMix, AutoAugment,
  * RandAugment, TrivialAugment, AugMix, pixel PGD) and the combinators that compose any `Augmenter`
  * (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
  * Importing it registers each of them in core's `augmenters` registry, under its factory's
@@ -10,6 +10,8 @@ export { augmenterOptions } from './options';
 export type { AugmenterOptions } from './options';
 export { randomCrop, randomCropOptions } from './crop';
 export type { RandomCropOptions } from './crop';
+export { centerCrop, centerCropOptions } from './center-crop';
+export type { CenterCropOptions } from './center-crop';
 export { horizontalFlip, horizontalFlipOptions } from './flip';
 export { pad, padOptions } from './pad';
 export type { PadOptions } from './pad';

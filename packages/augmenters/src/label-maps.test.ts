@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, Rng, TinyClassifier, compose, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { centerCrop } from './center-crop';
 import { randomCrop } from './crop';
 import { cutout } from './cutout';
 import { horizontalFlip } from './flip';
@@ -84,6 +85,15 @@ describe('label-aware geometric augmenters', () => {
       const image = Array.from(out.x.dataSync());
       expect(image.map((v) => (v === -1 ? IGNORE : Math.round(v * 16)))).toEqual(expected.flat());
     }
+  });
+
+  it('centerCrop cuts the label map with the image at the centre', () => {
+    const out = centerCrop({ size: 2 }).transform!(denseBatch(), contextFor(model, 0));
+    expect(rows(out)).toEqual([
+      [5, 6],
+      [9, 10],
+    ]);
+    expect(Array.from(out.x.dataSync()).map((v) => Math.round(v * 16))).toEqual([5, 6, 9, 10]);
   });
 
   it('randomRotate turns the label map by nearest sampling (a quarter turn is exact)', () => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Augmenter, defineAugmenter, mapBatch, parseOptions, z } from '@perturb/core';
+import { type PointMap, withMovedBoxes, withoutBoxes } from './boxes';
 import { augmenterOptions } from './options';
 
 /** The options of {@link pad}, checked. */
@@ -30,12 +31,14 @@ export function pad(options: PadOptions = {}): Augmenter {
   const { padding, fill, name = 'pad' } = parseOptions(padOptions, options, 'pad options');
   return {
     name,
-    targets: ['labelMap'],
+    targets: ['labelMap', 'boxes'],
     transform(batch) {
       if (padding === 0) return batch;
-      return mapBatch(batch, (t, part) =>
+      const padded = mapBatch(withoutBoxes(batch), (t, part) =>
         part === 'y' ? t : padSides(t, padding, part === 'x' ? fill : batch.labelMap!.ignoreIndex),
       );
+      const shift: PointMap = (x, y) => [x + padding, y + padding];
+      return withMovedBoxes(padded, batch, () => shift, 0);
     },
   };
 }

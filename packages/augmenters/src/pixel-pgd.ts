@@ -32,7 +32,8 @@ export type PixelPgdOptions = z.input<typeof pixelPgdFields>;
  * dense models), in pixel space: each step
  * moves x' by α along sign(∇) (L∞) or ∇/‖∇‖₂ per sample (L2), projects x' − x back into the
  * ε-ball and clamps x' to [0, 1] (core's `classifierPgd`). Gradients are taken over the input
- * only; the model's parameters are never changed. Labels and label maps are returned unchanged.
+ * only; the model's parameters are never changed. Labels, label maps and boxes are returned
+ * unchanged.
  * Call it outside any gradient scope, as the trainer does.
  *
  * @param options the options; `preset` names start values from {@link PIXEL_PGD_PRESETS}.
@@ -44,7 +45,7 @@ export function pixelPgd(options: PixelPgdOptions = {}): Augmenter {
 function createPixelPgd(settings: z.output<typeof pixelPgdSchema>): Augmenter {
   return {
     name: settings.name,
-    targets: ['labelMap'],
+    targets: ['labelMap', 'boxes'],
     transform(batch, ctx) {
       const [adversarial] = classifierPgd(
         ctx.model,

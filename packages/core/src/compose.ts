@@ -82,13 +82,16 @@ export function combinator(
 }
 
 /** Every kind of dense target a batch can carry. */
-const DENSE_TARGETS: readonly DenseTarget[] = ['labelMap'];
+const DENSE_TARGETS: readonly DenseTarget[] = ['labelMap', 'boxes'];
 
 /** Where a combinator keeps its children, so a refusal can name the child that refuses. */
 const COMBINATOR_CHILDREN = Symbol.for('perturb.compose.children');
 
-/** What a dense target is called in messages. */
-const TARGET_NAMES: Record<DenseTarget, string> = { labelMap: 'label maps' };
+/** What a dense target is called in messages, and where the augmenters that keep it are listed. */
+const TARGET_NAMES: Record<DenseTarget, { plural: string; guide: string }> = {
+  labelMap: { plural: 'label maps', guide: 'docs/segmentation.md' },
+  boxes: { plural: 'object boxes', guide: 'the @perturb/augmenters README' },
+};
 
 /**
  * Refuses `batch` if it carries a dense target that `augmenter`, or any augmenter inside it,
@@ -99,9 +102,10 @@ export function checkTargets(augmenter: Augmenter, batch: Batch): void {
     if (batch[target] === undefined) continue;
     const refusing = firstRefusing(augmenter, target);
     if (refusing) {
+      const { plural, guide } = TARGET_NAMES[target];
       throw new PerturbError(
-        `${refusing.name} cannot augment batches with ${TARGET_NAMES[target]}: it would change the images without moving their ${TARGET_NAMES[target]} along`,
-        `remove ${refusing.name} from the augmenters, or use label-aware ones (docs/segmentation.md lists them)`,
+        `${refusing.name} cannot augment batches with ${plural}: it would change the images without moving their ${plural} along`,
+        `remove ${refusing.name} from the augmenters, or use ones that keep ${plural} (${guide} lists them)`,
       );
     }
   }

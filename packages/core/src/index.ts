@@ -56,8 +56,9 @@ export {
   countCorrect,
   concatBatches,
   requireLabelMap,
+  requireBoxes,
 } from './task';
-export type { Task, TaskEvaluation, TaskScores } from './task';
+export type { BatchPart, Task, TaskEvaluation, TaskScores } from './task';
 export {
   compose,
   checkTargets,

@@ -25,18 +25,18 @@ export type BatchBoxes = {
    */
   boxes: tf.Tensor3D;
   /**
-   * `[N, M]` int32 class ids, 0-based over the dataset's object classes (no background id); -1
-   * marks a padding row.
+   * `[N, M]` int32 class ids, 0-based over the dataset's object classes (no background id);
+   * -1 marks a padding row.
    */
   classes: tf.Tensor2D;
 };
 
 /**
  * The dense targets a batch may carry besides its class labels, one optional field each: a
- * label map (segmentation); detection adds its boxes the same way. Augmenters declare which of
- * them they keep aligned with the images (`Augmenter.targets`).
+ * label map (segmentation) and object boxes (detection). Augmenters declare which of them they
+ * keep aligned with the images (`Augmenter.targets`).
  */
-export type DenseTarget = 'labelMap';
+export type DenseTarget = 'labelMap' | 'boxes';
 
 /**
  * A training batch: images NHWC float32 in [0, 1], labels as class probabilities (one-hot or
@@ -50,7 +50,10 @@ export type Batch = {
   y: tf.Tensor2D;
   /** Per-pixel targets of a segmentation batch. */
   labelMap?: BatchLabelMap;
-  /** Object boxes of a detection batch. */
+  /**
+   * Object boxes of a detection batch. Crowd regions (COCO `iscrowd`) and VOC `difficult`
+   * objects are left out of training batches, as torchvision leaves them out of training.
+   */
   boxes?: BatchBoxes;
 };
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from './adversarial';
 import { PerturbError } from './errors';
-import type { Batch, Classifier, Model } from './plugin';
+import type { Batch, BatchBoxes, Classifier, Model } from './plugin';
 
 /** Numbers an evaluation reports besides loss and accuracy, e.g. `{ meanIoU: 0.41 }`. */
 export type TaskScores = Record<string, number | number[]>;
@@ -89,14 +89,15 @@ export function batchTensors(batch: Batch): tf.Tensor[] {
   ];
 }
 
+/** Which per-sample tensor of a batch {@link mapBatch} hands its function. */
+export type BatchPart = 'x' | 'y' | 'labelMap' | 'boxes' | 'boxClasses';
+
 /**
- * `batch` with `f` applied to each of its per-sample tensors (images, labels, dense targets),
- * e.g. to gather, slice or select samples of all of them together.
+ * `batch` with `f` applied to each of its per-sample tensors (images, labels, dense targets;
+ * a batch's boxes are two, `'boxes'` and `'boxClasses'`), e.g. to gather, slice or select
+ * samples of all of them together.
  */
-export function mapBatch(
-  batch: Batch,
-  f: <T extends tf.Tensor>(tensor: T, part: 'x' | 'y' | 'labelMap') => T,
-): Batch {
+export function mapBatch(batch: Batch, f: <T extends tf.Tensor>(tensor: T, part: BatchPart) => T): Batch {
   return {
     x: f(batch.x, 'x'),
     y: f(batch.y, 'y'),
@@ -108,26 +109,53 @@ export function mapBatch(
           },
         }
       : {}),
+    ...(batch.boxes
+      ? { boxes: { boxes: f(batch.boxes.boxes, 'boxes'), classes: f(batch.boxes.classes, 'boxClasses') } }
+      : {}),
   };
 }
 
-/** The samples of `batches` joined in order (each must carry the same dense targets). */
+/**
+ * The samples of `batches` joined in order (each must carry the same dense targets). Boxes are
+ * padded to the largest count among them: zero boxes of class -1.
+ */
 export function concatBatches(batches: readonly Batch[]): Batch {
   const [first] = batches;
+  // Checked before any tensor is made, so a refusal leaves nothing behind.
+  const labelMaps = first.labelMap ? batches.map((b) => requireLabelMap(b, 'concatBatches')) : undefined;
+  const boxes = first.boxes ? batches.map((b) => requireBoxes(b, 'concatBatches')) : undefined;
   return {
     x: tf.concat(batches.map((b) => b.x)) as tf.Tensor4D,
     y: tf.concat(batches.map((b) => b.y)) as tf.Tensor2D,
-    ...(first.labelMap
+    ...(labelMaps
       ? {
           labelMap: {
-            classes: tf.concat(
-              batches.map((b) => requireLabelMap(b, 'concatBatches').classes),
-            ) as tf.Tensor3D,
-            ignoreIndex: first.labelMap.ignoreIndex,
+            classes: tf.concat(labelMaps.map((l) => l.classes)) as tf.Tensor3D,
+            ignoreIndex: labelMaps[0].ignoreIndex,
           },
         }
       : {}),
+    ...(boxes ? { boxes: concatBoxes(boxes) } : {}),
   };
+}
+
+/** The boxes of several batches joined, each padded to the largest count of boxes per image. */
+function concatBoxes(parts: readonly BatchBoxes[]): BatchBoxes {
+  const rows = Math.max(...parts.map((p) => p.classes.shape[1]));
+  const padded = (t: tf.Tensor, value: number) =>
+    t.shape[1] === rows
+      ? t
+      : tf.pad(
+          t,
+          t.shape.map((_, axis): [number, number] =>
+            axis === 1 ? [0, rows - (t.shape[1] as number)] : [0, 0],
+          ),
+          value,
+        );
+  return tf.tidy(() => ({
+    boxes: tf.concat(parts.map((p) => padded(p.boxes, 0))) as tf.Tensor3D,
+    classes: tf.concat(parts.map((p) => padded(p.classes, -1))) as tf.Tensor2D,
+  }));
 }
 
 /** The batch's label map; `who` names the method in the one-line error when it has none. */
@@ -139,4 +167,15 @@ export function requireLabelMap(batch: Batch, who: string): NonNullable<Batch['l
     );
   }
   return batch.labelMap;
+}
+
+/** The batch's object boxes; `who` names the method in the one-line error when it has none. */
+export function requireBoxes(batch: Batch, who: string): BatchBoxes {
+  if (!batch.boxes) {
+    throw new PerturbError(
+      `${who} needs batches with object boxes, but this batch has none`,
+      'train it on a detection dataset (perturb list datasets)',
+    );
+  }
+  return batch.boxes;
 }

@@ -3,6 +3,7 @@
  * mapping), by nearest or bilinear sampling, and positions outside the image read `fill`.
  * Coordinates are pixel indices; conventions follow torchvision (and PIL, which it matches).
  */
+import type { PointMap } from '../boxes';
 import { type Image, withData } from './image';
 
 /** How geometric operations read between and outside pixels. */
@@ -57,6 +58,18 @@ export function rotate(image: Image, degrees: number, sampling: Sampling): Image
   );
 }
 
+/**
+ * Where {@link rotate} sends a point of a `width`×`height` image, in edge coordinates (pixel
+ * column c spans [c, c + 1], so the centre pixel index (W − 1)/2 is the point W/2): the inverse
+ * of the position each output pixel reads.
+ */
+export function rotatePoints(degrees: number, width: number, height: number): PointMap {
+  const theta = (degrees * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(theta), Math.sin(theta)];
+  const [cx, cy] = [width / 2, height / 2];
+  return (x, y) => [cx + cos * (x - cx) + sin * (y - cy), cy - sin * (x - cx) + cos * (y - cy)];
+}
+
 /** Shears along x about the top-left corner: pixel (x, y) reads (x + shear·y, y), as PIL's affine (1, shear, 0, 0, 1, 0). */
 export function shearX(image: Image, shear: number, sampling: Sampling): Image {
   if (shear === 0) return image;
@@ -91,4 +104,9 @@ export function translateY(image: Image, pixels: number, sampling: Sampling): Im
 export function zoom(image: Image, scale: number, left: number, top: number, sampling: Sampling): Image {
   if (scale === 1 && left === 0 && top === 0) return image;
   return resample(image, (x, y) => [(x + 0.5 - left) / scale - 0.5, (y + 0.5 - top) / scale - 0.5], sampling);
+}
+
+/** Where {@link zoom} sends a point, in edge coordinates: (left + scale·x, top + scale·y). */
+export function zoomPoints(scale: number, left: number, top: number): PointMap {
+  return (x, y) => [left + scale * x, top + scale * y];
 }
