@@ -1,8 +1,9 @@
 /**
  * @perturb/detection: object-detection building blocks for perturb on TensorFlow.js — boxes and
  * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
- * exact feature gradient, COCO-style and Pascal VOC evaluation, and COCO JSON / Pascal VOC XML
- * loaders into one in-memory form.
+ * exact feature gradient, COCO-style and Pascal VOC evaluation, COCO JSON / Pascal VOC XML
+ * loaders into one in-memory form, and Faster R-CNN with an FPN (the `fasterrcnn` model, with
+ * A-FAN feature sites).
  */
 export {
   BBOX_XFORM_CLIP,
@@ -50,3 +51,14 @@ export type { DetectionRecord, DetectionDataset } from './dataset';
 export { detectionGrid, drawBox, classColor } from './grid';
 export type { DetectionGridRow, DetectionGridOptions, GridBoxes } from './grid';
 export { datasetGroundTruth } from './dataset-ground-truth';
+export type { DetectorOutput } from './detector-output';
+export { FasterRcnn, FASTER_RCNN_SITES, DEFAULT_SAMPLING_SEED } from './faster-rcnn';
+export type { FasterRcnnOptions, FasterRcnnSite } from './faster-rcnn';
+export { fasterRcnnOptionsSchema } from './definitions';
+export { FASTER_RCNN_PRESETS } from './faster-rcnn-options';
+export type { FasterRcnnConfig, FasterRcnnSettings } from './faster-rcnn-options';
+export { FeaturePyramid, upsampleNearest2x } from './fpn';
+export { RpnHead, labelAnchors } from './rpn';
+export type { AnchorLabelling } from './rpn';
+export { BoxHead, sampleRois, ROI_MATCHER } from './roi-heads';
+export type { ImageRois } from './roi-heads';
