@@ -2,8 +2,8 @@
  * @perturb/detection: object-detection building blocks for perturb on TensorFlow.js — boxes and
  * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
  * exact feature gradient, COCO-style and Pascal VOC evaluation, COCO JSON / Pascal VOC XML
- * loaders into one in-memory form, and Faster R-CNN with an FPN (the `fasterrcnn` model, with
- * A-FAN feature sites).
+ * loaders into one in-memory form, Faster R-CNN with an FPN (the `fasterrcnn` model, with
+ * A-FAN feature sites) and its task: losses, inference post-processing and COCO scores.
  */
 export {
   BBOX_XFORM_CLIP,
@@ -62,3 +62,11 @@ export { RpnHead, labelAnchors } from './rpn';
 export type { AnchorLabelling } from './rpn';
 export { BoxHead, sampleRois, ROI_MATCHER } from './roi-heads';
 export type { ImageRois } from './roi-heads';
+export { detectionTask, detectionTaskSchema } from './task';
+export type { DetectionTaskOptions } from './task';
+export { detectionLosses, rpnLosses, roiLosses } from './detection-loss';
+export type { DetectionLosses } from './detection-loss';
+export { postprocessDetections, postprocessSchema, detect } from './postprocess';
+export type { PostprocessOptions, Detections } from './postprocess';
+export { CocoAccumulator, countHits, HIT_IOU } from './detection-metrics';
+export type { DetectionScores } from './detection-metrics';
