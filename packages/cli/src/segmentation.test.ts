@@ -76,7 +76,7 @@ describe('segmentation runs', () => {
       },
     ]);
     await expect(runTrain(classifier, { progress: false })).rejects.toThrow(
-      /model lenet5 is a classification model, but dataset "fashion-mnist-scenes-small" is a segmentation dataset/,
+      /model lenet5 is a classification model, but dataset "fashion-mnist-scenes-small" is a segmentation and detection dataset \(label maps and boxes\)\. use model deeplabv3plus or fasterrcnn, or a classification dataset/,
     );
     const segmenter = resolveConfig([
       {
