@@ -62,12 +62,7 @@ export function drawBox(image: RgbImage, box: ArrayLike<number>, colour: readonl
   }
 }
 
-function withBoxes(
-  image: RgbImage,
-  boxes: GridBoxes,
-  options: DetectionGridOptions,
-  zoom: number,
-): RgbImage {
+function withBoxes(image: RgbImage, boxes: GridBoxes, options: DetectionGridOptions, zoom: number): RgbImage {
   // One panel tiled without gaps is the image enlarged: boxes are drawn at the zoomed size.
   const panel = tilePanels([[image]], { gap: 0, zoom });
   for (let i = 0; i < boxes.classes.length; i++) {
