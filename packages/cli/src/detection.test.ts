@@ -6,13 +6,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Model, initBackend } from '@perturb/core';
+import { type Batch, type Model, defineModel, initBackend, z } from '@perturb/core';
 import type { Dataset } from '@perturb/datasets';
 import { classColor } from '@perturb/detection';
 import { decodePngImage } from '@perturb/segmentation';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DETECTION_GRID, writeDetectionGrid } from './detection-grid';
 import { writeCompareReport } from './report';
+import { buildModel } from './run-train';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -56,6 +57,27 @@ function standInDetector(): Model {
 }
 
 describe('detection runs', () => {
+  it('build a detector over the dataset’s object classes, not its image classes', () => {
+    // Scenes count the background among their image classes; a detector adds its own.
+    const created: number[] = [];
+    defineModel({
+      name: 'counting-detector',
+      summary: 'a stand-in detector recording its class count',
+      schema: z.strictObject({}),
+      create: (_options, { numClasses }) => {
+        created.push(numClasses);
+        return { ...standInDetector(), numClasses, dispose() {} } as unknown as Model;
+      },
+    });
+    const data = { ...DATA, numClasses: 4, classNames: ['background', 'a', 'b', 'c'] };
+    const model = buildModel(
+      { model: 'counting-detector', modelOptions: {}, seed: 0, dataset: 'two-boxes' },
+      data,
+    );
+    expect(model.numClasses).toBe(3);
+    expect(created).toEqual([4, 3]);
+  });
+
   it('write detections.png: predicted boxes beside the ground truth, class-coloured', () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-detection-'));
     const before = tf.memory().numTensors;
