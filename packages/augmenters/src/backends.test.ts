@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cutmix, cutout, horizontalFlip, mixup, pipeline, randomCrop } from './index';
+import { centerCrop, cutmix, cutout, horizontalFlip, mixup, pipeline, randomCrop, resize } from './index';
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', log: false });
@@ -35,5 +35,39 @@ describe('backends', () => {
     const cpu = augmentOn('cpu');
     expect(wasm.length).toBe(cpu.length);
     expect(Math.max(...wasm.map((v, i) => Math.abs(v - cpu[i])))).toBeLessThan(1e-6);
+  });
+
+  it('resizes and centre-crops images and label maps alike on wasm and cpu', () => {
+    const run = (backend: string) => {
+      tf.setBackend(backend);
+      return tf.tidy(() => {
+        const rng = new Rng(3);
+        const batch = {
+          x: rng.uniformTensor([2, 6, 6, 1]) as tf.Tensor4D,
+          y: tf.tensor2d([
+            [1, 0],
+            [0, 1],
+          ]),
+          labelMap: {
+            classes: tf.tensor3d(
+              Array.from({ length: 72 }, (_, i) => i % 7),
+              [2, 6, 6],
+              'int32',
+            ),
+            ignoreIndex: 255,
+          },
+        };
+        const out = pipeline([resize({ size: [9, 4] }), centerCrop({ size: 3 })]).transform!(batch, {
+          model: null as never,
+          rng: new Rng(0),
+          step: 0,
+          epoch: 0,
+        });
+        return [Array.from(out.x.dataSync()), Array.from(out.labelMap!.classes.dataSync())];
+      });
+    };
+    const [wasm, cpu] = [run('wasm'), run('cpu')];
+    expect(wasm[1]).toEqual(cpu[1]);
+    expect(Math.max(...wasm[0].map((v, i) => Math.abs(v - cpu[0][i])))).toBeLessThan(1e-6);
   });
 });

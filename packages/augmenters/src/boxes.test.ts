@@ -17,6 +17,7 @@ import { horizontalFlip } from './flip';
 import { mixup } from './mixup';
 import { pad } from './pad';
 import { randomRotate } from './rotate';
+import { resize } from './resize';
 import { randAugment } from './rand-augment';
 import { randomScale } from './scale';
 import { oneOf } from './combinators/one-of';
@@ -156,6 +157,12 @@ describe('box-aware geometric augmenters', () => {
     );
   });
 
+  it('resize scales boxes by the size ratios', () => {
+    const out = resize({ size: [8, 32] }).transform!(boxBatch([[[3, 4, 11, 9]]]), contextFor(model, 0));
+    expect(out.x.shape).toEqual([1, 8, 32, 1]);
+    expect(boxesOf(out).boxes).toEqual([[[6, 2, 22, 4.5]]]);
+  });
+
   it('randomScale scales boxes about the corner and moves them with the image', () => {
     const twice = randomScale({ scale: [2, 2] }).transform!(
       boxBatch([[[2, 2, 4, 6]]], 8),
@@ -215,14 +222,15 @@ describe('box-aware geometric augmenters', () => {
     expect(out.boxes).toBe(batch.boxes);
   });
 
-  it('keeps each box tight around its garment’s label pixels through crops, flip, scale and rotate', () => {
+  it('keeps each box tight around its garment’s label pixels through crops, flip, scale, rotate and resize', () => {
     const augmenters = compose([
       // Scales and turns whose nearest-sampled label maps are exact.
       randomScale({ scale: [2, 2] }),
       randomCrop({ padding: 6 }),
       horizontalFlip(),
       randomRotate({ degrees: [90, 90], p: 0.5 }),
-      centerCrop({ size: [12, 11] }),
+      centerCrop({ size: 12 }),
+      resize({ size: 24 }),
     ]);
     for (let seed = 0; seed < 8; seed++) {
       const out = augmenters.transform!(garmentScenes(), contextFor(model, seed));
@@ -282,6 +290,8 @@ describe('box-aware geometric augmenters', () => {
       randomRotate(),
       pad({ padding: 1 }),
       cutout(),
+      centerCrop({ size: 14 }),
+      resize({ size: 20 }),
     ]);
     const ctx = contextFor(model, 4);
     await assertNoTensorLeak(() => {

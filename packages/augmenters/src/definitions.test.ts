@@ -55,6 +55,7 @@ describe('augmenter definitions', () => {
     for (const name of [
       'randomCrop',
       'centerCrop',
+      'resize',
       'horizontalFlip',
       'cutout',
       'mixup',

@@ -1,5 +1,5 @@
 /**
- * @perturb/augmenters: classic augmenters (crop, center crop, flip, pad, scale, rotate — they
+ * @perturb/augmenters: classic augmenters (crop, center crop, resize, flip, pad, scale, rotate — they
  * move label maps and object boxes too, for segmentation and detection — cutout, mixup, CutMix, AutoAugment,
  * RandAugment, TrivialAugment, AugMix, pixel PGD) and the combinators that compose any `Augmenter`
  * (`pipeline`, `oneOf`, `randomApply`, `mixClean`).
@@ -12,6 +12,8 @@ export { randomCrop, randomCropOptions } from './crop';
 export type { RandomCropOptions } from './crop';
 export { centerCrop, centerCropOptions } from './center-crop';
 export type { CenterCropOptions } from './center-crop';
+export { resize, resizeOptions } from './resize';
+export type { ResizeOptions } from './resize';
 export { horizontalFlip, horizontalFlipOptions } from './flip';
 export { pad, padOptions } from './pad';
 export type { PadOptions } from './pad';

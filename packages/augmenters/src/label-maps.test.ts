@@ -9,6 +9,7 @@ import { horizontalFlip } from './flip';
 import { mixup } from './mixup';
 import { pad } from './pad';
 import { randomRotate } from './rotate';
+import { resize } from './resize';
 import { randAugment } from './rand-augment';
 import { randomScale } from './scale';
 import { oneOf } from './combinators/one-of';
@@ -94,6 +95,23 @@ describe('label-aware geometric augmenters', () => {
       [9, 10],
     ]);
     expect(Array.from(out.x.dataSync()).map((v) => Math.round(v * 16))).toEqual([5, 6, 9, 10]);
+  });
+
+  it('resize repeats label pixels by nearest sampling, never blending class ids', () => {
+    const out = resize({ size: [8, 2] }).transform!(denseBatch(), contextFor(model, 0));
+    // Twice the rows, half the columns: each row twice, columns 1 and 3 (half-pixel centres).
+    expect(rows(out)).toEqual([
+      [1, 3],
+      [1, 3],
+      [5, 7],
+      [5, 7],
+      [9, 11],
+      [9, 11],
+      [13, 15],
+      [13, 15],
+    ]);
+    expect(out.labelMap!.classes.dtype).toBe('int32');
+    expect(out.x.shape).toEqual([1, 8, 2, 1]);
   });
 
   it('randomRotate turns the label map by nearest sampling (a quarter turn is exact)', () => {
