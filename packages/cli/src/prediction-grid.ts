@@ -21,8 +21,7 @@ export function writePredictionGrid(out: string, model: Model, testSet: Dataset,
       testSet,
       Array.from({ length: shown }, (_, i) => i),
     );
-    // A segmentation model's output is one tensor of per-pixel logits (its task says so).
-    const logits = model.logits(batch.x, { training: false }) as tf.Tensor4D;
+    const logits = model.logits(batch.x, { training: false }) as tf.Tensor4D; // per-pixel: a segmenter
     return tf.cast(tf.argMax(logits, 3), 'int32').dataSync();
   });
   const area = height * width;
