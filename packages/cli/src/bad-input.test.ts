@@ -23,6 +23,41 @@ defineAugmenter({
 });
 `,
 );
+/**
+ * A plugin registering a detection dataset (boxes, no label maps) and a stand-in detector (a
+ * model whose task is detection): enough for the task-fit check, which refuses before training.
+ */
+writeFileSync(
+  join(work, 'detection-plugin.mjs'),
+  `import { defineDataset, defineModel, z } from ${JSON.stringify(CORE_DIST)};
+const boxes = (count) => ({
+  name: 'tiny-boxes',
+  images: new Uint8Array(count * 32 * 32),
+  labels: new Uint8Array(count),
+  shape: { height: 32, width: 32, channels: 1 },
+  numClasses: 2,
+  classNames: ['a', 'b'],
+  boxes: {
+    classNames: ['a', 'b'],
+    offsets: Int32Array.from({ length: count + 1 }, (_, i) => i),
+    boxes: new Float32Array(count * 4).map((_, k) => (k % 4 < 2 ? 4 : 20)),
+    classes: new Int32Array(count),
+  },
+});
+defineDataset({
+  name: 'tiny-boxes',
+  summary: 'detection: blank images with one box each',
+  schema: z.object({}),
+  load: async () => ({ train: async () => boxes(20), test: async () => boxes(20) }),
+});
+defineModel({
+  name: 'standin-detector',
+  summary: 'a stand-in whose task is detection',
+  schema: z.strictObject({}),
+  create: () => ({ task: { kind: 'detection' }, dispose() {} }),
+});
+`,
+);
 writeFileSync(join(work, 'broken-plugin.mjs'), `throw new Error('boom: the plugin is broken');\n`);
 
 const TINY = 'model: lenet5\ntrainSize: 20\ntestSize: 20\nbatchSize: 10\nsteps: 1\n';
@@ -109,6 +144,24 @@ const CASES: Array<[string, string, string, RegExp]> = [
     'train',
     'plugins: [perturb-plugin-nowhere]',
     /plugin package perturb-plugin-nowhere .* is not found/,
+  ],
+  [
+    'a classifier on a detection dataset',
+    'train',
+    `plugins: [./detection-plugin.mjs]\ndataset: tiny-boxes\n${TINY}`,
+    /model lenet5 is a classification model, but dataset "tiny-boxes" is a detection dataset \(boxes\)\. use model fasterrcnn, or a classification dataset/,
+  ],
+  [
+    'a detector on class labels',
+    'train',
+    `plugins: [./detection-plugin.mjs]\n${TINY.replace('lenet5', 'standin-detector')}`,
+    /model standin-detector detects objects, but dataset "fashion-mnist-small" has only a class per image\. use a detection dataset \(fashion-mnist-scenes/,
+  ],
+  [
+    'a segmenter on a detection dataset',
+    'train',
+    `plugins: [./detection-plugin.mjs]\ndataset: tiny-boxes\n${TINY.replace('lenet5', 'deeplabv3plus')}`,
+    /model deeplabv3plus predicts a class per pixel, but dataset "tiny-boxes" has no label maps\. use a segmentation dataset/,
   ],
   [
     'seeds as a scalar',

@@ -113,10 +113,13 @@ program
     };
     const config = resolveConfig([fromFile, fromFlags], flags.config ?? 'the flags');
     const result = await runTrain(config, { progress: !flags.quiet });
+    const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
     const score =
-      result.testMeanIoU === undefined
-        ? `test accuracy ${(100 * result.testAccuracy).toFixed(2)}%`
-        : `test mIoU ${(100 * result.testMeanIoU).toFixed(2)}%, pixel accuracy ${(100 * result.testAccuracy).toFixed(2)}%`;
+      result.testMAP !== undefined
+        ? `test mAP ${percent(result.testMAP)}, AP50 ${percent(result.testAP50 ?? NaN)}`
+        : result.testMeanIoU !== undefined
+          ? `test mIoU ${percent(result.testMeanIoU)}, pixel accuracy ${percent(result.testAccuracy)}`
+          : `test accuracy ${percent(result.testAccuracy)}`;
     process.stdout.write(`${score} → ${config.out}/result.json\n`);
   });
 

@@ -5,4 +5,6 @@
 import '@perturb/classifiers';
 import '@perturb/datasets/node';
 import '@perturb/segmentation/node';
+import '@perturb/detection';
+import '@perturb/detection/node';
 import './augmenter-registry';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Augmenter, type Model, Rng, compose, stepContext } from '@perturb/core';
 import { type Dataset, toBatch } from '@perturb/datasets';
+import { batchTargetOf } from './task-data';
 import { imageDistances, mean } from '@perturb/eval';
 import { writeAugmentationGrid } from '@perturb/eval/node';
 import { AUGMENTATION_GRID } from './report';
@@ -37,6 +38,7 @@ export function writeAugmentationDiagnostics(
     const clean = toBatch(
       trainSet,
       Array.from({ length: Math.min(count, trainSet.labels.length) }, (_, i) => i),
+      { target: batchTargetOf(model) },
     );
     const batch = transform(clean, ctx);
     writeAugmentationGrid(join(out, AUGMENTATION_GRID), clean.x, batch.x);

@@ -7,8 +7,15 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PerturbError } from '@perturb/core';
 import { type ReportProvenance, type RunRecord, mean } from '@perturb/eval';
-import { type ReportImage, machineDescription, readRunResults, writeReport } from '@perturb/eval/node';
+import {
+  type ReportImage,
+  type ReportTable,
+  machineDescription,
+  readRunResults,
+  writeReport,
+} from '@perturb/eval/node';
 import { type RunFailure, describeRun } from './compare';
+import { DETECTION_GRID } from './detection-grid';
 import { PREDICTION_GRID } from './prediction-grid';
 
 /** Name of the clean | augmented | difference grid each `perturb train` run writes. */
@@ -42,30 +49,19 @@ export function writeCompareReport(
     );
   }
   const runs = readRunResults(join(dir, 'runs'));
-  // Segmentation runs are compared by mean IoU; their pixel accuracy gets a table of its own.
-  const segmentation = runs.length > 0 && runs.every((r) => r.meanIoU !== undefined);
-  const records = segmentation ? runs.map((r) => ({ ...r, accuracy: r.meanIoU as number })) : runs;
+  const primary = primaryMetricOf(runs);
+  const records = primary
+    ? runs.map((r) => ({ ...r, accuracy: (r.scores as Record<string, number>)[primary.score] }))
+    : runs;
   const methods = [...new Set(records.map((r) => r.method))];
   const baseline = methods.includes('baseline') ? 'baseline' : methods[0];
   const images: ReportImage[] = [];
   for (const method of methods) {
-    const first = readdirSync(join(dir, 'runs', method))
-      .sort()
-      .find((run) => existsSync(join(dir, 'runs', method, run, AUGMENTATION_GRID)));
-    if (first && method !== baseline) {
-      images.push({
-        title: `${method}: clean | augmented | difference (${first})`,
-        path: join(dir, 'runs', method, first, AUGMENTATION_GRID),
-      });
-    }
-    const predicted = readdirSync(join(dir, 'runs', method))
-      .sort()
-      .find((run) => existsSync(join(dir, 'runs', method, run, PREDICTION_GRID)));
-    if (predicted) {
-      images.push({
-        title: `${method}: image | prediction | ground truth | error (${predicted})`,
-        path: join(dir, 'runs', method, predicted, PREDICTION_GRID),
-      });
+    for (const { file, shows, ofBaseline } of RUN_GRIDS) {
+      const run = firstRunWith(dir, method, file);
+      if (run && (ofBaseline || method !== baseline)) {
+        images.push({ title: `${method}: ${shows} (${run})`, path: join(dir, 'runs', method, run, file) });
+      }
     }
   }
   images.push(...latestFlowImages(join(dir, 'flow', 'images')));
@@ -76,42 +72,85 @@ export function writeCompareReport(
     failed.length === 0
       ? ''
       : ` ${failed.length} run(s) failed and are not in the tables: ${failed.map(({ run, error }) => `${describeRun(run)} (${error})`).join('; ')}.`;
+  const metric = primary?.name ?? 'accuracy';
   const files = writeReport(dir, {
-    title: `${basename(resolve(dir))}: test ${segmentation ? 'mean IoU' : 'accuracy'} by method`,
+    title: `${basename(resolve(dir))}: test ${metric} by method`,
     records,
     baseline,
     images,
     methodOrder: grid ? Object.keys(grid.settings.methods ?? {}) : undefined,
     provenance: provenance(records, grid, options.bin),
-    ...(segmentation
-      ? {
-          metric: 'mean IoU',
-          notes:
-            `Test mean IoU (over the classes, ignored pixels excluded) per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}\n\n` +
-            pixelAccuracyTable(runs),
-        }
-      : {
-          notes: `Test accuracy per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}`,
-        }),
+    ...(primary ? { metric, tables: [secondaryTable(runs, primary.secondary)] } : {}),
+    notes: `Test ${primary?.description ?? 'accuracy'} per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}`,
   });
   return { markdown: files.markdown, html: files.html };
 }
 
-/** Pixel accuracy (%) of segmentation runs, mean over seeds per method and size, as a Markdown table. */
-function pixelAccuracyTable(runs: readonly RunRecord[]): string {
+/** The grids a run may write, shown for each method's first run that has one. */
+const RUN_GRIDS = [
+  // The baseline does not augment: its grid would show nothing.
+  { file: AUGMENTATION_GRID, shows: 'clean | augmented | difference', ofBaseline: false },
+  { file: PREDICTION_GRID, shows: 'image | prediction | ground truth | error', ofBaseline: true },
+  { file: DETECTION_GRID, shows: 'predicted boxes | ground-truth boxes', ofBaseline: true },
+];
+
+/** The first run folder of `method` (in name order) holding `file`. */
+function firstRunWith(dir: string, method: string, file: string): string | undefined {
+  return readdirSync(join(dir, 'runs', method))
+    .sort()
+    .find((run) => existsSync(join(dir, 'runs', method, run, file)));
+}
+
+/** A score runs can be compared by instead of accuracy, and the second score its report tabulates. */
+interface PrimaryMetric {
+  /** Its name in `RunRecord.scores`. */
+  score: string;
+  /** Its name in titles and headers. */
+  name: string;
+  /** What it measures, in the report's notes. */
+  description: string;
+  secondary: { title: string; value: (run: RunRecord) => number | undefined };
+}
+
+/** The tasks' primary metrics: a grid whose runs all have one is compared by it. */
+const PRIMARY_METRICS: readonly PrimaryMetric[] = [
+  {
+    score: 'meanIoU',
+    name: 'mean IoU',
+    description: 'mean IoU (over the classes, ignored pixels excluded)',
+    secondary: { title: 'pixel accuracy', value: (run) => run.accuracy },
+  },
+  {
+    score: 'mAP',
+    name: 'mAP',
+    description: 'mAP (COCO AP averaged over IoU 0.50:0.95, up to 100 detections an image)',
+    secondary: { title: 'AP50', value: (run) => run.scores?.AP50 },
+  },
+];
+
+/** The metric every run of `runs` has, if any: the score the report compares them by. */
+function primaryMetricOf(runs: readonly RunRecord[]): PrimaryMetric | undefined {
+  if (runs.length === 0) return undefined;
+  return PRIMARY_METRICS.find((metric) => runs.every((r) => r.scores?.[metric.score] !== undefined));
+}
+
+/** A second score (%) of the runs, mean over seeds per method and size (— where no run has it). */
+function secondaryTable(runs: readonly RunRecord[], secondary: PrimaryMetric['secondary']): ReportTable {
   const methods = [...new Set(runs.map((r) => r.method))];
   const sizes = [...new Set(runs.map((r) => r.trainSize))].sort((a, b) => a - b);
   const cell = (method: string, size: number) => {
-    const values = runs.filter((r) => r.method === method && r.trainSize === size).map((r) => r.accuracy);
+    const values = runs
+      .filter((r) => r.method === method && r.trainSize === size)
+      .map(secondary.value)
+      .filter((v): v is number => v !== undefined);
     return values.length > 0 ? (100 * mean(values)).toFixed(2) : '—';
   };
-  return [
-    'Pixel accuracy (%), mean over seeds:',
-    '',
-    `| method | ${sizes.map((s) => `n = ${s}`).join(' | ')} |`,
-    `|---|${sizes.map(() => '---').join('|')}|`,
-    ...methods.map((m) => `| ${m} | ${sizes.map((s) => cell(m, s)).join(' | ')} |`),
-  ].join('\n');
+  return {
+    title: `Test ${secondary.title} (%)`,
+    caption: 'Mean over seeds, per method and number of training images.',
+    header: ['method', ...sizes.map((s) => `n = ${s}`)],
+    rows: methods.map((m) => [m, ...sizes.map((s) => cell(m, s))]),
+  };
 }
 
 /** `compare.yaml`, the grid's settings as `perturb compare` recorded them, with its bytes' hash. */

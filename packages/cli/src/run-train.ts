@@ -13,22 +13,31 @@ import {
 import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { type Dataset, batchCount, batches } from '@perturb/datasets';
 import { type DatasetSplits, openDataset } from '@perturb/datasets/node';
+import { RESULT_SCORE_FIELDS } from '@perturb/eval';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
+import { writeDetectionGrid } from './detection-grid';
 import { writePredictionGrid } from './prediction-grid';
+import { batchTargetOf, checkTaskFits } from './task-data';
 
 /** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
   /** The validated config the run used. */
   config: TrainConfig;
-  /** What the model's logits mean: `'classification'`, `'segmentation'`. */
+  /** What the model's logits mean: `'classification'`, `'segmentation'`, `'detection'`. */
   task: string;
   /** Final test accuracy in [0, 1]: of images, or of labelled pixels (pixel accuracy) for segmentation. */
   testAccuracy: number;
   /** Segmentation: final mean IoU over the classes in [0, 1] (the comparison's score). */
   testMeanIoU?: number;
+  /** Detection: final COCO mAP (AP@[.50:.95]) in [0, 1] (the comparison's score). */
+  testMAP?: number;
+  /** Detection: final AP at IoU 0.5, in [0, 1]. */
+  testAP50?: number;
+  /** Detection: final AP at IoU 0.75, in [0, 1]. */
+  testAP75?: number;
   /** Final evaluation on the test set. */
   test: EvalResult;
   /** Every epoch's record, those run before a resume included. */
@@ -55,6 +64,17 @@ export interface TrainRunResult {
   trainingCpuSeconds: number | null;
   /** When the run finished, as an ISO 8601 timestamp. */
   finishedAt: string;
+}
+
+type ResultScoreField = (typeof RESULT_SCORE_FIELDS)[keyof typeof RESULT_SCORE_FIELDS];
+
+/** The test scores `result.json` lifts to fields of their own (`testMeanIoU`, `testMAP`, …). */
+function headlineScores(test: EvalResult): Partial<Record<ResultScoreField, number>> {
+  return Object.fromEntries(
+    Object.entries(RESULT_SCORE_FIELDS)
+      .filter(([score]) => typeof test.scores?.[score] === 'number')
+      .map(([score, field]) => [field, test.scores![score]]),
+  );
 }
 
 /** The settings that choose a run's data. */
@@ -111,8 +131,8 @@ export async function loadSplits(config: DataSettings): Promise<{ trainSet: Data
 
 /**
  * The config's model (core's models registry, with its `modelOptions`) for images like `data`'s,
- * initialized from its seed. Refuses a model whose task does not fit the data (a classifier on
- * a segmentation dataset, a segmentation model on one with only class labels).
+ * initialized from its seed. A detector gets the dataset's object classes (`data.boxes`, no
+ * background) as its classes. Refuses a model whose task does not fit the data (`checkTaskFits`).
  */
 export function buildModel(
   config: Pick<TrainConfig, 'model' | 'modelOptions' | 'seed' | 'dataset'>,
@@ -125,22 +145,30 @@ export function buildModel(
     config.modelOptions ?? {},
     `modelOptions of ${config.model}`,
   );
-  const model = definition.create(options, {
-    numClasses: data.numClasses,
-    inputShape: [height, width, channels],
-    rng: new Rng(config.seed).child('model'),
-  });
-  const { kind } = taskOf(model);
-  if ((kind === 'segmentation') !== (data.labelMaps !== undefined)) {
+  const create = (numClasses: number) =>
+    definition.create(options, {
+      numClasses,
+      inputShape: [height, width, channels],
+      rng: new Rng(config.seed).child('model'),
+    });
+  let model = create(data.numClasses);
+  try {
+    checkTaskFits(model, data, config.model, config.dataset);
+  } catch (error) {
     model.dispose();
-    throw new PerturbError(
-      kind === 'segmentation'
-        ? `model ${config.model} predicts a class per pixel, but dataset "${config.dataset}" has only a class per image`
-        : `model ${config.model} is a ${kind} model, but dataset "${config.dataset}" is a segmentation dataset (label maps)`,
-      kind === 'segmentation'
-        ? 'use a segmentation dataset (fashion-mnist-scenes, fashion-mnist-scenes-small, voc2012, cityscapes)'
-        : 'use model deeplabv3plus, or a classification dataset',
-    );
+    throw error;
+  }
+  // A definition does not say its task before it builds a model, so a detector on a dataset
+  // whose image classes differ from its object classes (scenes count the background) is built
+  // again with the object classes, from the same seed.
+  const objectClasses = data.boxes?.classNames.length;
+  if (
+    taskOf(model).kind === 'detection' &&
+    objectClasses !== undefined &&
+    objectClasses !== data.numClasses
+  ) {
+    model.dispose();
+    model = create(objectClasses);
   }
   return model;
 }
@@ -156,15 +184,17 @@ export async function runTrain(
     await initBackend({ log: options.progress ?? true });
     const { trainSet, testSet } = await loadSplits(config);
     const model = buildModel(config, trainSet);
+    const target = batchTargetOf(model);
     const builder = new AugmenterBuilder();
     const augmenters = buildAugmenters(config.augmenters, builder);
     const result = await train({
       model,
       train: {
         batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
-        batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng }),
+        batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng, target }),
       },
-      test: () => batches(testSet, { batchSize: 500, shuffle: false }),
+      // A detector's evaluation holds every image's RoI features: smaller batches bound its memory.
+      test: () => batches(testSet, { batchSize: target === 'boxes' ? 50 : 500, shuffle: false, target }),
       augmenters,
       optimizer: config.optimizer,
       lr: config.lr,
@@ -180,16 +210,16 @@ export async function runTrain(
       label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
     });
     const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
-    if (testSet.labelMaps) writePredictionGrid(config.out, model, testSet);
+    if (target === 'labelMap') writePredictionGrid(config.out, model, testSet);
+    if (target === 'boxes') writeDetectionGrid(config.out, model, testSet);
     model.dispose();
     builder.dispose();
     const test = result.final as EvalResult;
-    const meanIoU = test.scores?.meanIoU;
     const runResult: TrainRunResult = {
       config,
       task: taskOf(model).kind,
       testAccuracy: test.accuracy,
-      ...(typeof meanIoU === 'number' ? { testMeanIoU: meanIoU } : {}),
+      ...headlineScores(test),
       test,
       epochs: result.epochs,
       backend: activeBackend()?.name ?? 'unknown',

@@ -59,7 +59,7 @@ describe('segmentation runs', () => {
     }
     const report = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
     expect(report).toContain('Test mean IoU (%)');
-    expect(report).toContain('Pixel accuracy (%)');
+    expect(report).toContain('Test pixel accuracy (%)');
     expect(report).toContain('afan: image | prediction | ground truth | error');
   }, 180_000);
 
@@ -76,7 +76,7 @@ describe('segmentation runs', () => {
       },
     ]);
     await expect(runTrain(classifier, { progress: false })).rejects.toThrow(
-      /model lenet5 is a classification model, but dataset "fashion-mnist-scenes-small" is a segmentation dataset/,
+      /model lenet5 is a classification model, but dataset "fashion-mnist-scenes-small" is a segmentation and detection dataset \(label maps and boxes\)\. use model deeplabv3plus or fasterrcnn, or a classification dataset/,
     );
     const segmenter = resolveConfig([
       {

@@ -4,6 +4,7 @@ import type { Batch, Rng } from '@perturb/core';
 import { PerturbError } from '@perturb/core';
 import type { Dataset } from './dataset';
 import { exampleCount, imageSize } from './dataset';
+import { batchBoxes } from './objects';
 
 /** Per-channel mean and standard deviation of pixel values scaled to [0, 1]. */
 export interface ChannelStats {
@@ -28,8 +29,20 @@ export function channelStats(dataset: Dataset): ChannelStats {
   return { mean, std };
 }
 
-/** How to turn pixels into floats. */
+/**
+ * The dense target a batch carries besides its class labels: a segmentation dataset's label
+ * maps, a detection dataset's boxes, or none (class labels only).
+ */
+export type BatchTarget = 'labelMap' | 'boxes' | 'none';
+
+/** How to turn examples into a batch. */
 export interface ToBatchOptions {
+  /**
+   * The dense target the batch carries, e.g. what the model's task trains on (`'boxes'` for a
+   * detector). Default: the label maps when the dataset has them, else its boxes when it has
+   * them, else none. A dataset with both (Fashion-MNIST scenes) serves a segmenter and a detector.
+   */
+  readonly target?: BatchTarget;
   /**
    * Standardize each channel as `(x − mean) / std` (with x in [0, 1]); compute the statistics on
    * the training set with `channelStats` and pass the same ones for every split. Default: none,
@@ -47,10 +60,29 @@ function checkStats(stats: ChannelStats, channels: number): void {
   }
 }
 
+/** The target `options` ask of `dataset`, checked against what it has. */
+function targetOf(dataset: Dataset, requested: BatchTarget | undefined): BatchTarget {
+  const target = requested ?? (dataset.labelMaps ? 'labelMap' : dataset.boxes ? 'boxes' : 'none');
+  if (target === 'labelMap' && !dataset.labelMaps) {
+    throw new PerturbError(
+      `batches of label maps were asked of ${dataset.name}, which has none`,
+      'use a segmentation dataset (perturb list datasets)',
+    );
+  }
+  if (target === 'boxes' && !dataset.boxes) {
+    throw new PerturbError(
+      `batches of object boxes were asked of ${dataset.name}, which has none`,
+      'use a detection dataset (perturb list datasets)',
+    );
+  }
+  return target;
+}
+
 /**
  * The examples at `indices` (default: all) as a batch: `x` float32 NHWC in [0, 1] (or normalized),
- * `y` one-hot float32 and, for a segmentation dataset, `labelMap` int32 `[N, H, W]`. The caller
- * owns (and disposes) the tensors.
+ * `y` one-hot float32 and the dense target `options.target` picks: `labelMap` int32 `[N, H, W]`
+ * or `boxes` (padded, crowd and difficult objects left out; see `BatchBoxes` of
+ * `@perturb/core`). The caller owns (and disposes) the tensors.
  */
 export function toBatch(dataset: Dataset, indices?: ArrayLike<number>, options: ToBatchOptions = {}): Batch {
   const { height, width, channels } = dataset.shape;
@@ -58,6 +90,7 @@ export function toBatch(dataset: Dataset, indices?: ArrayLike<number>, options: 
   const count = indices ? indices.length : exampleCount(dataset);
   const { normalize } = options;
   if (normalize) checkStats(normalize, channels);
+  const target = targetOf(dataset, options.target);
   const scale = Array.from({ length: channels }, (_, c) =>
     normalize ? 1 / (255 * normalize.std[c]) : 1 / 255,
   );
@@ -81,24 +114,26 @@ export function toBatch(dataset: Dataset, indices?: ArrayLike<number>, options: 
     }
     y[n * dataset.numClasses + dataset.labels[index]] = 1;
   }
+  const all = indices ?? Int32Array.from({ length: count }, (_, i) => i);
   return {
     x: tf.tensor4d(x, [count, height, width, channels], 'float32'),
     y: tf.tensor2d(y, [count, dataset.numClasses], 'float32'),
-    ...(dataset.labelMaps ? { labelMap: labelMapOf(dataset, dataset.labelMaps, indices, count) } : {}),
+    ...(target === 'labelMap' ? { labelMap: labelMapOf(dataset, dataset.labelMaps!, all) } : {}),
+    ...(target === 'boxes' ? { boxes: batchBoxes(dataset.boxes!, all) } : {}),
   };
 }
 
 function labelMapOf(
   dataset: Dataset,
   maps: NonNullable<Dataset['labelMaps']>,
-  indices: ArrayLike<number> | undefined,
-  count: number,
+  indices: ArrayLike<number>,
 ): NonNullable<Batch['labelMap']> {
   const { height, width } = dataset.shape;
   const area = height * width;
+  const count = indices.length;
   const classes = new Int32Array(count * area);
   for (let n = 0; n < count; n++) {
-    const index = indices ? indices[n] : n;
+    const index = indices[n];
     classes.set(maps.classes.subarray(index * area, (index + 1) * area), n * area);
   }
   return { classes: tf.tensor3d(classes, [count, height, width], 'int32'), ignoreIndex: maps.ignoreIndex };

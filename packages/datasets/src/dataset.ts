@@ -1,5 +1,6 @@
 /** The in-memory dataset: uint8 pixels on the host, converted to tensors one batch at a time. */
 import { PerturbError } from '@perturb/core';
+import { selectObjects } from './objects';
 
 /** A dataset split. */
 export type Split = 'train' | 'test';
@@ -17,6 +18,36 @@ export interface LabelMaps {
   readonly classes: Uint8Array;
   /** The id of unlabelled pixels (VOC borders, Cityscapes void), left out of losses and metrics. */
   readonly ignoreIndex: number;
+}
+
+/**
+ * The objects of a detection dataset, flat (one row per object, typed arrays rather than one
+ * object per box, so COCO's 860k boxes stay a few megabytes): image i's objects are rows
+ * `offsets[i]` to `offsets[i + 1] − 1`.
+ */
+export interface ObjectBoxes {
+  /** Object class names, ids `0..C-1` (no background class: a detector adds its own). */
+  readonly classNames: readonly string[];
+  /** `count + 1` row offsets, ascending from 0. */
+  readonly offsets: Int32Array;
+  /**
+   * (x1, y1, x2, y2) per row in pixels of the dataset's images, x2/y2 exclusive edges as in
+   * torchvision (a box covering columns 3..10 has x1 = 3, x2 = 11).
+   */
+  readonly boxes: Float32Array;
+  /** Class id per row, `0..C-1`. */
+  readonly classes: Int32Array;
+  /**
+   * 1 where a row is for evaluation only: a COCO crowd region or a VOC difficult object.
+   * Training batches leave these rows out (as torchvision does); evaluation keeps them as
+   * regions a detection may match but need not (COCO's `iscrowd`). Absent: none.
+   */
+  readonly evaluationOnly?: Uint8Array;
+  /**
+   * Area per row in pixels for COCO's small/medium/large ranges (COCO: its segmentation's area,
+   * scaled with the image). Absent: the box's area.
+   */
+  readonly areas?: Float32Array;
 }
 
 /**
@@ -39,6 +70,12 @@ export interface Dataset {
    * its batches carry the maps (`Batch.labelMap`).
    */
   readonly labelMaps?: LabelMaps;
+  /**
+   * A detection dataset's object boxes; its `labels` are then each image's dominant object
+   * class, and batches built for a detector carry them (`Batch.boxes`). A dataset may have both
+   * label maps and boxes (Fashion-MNIST scenes); `toBatch`'s `target` picks one.
+   */
+  readonly boxes?: ObjectBoxes;
 }
 
 /** Number of examples in `dataset`. */
@@ -78,14 +115,23 @@ export function selectExamples(dataset: Dataset, indices: ArrayLike<number>): Da
     images.set(dataset.images.subarray(index * size, (index + 1) * size), i * size);
     labels[i] = dataset.labels[index];
   }
-  const { labelMaps } = dataset;
-  if (!labelMaps) return { ...dataset, images, labels };
+  const { labelMaps, boxes } = dataset;
+  return {
+    ...dataset,
+    images,
+    labels,
+    ...(labelMaps ? { labelMaps: selectLabelMaps(dataset, labelMaps, indices) } : {}),
+    ...(boxes ? { boxes: selectObjects(boxes, indices) } : {}),
+  };
+}
+
+function selectLabelMaps(dataset: Dataset, labelMaps: LabelMaps, indices: ArrayLike<number>): LabelMaps {
   const area = dataset.shape.height * dataset.shape.width;
   const classes = new Uint8Array(indices.length * area);
   for (let i = 0; i < indices.length; i++) {
     classes.set(labelMaps.classes.subarray(indices[i] * area, (indices[i] + 1) * area), i * area);
   }
-  return { ...dataset, images, labels, labelMaps: { classes, ignoreIndex: labelMaps.ignoreIndex } };
+  return { classes, ignoreIndex: labelMaps.ignoreIndex };
 }
 
 /**

@@ -1,6 +1,6 @@
 // The main entry runs anywhere: datasets as arrays, their parsers of bytes (IDX, CIFAR, tar),
 // subsets, padding and batches. Finding, downloading and reading files is `./node` (node.ts).
-export type { Dataset, ImageShape, LabelMaps, Split } from './dataset';
+export type { Dataset, ImageShape, LabelMaps, ObjectBoxes, Split } from './dataset';
 export { exampleCount, classCounts, selectExamples } from './dataset';
 export { DATASET_NAMES, DATASETS } from './catalog';
 export type { DatasetName, DatasetSpec, IdxSpec, CifarSpec, RemoteFile } from './catalog';
@@ -16,4 +16,4 @@ export { stratifiedSubset, stratifiedIndices, validationSplit, shuffleDataset } 
 export type { SubsetSize, StratifiedOptions, TrainValidationSplit } from './subset';
 export { padDataset } from './pad';
 export { toBatch, batches, batchCount, channelStats } from './batch';
-export type { ChannelStats, ToBatchOptions, BatchesOptions } from './batch';
+export type { BatchTarget, ChannelStats, ToBatchOptions, BatchesOptions } from './batch';

@@ -10,6 +10,17 @@ import {
   summarize,
 } from './statistics';
 
+/**
+ * The task scores a `perturb train` `result.json` holds as fields of their own (what reports
+ * compare runs by), by the name `RunRecord.scores` and `EvalResult.scores` give them.
+ */
+export const RESULT_SCORE_FIELDS = {
+  meanIoU: 'testMeanIoU',
+  mAP: 'testMAP',
+  AP50: 'testAP50',
+  AP75: 'testAP75',
+} as const;
+
 /** One finished training run. */
 export interface RunRecord {
   /** Method name, e.g. `'baseline'`, `'pixel-pgd'`, `'la-glow'`. */
@@ -19,8 +30,11 @@ export interface RunRecord {
   seed: number;
   /** Final test accuracy in [0, 1] (the score the report compares; see `ReportOptions.metric`). */
   accuracy: number;
-  /** Segmentation runs: final test mean IoU in [0, 1]. */
-  meanIoU?: number;
+  /**
+   * The run's task scores besides accuracy, in [0, 1], by name: `meanIoU` (segmentation), `mAP`,
+   * `AP50`, `AP75` (detection). A report may compare runs by one of them instead of accuracy.
+   */
+  scores?: Record<string, number>;
   /** Wall time of the run in seconds. */
   seconds: number;
   /** CPU seconds of the run (all threads), where known: its cost regardless of other load. */

@@ -20,7 +20,7 @@ export type {
 export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTTail, studentTQuantile } from './special';
 export { mean, sampleStd, summarize, relativeImprovement, pairedTTest, holmAdjust } from './statistics';
 export type { SampleSummary, PairedTTest } from './statistics';
-export { aggregateRuns } from './aggregate';
+export { aggregateRuns, RESULT_SCORE_FIELDS } from './aggregate';
 export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
 export type { ReportProvenance } from './provenance';
 export { lineChartSvg, barChartSvg, niceTicks, paletteColor, methodColors } from './svg-chart';

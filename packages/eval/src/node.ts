@@ -3,6 +3,7 @@
 export { readRunResults } from './run-results';
 export { writeReport } from './report';
 export type { ReportImage, ReportOptions, ReportFiles } from './report';
+export type { ReportTable } from './report-content';
 export { svgToPng } from './svg-png';
 export type { SvgToPngOptions } from './svg-png';
 export { writeAugmentationGrid } from './image-grid';

@@ -6,7 +6,13 @@ import { PerturbError } from '@perturb/core';
 import { writeFileAtomic } from '@perturb/core/node';
 import { type AggregateRow, type RunRecord, aggregateRuns } from './aggregate';
 import type { ReportProvenance } from './provenance';
-import { type ReportImageData, accuracyPlot, provenanceTable, reportTables } from './report-content';
+import {
+  type ReportImageData,
+  type ReportTable,
+  accuracyPlot,
+  provenanceTable,
+  reportTables,
+} from './report-content';
 import { renderHtml } from './report-html';
 import { renderMarkdown } from './report-markdown';
 
@@ -27,8 +33,16 @@ export interface ReportOptions {
   baseline: string;
   /** PNG images (e.g. augmented-sample grids) to show. Default none. */
   images?: readonly ReportImage[];
-  /** Free text under the title (Markdown in report.md, paragraphs in report.html). Default none. */
+  /**
+   * Free text under the title (Markdown in report.md, escaped paragraphs in report.html, so no
+   * Markdown syntax: give tables as `tables`). Default none.
+   */
   notes?: string;
+  /**
+   * Further tables after the comparison's (e.g. a segmentation run's pixel accuracy), rendered
+   * as tables in both formats. Default none.
+   */
+  tables?: readonly ReportTable[];
   /** What the records' score is, in titles and headers (e.g. `'mean IoU'`). Default `'accuracy'`. */
   metric?: string;
   /**
@@ -87,6 +101,7 @@ export function writeReport(dir: string, options: ReportOptions): ReportFiles {
     tables: [
       ...(options.provenance ? [provenanceTable(options.provenance)] : []),
       ...reportTables(rows, options.baseline, options.metric),
+      ...(options.tables ?? []),
     ],
     plot: accuracyPlot(rows, options.metric),
     images: (options.images ?? []).map((image) => loadImage(dir, image)),

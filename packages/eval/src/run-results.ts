@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import type { RunRecord } from './aggregate';
+import { RESULT_SCORE_FIELDS, type RunRecord } from './aggregate';
 
 /** `n<trainSize>-s<seed>`, the name of one run's folder. */
 const RUN_FOLDER = /^n(\d+)-s(\d+)$/;
@@ -17,11 +17,23 @@ interface ResultFile {
   config?: { trainSize?: unknown; seed?: unknown };
   testAccuracy?: unknown;
   testMeanIoU?: unknown;
+  testMAP?: unknown;
+  testAP50?: unknown;
+  testAP75?: unknown;
   test?: { accuracy?: unknown };
   seconds?: unknown;
   trainingSeconds?: unknown;
   trainingCpuSeconds?: unknown;
   epochs?: Array<{ seconds?: unknown }>;
+}
+
+/** The run's task scores (`RunRecord.scores`), from the fields of `RESULT_SCORE_FIELDS` it has. */
+function scoresOf(path: string, file: ResultFile): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(RESULT_SCORE_FIELDS)
+      .filter(([, field]) => file[field] !== undefined)
+      .map(([score, field]) => [score, numberField(path, field, file[field])]),
+  );
 }
 
 /** Training time over every sitting: `trainingSeconds`, else (older files) the epochs' sum, else `seconds`. */
@@ -39,7 +51,8 @@ function trainingSeconds(file: ResultFile): unknown {
  * sorted by method, train size and seed. Train size and seed come from the run's config, else
  * from its folder name; accuracy is `testAccuracy`; seconds is the training time over every
  * sitting `perturb train` recorded (`trainingSeconds`, or its epochs' sum in older files), else
- * the wall time of its last one; cpuSeconds is `trainingCpuSeconds` where the file has it.
+ * the wall time of its last one; cpuSeconds is `trainingCpuSeconds` where the file has it;
+ * scores are its task scores (`testMeanIoU` → `meanIoU`, `testMAP` → `mAP`, `testAP50`, `testAP75`).
  */
 export function readRunResults(dir: string): RunRecord[] {
   const records = findResultFiles(dir).map((path) => toRecord(path, relative(dir, path).split(sep)));
@@ -79,6 +92,7 @@ function toRecord(path: string, parts: string[]): RunRecord {
     );
   }
   const layout = parts.length >= 3 ? RUN_FOLDER.exec(parts[parts.length - 2]) : null;
+  const scores = scoresOf(path, file);
   const method = layout ? parts[parts.length - 3] : file.method;
   if (typeof method !== 'string' || method === '') {
     throw new PerturbError(
@@ -93,9 +107,7 @@ function toRecord(path: string, parts: string[]): RunRecord {
     accuracy: numberField(path, 'testAccuracy', file.testAccuracy ?? file.test?.accuracy),
     seconds: numberField(path, 'seconds', trainingSeconds(file)),
     ...(typeof file.trainingCpuSeconds === 'number' ? { cpuSeconds: file.trainingCpuSeconds } : {}),
-    ...(file.testMeanIoU !== undefined
-      ? { meanIoU: numberField(path, 'testMeanIoU', file.testMeanIoU) }
-      : {}),
+    ...(Object.keys(scores).length > 0 ? { scores } : {}),
     source: path,
   };
 }

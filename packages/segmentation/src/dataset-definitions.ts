@@ -2,7 +2,8 @@
  * The segmentation datasets configs can name (`fashion-mnist-scenes`, its embedded `-small`
  * variant, `voc2012`, `cityscapes`), registered in core's registries when
  * `@perturb/segmentation/node` is imported: they read files. Each loads as `@perturb/datasets`'
- * splits whose `Dataset`s carry label maps, so the trainer's batches carry them too.
+ * splits whose `Dataset`s carry label maps, so the trainer's batches carry them too; the scenes
+ * carry their garments' boxes as well, so a detector trains on the same datasets.
  */
 import { defineDataset, z } from '@perturb/core';
 import type { Dataset } from '@perturb/datasets';
@@ -10,7 +11,7 @@ import { type DatasetSplits, loadDataset } from '@perturb/datasets/node';
 import { IGNORE_INDEX, type SegmentationSource } from './layouts';
 import { openCityscapes, openVoc } from './layouts-files';
 import { resizeImage, resizeLabels } from './resample';
-import { type SceneSet, TEST_SCENES, generateScenes } from './scenes';
+import { type SceneSet, TEST_SCENES, generateScenes, sceneObjects } from './scenes';
 import { embeddedScenes } from './scenes-files';
 
 /** The image-level label of a scene: the class covering most labelled pixels (so subsets can balance). */
@@ -43,12 +44,15 @@ function segmentationDataset(
   };
 }
 
-const sceneDataset = (scenes: SceneSet) =>
-  segmentationDataset(
+/** Scenes as a dataset for both tasks: label maps for a segmenter, boxes for a detector. */
+const sceneDataset = (scenes: SceneSet): Dataset => ({
+  ...segmentationDataset(
     'fashion-mnist-scenes',
     { images: scenes.images, maps: scenes.labels, count: scenes.count, side: scenes.size, channels: 1 },
     scenes.classNames,
-  );
+  ),
+  boxes: sceneObjects(scenes),
+});
 
 const countOf = (what: string, fallback: string) =>
   z.int().positive().optional().describe(`${what} Default: ${fallback}.`);
@@ -82,7 +86,7 @@ const smallScenesOptions = scenesOptions({ train: 512, test: 256 });
 defineDataset<DatasetSplits, typeof scenesDatasetOptions>({
   name: 'fashion-mnist-scenes',
   summary:
-    'segmentation: 2–4 Fashion-MNIST garments per 64×64 canvas, background + 10 classes (downloads Fashion-MNIST)',
+    'segmentation and detection: 2–4 Fashion-MNIST garments per 64×64 canvas, background + 10 classes, a box per visible garment (downloads Fashion-MNIST)',
   schema: scenesDatasetOptions,
   load: async (options) => {
     const garments = (split: 'train' | 'test') =>
@@ -99,7 +103,7 @@ defineDataset<DatasetSplits, typeof scenesDatasetOptions>({
 defineDataset<DatasetSplits, typeof smallScenesOptions>({
   name: 'fashion-mnist-scenes-small',
   summary:
-    'segmentation: fashion-mnist-scenes from the Fashion-MNIST subset shipped in @perturb/datasets (no download)',
+    'segmentation and detection: fashion-mnist-scenes from the Fashion-MNIST subset shipped in @perturb/datasets (no download)',
   schema: smallScenesOptions,
   load: async (options) => {
     const draw = async (split: 'train' | 'test', count: number | undefined) =>
@@ -108,10 +112,10 @@ defineDataset<DatasetSplits, typeof smallScenesOptions>({
   },
 });
 
-/** Options of the datasets read from a layout on disk. */
-const layoutOptions = (trainSplit: string, testSplit: string, side: number) =>
+/** Options of the datasets read from a folder, resized to one side on read. */
+const folderOptions = (trainSplit: string, testSplit: string, side: number) =>
   z.strictObject({
-    dataRoot: z.string().min(1).describe('The folder holding the layout (required)'),
+    dataRoot: z.string().min(1).describe('The folder holding the dataset (required)'),
     trainSplit: z.string().min(1).default(trainSplit).describe('The split to train on'),
     testSplit: z.string().min(1).default(testSplit).describe('The split to evaluate on'),
     trainSize: countOf('Training images: the first of the split.', 'all'),
@@ -120,13 +124,33 @@ const layoutOptions = (trainSplit: string, testSplit: string, side: number) =>
       .int()
       .min(8)
       .default(side)
-      .describe('Side every image is resized to (bilinear; label maps nearest)'),
-    padTo: z
-      .int()
-      .positive()
-      .optional()
-      .describe('Accepted for every dataset; layouts are resized to `size`'),
+      .describe('Side every image is resized to (bilinear; label maps nearest, boxes scaled)'),
+    padTo: z.int().positive().optional().describe('Accepted for every dataset; images are resized to `size`'),
   });
+
+/**
+ * Registers a dataset read from a folder (VOC, Cityscapes, COCO): `read(root, split, side,
+ * limit)` gives the first `limit` images of a split (all without one) resized to `side × side`.
+ * Every such dataset takes the same options: `dataRoot`, the two splits, their sizes and `size`.
+ */
+export function defineFolderDataset(
+  name: string,
+  summary: string,
+  read: (root: string, split: string, side: number, limit: number | undefined) => Promise<Dataset>,
+  splits: [string, string],
+  side: number,
+) {
+  const schema = folderOptions(splits[0], splits[1], side);
+  return defineDataset<DatasetSplits, typeof schema>({
+    name,
+    summary,
+    schema,
+    load: async (options) => ({
+      train: () => read(options.dataRoot, options.trainSplit, options.size, options.trainSize),
+      test: () => read(options.dataRoot, options.testSplit, options.size, options.testSize),
+    }),
+  });
+}
 
 /** The first `limit` samples of `source`, resized to `side × side`. */
 function readLayout(source: SegmentationSource, side: number, limit = source.ids.length): Dataset {
@@ -148,17 +172,13 @@ function defineLayout(
   splits: [string, string],
   side: number,
 ) {
-  const schema = layoutOptions(splits[0], splits[1], side);
-  return defineDataset<DatasetSplits, typeof schema>({
+  return defineFolderDataset(
     name,
     summary,
-    schema,
-    load: async (options) => ({
-      train: async () =>
-        readLayout(open(options.dataRoot, options.trainSplit), options.size, options.trainSize),
-      test: async () => readLayout(open(options.dataRoot, options.testSplit), options.size, options.testSize),
-    }),
-  });
+    async (root, split, size, limit) => readLayout(open(root, split), size, limit),
+    splits,
+    side,
+  );
 }
 
 defineLayout(

@@ -47,4 +47,3 @@ defineModel({
     return new DeepLabV3Plus({ ...options, rng, numClasses, inChannels });
   },
 });
-

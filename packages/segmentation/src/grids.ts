@@ -67,7 +67,8 @@ export function errorMap(predicted: LabelImage, target: LabelImage, options: Gri
   return { width: target.width, height: target.height, channels: 3, data };
 }
 
-function asRgb(image: RgbImage | LabelImage): RgbImage {
+/** `image` as RGB bytes (a grayscale image's value in all three channels). */
+export function asRgb(image: RgbImage | LabelImage): RgbImage {
   if ('channels' in image && image.channels === 3) return image;
   const data = new Uint8Array(image.width * image.height * 3);
   for (let p = 0; p < image.width * image.height; p++) data.fill(image.data[p], p * 3, p * 3 + 3);
@@ -80,8 +81,6 @@ function asRgb(image: RgbImage | LabelImage): RgbImage {
  */
 export function segmentationGrid(rows: readonly GridRow[], options: GridOptions = {}): RgbImage {
   if (rows.length === 0) throw new PerturbError('the grid has no rows', 'pass at least one example');
-  const gap = options.gap ?? 2;
-  const zoom = options.zoom ?? 1;
   const panels = rows.map((row, i) => {
     sameSize(row.image, row.target, `row ${i}: the image and target differ in size`);
     return [
@@ -91,6 +90,19 @@ export function segmentationGrid(rows: readonly GridRow[], options: GridOptions 
       errorMap(row.predicted, row.target, options),
     ];
   });
+  return tilePanels(panels, options);
+}
+
+/**
+ * RGB panels laid out row by row on a dark background, `gap` pixels apart and each enlarged
+ * `zoom` times (nearest neighbour); a row is as tall as its first panel.
+ */
+export function tilePanels(
+  panels: readonly (readonly RgbImage[])[],
+  options: Pick<GridOptions, 'gap' | 'zoom'> = {},
+): RgbImage {
+  const gap = options.gap ?? 2;
+  const zoom = options.zoom ?? 1;
   const width = Math.max(...panels.map((p) => p.reduce((w, panel) => w + panel.width * zoom + gap, gap)));
   const height = panels.reduce((h, p) => h + p[0].height * zoom + gap, gap);
   const data = new Uint8Array(width * height * 3).fill(64);

@@ -7,7 +7,7 @@
 export { deeplabModelOptions } from './definitions';
 export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } from './metrics';
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
-export { generateScenes, testScenes, sceneTensors, TEST_SCENES } from './scenes';
+export { generateScenes, testScenes, sceneTensors, sceneObjects, TEST_SCENES } from './scenes';
 export type { GarmentSource, SceneOptions, SceneBox, SceneSet } from './scenes';
 export {
   decodeJpeg,
@@ -34,5 +34,6 @@ export { DeepLabV3Plus, DEEPLAB_SITES, resizeBilinear } from './deeplab';
 export type { DeepLabV3PlusOptions, DeepLabSite } from './deeplab';
 export { segmentationTask, segmentationCrossEntropy } from './task';
 export type { SegmentationLossOptions } from './task';
-export { colorizeLabels, errorMap, segmentationGrid } from './grids';
+export { asRgb, colorizeLabels, errorMap, segmentationGrid, tilePanels } from './grids';
+export { resizeImage, resizeLabels } from './resample';
 export type { GridOptions, GridRow } from './grids';

@@ -5,4 +5,4 @@ export type { VocOptions, CityscapesOptions } from './layouts-files';
 export { embeddedScenes } from './scenes-files';
 export type { EmbeddedSceneOptions } from './scenes-files';
 // Importing this entry registers the segmentation datasets (they read files).
-export { scenesDatasetOptions } from './dataset-definitions';
+export { scenesDatasetOptions, defineFolderDataset } from './dataset-definitions';

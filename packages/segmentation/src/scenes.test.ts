@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddedScenes } from './scenes-files';
-import { type GarmentSource, generateScenes, sceneTensors, testScenes, TEST_SCENES } from './scenes';
+import {
+  type GarmentSource,
+  generateScenes,
+  sceneObjects,
+  sceneTensors,
+  testScenes,
+  TEST_SCENES,
+} from './scenes';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -114,6 +121,43 @@ describe('Fashion-MNIST scenes', () => {
       }
     }
     expect(coveredScenes).toBeGreaterThan(0);
+  });
+
+  it('gives detection boxes with exclusive edges, tight around their garment’s label-map pixels', () => {
+    // Where every garment of a scene has a class of its own, the label map tells its pixels
+    // apart: the box must be exactly their bounding box (x2, y2 one past the last column, row).
+    const set = generateScenes(toySource(), { count: 30, seed: 3, size: 48 });
+    const objects = sceneObjects(set);
+    expect(objects.classNames).toEqual(set.classNames.slice(1));
+    let checked = 0;
+    for (let i = 0; i < set.count; i++) {
+      const rows = Array.from(
+        { length: objects.offsets[i + 1] - objects.offsets[i] },
+        (_, j) => objects.offsets[i] + j,
+      );
+      expect(rows).toHaveLength(set.boxes[i].length);
+      const classes = rows.map((r) => objects.classes[r]);
+      if (new Set(classes).size !== classes.length) continue;
+      for (const r of rows) {
+        const bounds = { x0: 48, y0: 48, x1: -1, y1: -1 };
+        for (let p = 0; p < 48 * 48; p++) {
+          if (set.labels[i * 48 * 48 + p] !== objects.classes[r] + 1) continue;
+          const [y, x] = [Math.floor(p / 48), p % 48];
+          bounds.x0 = Math.min(bounds.x0, x);
+          bounds.y0 = Math.min(bounds.y0, y);
+          bounds.x1 = Math.max(bounds.x1, x + 1);
+          bounds.y1 = Math.max(bounds.y1, y + 1);
+        }
+        expect(Array.from(objects.boxes.subarray(4 * r, 4 * r + 4))).toEqual([
+          bounds.x0,
+          bounds.y0,
+          bounds.x1,
+          bounds.y1,
+        ]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('is deterministic for a seed, prefix-stable, and different for another seed', () => {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng } from '@perturb/core';
+import type { ObjectBoxes } from '@perturb/datasets';
 
 /**
  * Grayscale images and their class labels, e.g. a `Dataset` of `@perturb/datasets`
@@ -42,7 +43,11 @@ export interface SceneOptions {
   threshold?: number;
 }
 
-/** A tight box around one garment's visible pixels, in canvas pixels. */
+/**
+ * A tight box around one garment's visible pixels, in canvas pixels. An occluded garment's box
+ * bounds the part still visible (as COCO's boxes bound the visible object), and a garment
+ * covered entirely gets none.
+ */
 export interface SceneBox {
   /** Left column and top row of the box (inclusive). */
   x: number;
@@ -304,5 +309,22 @@ export function sceneTensors(
   return {
     images: tf.tensor4d(pixels, [count, scenes.size, scenes.size, 1]),
     labels: tf.tensor3d(labels, [count, scenes.size, scenes.size], 'int32'),
+  };
+}
+
+/**
+ * The scenes' boxes as a detection dataset's objects (`Dataset.boxes` of `@perturb/datasets`):
+ * (x1, y1, x2, y2) with exclusive right and bottom edges (a box covering columns 3..10 is
+ * x1 = 3, x2 = 11), class ids over the garment classes (no background).
+ */
+export function sceneObjects(scenes: SceneSet): ObjectBoxes {
+  const all = scenes.boxes.flat();
+  const offsets = new Int32Array(scenes.count + 1);
+  scenes.boxes.forEach((boxes, i) => (offsets[i + 1] = offsets[i] + boxes.length));
+  return {
+    classNames: scenes.classNames.slice(1),
+    offsets,
+    boxes: Float32Array.from(all.flatMap((b) => [b.x, b.y, b.x + b.width, b.y + b.height])),
+    classes: Int32Array.from(all, (b) => b.label),
   };
 }
