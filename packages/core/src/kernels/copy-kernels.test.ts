@@ -27,7 +27,7 @@ async function onBothBackends(shapes: number[][], op: (xs: tf.Tensor[]) => tf.Te
   return { wasm: results[0], cpu: results[1] };
 }
 
-describe('copying Concat, SplitV, Slice, Tile and Cast on wasm', () => {
+describe('copying Concat, SplitV, Slice, Tile, Reverse and Cast on wasm', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm', threads: 1, env: {}, log: false });
   });
@@ -70,6 +70,25 @@ describe('copying Concat, SplitV, Slice, Tile and Cast on wasm', () => {
     }
   });
 
+  it('reverses any set of axes exactly as the cpu backend does, float32 and int32', async () => {
+    const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
+      [[[3, 3, 5, 4]], ([x]) => tf.reverse(x, [0, 1])], // a filter's spatial flip: 9 runs of 20
+      [[[3, 3, 16, 8]], ([x]) => tf.reverse(x, [0, 1])], // runs long enough for `set`
+      [[[2, 3, 4]], ([x]) => tf.reverse(x, [2])],
+      [[[2, 3, 4]], ([x]) => tf.reverse(x, [0, 2])],
+      [[[2, 3, 4]], ([x]) => tf.reverse(x, -2)],
+      [[[2, 3, 4]], ([x]) => tf.reverse(x, [])],
+      [[[7]], ([x]) => tf.reverse(x)],
+      [[[4, 1, 3]], ([x]) => tf.reverse(x, [0, 1, 2])],
+      [[[3, 5]], ([x]) => tf.reverse(tf.cast(tf.mul(x, 100), 'int32'), [0])],
+      [[[3, 5]], ([x]) => tf.reverse(tf.cast(tf.mul(x, 100), 'int32'), [1])],
+    ];
+    for (const [shapes, op] of cases) {
+      const { wasm, cpu } = await onBothBackends(shapes, op);
+      expect(wasm).toEqual(cpu);
+    }
+  });
+
   it("leaves other axes and dtypes to the backend's own kernels", async () => {
     const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
       [[[2, 3, 3, 4]], ([x]) => tf.split(x, 3, 1)],
@@ -86,6 +105,7 @@ describe('copying Concat, SplitV, Slice, Tile and Cast on wasm', () => {
       [[[1, 3, 2]], ([x]) => tf.tile(x, [2, 1, 3])],
       [[[2, 3]], ([x]) => tf.tile(tf.cast(x, 'int32'), [3, 1])],
       [[[2, 3]], ([x]) => tf.cast(tf.cast(tf.greater(x, 0), 'int32'), 'float32')],
+      [[[1]], ([x]) => tf.reverse(tf.reshape(x, []))],
     ];
     for (const [shapes, op] of cases) {
       const { wasm, cpu } = await onBothBackends(shapes, op);

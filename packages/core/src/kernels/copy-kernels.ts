@@ -4,7 +4,10 @@
  * along the last axis of float32 tensors (the channel joins and splits of every Glow coupling and
  * split, and their gradients) and every float32 `Slice` (pieces of a flat parameter vector, batch
  * slices, the shifted windows of hand-written conv gradients), as copy loops over the wasm heap,
- * and `Tile` when it repeats the whole input (every `tf.broadcastTo` of a per-channel vector).
+ * `Tile` when it repeats the whole input (every `tf.broadcastTo` of a per-channel vector), and
+ * float32/int32 `Reverse` as runs of the axes inner to the last reversed one (the spatial flip of
+ * a conv filter, which the dilated conv gradient makes every step, is nine block copies; the
+ * backend's own walks every element with index arithmetic).
  * Every other case goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -183,6 +186,50 @@ function tile(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * `Reverse` as copies of contiguous runs: the axes inner to the last reversed one are copied whole
+ * (`set`, or a loop for short runs) while an odometer walks the outer axes, stepping backwards
+ * along the reversed ones.
+ */
+function reverse(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs;
+  const { dims } = args.attrs as unknown as { dims: number | number[] };
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || x.shape.includes(0)) {
+    return backendKernel('Reverse')(args as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  const { shape } = x;
+  const axes = new Set(tf.util.parseAxisParam(dims, shape));
+  const backend = args.backend as WasmBackendLike;
+  const out = backend.makeOutput([...shape], x.dtype);
+  const scope = new WasmScope(backend);
+  const view = (t: TensorInfo) => (x.dtype === 'int32' ? scope.i32(t) : scope.f32(t));
+  const src = view(x);
+  const dst = view(out);
+  const outer = Math.max(-1, ...axes) + 1; // axes [0, outer) are walked; the rest is one run
+  const run = tf.util.sizeFromShape(shape.slice(outer));
+  // Signed source steps: the source of an output index runs backwards along reversed axes.
+  const steps = new Array<number>(outer);
+  let offset = 0;
+  for (let axis = outer - 1, stride = run; axis >= 0; axis--) {
+    steps[axis] = axes.has(axis) ? -stride : stride;
+    if (axes.has(axis)) offset += (shape[axis] - 1) * stride;
+    stride *= shape[axis];
+  }
+  const runs = tf.util.sizeFromShape(shape.slice(0, outer));
+  const index = new Array<number>(outer).fill(0);
+  for (let r = 0, d = 0; r < runs; r++, d += run) {
+    if (run >= 64) dst.set(src.subarray(offset, offset + run), d);
+    else for (let k = 0; k < run; k++) dst[d + k] = src[offset + k];
+    for (let axis = outer - 1; axis >= 0; axis--) {
+      offset += steps[axis];
+      if (++index[axis] < shape[axis]) break;
+      offset -= shape[axis] * steps[axis];
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
 function config(kernelName: WrappableKernel, kernelFunc: (args: KernelArgs) => unknown): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
@@ -195,3 +242,5 @@ export const splitVConfig = config('SplitV', splitV);
 export const sliceConfig = config('Slice', slice);
 /** float32 `Tile` that repeats the whole input, by doubling copies. */
 export const tileConfig = config('Tile', tile);
+/** float32/int32 `Reverse` by copying contiguous runs. */
+export const reverseConfig = config('Reverse', reverse);
