@@ -16,7 +16,7 @@ import {
   sitesField,
 } from './options';
 import { AFAN_ATTACK_DEFAULTS } from './pgd';
-import { attackSites, termFeatures } from './sites';
+import { attackSites, forwardOptions, termFeatures } from './sites';
 
 /** A list of strengths α, each once. */
 const strengthsField = (minimum: number) =>
@@ -75,8 +75,6 @@ export interface AfanSettings extends PluginSettings {
   perturbations: Perturbation[];
 }
 
-const TRAINING = { training: true };
-
 /**
  * The A-FAN augmenter: a loss stage only. Its attack work (head pass, PGD) runs in `losses()`
  * outside the trainer's gradient scope; `terms()` returns one cross-entropy per site and
@@ -103,12 +101,16 @@ function createAfan(settings: AfanSettings): Augmenter {
         cleanWeight,
         terms: () =>
           attacked.flatMap((site) => {
-            const features = termFeatures(ctx.model, batch, site, detachHead);
+            const features = termFeatures(ctx.model, batch, site, detachHead, ctx.rng);
             return perturbations.map((p) => ({
               name: termName(name, site.site, p),
               weight: adversarialWeight,
               value: taskOf(ctx.model).loss(
-                ctx.model.tail(perturbedFeatures(features, site.delta, p), site.site, TRAINING),
+                ctx.model.tail(
+                  perturbedFeatures(features, site.delta, p),
+                  site.site,
+                  forwardOptions(batch, ctx.rng, true),
+                ),
                 batch,
               ),
             }));

@@ -39,7 +39,7 @@ export function afanDiagnostics(
   rng: Rng = new Rng(0),
 ): SiteDiagnostics[] {
   const settings = resolveAfanOptions({ ...options, bnMode: 'eval' });
-  const evalMode = { training: false };
+  const evalMode = { training: false, targets: batch };
   return tf.tidy(() =>
     attackSites(model, batch, settings.sites, settings.attack, rng, false).map(
       ({ site, features, delta }) => {

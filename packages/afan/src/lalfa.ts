@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
   type Batch,
+  type ModelOutput,
   type Task,
   check,
   defineAugmenter,
@@ -17,7 +18,7 @@ import {
   z,
 } from '@perturb/core';
 import { checkRandomInit, featureAttackShape, pluginSettings, pluginShape, sitesField } from './options';
-import { type AttackedSite, attackSites, termFeatures } from './sites';
+import { type AttackedSite, attackSites, forwardOptions, termFeatures } from './sites';
 import { projectOntoSimplex } from './simplex';
 
 /** The official script's attack: PGD-3 with sign steps of 1/255 (also the defaults). */
@@ -121,7 +122,6 @@ export interface LalfaAugmenter extends Augmenter {
   loadState(state: LalfaState): void;
 }
 
-const TRAINING = { training: true };
 
 /**
  * The L-ALFA augmenter. Every step, in `losses()` (outside the trainer's gradient scope), it
@@ -177,7 +177,7 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
       const task = taskOf(ctx.model);
       const stepWeights = weights;
       const attackTail = (f: tf.Tensor4D, site: string) =>
-        ctx.model.tail(f, site, { training: attack.bnMode === 'train' });
+        ctx.model.tail(f, site, forwardOptions(batch, ctx.rng, attack.bnMode === 'train'));
       updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, task, batch));
       return {
         cleanWeight,
@@ -187,9 +187,13 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
             weight: adversarialWeight,
             value: task.loss(
               ctx.model.tail(
-                weighted(termFeatures(ctx.model, batch, site, detachHead), site.delta, stepWeights[i]),
+                weighted(
+                  termFeatures(ctx.model, batch, site, detachHead, ctx.rng),
+                  site.delta,
+                  stepWeights[i],
+                ),
                 site.site,
-                TRAINING,
+                forwardOptions(batch, ctx.rng, true),
               ),
               batch,
             ),
@@ -214,7 +218,7 @@ function weightGradient(
   attacked: AttackedSite[],
   weights: number[],
   adversarialWeight: number,
-  tail: (features: tf.Tensor4D, site: string) => tf.Tensor,
+  tail: (features: tf.Tensor4D, site: string) => ModelOutput,
   task: Task,
   batch: Batch,
 ): number[] {

@@ -1,6 +1,6 @@
 /** The attack work both plugins share: features at each site and a PGD perturbation of them. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Model, type PgdSettings, check, type Rng } from '@perturb/core';
+import { type Batch, type ForwardOptions, type Model, type PgdSettings, check, type Rng } from '@perturb/core';
 import { runFeaturePgd } from './pgd';
 
 /** Features f = head(x) at one site and the adversarial perturbation δ found for them. */
@@ -8,6 +8,14 @@ export interface AttackedSite {
   site: string;
   features: tf.Tensor4D;
   delta: tf.Tensor4D;
+}
+
+/**
+ * The options of a forward pass of the plugin's step: the batch as targets and the stream
+ * `rng.child('forward')` for a detector's anchor and RoI sampling (classifiers ignore both).
+ */
+export function forwardOptions(batch: Batch, rng: Rng, training: boolean): ForwardOptions {
+  return { training, targets: batch, rng: rng.child('forward') };
 }
 
 /**
@@ -31,7 +39,7 @@ export function attackSites(
     );
   }
   return sites.map((site) => {
-    const features = model.head(batch.x, site, { training: headTraining });
+    const features = model.head(batch.x, site, forwardOptions(batch, rng, headTraining));
     const delta = runFeaturePgd(model, site, features, batch, attack, rng.child(`site:${site}`));
     return { site, features, delta };
   });
@@ -46,6 +54,9 @@ export function termFeatures(
   batch: Batch,
   attacked: AttackedSite,
   detachHead: boolean,
+  rng: Rng,
 ): tf.Tensor4D {
-  return detachHead ? attacked.features : model.head(batch.x, attacked.site, { training: true });
+  return detachHead
+    ? attacked.features
+    : model.head(batch.x, attacked.site, forwardOptions(batch, rng, true));
 }

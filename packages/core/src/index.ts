@@ -26,6 +26,7 @@ export type {
   ForwardOptions,
   Classifier,
   Model,
+  ModelOutput,
   BatchLabelMap,
   DenseTarget,
   StepContext,
@@ -36,6 +37,8 @@ export type {
 export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';
 export type { Conv2dOptions, BatchNorm2dOptions } from './nn';
 export { channelSums, channelMeans, channelAffine } from './nn';
+export { ConvBnAct, Sequence, RESNET_BACKBONES, resnetStages, spaceToDepth, depthToSpace } from './nn';
+export type { ResNetLayer, ResNetBackbone, ResNetStem, ResNetStagesOptions, ResNetStage } from './nn';
 export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, ProgressStream, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';

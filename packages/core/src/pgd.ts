@@ -9,7 +9,7 @@ import { ascentDirection, projectToBall, type ThreatNorm } from './adversarial';
 import { PerturbError } from './errors';
 import { z } from './options';
 import { type Presets, presetField } from './presets';
-import type { Batch, ForwardOptions, Model } from './plugin';
+import type { Batch, ForwardOptions, Model, ModelOutput } from './plugin';
 import type { Rng } from './rng';
 import { batchTensors, taskOf } from './task';
 
@@ -58,7 +58,7 @@ export interface PgdTarget {
    */
   around: 'origin' | 'parts';
   /** The model's logits at the perturbation (δ or x', per `around`). */
-  logits(values: tf.Tensor[], options: ForwardOptions): tf.Tensor;
+  logits(values: tf.Tensor[], options: ForwardOptions): ModelOutput;
   /** Applied after each projection, e.g. clamping images to [0, 1]. Default none. */
   constrain?(values: tf.Tensor[]): tf.Tensor[];
 }
@@ -70,7 +70,9 @@ export interface PgdTarget {
  * ascent steps of size α along sign(∇) (L∞) or ∇/‖∇‖₂ (L2), each followed by the projection onto
  * the ε-ball and `constrain`. Only the perturbation is differentiated (`tf.grads`), so call it
  * outside any gradient scope; the model's parameters never change (in `'train'` mode its
- * BatchNorm statistics move). The random start comes from `rng`, one draw per part in order.
+ * BatchNorm statistics move). The random start comes from `rng`, one draw per part in order;
+ * each forward pass gets the attacked batch as its targets and `rng`'s child `forward` as its
+ * stream (what a detector samples its anchors and RoIs with).
  *
  * @returns the perturbation found (δ, or x' with `around: 'parts'`), one tensor per part; the
  *   caller owns them.
@@ -85,9 +87,10 @@ export function classifierPgd(
   const training = settings.bnMode === 'train';
   const task = taskOf(model);
   const attacked = settings.labels === 'true' ? (batch as Batch) : predictedTargets(model, batch, training);
+  const forward: ForwardOptions = { training, targets: attacked, rng: rng?.child('forward') };
   try {
     return pgd(
-      { ...target, loss: (values) => task.loss(target.logits(values, { training }), attacked) },
+      { ...target, loss: (values) => task.loss(target.logits(values, forward), attacked) },
       settings,
       rng,
     );

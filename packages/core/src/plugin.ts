@@ -46,11 +46,30 @@ export interface TrainData {
   batches(rng: Rng): Iterable<Batch>;
 }
 
-/** Options of a classifier forward pass. */
+/** Options of a model's forward pass. */
 export interface ForwardOptions {
   /** Training mode: BatchNorm uses (and updates) batch statistics. */
   training: boolean;
+  /**
+   * The batch being trained on, for models whose training forward pass depends on its targets
+   * (a detector samples its RoIs against the ground-truth boxes); classifiers and segmenters
+   * ignore it. Default none.
+   */
+  targets?: Batch;
+  /**
+   * The step's named stream for a training forward pass's randomness (a detector's anchor and
+   * RoI sampling); the trainer passes a named child of the step's stream, so a resumed run draws
+   * what an uninterrupted one would. Without one, a model that needs randomness uses a fixed,
+   * documented stream. Default none.
+   */
+  rng?: Rng;
 }
+
+/**
+ * What a model's forward pass returns: one tensor of logits (per image for a classifier, per
+ * pixel for a segmenter) or, for a detector, an object of tensors that its task reads.
+ */
+export type ModelOutput = tf.TensorContainer;
 
 /**
  * A model whose forward pass can be split at named feature sites, so feature-level methods
@@ -58,7 +77,7 @@ export interface ForwardOptions {
  * `tail(head(x, s), s)` equals `logits(x)`. Its `task` says what the logits mean and scores
  * them against a batch; without one it is a classifier (`classificationTask`).
  */
-export interface Model<Logits extends tf.Tensor = tf.Tensor> extends Module {
+export interface Model<Logits extends ModelOutput = ModelOutput> extends Module {
   /** Feature sites in forward order, e.g. `['stem', 'stage1', 'stage2', 'stage3']`. */
   readonly sites: readonly string[];
   /** Number of classes. */

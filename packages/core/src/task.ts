@@ -7,14 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from './adversarial';
 import { PerturbError } from './errors';
-import type { Batch, Classifier, Model } from './plugin';
+import type { Batch, Classifier, Model, ModelOutput } from './plugin';
 
 /** Numbers an evaluation reports besides loss and accuracy, e.g. `{ meanIoU: 0.41 }`. */
 export type TaskScores = Record<string, number | number[]>;
 
 /** Accumulates a task's evaluation over batches. */
 export interface TaskEvaluation {
-  add(logits: tf.Tensor, batch: Batch): void;
+  add(logits: ModelOutput, batch: Batch): void;
   /** The scores over every batch added. */
   result(): TaskScores;
 }
@@ -24,14 +24,14 @@ export interface Task {
   /** `'classification'`, `'segmentation'`: names the task in messages and results. */
   readonly kind: string;
   /** The mean loss of `logits` against `batch`'s targets (what training descends and attacks ascend). */
-  loss(logits: tf.Tensor, batch: Batch): tf.Scalar;
+  loss(logits: ModelOutput, batch: Batch): tf.Scalar;
   /**
    * `batch` with its targets replaced by the model's own predictions from `logits`: what attacks
    * with `labels: 'predicted'` ascend the loss on. Returns only new tensors besides `batch.x`.
    */
-  predictedTargets(logits: tf.Tensor, batch: Batch): Batch;
+  predictedTargets(logits: ModelOutput, batch: Batch): Batch;
   /** Units right and units counted (images, or labelled pixels): the training accuracy. */
-  countCorrect(logits: tf.Tensor, batch: Batch): { correct: number; count: number };
+  countCorrect(logits: ModelOutput, batch: Batch): { correct: number; count: number };
   /** Scores beyond loss and accuracy over an evaluation (mIoU). Default none. */
   evaluation?(): TaskEvaluation;
 }
@@ -40,12 +40,13 @@ export interface Task {
 export const classificationTask: Task = {
   kind: 'classification',
   loss: (logits, batch) => crossEntropy(logits as tf.Tensor2D, batch.y),
-  predictedTargets: (logits, batch) => ({
-    x: batch.x,
-    y: tf.tidy(
-      () => tf.cast(tf.oneHot(tf.argMax(logits, 1), logits.shape[1] as number), 'float32') as tf.Tensor2D,
-    ),
-  }),
+  predictedTargets: (logits, batch) => {
+    const rows = logits as tf.Tensor2D;
+    return {
+      x: batch.x,
+      y: tf.tidy(() => tf.cast(tf.oneHot(tf.argMax(rows, 1), rows.shape[1]), 'float32') as tf.Tensor2D),
+    };
+  },
   countCorrect: (logits, batch) => ({
     correct: countCorrect(logits as tf.Tensor2D, batch.y),
     count: batch.x.shape[0],

@@ -1,8 +1,10 @@
 /**
  * @perturb/detection: object-detection building blocks for perturb on TensorFlow.js — boxes and
  * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
- * exact feature gradient, COCO-style and Pascal VOC evaluation, and COCO JSON / Pascal VOC XML
- * loaders into one in-memory form.
+ * exact feature gradient, COCO-style and Pascal VOC evaluation, COCO JSON / Pascal VOC XML
+ * loaders into one in-memory form, Faster R-CNN with an FPN (the `fasterrcnn` model, with
+ * A-FAN feature sites) and the detection task: Faster R-CNN's losses, inference
+ * post-processing and COCO scores over a detector's output.
  */
 export {
   BBOX_XFORM_CLIP,
@@ -47,3 +49,22 @@ export { vocEvaluate } from './voc-eval';
 export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
 export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
 export type { DetectionRecord, DetectionDataset } from './dataset';
+export type { DetectorOutput } from './detector-output';
+export { FasterRcnn, FASTER_RCNN_SITES, DEFAULT_SAMPLING_SEED } from './faster-rcnn';
+export type { FasterRcnnOptions, FasterRcnnSite } from './faster-rcnn';
+export { fasterRcnnOptionsSchema } from './definitions';
+export { FASTER_RCNN_PRESETS } from './faster-rcnn-options';
+export type { FasterRcnnConfig, FasterRcnnSettings } from './faster-rcnn-options';
+export { FeaturePyramid, upsampleNearest2x } from './fpn';
+export { RpnHead, labelAnchors } from './rpn';
+export type { AnchorLabelling } from './rpn';
+export { BoxHead, sampleRois, ROI_MATCHER } from './roi-heads';
+export type { ImageRois } from './roi-heads';
+export { detectionTask, detectionTaskSchema } from './task';
+export type { DetectionTaskOptions } from './task';
+export { detectionLosses, rpnLosses, roiLosses } from './detection-loss';
+export type { DetectionLosses } from './detection-loss';
+export { postprocessDetections, postprocessSchema, detect } from './postprocess';
+export type { PostprocessOptions, Detections } from './postprocess';
+export { CocoAccumulator, countHits, HIT_IOU } from './detection-metrics';
+export type { DetectionScores } from './detection-metrics';

@@ -14,8 +14,17 @@
  * `align_corners=False`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Module, PerturbError } from '@perturb/core';
-import type { ForwardOptions, Model, Rng, Task } from '@perturb/core';
+import {
+  Conv2d,
+  ConvBnAct,
+  Module,
+  PerturbError,
+  Sequence,
+  depthToSpace,
+  resnetStages,
+  spaceToDepth,
+} from '@perturb/core';
+import type { ForwardOptions, Model, ResNetLayer, Rng, Task } from '@perturb/core';
 import { segmentationTask } from './task';
 
 /** Options of {@link DeepLabV3Plus}. */
@@ -47,121 +56,6 @@ export interface DeepLabV3PlusOptions {
 /** The feature sites of {@link DeepLabV3Plus}, in forward order. */
 export const DEEPLAB_SITES = ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'aspp', 'decoder'] as const;
 export type DeepLabSite = (typeof DEEPLAB_SITES)[number];
-
-type Stage = { forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D };
-
-/** Conv (no bias) → BatchNorm → ReLU (or no activation). */
-class ConvBnAct extends Module {
-  private readonly conv: Conv2d;
-  private readonly bn: BatchNorm2d;
-
-  constructor(
-    rng: Rng,
-    cin: number,
-    cout: number,
-    options: { kernelSize?: number; stride?: number; dilation?: number },
-    private readonly relu = true,
-  ) {
-    super();
-    this.conv = this.addModule('conv', new Conv2d(rng, cin, cout, { ...options, bias: false }));
-    this.bn = this.addModule('bn', new BatchNorm2d(cout));
-  }
-
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = this.bn.forward(this.conv.forward(x), training);
-    return this.relu ? tf.relu(y) : y;
-  }
-}
-
-/** ResNet basic block (two 3×3 convs) with dilation. */
-class BasicBlock extends Module {
-  static readonly expansion = 1;
-  private readonly a: ConvBnAct;
-  private readonly b: ConvBnAct;
-  private readonly shortcut: ConvBnAct | null;
-
-  constructor(rng: Rng, cin: number, width: number, stride: number, dilation: number) {
-    super();
-    this.a = this.addModule('conv1', new ConvBnAct(rng.child('conv1'), cin, width, { stride, dilation }));
-    this.b = this.addModule('conv2', new ConvBnAct(rng.child('conv2'), width, width, { dilation }, false));
-    this.shortcut =
-      stride !== 1 || cin !== width
-        ? this.addModule(
-            'shortcut',
-            new ConvBnAct(rng.child('shortcut'), cin, width, { kernelSize: 1, stride }, false),
-          )
-        : null;
-  }
-
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = this.b.forward(this.a.forward(x, training), training);
-    return tf.relu(tf.add<tf.Tensor4D>(y, this.shortcut ? this.shortcut.forward(x, training) : x));
-  }
-}
-
-/** ResNet bottleneck (1×1 → 3×3 → 1×1 ×4), stride and dilation on the 3×3 conv. */
-class Bottleneck extends Module {
-  static readonly expansion = 4;
-  private readonly a: ConvBnAct;
-  private readonly b: ConvBnAct;
-  private readonly c: ConvBnAct;
-  private readonly shortcut: ConvBnAct | null;
-
-  constructor(rng: Rng, cin: number, width: number, stride: number, dilation: number) {
-    super();
-    const cout = width * Bottleneck.expansion;
-    this.a = this.addModule('conv1', new ConvBnAct(rng.child('conv1'), cin, width, { kernelSize: 1 }));
-    this.b = this.addModule('conv2', new ConvBnAct(rng.child('conv2'), width, width, { stride, dilation }));
-    this.c = this.addModule(
-      'conv3',
-      new ConvBnAct(rng.child('conv3'), width, cout, { kernelSize: 1 }, false),
-    );
-    this.shortcut =
-      stride !== 1 || cin !== cout
-        ? this.addModule(
-            'shortcut',
-            new ConvBnAct(rng.child('shortcut'), cin, cout, { kernelSize: 1, stride }, false),
-          )
-        : null;
-  }
-
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = this.c.forward(this.b.forward(this.a.forward(x, training), training), training);
-    return tf.relu(tf.add<tf.Tensor4D>(y, this.shortcut ? this.shortcut.forward(x, training) : x));
-  }
-}
-
-/** A chain of blocks registered as `0`, `1`, …. */
-class Sequence extends Module {
-  private readonly items: Stage[];
-  constructor(items: Array<Module & Stage>) {
-    super();
-    this.items = items.map((item, i) => this.addModule(String(i), item));
-  }
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.items.reduce((h, item) => item.forward(h, training), x);
-  }
-}
-
-class Stem extends Module {
-  private readonly conv: ConvBnAct;
-  constructor(
-    rng: Rng,
-    cin: number,
-    cout: number,
-    private readonly kind: 'imagenet' | 'cifar',
-  ) {
-    super();
-    this.conv = this.addModule(
-      'conv',
-      new ConvBnAct(rng, cin, cout, { kernelSize: kind === 'imagenet' ? 7 : 3, stride: 2 }),
-    );
-  }
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    const y = this.conv.forward(x, training);
-    return this.kind === 'imagenet' ? tf.maxPool(y, 3, 2, 'same') : y;
-  }
-}
 
 /**
  * `[outSize, inSize]` weights of 1-D linear interpolation with half-pixel centres, source
@@ -244,32 +138,11 @@ class Aspp extends Module {
   }
 }
 
-/** Channels-to-space packing of the low-level features, so they ride along a deeper site's tensor. */
-function spaceToDepth(x: tf.Tensor4D, block: number): tf.Tensor4D {
-  if (block === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const rows = tf.reshape(x, [n * (h / block), block, w / block, block * c]);
-  return tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [n, h / block, w / block, block * block * c]);
-}
-
-function depthToSpace(x: tf.Tensor4D, block: number): tf.Tensor4D {
-  if (block === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const cells = tf.reshape(x, [n * h, w, block, c / block]);
-  return tf.reshape(tf.transpose(cells, [0, 2, 1, 3]), [n, h * block, w * block, c / (block * block)]);
-}
-
 /** What flows between steps: the deep features and, once computed, the stride-4 low-level ones. */
 interface FlowState {
   x: tf.Tensor4D;
   low: tf.Tensor4D | null;
 }
-
-const BACKBONES = {
-  resnet18: { block: 'basic', blocks: [2, 2, 2, 2] },
-  resnet34: { block: 'basic', blocks: [3, 4, 6, 3] },
-  resnet50: { block: 'bottleneck', blocks: [3, 4, 6, 3] },
-} as const;
 
 /**
  * DeepLabV3+ with a ResNet backbone. `logits(x)` maps NHWC images `[N, H, W, inChannels]` (H
@@ -298,7 +171,7 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
   /** The backbone stage whose output is the decoder's low-level input (the first at stride 4). */
   readonly lowLevelSite: DeepLabSite;
 
-  private readonly steps: Stage[];
+  private readonly steps: ResNetLayer[];
   private readonly lowIndex: number;
   private readonly lowChannels: number;
   private readonly reduceLow: ConvBnAct;
@@ -311,8 +184,6 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
     this.numClasses = options.numClasses;
     this.inChannels = options.inChannels ?? 3;
     const stem = options.stem ?? 'imagenet';
-    const spec = BACKBONES[options.backbone ?? 'resnet50'];
-    const blocks = options.blocks ?? spec.blocks;
     const width = options.width ?? 64;
     const channels = options.channels ?? 256;
     this.outputStride = options.outputStride ?? 16;
@@ -332,49 +203,29 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
     this.task = segmentationTask(this.numClasses);
     this.atrousRates = options.atrousRates ?? [6, 12, 18].map((r) => (r * 16) / this.outputStride);
 
-    const Block = spec.block === 'basic' ? BasicBlock : Bottleneck;
-    const strides: Partial<Record<DeepLabSite, number>> = { stem: stemStride };
-    const siteChannels: Partial<Record<DeepLabSite, number>> = { stem: width };
-    const steps: Stage[] = [
-      this.addModule('stem', new Stem(rng.child('stem'), this.inChannels, width, stem)),
-    ];
-    let current = stemStride;
-    let dilation = 1;
-    let cin = width;
-    let lowIndex = -1;
-    for (let s = 0; s < 4; s++) {
-      const name = `layer${s + 1}` as DeepLabSite;
-      const planes = width * 2 ** s;
-      let stride = s === 0 ? 1 : 2;
-      const previousDilation = dilation;
-      if (current * stride > this.outputStride) {
-        dilation *= stride;
-        stride = 1;
-      }
-      current *= stride;
-      const stageRng = rng.child(name);
-      const items: Array<Module & Stage> = [];
-      for (let b = 0; b < blocks[s]; b++) {
-        items.push(
-          new Block(
-            stageRng.child(String(b)),
-            b === 0 ? cin : planes * Block.expansion,
-            planes,
-            b === 0 ? stride : 1,
-            b === 0 ? previousDilation : dilation,
-          ),
-        );
-        cin = planes * Block.expansion;
-      }
-      steps.push(this.addModule(name, new Sequence(items)));
-      strides[name] = current;
-      siteChannels[name] = cin;
-      if (lowIndex < 0 && current === 4) lowIndex = s + 1;
-    }
-    this.lowIndex = lowIndex;
-    this.lowLevelSite = DEEPLAB_SITES[lowIndex];
+    const strides: Partial<Record<DeepLabSite, number>> = {};
+    const siteChannels: Partial<Record<DeepLabSite, number>> = {};
+    const stages = resnetStages({
+      rng,
+      inChannels: this.inChannels,
+      backbone: options.backbone ?? 'resnet50',
+      blocks: options.blocks,
+      width,
+      stem,
+      outputStride: this.outputStride,
+    });
+    const steps: ResNetLayer[] = stages.map((stage) => {
+      strides[stage.name] = stage.stride;
+      siteChannels[stage.name] = stage.channels;
+      return this.addModule(stage.name, stage.module);
+    });
+    // The decoder's low-level input: the first stage (not the stem) at stride 4.
+    this.lowIndex = stages.findIndex((stage, i) => i > 0 && stage.stride === 4);
+    this.lowLevelSite = DEEPLAB_SITES[this.lowIndex];
     this.lowChannels = siteChannels[this.lowLevelSite]!;
-    steps.push(this.addModule('aspp', new Aspp(rng.child('aspp'), cin, channels, this.atrousRates)));
+    steps.push(
+      this.addModule('aspp', new Aspp(rng.child('aspp'), stages[4].channels, channels, this.atrousRates)),
+    );
     strides.aspp = this.outputStride;
     siteChannels.aspp = channels;
     const lowOut = options.lowLevelChannels ?? 48;

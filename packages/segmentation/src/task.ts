@@ -24,14 +24,14 @@ export function segmentationTask(numClasses: number): Task {
     },
     predictedTargets: (logits, batch): Batch => {
       const { ignoreIndex } = requireLabelMap(batch, WHO);
-      const classes = tf.tidy(() => tf.cast(tf.argMax(logits, 3), 'int32') as tf.Tensor3D);
+      const classes = tf.tidy(() => tf.cast(tf.argMax(logits as tf.Tensor4D, 3), 'int32') as tf.Tensor3D);
       return { x: batch.x, y: tf.clone(batch.y), labelMap: { classes, ignoreIndex } };
     },
     countCorrect: (logits, batch) => {
       const { classes, ignoreIndex } = requireLabelMap(batch, WHO);
       return tf.tidy(() => {
         const labelled = tf.notEqual(classes, tf.scalar(ignoreIndex, 'int32'));
-        const right = tf.logicalAnd(labelled, tf.equal(tf.cast(tf.argMax(logits, 3), 'int32'), classes));
+        const right = tf.logicalAnd(labelled, tf.equal(tf.cast(tf.argMax(logits as tf.Tensor4D, 3), 'int32'), classes));
         const count = (t: tf.Tensor) => tf.sum(tf.cast(t, 'int32')).dataSync()[0];
         return { correct: count(right), count: count(labelled) };
       });
@@ -42,7 +42,7 @@ export function segmentationTask(numClasses: number): Task {
         add: (logits, batch) => {
           const { classes, ignoreIndex } = requireLabelMap(batch, WHO);
           metrics ??= new SegmentationMetrics({ numClasses, ignoreIndex });
-          metrics.update(logits, classes);
+          metrics.update(logits as tf.Tensor4D, classes);
         },
         result: () => {
           const scores = (metrics ?? new SegmentationMetrics({ numClasses })).result();

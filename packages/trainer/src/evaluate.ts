@@ -16,7 +16,11 @@ export interface EvalResult {
   scores?: TaskScores;
 }
 
-/** Mean loss and accuracy of `model` in eval mode over `batches` (each disposed after use). */
+/**
+ * Mean loss and accuracy of `model` in eval mode over `batches` (each disposed after use). Each
+ * forward pass gets its batch as `targets`, which a model in eval mode may read (a detector
+ * labels its anchors against the ground truth) and classifiers ignore.
+ */
 export function evaluate(model: Model, batches: Iterable<Batch>): EvalResult {
   const task = taskOf(model);
   const evaluation = task.evaluation?.();
@@ -26,7 +30,7 @@ export function evaluate(model: Model, batches: Iterable<Batch>): EvalResult {
   let count = 0;
   for (const batch of batches) {
     tf.tidy(() => {
-      const logits = model.logits(batch.x, { training: false });
+      const logits = model.logits(batch.x, { training: false, targets: batch });
       const n = batch.x.shape[0];
       lossSum += task.loss(logits, batch).dataSync()[0] * n;
       const scored = task.countCorrect(logits, batch);

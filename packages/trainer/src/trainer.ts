@@ -11,6 +11,7 @@ import {
   type Batch,
   type LoopEpochRecord,
   type Model,
+  type ModelOutput,
   PerturbError,
   Rng,
   type StepContext,
@@ -176,6 +177,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             augmenters,
             batch,
             stepContext(model, rng, { step: at.step - 1, epoch: at.epoch }),
+            rng.child('forward').child(`step-${at.step - 1}`),
             (grads) => optimizer.step(grads, hyper),
           );
           tf.dispose(batchTensors(batch));
@@ -239,6 +241,7 @@ function trainStep(
   augmenters: Augmenter,
   batch: Batch,
   ctx: StepContext,
+  forwardRng: Rng,
   applyGradients: (grads: tf.NamedTensorMap) => void,
 ): StepResult {
   return tf.tidy(() => {
@@ -246,20 +249,21 @@ function trainStep(
     const stage = augmenters.losses?.(input, ctx);
     const cleanWeight = stage?.cleanWeight ?? 1;
     const task = taskOf(model);
-    let logitsSeen: tf.Tensor | null = null;
+    let logitsSeen: ModelOutput = undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const logits = model.logits(input.x, { training: true });
-      logitsSeen = tf.keep(logits);
+      const logits = model.logits(input.x, { training: true, targets: input, rng: forwardRng });
+      // Kept past the gradient scope for the accuracy count; a detector's output holds several tensors.
+      for (const tensor of tf.tensor_util.getTensorsInContainer(logits)) tf.keep(tensor);
+      logitsSeen = logits;
       let total = tf.mul(task.loss(logits, input), cleanWeight);
       for (const term of stage?.terms() ?? []) total = tf.add(total, tf.mul(term.value, term.weight));
       return total as tf.Scalar;
     }, model.parameters());
     const loss = value.dataSync()[0];
     if (Number.isFinite(loss)) applyGradients(grads);
-    const logits = logitsSeen as unknown as tf.Tensor;
-    const { correct, count: scored } = task.countCorrect(logits, input);
+    const { correct, count: scored } = task.countCorrect(logitsSeen, input);
     const result = { loss, correct, scored, count: input.x.shape[0] };
-    logits.dispose();
+    tf.dispose(logitsSeen);
     return result;
   });
 }

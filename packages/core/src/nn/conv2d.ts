@@ -15,8 +15,11 @@ export interface Conv2dOptions {
   dilation?: number;
   /** Add a bias. Default true. */
   bias?: boolean;
-  /** Weight init: `'he'` (N(0, 2/fanIn)), `'uniform'` (PyTorch default) or `'zeros'`. Default `'he'`. */
-  init?: 'he' | 'uniform' | 'zeros';
+  /**
+   * Weight init: `'he'` (N(0, 2/fanIn)), `'uniform'` (PyTorch default), `'zeros'`, or a number σ
+   * for N(0, σ²) with a zero bias (detection heads start at σ = 0.01). Default `'he'`.
+   */
+  init?: 'he' | 'uniform' | 'zeros' | number;
 }
 
 /** 2-D convolution over NHWC inputs; the filter is stored HWIO, as tfjs expects. */
@@ -38,11 +41,13 @@ export class Conv2d extends Module {
     const init = options.init ?? 'he';
     this.weight = this.addParameter(
       'weight',
-      init === 'zeros'
-        ? tf.zeros(shape)
-        : init === 'he'
-          ? heNormal(rng, shape, fanIn)
-          : fanInUniform(rng, shape, fanIn),
+      typeof init === 'number'
+        ? rng.normalTensor(shape, 0, init)
+        : init === 'zeros'
+          ? tf.zeros(shape)
+          : init === 'he'
+            ? heNormal(rng, shape, fanIn)
+            : fanInUniform(rng, shape, fanIn),
     );
     this.bias =
       (options.bias ?? true)

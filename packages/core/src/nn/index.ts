@@ -5,3 +5,5 @@ export { BatchNorm2d } from './batchnorm';
 export type { BatchNorm2dOptions } from './batchnorm';
 export { heNormal, fanInUniform } from './init';
 export { channelSums, channelMeans, channelAffine } from './channelwise';
+export { ConvBnAct, Sequence, RESNET_BACKBONES, resnetStages, spaceToDepth, depthToSpace } from './resnet';
+export type { ResNetLayer, ResNetBackbone, ResNetStem, ResNetStagesOptions, ResNetStage } from './resnet';
