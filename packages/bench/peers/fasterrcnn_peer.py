@@ -131,9 +131,9 @@ def main():
     a = ap.parse_args()
     if len(a.mean) != a.channels or len(a.std) != a.channels:
         ap.error(f"--mean and --std need one value per image channel ({a.channels})")
-    stride = (4 if a.stem == "imagenet" else 2) * 8
+    stride = (4 if a.stem == "imagenet" else 2) * 8 * 2  # layer4's stride, then the max-pooled level
     if a.size % stride:
-        ap.error(f"--size {a.size} must be a multiple of {stride}, the coarsest backbone stride")
+        ap.error(f"--size {a.size} must be a multiple of {stride}, the coarsest pyramid stride")
     torch.set_num_threads(a.threads or os.cpu_count())
     torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
