@@ -27,6 +27,7 @@ const KERNELS = [
   'SplitV',
   'Slice',
   'Tile',
+  'Reverse',
   'Cast',
   'FusedBatchNorm',
 ];
