@@ -5,6 +5,7 @@ import { initBackend } from './backend';
 import { assertNoTensorLeak } from './leaks';
 import { parseOptions, z } from './options';
 import { LA_GLOW_PGD, type PgdSettings, type PgdSteps, classifierPgd, pgd, pgdAugmenterShape } from './pgd';
+import type { ForwardOptions } from './plugin';
 import { withPresets } from './presets';
 import { Rng } from './rng';
 import { TinyClassifier } from './testing/tiny-classifier';
@@ -140,6 +141,26 @@ describe('classifierPgd', () => {
     expect(statistics()).toEqual(before);
     attack(classifier, b, { labels: 'predicted', bnMode: 'train' });
     expect(statistics()).not.toEqual(before);
+  });
+
+  it('gives every forward pass the attacked targets and the forward child of its stream', () => {
+    const classifier = model();
+    const b = batch();
+    const seen: ForwardOptions[] = [];
+    const target = {
+      parts: [b.x],
+      around: 'parts' as const,
+      logits: ([x]: tf.Tensor[], options: ForwardOptions) => {
+        seen.push(options);
+        return classifier.logits(x as tf.Tensor4D, options);
+      },
+    };
+    tf.dispose(classifierPgd(classifier, b, settings({}), target, new Rng(3)));
+    expect(seen.length).toBe(3);
+    for (const options of seen) {
+      expect(options.targets).toBe(b);
+      expect(options.rng!.seed).toBe(new Rng(3).child('forward').seed);
+    }
   });
 
   it('needs the images only to predict labels', () => {

@@ -6,7 +6,7 @@ Run from anywhere with Debian's python3-torch and python3-torchvision installed:
     /usr/bin/python3 packages/detection/scripts/task-fixtures.py
 
 It writes packages/detection/src/fixtures/detection-task.json (committed, so the tests need no
-Python). The anchors' and RoIs' samples are drawn here and passed to the TypeScript side as the
+Python; format it with `npx prettier --write` before committing, as the other fixtures are). The anchors' and RoIs' samples are drawn here and passed to the TypeScript side as the
 `labels` / `matchedBoxes` of a DetectorOutput; the losses follow torchvision's
 `RegionProposalNetwork.compute_loss` (whose sampler is replaced by those labels) and call
 `roi_heads.fastrcnn_loss` itself; inference calls `RoIHeads.postprocess_detections`. Tensors are

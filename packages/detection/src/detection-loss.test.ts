@@ -132,6 +132,12 @@ describe('RoI losses', () => {
     });
   });
 
+  it('refuse, in one line, an output whose RoIs were not sampled', () => {
+    withOutput({ ...ROI_PARTS, roiLabels: undefined }, (output) => {
+      expect(() => roiLosses(output)).toThrow(/the RoI losses need the RoI labels a training forward pass/);
+    });
+  });
+
   it('refuse a label beyond the head’s columns in one line', () => {
     withOutput({ ...ROI_PARTS, roiLabels: [[3, 0, -1]] }, (output) => {
       expect(() => roiLosses(output)).toThrow(/RoI 0 has label 3, but the head scores only 3 columns/);
@@ -252,13 +258,13 @@ describe('against torchvision', () => {
     });
     const losses = detectionLosses(output(trained));
     for (const [name, expected] of Object.entries(f.losses)) {
-      expect(value(losses[name as keyof DetectionLosses]), name).toBeCloseTo(expected, 4);
+      expect(value(losses[name as keyof DetectionLosses]), name).toBeCloseTo(expected, 5);
     }
     const grads = tf.grads((...parts: tf.Tensor[]) => tf.addN(Object.values(detectionLosses(output(parts)))))(
       trained,
     );
     const expected = [f.grads.objectness, f.grads.rpnDeltas, f.grads.classLogits, f.grads.boxDeltas];
-    grads.forEach((grad, k) => expect(maxAbsDiff(grad.dataSync(), expected[k])).toBeLessThan(1e-5));
+    grads.forEach((grad, k) => expect(maxAbsDiff(grad.dataSync(), expected[k])).toBeLessThan(1e-6));
     tf.dispose([trained, Object.values(fixed), Object.values(losses), grads]);
   });
 });

@@ -58,13 +58,14 @@ function perSample(total: tf.Tensor, count: number): tf.Scalar {
   return tf.div(total, Math.max(count, 1)) as tf.Scalar;
 }
 
-function requireSamples<T>(labels: T | undefined, matched: tf.Tensor3D | undefined, what: string): T {
-  if (labels === undefined || matched === undefined) {
-    throw new PerturbError(
-      `the detection loss needs the ${what} a forward pass with targets draws, but this output has none`,
-      'pass the batch as targets: model.logits(x, { training, targets: batch })',
-    );
-  }
+/** `labels`, or one line saying which forward pass draws them (`problem`) and how to get them. */
+function requireSamples<T>(
+  labels: T | undefined,
+  matched: tf.Tensor3D | undefined,
+  problem: string,
+  fix: string,
+): T {
+  if (labels === undefined || matched === undefined) throw new PerturbError(problem, fix);
   return labels;
 }
 
@@ -76,7 +77,12 @@ function requireSamples<T>(labels: T | undefined, matched: tf.Tensor3D | undefin
  */
 export function rpnLosses(output: DetectorOutput): Pick<DetectionLosses, 'objectness' | 'rpnBoxRegression'> {
   const { anchors, objectness, deltas } = output.rpn;
-  const labels = requireSamples(output.rpn.labels, output.rpn.matchedBoxes, 'anchor labels');
+  const labels = requireSamples(
+    output.rpn.labels,
+    output.rpn.matchedBoxes,
+    'the detection loss needs the anchor labels a forward pass with targets draws, but this output has none',
+    'pass the batch as targets: model.logits(x, { training, targets: batch })',
+  );
   const matchedBoxes = output.rpn.matchedBoxes as tf.Tensor3D;
   const numAnchors = anchors.shape[0];
   const { sampled, positive } = sampledIndices(labels);
@@ -111,7 +117,12 @@ export function rpnLosses(output: DetectorOutput): Pick<DetectionLosses, 'object
  */
 export function roiLosses(output: DetectorOutput): Pick<DetectionLosses, 'classifier' | 'boxRegression'> {
   const { boxes, classLogits, boxDeltas } = output.rois;
-  const labelTensor = requireSamples(output.rois.labels, output.rois.matchedBoxes, 'RoI labels');
+  const labelTensor = requireSamples(
+    output.rois.labels,
+    output.rois.matchedBoxes,
+    'the RoI losses need the RoI labels a training forward pass with targets draws, but this output has none',
+    "label an evaluation pass's RoIs against its ground truth first (detectionLosses(output, truth) does)",
+  );
   const matchedBoxes = output.rois.matchedBoxes as tf.Tensor3D;
   const columns = classLogits.shape[2];
   const { labels, sampled, positive } = sampledIndices(labelTensor);

@@ -2,30 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DetectorOutput } from './detector-output';
-import { FASTER_RCNN_SITES, FasterRcnn, type FasterRcnnOptions } from './faster-rcnn';
+import type { FasterRcnn } from './faster-rcnn';
+import { FASTER_RCNN_SITES } from './faster-rcnn';
+import { tinyFasterRcnn } from './test-support';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
 });
-
-/** A tiny detector for 32×32 one-channel images with two object classes. */
-function tiny(seed = 1, extra: Partial<FasterRcnnOptions> = {}): FasterRcnn {
-  return new FasterRcnn({
-    rng: new Rng(seed),
-    numClasses: 2,
-    inChannels: 1,
-    blocks: [1, 1, 1, 1],
-    width: 4,
-    fpnChannels: 8,
-    representationSize: 16,
-    rpnPreNmsTopNTrain: 40,
-    rpnPostNmsTopNTrain: 20,
-    rpnPreNmsTopNTest: 20,
-    rpnPostNmsTopNTest: 10,
-    roiSamples: 16,
-    ...extra,
-  });
-}
 
 /** Two 32×32 images; the first has two objects, the second one (its second row is padding). */
 function batch(): Batch & { boxes: { boxes: tf.Tensor3D; classes: tf.Tensor2D } } {
@@ -79,7 +62,7 @@ function expectClose(a: DetectorOutput, b: DetectorOutput, tolerance: number): v
 
 describe('FasterRcnn', () => {
   it('gives every output its documented shape, in inference and in training with targets', () => {
-    const model = tiny();
+    const model = tinyFasterRcnn();
     const data = batch();
     // Anchors: 3 ratios at 16², 8², 4², 2², 1² cells (stride 2 … 32 on 32×32).
     const anchors = 3 * (256 + 64 + 16 + 4 + 1);
@@ -133,8 +116,8 @@ describe('FasterRcnn', () => {
 
   it('gives the same numbers for the same seed and sampling stream, other samples for another stream', () => {
     const data = batch();
-    const a = tiny(4);
-    const b = tiny(4);
+    const a = tinyFasterRcnn(4);
+    const b = tinyFasterRcnn(4);
     const run = (model: FasterRcnn, seed: number) =>
       model.logits(data.x, { training: true, targets: data, rng: new Rng(seed) });
     const first = run(a, 11);
@@ -151,7 +134,7 @@ describe('FasterRcnn', () => {
   });
 
   it('tail(head(x, s), s) equals logits(x) at every site, in eval and in training with targets', () => {
-    const model = tiny(2);
+    const model = tinyFasterRcnn(2);
     const data = batch();
     for (const options of [{ training: false }, { training: true, targets: data, rng: new Rng(5) }]) {
       const whole = model.logits(data.x, options);
@@ -168,7 +151,7 @@ describe('FasterRcnn', () => {
   });
 
   it('packs what the tail needs into each site: the pyramid at the coarsest level, RoIs as [N, R·7, 7, C]', () => {
-    const model = tiny();
+    const model = tinyFasterRcnn();
     const data = batch();
     const shape = (site: string) => {
       const f = model.head(data.x, site, { training: false });
@@ -187,7 +170,7 @@ describe('FasterRcnn', () => {
   });
 
   it('perturbing the pyramid site changes the outputs (the tail reads the packed levels)', () => {
-    const model = tiny();
+    const model = tinyFasterRcnn();
     const data = batch();
     const features = model.head(data.x, 'fpn', { training: false });
     const shifted = tf.add(features, 0.5) as tf.Tensor4D;
@@ -202,7 +185,7 @@ describe('FasterRcnn', () => {
   });
 
   it('passes a gradient to every parameter from a loss on its four outputs', () => {
-    const model = tiny(3);
+    const model = tinyFasterRcnn(3);
     const data = batch();
     const loss = () =>
       tf.tidy(() => {
@@ -225,7 +208,7 @@ describe('FasterRcnn', () => {
   });
 
   it('has gradients that match finite differences (RPN conv through objectness, box head through class logits)', () => {
-    const model = tiny(6);
+    const model = tinyFasterRcnn(6);
     const data = batch();
     const options = { training: false };
     const cases: Array<[string, (out: DetectorOutput) => tf.Tensor]> = [
@@ -264,7 +247,7 @@ describe('FasterRcnn', () => {
   });
 
   it('leaks no tensors: forward passes, heads and tails (the roi site holds one set of RoIs)', async () => {
-    const model = tiny();
+    const model = tinyFasterRcnn();
     const data = batch();
     const training = { training: true, targets: data, rng: new Rng(2) };
     await assertNoTensorLeak(() => tf.dispose(model.logits(data.x, training)));
@@ -294,10 +277,10 @@ describe('FasterRcnn', () => {
       expect((error as Error).message).toMatch(pattern);
       expect((error as Error).message.split('\n')[0]).toMatch(pattern);
     };
-    oneLine(() => tiny(1, { numClasses: 0 }), /numClasses must be an integer ≥ 1, got 0/);
-    oneLine(() => tiny(1, { anchorSizes: [[8], [16]] }), /anchorSizes/);
-    oneLine(() => tiny(1, { rpnPositiveFraction: 2 }), /rpnPositiveFraction/);
-    const model = tiny();
+    oneLine(() => tinyFasterRcnn(1, { numClasses: 0 }), /numClasses must be an integer ≥ 1, got 0/);
+    oneLine(() => tinyFasterRcnn(1, { anchorSizes: [[8], [16]] }), /anchorSizes/);
+    oneLine(() => tinyFasterRcnn(1, { rpnPositiveFraction: 2 }), /rpnPositiveFraction/);
+    const model = tinyFasterRcnn();
     const odd = tf.zeros([1, 48, 48, 1]) as tf.Tensor4D;
     oneLine(() => model.logits(odd), /multiples of its coarsest pyramid stride 32, got 48×48/);
     const x = tf.zeros([2, 32, 32, 1]) as tf.Tensor4D;

@@ -30,6 +30,7 @@ import { filterProposals } from './nms';
 import { multiScaleRoiAlign } from './roi-align';
 import { BoxHead, type ImageRois, sampleRois } from './roi-heads';
 import { type AnchorLabelling, RpnHead, labelAnchors } from './rpn';
+import { detectionTask } from './task';
 
 /** Options of {@link FasterRcnn}: the `fasterrcnn` options, the weights' stream and the data's shape. */
 export type FasterRcnnOptions = FasterRcnnConfig & {
@@ -122,8 +123,8 @@ interface Flow {
 export class FasterRcnn extends Module implements Model<DetectorOutput> {
   readonly sites: readonly FasterRcnnSite[] = FASTER_RCNN_SITES;
   readonly numClasses: number;
-  /** What the outputs mean; the detection task is wired in when it lands (issue 19, engineer T). */
-  readonly task?: Task;
+  /** What the outputs mean: the detection task over the model's object classes. */
+  readonly task: Task;
   readonly inChannels: number;
   /** The options with their defaults. */
   readonly settings: FasterRcnnSettings;
@@ -153,6 +154,7 @@ export class FasterRcnn extends Module implements Model<DetectorOutput> {
     const settings = parseOptions(fasterRcnnOptionsSchema, config, 'fasterrcnn options');
     this.settings = settings;
     this.numClasses = numClasses;
+    this.task = detectionTask(numClasses);
     this.inChannels = inChannels;
     const stages = resnetStages({ rng, inChannels, ...settings });
     this.stages = stages.map((stage) => this.addModule(stage.name, stage.module));

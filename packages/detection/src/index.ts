@@ -3,8 +3,7 @@
  * box losses, anchors with IoU matching and balanced sampling, (batched) NMS, RoIAlign with an
  * exact feature gradient, COCO-style and Pascal VOC evaluation, COCO JSON / Pascal VOC XML
  * loaders into one in-memory form, Faster R-CNN with an FPN (the `fasterrcnn` model, with
- * A-FAN feature sites) and the detection task: Faster R-CNN's losses, inference
- * post-processing and COCO scores over a detector's output.
+ * A-FAN feature sites) and its task: losses, inference post-processing and COCO scores.
  */
 export {
   BBOX_XFORM_CLIP,

@@ -4,13 +4,11 @@
  * labels every one of them itself, deterministically, so such a pass still has a loss.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Matcher, matchLabels } from './anchors';
+import { matchLabels } from './anchors';
 import { boxIouArray } from './boxes';
 import type { DetectorOutput } from './detector-output';
 import { type ImageBoxes, gatherBoxes } from './ground-truth';
-
-/** torchvision's RoI-head matcher: foreground at IoU ≥ 0.5, background below, no ignore band. */
-const ROI_MATCHER = new Matcher({ highThreshold: 0.5, lowThreshold: 0.5, allowLowQualityMatches: false });
+import { ROI_MATCHER } from './roi-heads';
 
 /**
  * `output` with `rois.labels` and `rois.matchedBoxes` filled in: each valid RoI matched to

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectionLosses } from './detection-loss';
 import { detectionTask } from './task';
@@ -9,13 +9,8 @@ import {
   TRAINING_PARTS,
   boxedBatch,
   detectorOutput,
+  tinyFasterRcnn,
 } from './test-support';
-
-/**
- * A hand-built output as what core's `Task` methods take: `tf.Tensor` on main until issue 19's
- * `ModelOutput` widening is merged (then this cast is a no-op to drop).
- */
-const modelOutput = (parts: OutputParts) => detectorOutput(parts) as unknown as tf.Tensor;
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -42,7 +37,7 @@ function evaluate(batches: { output: OutputParts; objects: number[][][] }[]) {
   const evaluation = detectionTask(2).evaluation?.();
   if (!evaluation) throw new Error('the detection task has an evaluation');
   for (const { output, objects } of batches) {
-    const [logits, batch] = [modelOutput(output), boxedBatch(objects)];
+    const [logits, batch] = [detectorOutput(output), boxedBatch(objects)];
     evaluation.add(logits, batch);
     tf.dispose([logits, batch]);
   }
@@ -95,7 +90,7 @@ describe('detectionTask evaluation', () => {
 
   it('refuses a batch without boxes in one line', () => {
     const evaluation = detectionTask(2).evaluation?.();
-    const output = modelOutput(detecting(objects));
+    const output = detectorOutput(detecting(objects));
     const batch = { x: tf.zeros([2, 64, 64, 1]) as tf.Tensor4D, y: tf.zeros([2, 1]) as tf.Tensor2D };
     expect(() => evaluation?.add(output, batch)).toThrow(/a detection model needs batches with boxes/);
     tf.dispose([output, batch]);
@@ -120,20 +115,33 @@ describe('detectionTask', () => {
     const losses = detectionLosses(output);
     const sum = Object.values(losses).reduce((total, l) => total + l.dataSync()[0], 0);
     const batch = boxedBatch([[]]);
-    const loss = detectionTask(2).loss(output as unknown as tf.Tensor, batch);
+    const loss = detectionTask(2).loss(output, batch);
     expect(loss.dataSync()[0]).toBeCloseTo(sum, 6);
     tf.dispose([output, loss, Object.values(losses), batch]);
   });
 
+  it('has a loss on an evaluation forward pass (targets, no RoI samples) and none without targets', () => {
+    const evaluation = detectorOutput({ ...training, roiLabels: undefined });
+    const batch = boxedBatch([[[1, 0, 11, 10, 1]]]);
+    const truth = () => [{ boxes: Float32Array.from([1, 0, 11, 10]), classes: Int32Array.from([1]) }];
+    const losses = detectionLosses(evaluation, truth);
+    const sum = Object.values(losses).reduce((total, l) => total + l.dataSync()[0], 0);
+    const loss = detectionTask(2).loss(evaluation, batch);
+    expect(loss.dataSync()[0]).toBeCloseTo(sum, 6);
+    const inference = detectorOutput({ ...training, rpnLabels: undefined, roiLabels: undefined });
+    expect(() => detectionTask(2).loss(inference, batch)).toThrow(/needs the anchor labels/);
+    tf.dispose([evaluation, batch, Object.values(losses), loss, inference]);
+  });
+
   it('counts sampled RoIs classified right on a training forward pass', () => {
-    const output = modelOutput(training);
+    const output = detectorOutput(training);
     expect(detectionTask(2).countCorrect(output, boxedBatch([[]]))).toEqual({ correct: 1, count: 2 });
     tf.dispose(output);
   });
 
   it('counts objects found by a confident detection of their class on an inference forward pass', () => {
     // Object 0 found (IoU 1); object 1's only detection has the wrong class.
-    const output = modelOutput(
+    const output = detectorOutput(
       detecting([
         [
           [4, 4, 20, 20, 0],
@@ -149,7 +157,7 @@ describe('detectionTask', () => {
   it('predicts the detections scoring ≥ predictionScore as the batch’s boxes, padded with class −1', async () => {
     const task = detectionTask(2);
     // Image 0: a sure class-1 box and a class-0 box at ≈ 0.33; image 1: nothing sure.
-    const output = modelOutput({
+    const output = detectorOutput({
       rois: [
         [
           [2, 2, 12, 12],
@@ -187,11 +195,59 @@ describe('detectionTask', () => {
   it('refuses outputs that are not a detector’s, or scored over other classes, in one line', () => {
     const logits = tf.zeros([2, 3]);
     expect(() => detectionTask(2).loss(logits, boxedBatch([[]]))).toThrow(PerturbError);
-    const output = modelOutput(detecting(objects));
+    const output = detectorOutput(detecting(objects));
     expect(() => detectionTask(5).countCorrect(output, boxedBatch(objects))).toThrow(
       /scores 5 object classes, but the detector's RoI head gives 3 class columns/,
     );
     expect(() => detectionTask(0)).toThrow(/a detection task over 0 classes/);
     tf.dispose([logits, output]);
+  });
+});
+
+describe('on a FasterRcnn', () => {
+  it('trains with finite gradients for every parameter and evaluates through its task', async () => {
+    const model = tinyFasterRcnn();
+    const batch = boxedBatch([
+      [
+        [2, 3, 16, 20, 0],
+        [14, 10, 30, 28, 1],
+      ],
+      [[5, 5, 25, 21, 1]],
+    ]);
+    const x = new Rng(7).uniformTensor([2, 32, 32, 1]) as tf.Tensor4D;
+    const input = { ...batch, x };
+    const step = () => {
+      const { value, grads } = tf.variableGrads(
+        () => model.task.loss(model.logits(x, { training: true, targets: input, rng: new Rng(3) }), input),
+        model.parameters() as tf.Variable[],
+      );
+      const numbers = [value.dataSync()[0], ...Object.values(grads).flatMap((g) => Array.from(g.dataSync()))];
+      tf.dispose([value, Object.values(grads)]);
+      return { numbers, count: Object.keys(grads).length };
+    };
+    const { numbers, count } = step();
+    expect(count).toBe(model.parameters().length);
+    expect(numbers.every(Number.isFinite)).toBe(true);
+    const evaluation = model.task.evaluation?.();
+    tf.tidy(() => {
+      const output = model.logits(x, { training: false, targets: input });
+      expect(Number.isFinite(model.task.loss(output, input).dataSync()[0])).toBe(true);
+      expect(model.task.countCorrect(output, input).count).toBe(3);
+      evaluation?.add(output, input);
+    });
+    const scores = evaluation?.result();
+    expect(Object.keys(scores ?? {})).toEqual([
+      'mAP',
+      'AP50',
+      'AP75',
+      'APsmall',
+      'APmedium',
+      'APlarge',
+      'AR100',
+    ]);
+    // The step above was the warm-up.
+    await assertNoTensorLeak(step, { warmup: 0, iterations: 2 });
+    tf.dispose([batch, x]);
+    model.dispose();
   });
 });

@@ -101,8 +101,18 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
     'detectionTask options',
   );
   const read = (logits: unknown, who: string) => asDetectorOutput(logits, numClasses, who);
+  // The evaluator scores one output with countCorrect and then evaluation.add: post-process it once.
+  const processed = new WeakMap<DetectorOutput, Detections[]>();
+  const detectionsOf = (output: DetectorOutput) => {
+    let detections = processed.get(output);
+    if (!detections) {
+      detections = postprocessDetections(output, postprocess);
+      processed.set(output, detections);
+    }
+    return detections;
+  };
   const predictions = (output: DetectorOutput) =>
-    postprocessDetections(output, postprocess).map((d) => confident(d, predictionScore));
+    detectionsOf(output).map((d) => confident(d, predictionScore));
   return {
     kind: 'detection',
     loss: (logits, batch) =>
@@ -132,8 +142,7 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
         add: (logits, batch) => {
           const output = read(logits, 'the detection evaluation');
           const truth = truthOf(output, batch);
-          const detections = postprocessDetections(output, postprocess);
-          detections.forEach((d, i) => coco.add(d, truth[i]));
+          detectionsOf(output).forEach((d, i) => coco.add(d, truth[i]));
         },
         result: () => coco.result(),
       };

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Batch } from '@perturb/core';
+import { type Batch, Rng } from '@perturb/core';
 import { expect } from 'vitest';
 import type { DetectorOutput } from './detector-output';
+import { FasterRcnn, type FasterRcnnOptions } from './faster-rcnn';
 import type { BoxTargets } from './ground-truth';
 
 /** A batch that carries its object boxes (core's `Batch` gains `boxes` in issue 19). */
@@ -198,3 +199,22 @@ export const TRAINING_PARTS: OutputParts = {
   roiLabels: ROI_PARTS.roiLabels,
   roiMatched: ROI_PARTS.roiMatched,
 };
+
+/** A tiny detector for 32×32 one-channel images with two object classes. */
+export function tinyFasterRcnn(seed = 1, extra: Partial<FasterRcnnOptions> = {}): FasterRcnn {
+  return new FasterRcnn({
+    rng: new Rng(seed),
+    numClasses: 2,
+    inChannels: 1,
+    blocks: [1, 1, 1, 1],
+    width: 4,
+    fpnChannels: 8,
+    representationSize: 16,
+    rpnPreNmsTopNTrain: 40,
+    rpnPostNmsTopNTrain: 20,
+    rpnPreNmsTopNTest: 20,
+    rpnPostNmsTopNTest: 10,
+    roiSamples: 16,
+    ...extra,
+  });
+}

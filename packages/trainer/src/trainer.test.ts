@@ -7,6 +7,7 @@ import { lalfa } from '@perturb/afan';
 import {
   type Augmenter,
   type Batch,
+  type ForwardOptions,
   type Module,
   Rng,
   TinyClassifier,
@@ -228,6 +229,26 @@ describe('train', () => {
     expect(calls).toBe(4);
     // lr ≈ 0 keeps the model fixed, so the loss is exactly ½·clean + 2·1
     expect(withExtra.epochs[0].trainLoss).toBeCloseTo(0.5 * plain.epochs[0].trainLoss + 2, 5);
+  });
+
+  it('hands every forward pass its batch, and each training step its own named stream', async () => {
+    const seen: Array<{ training: boolean; ownBatch: boolean; draw?: number }> = [];
+    class Recording extends TinyClassifier {
+      override logits(x: tf.Tensor4D, forward: ForwardOptions): tf.Tensor2D {
+        seen.push({
+          training: forward.training,
+          ownBatch: forward.targets?.x === x,
+          draw: forward.rng?.next(),
+        });
+        return super.logits(x, forward);
+      }
+    }
+    await train(options({ model: new Recording({ numClasses: 2, width: 4, seed: 3 }), epochs: 1 }));
+    // Four training steps, then the evaluation (its batch, no stream: eval samples nothing).
+    expect(seen.map((s) => s.training)).toEqual([true, true, true, true, false]);
+    expect(seen.every((s) => s.ownBatch)).toBe(true);
+    const streams = [0, 1, 2, 3].map((step) => new Rng(7).child('forward').child(`step-${step}`).next());
+    expect(seen.map((s) => s.draw)).toEqual([...streams, undefined]);
   });
 
   it('keeps the tensor count flat across whole epochs', async () => {
