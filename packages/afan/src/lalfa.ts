@@ -122,7 +122,6 @@ export interface LalfaAugmenter extends Augmenter {
   loadState(state: LalfaState): void;
 }
 
-
 /**
  * The L-ALFA augmenter. Every step, in `losses()` (outside the trainer's gradient scope), it
  * runs PGD at each site, then takes the gradient of the step's loss

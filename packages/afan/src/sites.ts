@@ -1,6 +1,13 @@
 /** The attack work both plugins share: features at each site and a PGD perturbation of them. */
 import type * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type ForwardOptions, type Model, type PgdSettings, check, type Rng } from '@perturb/core';
+import {
+  type Batch,
+  type ForwardOptions,
+  type Model,
+  type PgdSettings,
+  check,
+  type Rng,
+} from '@perturb/core';
 import { runFeaturePgd } from './pgd';
 
 /** Features f = head(x) at one site and the adversarial perturbation δ found for them. */

@@ -82,7 +82,7 @@ describe('the models registry', () => {
       rng: new Rng(0),
     });
     const x = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
-    const logits = net.logits(x, { training: false });
+    const logits = net.logits(x, { training: false }) as tf.Tensor;
     expect(logits.shape).toEqual([2, 3]);
     tf.dispose([x, logits]);
     net.dispose();

@@ -21,7 +21,8 @@ export function writePredictionGrid(out: string, model: Model, testSet: Dataset,
       testSet,
       Array.from({ length: shown }, (_, i) => i),
     );
-    return tf.cast(tf.argMax(model.logits(batch.x, { training: false }), 3), 'int32').dataSync();
+    const logits = model.logits(batch.x, { training: false }) as tf.Tensor4D; // per-pixel: a segmenter
+    return tf.cast(tf.argMax(logits, 3), 'int32').dataSync();
   });
   const area = height * width;
   const maps = testSet.labelMaps!;

@@ -31,7 +31,10 @@ export function segmentationTask(numClasses: number): Task {
       const { classes, ignoreIndex } = requireLabelMap(batch, WHO);
       return tf.tidy(() => {
         const labelled = tf.notEqual(classes, tf.scalar(ignoreIndex, 'int32'));
-        const right = tf.logicalAnd(labelled, tf.equal(tf.cast(tf.argMax(logits as tf.Tensor4D, 3), 'int32'), classes));
+        const right = tf.logicalAnd(
+          labelled,
+          tf.equal(tf.cast(tf.argMax(logits as tf.Tensor4D, 3), 'int32'), classes),
+        );
         const count = (t: tf.Tensor) => tf.sum(tf.cast(t, 'int32')).dataSync()[0];
         return { correct: count(right), count: count(labelled) };
       });
