@@ -1,7 +1,8 @@
 /** One SGD training step of perturb's Faster R-CNN, as `peers/fasterrcnn_peer.py --bench` times it. */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, models, parseOptions, type Batch, type Model } from '@perturb/core';
-import { detectionTask, type DetectorOutput } from '@perturb/detection'; // and registers `fasterrcnn`
+import { Rng, models, parseOptions, taskOf, type Batch, type Model } from '@perturb/core';
+import type { DetectorOutput } from '@perturb/detection';
+import '@perturb/detection'; // registers the `fasterrcnn` model
 import { sgdTraining, type TimedStep } from './classifier-step';
 
 /** The model sizes both sides share, under the `fasterrcnn` model's option names (one anchor size a level). */
@@ -112,7 +113,7 @@ export function fasterRcnnStep(spec: FasterRcnnStepSpec): TimedStep {
   const y = tf.tidy(() => tf.cast(tf.oneHot(labels, spec.classes), 'float32')) as tf.Tensor2D;
   const batch: Batch & { boxes: BatchBoxes } = { x, y, boxes: randomBoxes(rng, spec) };
   const model = createFasterRcnn(spec, rng.child('model'));
-  const task = detectionTask(spec.classes);
+  const task = taskOf(model);
   const forward = rng.child('forward');
   let step = 0;
   return sgdTraining(
