@@ -27,7 +27,7 @@ async function onBothBackends(shapes: number[][], op: (xs: tf.Tensor[]) => tf.Te
   return { wasm: results[0], cpu: results[1] };
 }
 
-describe('copying Concat, SplitV, Slice, Tile, Reverse and Cast on wasm', () => {
+describe('copying Concat, SplitV, Slice, Tile, Reverse, GatherV2 and Cast on wasm', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm', threads: 1, env: {}, log: false });
   });
@@ -98,6 +98,26 @@ describe('copying Concat, SplitV, Slice, Tile, Reverse and Cast on wasm', () => 
     }
   });
 
+  it('gathers slices exactly as the cpu backend does, on any axis and with batch dims', async () => {
+    const idx = (values: number[], shape: number[]) => tf.tensor(values, shape, 'int32');
+    const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
+      [[[5, 7, 7, 3]], ([x]) => tf.gather(x, idx([4, 0, 2, 2, 1], [5]))], // RoI features permuted
+      [[[6, 40]], ([x]) => tf.gather(x, idx([5, 1, 3], [3]))], // rows long enough for `set`
+      [[[3, 4, 2]], ([x]) => tf.gather(x, idx([3, 0, 0], [3]), 1)],
+      [[[3, 4]], ([x]) => tf.gather(x, idx([1, 3, 2, 0, 1, 1], [2, 3]), -1)],
+      [[[2, 5, 3]], ([x]) => tf.gather(x, idx([4, 0, 1, 1], [2, 2]), 1, 1)],
+      [[[4]], ([x]) => tf.gather(x, idx([], [0]))],
+    ];
+    for (const [shapes, op] of cases) {
+      const { wasm, cpu } = await onBothBackends(shapes, op);
+      expect(wasm).toEqual(cpu);
+    }
+    const x = tf.ones([3, 2]);
+    const outside = tf.tensor1d([0, 3], 'int32');
+    expect(() => tf.gather(x, outside)).toThrow(/index value 3 is not in \[0, 2\]/);
+    tf.dispose([x, outside]);
+  });
+
   it("leaves other axes and dtypes to the backend's own kernels", async () => {
     const cases: Array<[number[][], (xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]]> = [
       [
@@ -110,6 +130,7 @@ describe('copying Concat, SplitV, Slice, Tile, Reverse and Cast on wasm', () => 
       [[[4, 5]], ([x]) => tf.split(tf.cast(x, 'int32'), 5, 1)],
       [[[4, 5]], ([x]) => tf.slice(tf.cast(x, 'int32'), [1, 1], [2, 3])],
       [[[2, 3]], ([x]) => tf.tile(tf.cast(x, 'int32'), [3, 1])],
+      [[[4, 2]], ([x]) => tf.gather(tf.cast(x, 'int32'), tf.tensor1d([3, 1], 'int32'))],
       [[[2, 3]], ([x]) => tf.cast(tf.cast(tf.greater(x, 0), 'int32'), 'float32')],
       [[[1]], ([x]) => tf.reverse(tf.reshape(x, []))],
     ];

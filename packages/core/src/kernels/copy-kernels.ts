@@ -8,7 +8,8 @@
  * doubling copies of the whole input; nearest-neighbour upsampling's repeats as runs), and
  * float32/int32 `Reverse` as runs of the axes inner to the last reversed one (the spatial flip of
  * a conv filter, which the dilated conv gradient makes every step, is nine block copies; the
- * backend's own walks every element with index arithmetic).
+ * backend's own walks every element with index arithmetic), and float32 `GatherV2` as one slice
+ * copy per index.
  * Every other case goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -261,6 +262,45 @@ function reverse(args: KernelArgs): TensorInfo {
   return out;
 }
 
+/**
+ * float32 `GatherV2` as one copy of a contiguous slice per gathered index (a permutation of RoI
+ * features, picking sampled rows), where the backend's own computes every element's index.
+ * Indices out of range go to the backend's kernel, which names them.
+ */
+function gatherV2(args: KernelArgs): TensorInfo {
+  const { x, indices } = args.inputs;
+  const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+  const backend = args.backend as WasmBackendLike;
+  const scope = new WasmScope(backend);
+  const along = x.shape.length > 0 ? tf.util.parseAxisParam(axis, x.shape)[0] : 0;
+  const extent = x.shape[along];
+  const picks = indices.dtype === 'int32' ? scope.i32(indices) : null;
+  if (x.dtype !== 'float32' || !picks || x.shape.includes(0) || picks.some((i) => i < 0 || i >= extent)) {
+    return backendKernel('GatherV2')(args as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
+  const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
+    x as tf.TensorInfo as tf.Tensor,
+    indices as tf.TensorInfo as tf.Tensor,
+    along,
+    batchDims,
+  );
+  const { batchSize, outerSize, dimSize, sliceSize } = info;
+  const perBatch = picks.length / batchSize;
+  const indexList = Int32Array.from(picks); // the heap view dies with the output's allocation
+  const out = backend.makeOutput(info.outputShape, 'float32');
+  const src = scope.f32(x);
+  const dst = scope.f32(out);
+  for (let b = 0, d = 0; b < batchSize; b++) {
+    for (let o = 0; o < outerSize; o++) {
+      const base = (b * outerSize + o) * dimSize * sliceSize;
+      for (let i = 0; i < perBatch; i++, d += sliceSize) {
+        copyRun(src, base + indexList[b * perBatch + i] * sliceSize, dst, d, sliceSize);
+      }
+    }
+  }
+  return out;
+}
+
 function config(kernelName: WrappableKernel, kernelFunc: (args: KernelArgs) => unknown): KernelConfig {
   return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
@@ -275,3 +315,5 @@ export const sliceConfig = config('Slice', slice);
 export const tileConfig = config('Tile', tile);
 /** float32/int32 `Reverse` by copying contiguous runs. */
 export const reverseConfig = config('Reverse', reverse);
+/** float32 `GatherV2` by copying one slice per index. */
+export const gatherV2Config = config('GatherV2', gatherV2);

@@ -28,6 +28,7 @@ const KERNELS = [
   'Slice',
   'Tile',
   'Reverse',
+  'GatherV2',
   'Cast',
   'FusedBatchNorm',
 ];
