@@ -2,6 +2,7 @@
 import { afanStep, latentAdversarialStep } from './augmented-step';
 import { classifierStep } from './classifier-step';
 import { deeplabPeerArgs, deeplabStep, type DeepLabStepSpec } from './deeplab-step';
+import { fasterRcnnPeerArgs, fasterRcnnStep, type FasterRcnnStepSpec } from './fasterrcnn-step';
 import { glowStep } from './glow-step';
 import { layersResNetStep } from './layers-resnet';
 import { rawOpsResNetStep } from './rawops-resnet';
@@ -23,6 +24,29 @@ const DEEPLAB: DeepLabStepSpec = {
   blocks: [2, 2, 2, 2],
   outputStride: 16,
   asppChannels: 128,
+};
+/** The `fasterrcnn` model's defaults (sized for 64×64 Fashion-MNIST scenes) on scene-sized inputs. */
+const FASTER_RCNN: FasterRcnnStepSpec = {
+  batch: 8,
+  size: 64,
+  classes: 10,
+  objects: 3,
+  model: {
+    width: 16,
+    blocks: [2, 2, 2, 2],
+    stem: 'cifar',
+    fpnChannels: 64,
+    anchorSizes: [12, 18, 27, 40, 60],
+    aspectRatios: [0.5, 1, 2],
+    rpnPreNmsTopNTrain: 200,
+    rpnPostNmsTopNTrain: 100,
+    rpnPreNmsTopNTest: 100,
+    rpnPostNmsTopNTest: 50,
+    rpnBatchSizePerImage: 256,
+    roiSamples: 64,
+    representationSize: 256,
+    canonicalScale: 112,
+  },
 };
 const RESNET20_PEER = { script: 'resnet_peer.py', args: ['--bench', '--model', 'resnet20'] };
 
@@ -87,5 +111,13 @@ export const BENCHMARKS: Benchmark[] = [
       'ASPP/decoder 128 channels, 11 classes, per-pixel CE, batch 16, 64×64×1',
     build: () => deeplabStep(DEEPLAB),
     peer: { script: 'deeplab_peer.py', args: ['--bench', ...deeplabPeerArgs(DEEPLAB)] },
+  },
+  {
+    id: 'fasterrcnn',
+    what:
+      'Faster R-CNN SGD step (forward against the boxes, RPN + RoI losses, backward, update), ResNet-18 ' +
+      'width 16 (CIFAR stem) + FPN 64, 256 anchors/64 RoIs sampled an image, 10 classes, 3 boxes an image, batch 8, 64×64×1',
+    build: () => fasterRcnnStep(FASTER_RCNN),
+    peer: { script: 'fasterrcnn_peer.py', args: ['--bench', ...fasterRcnnPeerArgs(FASTER_RCNN)] },
   },
 ];

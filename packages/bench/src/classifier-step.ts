@@ -36,10 +36,16 @@ export function fixedBatch(spec: StepSpec): { rng: Rng; x: tf.Tensor4D; y: tf.Te
 /**
  * The training every classifier row times: `tf.variableGrads` of `loss` over `variables`, then
  * SGD with Nesterov momentum 0.9, weight decay 5e-4 and learning rate 0.1 (the peer's recipe)
- * through perturb's optimizer, so rows differ only in how the model is written. Its cleanup frees
- * the optimizer, then calls `free` (the model's and the batch's).
+ * through perturb's optimizer, so rows differ only in how the model is written (a row whose peer
+ * uses another rate passes it as `lr`). Its cleanup frees the optimizer, then calls `free` (the
+ * model's and the batch's).
  */
-export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar, free: () => void): TimedStep {
+export function sgdTraining(
+  variables: tf.Variable[],
+  loss: () => tf.Scalar,
+  free: () => void,
+  lr = 0.1,
+): TimedStep {
   const optimizer = createOptimizer(
     { name: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
     variables.map((v) => [v.name, v]),
@@ -48,7 +54,7 @@ export function sgdTraining(variables: tf.Variable[], loss: () => tf.Scalar, fre
     step: () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(loss, variables);
-        optimizer.step(grads, { lr: 0.1 });
+        optimizer.step(grads, { lr });
         return value.dataSync()[0];
       }),
     dispose: () => {

@@ -27,6 +27,8 @@ const KERNELS = [
   'SplitV',
   'Slice',
   'Tile',
+  'Reverse',
+  'GatherV2',
   'Cast',
   'FusedBatchNorm',
 ];

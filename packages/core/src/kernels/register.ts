@@ -6,7 +6,14 @@ import type { GradConfig, KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
 import { castConfig, identityConfig } from './identity';
-import { concatConfig, sliceConfig, splitVConfig, tileConfig } from './copy-kernels';
+import {
+  concatConfig,
+  gatherV2Config,
+  reverseConfig,
+  sliceConfig,
+  splitVConfig,
+  tileConfig,
+} from './copy-kernels';
 import { meanConfig, sumConfig } from './pooled-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { wrapBackendKernel } from './wrapped-kernels';
@@ -32,6 +39,8 @@ const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
   splitVConfig,
   sliceConfig,
   tileConfig,
+  reverseConfig,
+  gatherV2Config,
   castConfig,
   fusedBatchNormConfig,
 ];
@@ -48,7 +57,7 @@ const GRADIENTS: readonly GradConfig[] = [fusedBatchNormGradConfig, meanGradConf
  * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
  * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
  * by pooling, its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops, its
- * `Tile` repeats whole inputs by block copies, its same-dtype `Cast` shares the storage and its
+ * `Tile` repeats, its `Reverse` flips and its `GatherV2` picks by block copies, its same-dtype `Cast` shares the storage and its
  * per-channel `FusedBatchNorm` is one depthwise pass.
  * For any other backend no kernel is registered and the list is empty. On every backend the
  * gradients of `FusedBatchNorm` (tf.batchNorm), `Mean` and `Sum` are replaced. Calling it again is

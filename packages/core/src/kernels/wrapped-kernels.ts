@@ -6,7 +6,16 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 
 /** Kernels perturb replaces on wasm while keeping the backend's own as the fallback. */
 export type WrappableKernel =
-  'Sum' | 'Mean' | 'Concat' | 'SplitV' | 'Slice' | 'Tile' | 'Cast' | 'FusedBatchNorm';
+  | 'Sum'
+  | 'Mean'
+  | 'Concat'
+  | 'SplitV'
+  | 'Slice'
+  | 'Tile'
+  | 'Reverse'
+  | 'GatherV2'
+  | 'Cast'
+  | 'FusedBatchNorm';
 
 const replaced = new Map<string, KernelFunc>();
 
