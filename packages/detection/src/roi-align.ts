@@ -236,7 +236,13 @@ interface ChunkMatrices {
   colsT: Float32Array;
 }
 
-function chunkMatrices(weights: RoiAlignWeights, boxes: readonly number[], height: number, width: number) {
+/** The weights of `boxes` (indices into `weights`' boxes) laid out for one chunk's products. */
+function chunkMatrices(
+  weights: RoiAlignWeights,
+  boxes: readonly number[],
+  height: number,
+  width: number,
+): ChunkMatrices {
   const [pooledH, pooledW] = weights.outputSize;
   const rowCount = boxes.length * pooledH;
   const m: ChunkMatrices = {
