@@ -161,6 +161,48 @@ describe('roiAlign', () => {
     tf.dispose([features, whole, one, last, chunked, single]);
   });
 
+  it('pools a batch as it pools each image alone: the same values and feature gradients, bit for bit', () => {
+    // Images interleaved, image 3 without boxes; 7 rows × 8 columns × 2 channels = 112 values a
+    // box, so maxChunkValues 250 puts two boxes in a chunk.
+    const features = tf.randomNormal([4, 6, 8, 2], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const images = [2, 0, 1, 0, 2, 0, 1];
+    const boxes = images.flatMap((_, k) => [k * 0.7, 0.3 * k, 3 + k * 0.5, 2.5 + k * 0.4]);
+    const upstream = Array.from({ length: images.length * 7 * 7 * 2 }, (_, i) => Math.sin(i));
+    for (const maxChunkValues of [undefined, 250]) {
+      const options = { outputSize: 7, samplingRatio: -1, maxChunkValues };
+      /** Values and d(Σ output·upstream)/d(features) of some boxes. */
+      const pool = (f: tf.Tensor4D, which: number[], imageIndex: number[]) =>
+        tf.tidy(() => {
+          const chosenBoxes = which.flatMap((k) => boxes.slice(4 * k, 4 * k + 4));
+          const u = tf.tensor(which.flatMap((k) => upstream.slice(k * 98, (k + 1) * 98)));
+          const run = (x: tf.Tensor) => roiAlign(x as tf.Tensor4D, chosenBoxes, imageIndex, options);
+          const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.reshape(run(x), [-1]), u)))(f);
+          return { values: Array.from(run(f).dataSync()), grad: Array.from(grad.dataSync()) };
+        });
+      const batch = pool(features, Array.from(images.keys()), images);
+      const expectedValues = new Array<number>(batch.values.length);
+      const expectedGrad: number[] = [];
+      for (let image = 0; image < 4; image++) {
+        const which = Array.from(images.keys()).filter((k) => images[k] === image);
+        const alone = tf.slice(features, [image, 0, 0, 0], [1, 6, 8, 2]);
+        const { values, grad } = which.length
+          ? pool(
+              alone,
+              which,
+              which.map(() => 0),
+            )
+          : { values: [], grad: new Array<number>(96).fill(0) };
+        which.forEach((k, j) => expectedValues.splice(k * 98, 98, ...values.slice(j * 98, (j + 1) * 98)));
+        expectedGrad.push(...grad);
+        alone.dispose();
+      }
+      expect(batch.values).toEqual(expectedValues);
+      expect(batch.grad).toEqual(expectedGrad);
+      expect(batch.grad.slice(3 * 96).every((g) => g === 0)).toBe(true);
+    }
+    features.dispose();
+  });
+
   it('refuses bad input with one clear line', () => {
     const features = tf.ones([1, 3, 3, 2]) as tf.Tensor4D;
     expect(() => roiAlign(features, [0, 0, 1, 1], [1], { outputSize: 2 })).toThrow(PerturbError);

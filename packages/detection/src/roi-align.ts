@@ -150,10 +150,10 @@ export function roiAlignWeights(
  * `aligned` half-pixel shift, adaptive sampling when `samplingRatio` ≤ 0). Differentiable with
  * respect to `features`, exactly; boxes are constants (a tensor of boxes is read on the host).
  *
- * Cost: two matrix products, (K·PH × S·H)·(S·H × W·C) and K·PH products (PW × W)·(W × C),
- * the same transposed for the gradient, where S is the number of images a chunk of boxes spans:
- * 1 when boxes come grouped by image, as Faster R-CNN's proposals do. Chunks keep the
- * `[K·PH, W, C]` intermediate under `maxChunkValues`.
+ * Cost: each image's boxes are pooled against that image's map only, in two matrix products,
+ * (Kᵢ·PH × H)·(H × W·C) and Kᵢ·PH products (PW × W)·(W × C), the same transposed for the
+ * gradient; chunks keep the `[Kᵢ·PH, W, C]` intermediate under `maxChunkValues`. Boxes not
+ * grouped by image cost one reordering of the output more.
  */
 export function roiAlign(
   features: tf.Tensor4D,
@@ -191,87 +191,149 @@ export function roiAlign(
       gradFunc: () => tf.zerosLike(args[0] as tf.Tensor),
     }))(features) as tf.Tensor4D;
   }
-  const chunk = Math.max(1, Math.floor((options.maxChunkValues ?? 2 ** 24) / (pooledH * width * channels)));
-  const parts: tf.Tensor[] = [];
-  for (let from = 0; from < numBoxes; from += chunk) {
-    parts.push(pooledChunk(features, weights, images, from, Math.min(numBoxes, from + chunk)));
-  }
-  if (parts.length === 1) return parts[0] as tf.Tensor4D;
-  const out = tf.concat(parts, 0) as tf.Tensor4D;
-  tf.dispose(parts);
-  return out;
+  const maxBoxes = Math.max(
+    1,
+    Math.floor((options.maxChunkValues ?? 2 ** 24) / (pooledH * width * channels)),
+  );
+  const chunks = chunksByImage(images, batch, maxBoxes);
+  const pooled = poolChunks(features, weights, chunks);
+  // Row i of `pooled` is box order[i]; put each box back at its own place.
+  const order = chunks.flatMap((chunk) => chunk.boxes);
+  if (order.every((k, i) => k === i)) return pooled;
+  const position = new Int32Array(numBoxes);
+  order.forEach((k, i) => (position[k] = i));
+  return tf.tidy(() => {
+    const out = permuteRows(pooled, position) as tf.Tensor4D;
+    pooled.dispose();
+    return out;
+  });
 }
 
-/**
- * Boxes [from, to): R · F, then C · (…), each box's rows R (PH × H, placed in the column block
- * of its image among the images lo..hi the chunk touches) and columns C (PW × W); the gradient
- * multiplies by the transposes, built on the host too.
- */
-function pooledChunk(
-  features: tf.Tensor4D,
+/** Boxes (indices into a call's boxes) of one image, pooled together. */
+interface ImageChunk {
+  image: number;
+  boxes: number[];
+}
+
+/** The boxes of each image in turn, in their order, in chunks of at most `maxBoxes`. */
+function chunksByImage(images: ArrayLike<number>, batch: number, maxBoxes: number): ImageChunk[] {
+  const byImage: number[][] = Array.from({ length: batch }, () => []);
+  for (let k = 0; k < images.length; k++) byImage[images[k]].push(k);
+  const chunks: ImageChunk[] = [];
+  byImage.forEach((boxes, image) => {
+    for (let from = 0; from < boxes.length; from += maxBoxes) {
+      chunks.push({ image, boxes: boxes.slice(from, from + maxBoxes) });
+    }
+  });
+  return chunks;
+}
+
+/** A chunk's row weights R (`[Kᵢ·PH, H]`), column weights C (`[Kᵢ·PH, PW, W]`) and their transposes. */
+interface ChunkMatrices {
+  rows: Float32Array;
+  rowsT: Float32Array;
+  cols: Float32Array;
+  colsT: Float32Array;
+}
+
+/** The weights of `boxes` (indices into `weights`' boxes) laid out for one chunk's products. */
+function chunkMatrices(
   weights: RoiAlignWeights,
-  images: ArrayLike<number>,
-  from: number,
-  to: number,
-): tf.Tensor {
-  const [, height, width, channels] = features.shape;
+  boxes: readonly number[],
+  height: number,
+  width: number,
+): ChunkMatrices {
   const [pooledH, pooledW] = weights.outputSize;
-  const count = to - from;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let k = from; k < to; k++) {
-    lo = Math.min(lo, images[k]);
-    hi = Math.max(hi, images[k]);
-  }
-  const span = (hi - lo + 1) * height;
-  const rowCount = count * pooledH;
-  const rows = new Float32Array(rowCount * span); // [count·PH, span]
-  const rowsT = new Float32Array(span * rowCount); // [span, count·PH]
-  const cols = new Float32Array(rowCount * pooledW * width); // [count·PH, PW, W]
-  const colsT = new Float32Array(rowCount * width * pooledW); // [count·PH, W, PW]
-  for (let j = 0; j < count; j++) {
-    const k = from + j;
-    const base = (images[k] - lo) * height;
+  const rowCount = boxes.length * pooledH;
+  const m: ChunkMatrices = {
+    rows: new Float32Array(rowCount * height),
+    rowsT: new Float32Array(height * rowCount),
+    cols: new Float32Array(rowCount * pooledW * width),
+    colsT: new Float32Array(rowCount * width * pooledW),
+  };
+  boxes.forEach((k, j) => {
     for (let ph = 0; ph < pooledH; ph++) {
       const r = j * pooledH + ph;
       for (let y = 0; y < height; y++) {
         const w = weights.rows[(k * pooledH + ph) * height + y];
-        rows[r * span + base + y] = w;
-        rowsT[(base + y) * rowCount + r] = w;
+        m.rows[r * height + y] = w;
+        m.rowsT[y * rowCount + r] = w;
       }
       for (let pw = 0; pw < pooledW; pw++) {
         for (let x = 0; x < width; x++) {
           const w = weights.cols[(k * pooledW + pw) * width + x];
-          cols[(r * pooledW + pw) * width + x] = w;
-          colsT[(r * width + x) * pooledW + pw] = w;
+          m.cols[(r * pooledW + pw) * width + x] = w;
+          m.colsT[(r * width + x) * pooledW + pw] = w;
         }
       }
     }
-  }
+  });
+  return m;
+}
+
+/**
+ * The chunks' boxes, chunk after chunk: R · Fᵢ, then C · (…), with Fᵢ the chunk's image as an
+ * `[H, W·C]` matrix. The gradient multiplies by the transposes (built on the host too) and
+ * adds up each image's chunks; an image without boxes gets zeros.
+ */
+function poolChunks(features: tf.Tensor4D, weights: RoiAlignWeights, chunks: ImageChunk[]): tf.Tensor4D {
+  const [batch, height, width, channels] = features.shape;
+  const [pooledH, pooledW] = weights.outputSize;
+  const matrices = chunks.map((chunk) => chunkMatrices(weights, chunk.boxes, height, width));
+  const rowCounts = chunks.map((chunk) => chunk.boxes.length * pooledH);
   const apply = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as tf.Tensor;
+    const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const r = tf.tensor2d(rows, [rowCount, span]);
-    const c = tf.tensor3d(cols, [rowCount, pooledW, width]);
     // Only the gradient needs the transposes (wasm's matMul is much slower with transposeA).
-    save([tf.tensor2d(rowsT, [span, rowCount]), tf.tensor3d(colsT, [rowCount, width, pooledW])]);
-    const byRow = tf.reshape(tf.matMul(r, tf.reshape(x, [span, width * channels])), [
-      rowCount,
-      width,
-      channels,
-    ]);
-    const value = tf.reshape(tf.matMul(c, byRow as tf.Tensor3D), [count, pooledH, pooledW, channels]);
+    save(
+      matrices.flatMap((m, i) => [
+        tf.tensor2d(m.rowsT, [height, rowCounts[i]]),
+        tf.tensor3d(m.colsT, [rowCounts[i], width, pooledW]),
+      ]),
+    );
+    const values = chunks.map((chunk, i) => {
+      const image = tf.reshape(tf.slice(x, [chunk.image, 0, 0, 0], [1, height, width, channels]), [
+        height,
+        width * channels,
+      ]) as tf.Tensor2D;
+      const byRow = tf.matMul(tf.tensor2d(matrices[i].rows, [rowCounts[i], height]), image);
+      const c = tf.tensor3d(matrices[i].cols, [rowCounts[i], pooledW, width]);
+      return tf.reshape(tf.matMul(c, tf.reshape(byRow, [rowCounts[i], width, channels]) as tf.Tensor3D), [
+        chunk.boxes.length,
+        pooledH,
+        pooledW,
+        channels,
+      ]);
+    });
     return {
-      value,
+      value: values.length === 1 ? values[0] : tf.concat(values, 0),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedRT, savedCT] = saved as [tf.Tensor2D, tf.Tensor3D];
-        const dByRow = tf.matMul(savedCT, tf.reshape(dy, [rowCount, pooledW, channels]) as tf.Tensor3D);
-        const dx = tf.matMul(savedRT, tf.reshape(dByRow, [rowCount, width * channels]) as tf.Tensor2D);
-        return tf.reshape(dx, [hi - lo + 1, height, width, channels]);
+        const dys =
+          values.length === 1
+            ? [dy]
+            : tf.split(
+                dy,
+                chunks.map((chunk) => chunk.boxes.length),
+                0,
+              );
+        const perImage: Array<tf.Tensor | undefined> = Array.from({ length: batch }, () => undefined);
+        chunks.forEach((chunk, i) => {
+          const [rowsT, colsT] = [saved[2 * i] as tf.Tensor2D, saved[2 * i + 1] as tf.Tensor3D];
+          const dByRow = tf.matMul(
+            colsT,
+            tf.reshape(dys[i], [rowCounts[i], pooledW, channels]) as tf.Tensor3D,
+          );
+          const dx = tf.matMul(rowsT, tf.reshape(dByRow, [rowCounts[i], width * channels]) as tf.Tensor2D);
+          const sum = perImage[chunk.image];
+          perImage[chunk.image] = sum ? tf.add(sum, dx) : dx;
+        });
+        let none: tf.Tensor | undefined;
+        const dx = perImage.map((d) => d ?? (none ??= tf.zeros([height, width * channels])));
+        return tf.reshape(dx.length === 1 ? dx[0] : tf.concat(dx, 0), [batch, height, width, channels]);
       },
     };
   });
-  return tf.tidy(() => apply(tf.slice(features, [lo, 0, 0, 0], [hi - lo + 1, height, width, channels])));
+  return tf.tidy(() => apply(features) as tf.Tensor4D);
 }
 
 /** Options of {@link fpnLevels}: torchvision's `LevelMapper` (FPN paper, eq. 1). */
