@@ -31,6 +31,7 @@ const KERNELS = [
   'GatherV2',
   'Cast',
   'FusedBatchNorm',
+  'BatchMatMul',
 ];
 
 function randomInput(rng: Rng, shape: number[]): Input {
@@ -269,6 +270,22 @@ describe('wasm training kernels match the cpu backend', () => {
       };
       const error = await errorVsCpu('FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 });
       expect(error, JSON.stringify({ shape, param })).toBeLessThan(1e-5);
+    }
+  });
+
+  it('BatchMatMul with transposed operands (transposed first) and without (the backend’s own)', async () => {
+    const rng = new Rng(8).child('matmul');
+    for (let i = 0; i < 12; i++) {
+      const [m, k, n] = [1 + rng.int(9), 1 + rng.int(9), 1 + rng.int(9)];
+      const transposeA = i % 2 === 1;
+      const transposeB = i % 4 >= 2;
+      // Rank 2, rank 3, and rank 3 against a broadcast rank-2 operand.
+      const batch = [[], [1 + rng.int(3)], [2]][i % 3];
+      const aShape = [...batch, ...(transposeA ? [k, m] : [m, k])];
+      const bShape = [...(i % 3 === 2 ? [] : batch), ...(transposeB ? [n, k] : [k, n])];
+      const inputs = { a: randomInput(rng, aShape), b: randomInput(rng, bShape) };
+      const error = await errorVsCpu('BatchMatMul', inputs, { transposeA, transposeB });
+      expect(error, JSON.stringify({ aShape, bShape, transposeA, transposeB })).toBeLessThan(1e-5);
     }
   });
 

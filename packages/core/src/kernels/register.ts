@@ -14,6 +14,7 @@ import {
   splitVConfig,
   tileConfig,
 } from './copy-kernels';
+import { batchMatMulConfig } from './matmul';
 import { meanConfig, sumConfig } from './pooled-reduction';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 import { wrapBackendKernel } from './wrapped-kernels';
@@ -43,6 +44,7 @@ const WASM_WRAPPED_KERNELS: readonly KernelConfig[] = [
   gatherV2Config,
   castConfig,
   fusedBatchNormConfig,
+  batchMatMulConfig,
 ];
 
 /**
@@ -58,7 +60,8 @@ const GRADIENTS: readonly GradConfig[] = [fusedBatchNormGradConfig, meanGradConf
  * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
  * by pooling, its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops, its
  * `Tile` repeats, its `Reverse` flips and its `GatherV2` picks by block copies, its same-dtype `Cast` shares the storage and its
- * per-channel `FusedBatchNorm` is one depthwise pass.
+ * per-channel `FusedBatchNorm` is one depthwise pass; its `BatchMatMul` with a transposed operand
+ * (every dense layer's gradients) transposes first and runs the fast untransposed product.
  * For any other backend no kernel is registered and the list is empty. On every backend the
  * gradients of `FusedBatchNorm` (tf.batchNorm), `Mean` and `Sum` are replaced. Calling it again is
  * harmless: kernels already registered by perturb are kept.

@@ -15,7 +15,8 @@ export type WrappableKernel =
   | 'Reverse'
   | 'GatherV2'
   | 'Cast'
-  | 'FusedBatchNorm';
+  | 'FusedBatchNorm'
+  | 'BatchMatMul';
 
 const replaced = new Map<string, KernelFunc>();
 
