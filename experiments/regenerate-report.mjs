@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCompareReport } from '@perturb/cli';
+import { RESULT_SCORE_FIELDS } from '@perturb/eval';
 import { root } from './lib/runs.mjs';
 
 const [name] = process.argv.slice(2);
@@ -36,6 +37,10 @@ try {
     const result = {
       config: run.config,
       testAccuracy: run.accuracy,
+      // The task scores back under the result.json fields they were read from (testMeanIoU, testMAP, …).
+      ...Object.fromEntries(
+        Object.entries(run.scores ?? {}).map(([score, value]) => [RESULT_SCORE_FIELDS[score], value]),
+      ),
       trainingSeconds: run.trainingSeconds,
       ...(run.trainingCpuSeconds === undefined ? {} : { trainingCpuSeconds: run.trainingCpuSeconds }),
     };

@@ -2,14 +2,15 @@
  * Writes the finished runs of a `perturb compare` folder to docs/results, so a grid that runs
  * across sittings has its current figures committed after each one:
  *   node experiments/snapshot-grid.mjs runs/fashion-mnist-low-data fashion-mnist-low-data
- * → docs/results/<name>.runs.json (every finished run: its config, accuracy and training time)
- *   and docs/results/<name>.table.md (mean ± std per method and size, seeds, time per run, and how
- *   far the grid is). The prose around the table lives in docs/results/<name>.md.
+ * → docs/results/<name>.runs.json (every finished run: its config, accuracy, task scores and
+ *   training time) and docs/results/<name>.table.md (mean ± std per method and size of the score
+ *   the grid's report compares by — accuracy, or mean IoU / mAP for dense tasks — seeds, time per
+ *   run, and how far the grid is). The prose around the table lives in docs/results/<name>.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { aggregateRuns } from '@perturb/eval';
+import { aggregateRuns, comparedByPrimaryMetric } from '@perturb/eval';
 import { readRunResults } from '@perturb/eval/node';
 import { atomicWrite, root } from './lib/runs.mjs';
 
@@ -29,6 +30,7 @@ const runs = records.map((r) => {
     trainSize: r.trainSize,
     seed: r.seed,
     accuracy: r.accuracy,
+    ...(r.scores === undefined ? {} : { scores: r.scores }),
     trainingSeconds: r.seconds,
     ...(r.cpuSeconds === undefined ? {} : { trainingCpuSeconds: r.cpuSeconds }),
     config: result.config,
@@ -42,11 +44,12 @@ atomicWrite(
 
 const percent = (x) => (100 * x).toFixed(2);
 const minutes = (seconds) => `${(seconds / 60).toFixed(1)} min`;
-const rows = aggregateRuns(records, { baseline: grid.methods.baseline ? 'baseline' : undefined });
+const { metric, records: compared } = comparedByPrimaryMetric(records);
+const rows = aggregateRuns(compared, { baseline: grid.methods.baseline ? 'baseline' : undefined });
 const lines = [
   `${runs.length} of ${planned} runs finished (${new Date().toISOString().slice(0, 10)}).`,
   '',
-  '| method | images | seeds | test accuracy (%) | vs baseline | training time / run | CPU time / run |',
+  `| method | images | seeds | test ${metric?.name ?? 'accuracy'} (%) | vs baseline | training time / run | CPU time / run |`,
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((row) => {
     const acc =

@@ -6,7 +6,13 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PerturbError } from '@perturb/core';
-import { type ReportProvenance, type RunRecord, mean } from '@perturb/eval';
+import {
+  type PrimaryMetric,
+  type ReportProvenance,
+  type RunRecord,
+  comparedByPrimaryMetric,
+  mean,
+} from '@perturb/eval';
 import {
   type ReportImage,
   type ReportTable,
@@ -49,10 +55,7 @@ export function writeCompareReport(
     );
   }
   const runs = readRunResults(join(dir, 'runs'));
-  const primary = primaryMetricOf(runs);
-  const records = primary
-    ? runs.map((r) => ({ ...r, accuracy: (r.scores as Record<string, number>)[primary.score] }))
-    : runs;
+  const { metric: primary, records } = comparedByPrimaryMetric(runs);
   const methods = [...new Set(records.map((r) => r.method))];
   const baseline = methods.includes('baseline') ? 'baseline' : methods[0];
   const images: ReportImage[] = [];
@@ -99,39 +102,6 @@ function firstRunWith(dir: string, method: string, file: string): string | undef
   return readdirSync(join(dir, 'runs', method))
     .sort()
     .find((run) => existsSync(join(dir, 'runs', method, run, file)));
-}
-
-/** A score runs can be compared by instead of accuracy, and the second score its report tabulates. */
-interface PrimaryMetric {
-  /** Its name in `RunRecord.scores`. */
-  score: string;
-  /** Its name in titles and headers. */
-  name: string;
-  /** What it measures, in the report's notes. */
-  description: string;
-  secondary: { title: string; value: (run: RunRecord) => number | undefined };
-}
-
-/** The tasks' primary metrics: a grid whose runs all have one is compared by it. */
-const PRIMARY_METRICS: readonly PrimaryMetric[] = [
-  {
-    score: 'meanIoU',
-    name: 'mean IoU',
-    description: 'mean IoU (over the classes, ignored pixels excluded)',
-    secondary: { title: 'pixel accuracy', value: (run) => run.accuracy },
-  },
-  {
-    score: 'mAP',
-    name: 'mAP',
-    description: 'mAP (COCO AP averaged over IoU 0.50:0.95, up to 100 detections an image)',
-    secondary: { title: 'AP50', value: (run) => run.scores?.AP50 },
-  },
-];
-
-/** The metric every run of `runs` has, if any: the score the report compares them by. */
-function primaryMetricOf(runs: readonly RunRecord[]): PrimaryMetric | undefined {
-  if (runs.length === 0) return undefined;
-  return PRIMARY_METRICS.find((metric) => runs.every((r) => r.scores?.[metric.score] !== undefined));
 }
 
 /** A second score (%) of the runs, mean over seeds per method and size (— where no run has it). */

@@ -22,6 +22,8 @@ export { mean, sampleStd, summarize, relativeImprovement, pairedTTest, holmAdjus
 export type { SampleSummary, PairedTTest } from './statistics';
 export { aggregateRuns, RESULT_SCORE_FIELDS } from './aggregate';
 export type { RunRecord, AggregateOptions, AggregateRow } from './aggregate';
+export { PRIMARY_METRICS, primaryMetricOf, comparedByPrimaryMetric } from './primary-metric';
+export type { PrimaryMetric } from './primary-metric';
 export type { ReportProvenance } from './provenance';
 export { lineChartSvg, barChartSvg, niceTicks, paletteColor, methodColors } from './svg-chart';
 export type { ChartPoint, ChartSeries, ChartBar, ChartOptions, LineChartOptions } from './svg-chart';
