@@ -19,7 +19,7 @@ import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 import { batchTargetOf, checkTaskFits } from './task-data';
-import { testBatches, writeTestGrid } from './test-scores';
+import { testEvaluation, writeTestGrid } from './test-scores';
 
 /** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
@@ -192,7 +192,7 @@ export async function runTrain(
         batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
         batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng, target }),
       },
-      test: () => testBatches(model, testSet),
+      ...testEvaluation(model, testSet),
       augmenters,
       optimizer: config.optimizer,
       lr: config.lr,

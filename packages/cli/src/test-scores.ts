@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
   type Batch,
+  type EvaluationContext,
   type Model,
   type StepContext,
   PerturbError,
@@ -31,6 +32,20 @@ export function testBatches(model: Model, testSet: Dataset, batchSize?: number):
   const target = batchTargetOf(model);
   const size = batchSize ?? (target === 'boxes' ? 50 : 500);
   return batches(testSet, { batchSize: size, shuffle: false, target });
+}
+
+/**
+ * What `perturb train` evaluates `model` on ({@link testBatches}), as the trainer's `test` and
+ * `testContext` options: the batches, and the test set itself for the task's evaluation, so a
+ * detector is scored against all of its objects (crowd and difficult ones too, which batches
+ * leave out).
+ */
+export function testEvaluation(
+  model: Model,
+  testSet: Dataset,
+  batchSize?: number,
+): { test: () => Iterable<Batch>; testContext: EvaluationContext } {
+  return { test: () => testBatches(model, testSet, batchSize), testContext: { examples: testSet } };
 }
 
 /**
@@ -84,21 +99,23 @@ export function scoreDenseModel(
   options: DenseScoringOptions = {},
 ): DenseEvaluation {
   const { attack } = options;
-  if (!attack) return evaluate(model, testBatches(model, testSet, options.batchSize));
+  const { test, testContext } = testEvaluation(model, testSet, options.batchSize);
+  if (!attack) return evaluate(model, test(), testContext);
   const linf: number[] = [];
   const l2: number[] = [];
   // The attacked pass first: an attack that cannot take the task's batches is refused at once.
   const attacked = evaluate(
     model,
-    attackedBatches(model, testBatches(model, testSet, options.batchSize), attack, {
+    attackedBatches(model, test(), attack, {
       seed: options.seed ?? 0,
       moved: (distances) => {
         linf.push(...distances.linf);
         l2.push(...distances.l2);
       },
     }),
+    testContext,
   );
-  const clean = evaluate(model, testBatches(model, testSet, options.batchSize));
+  const clean = evaluate(model, test(), testContext);
   const summary = (values: number[]) => ({ mean: mean(values), max: Math.max(...values) });
   return { ...clean, attack: { name: attack.name, ...attacked, linf: summary(linf), l2: summary(l2) } };
 }

@@ -62,7 +62,7 @@ export {
   requireLabelMap,
   requireBoxes,
 } from './task';
-export type { BatchPart, Task, TaskEvaluation, TaskScores } from './task';
+export type { BatchPart, EvaluationContext, Task, TaskEvaluation, TaskScores } from './task';
 export {
   compose,
   checkTargets,
