@@ -48,7 +48,8 @@ export interface EvalRunOptions {
   /**
    * An augmenter applied to every test batch and scored too, as a config names it: a name
    * (`'pixelPgd'`), `{ name: options }`, or that written as YAML text (what `--attack` takes).
-   * Augmenters that replace a share of each batch (`ratio`) replace that share here too.
+   * Augmenters that replace a share of each batch (`ratio`) replace that share here too; on a
+   * segmentation or detection run the augmenter must keep the task's targets (pixelPgd does).
    * An attack here measures accuracy under attack, so an augmenter that has `labels` and
    * `bnMode` settings (pixelPgd, latentAdversarial) defaults to {@link EVALUATION_ATTACK_DEFAULTS}
    * instead of its training defaults; settings the attack names itself are kept. Default none.
@@ -58,7 +59,8 @@ export interface EvalRunOptions {
   testSize?: number;
   /**
    * Test images per batch. Default: the run's training batch size with an attack (the batches
-   * its augmenter was made for, and memory for backpropagating through it), else 500.
+   * its augmenter was made for, and memory for backpropagating through it), else 500 (50 for a
+   * detector), as `perturb train` scores.
    */
   batchSize?: number;
   /** Seeds the attack's random stream. Default 0. */
@@ -114,8 +116,8 @@ export type EvalRunResult = EvalRunCommon &
 
 /**
  * What an attack in evaluation defaults to where its training defaults differ: the true labels
- * (not the classifier's own predictions, which attack its mistakes "back" to being right) and
- * the classifier in eval mode (BatchNorm running statistics, as the scores themselves use).
+ * (not the model's own predictions, which attack its mistakes "back" to being right) and
+ * the model in eval mode (BatchNorm running statistics, as the scores themselves use).
  */
 export const EVALUATION_ATTACK_DEFAULTS = { labels: 'true', bnMode: 'eval' } as const;
 
@@ -164,7 +166,7 @@ async function readRun(run: string): Promise<{ config: TrainConfig; checkpoint: 
       : [];
   if (!source || !settings) {
     throw new PerturbError(
-      `${run} has neither result.json nor config.yaml to say how its classifier was built`,
+      `${run} has neither result.json nor config.yaml to say how its model was built`,
       'evaluate a finished perturb train run, or a run folder of perturb compare',
     );
   }
