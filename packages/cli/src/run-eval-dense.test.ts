@@ -62,9 +62,11 @@ describe('perturb eval of a segmentation run', () => {
   });
 
   it('scores the images pixel PGD attacked through the segmentation loss, within its budget', async () => {
+    const before = tf.memory().numTensors;
     const result = dense(
       await runEval({ run, attack: '{ pixelPgd: { epsilon: 0.1, stepSize: 0.05, steps: 2 } }' }),
     );
+    expect(tf.memory().numTensors).toBe(before);
     const attack = result.evaluation.attack!;
     expect(result.grid).toBeNull();
     expect(attack.name).toBe('pixelPgd');

@@ -101,7 +101,7 @@ export type EvalRunResult = EvalRunCommon &
         /** A plugin's own dense task is scored this way too, under its own kind. */
         task: 'segmentation' | 'detection';
         /**
-         * Loss, accuracy and the task's scores (segmentation: `meanIoU`, `perClassIoU`, `fwIoU`…;
+         * Loss, accuracy and the task's scores (segmentation: `meanIoU`, `perClassIoU`, `frequencyWeightedIoU`…;
          * detection: `mAP`, `AP50`, `AP75`, `APsmall`/`APmedium`/`APlarge`, `AR100`) on the clean
          * test images and, with an attack, on the attacked ones.
          */

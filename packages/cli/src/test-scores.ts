@@ -72,7 +72,7 @@ export interface DenseAttackEvaluation extends EvalResult {
 
 /**
  * A dense model's test scores: its task's loss, accuracy (pixel accuracy; a detector's share of
- * objects found) and scores (`meanIoU`, `perClassIoU`, `fwIoU`…; `mAP`, `AP50`, `AP75`…), as
+ * objects found) and scores (`meanIoU`, `perClassIoU`, `frequencyWeightedIoU`…; `mAP`, `AP50`, `AP75`…), as
  * `perturb train` reports them under `test`, and with an attack the same on the attacked images.
  */
 export interface DenseEvaluation extends EvalResult {
@@ -133,7 +133,8 @@ function* attackedBatches(
   attack: Augmenter,
   options: { seed: number; moved(distances: { linf: number[]; l2: number[] }): void },
 ): Generator<Batch> {
-  if (!attack.transform) {
+  const { transform } = attack;
+  if (!transform) {
     throw new PerturbError(
       `augmenter "${attack.name}" has no transform to attack with`,
       'pass an augmenter with an input stage, e.g. pixelPgd',
@@ -145,7 +146,7 @@ function* attackedBatches(
     let adversarial: Batch | undefined;
     try {
       checkTargets(attack, batch);
-      adversarial = attack.transform!(batch, context);
+      adversarial = transform.call(attack, batch, context);
       context.step++;
       for (const [buffer, value] of trained) buffer.assign(value);
       options.moved(imageDistances(batch.x, adversarial.x));
