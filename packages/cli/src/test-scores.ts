@@ -121,9 +121,21 @@ export function scoreDenseModel(
 }
 
 /**
+ * Core's `checkTargets` with a fix for an attack: the augmenter named is not in a list of
+ * augmenters to remove it from, it is the attack to replace.
+ */
+function refuseUnkeptTargets(attack: Augmenter, batch: Batch): void {
+  try {
+    checkTargets(attack, batch);
+  } catch (error) {
+    if (!(error instanceof PerturbError)) throw error;
+    throw new PerturbError(error.problem, 'attack with an augmenter that keeps them, e.g. pixelPgd');
+  }
+}
+
+/**
  * `source`'s batches transformed by `attack`, each original disposed once its attacked batch
- * exists. A batch carrying a target the attack does not keep aligned is refused in one line
- * (core's `checkTargets`). Whatever the attack does to the model's buffers (BatchNorm
+ * exists. A batch carrying a target the attack does not keep aligned is refused in one line. Whatever the attack does to the model's buffers (BatchNorm
  * statistics, when it runs the model in training mode) is undone after each batch, so the
  * scores are those of the trained model.
  */
@@ -145,7 +157,7 @@ function* attackedBatches(
   const attackOne = (batch: Batch): Batch => {
     let adversarial: Batch | undefined;
     try {
-      checkTargets(attack, batch);
+      refuseUnkeptTargets(attack, batch);
       adversarial = transform.call(attack, batch, context);
       context.step++;
       for (const [buffer, value] of trained) buffer.assign(value);
