@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, PerturbError } from '@perturb/core';
+import { Module, checkImageChannels, siteIndex } from '@perturb/core';
 import type { Classifier, ForwardOptions } from '@perturb/core';
 import { Stage } from './layers/stage';
 import type { FeatureLayer } from './layers/stage';
@@ -76,13 +76,15 @@ export class SitedClassifier extends Module implements Classifier {
   head(x: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
     this.checkInput(x);
     const training = options.training ?? this.training;
-    return tf.tidy(() => this.runChain(x, 0, this.siteIndex(site) + 1, training));
+    return tf.tidy(() =>
+      this.runChain(x, 0, siteIndex(this.constructor.name, this.sites, site) + 1, training),
+    );
   }
 
   /** Logits from features at `site`, as `head(x, site)` returns them. */
   tail(features: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor2D {
     const training = options.training ?? this.training;
-    const from = this.siteIndex(site) + 1;
+    const from = siteIndex(this.constructor.name, this.sites, site) + 1;
     return tf.tidy(() =>
       this.top.forward(this.runChain(features, from, this.chain.length, training), training),
     );
@@ -94,23 +96,7 @@ export class SitedClassifier extends Module implements Classifier {
     return h;
   }
 
-  private siteIndex(site: string): number {
-    const index = this.sites.indexOf(site);
-    if (index < 0) {
-      throw new PerturbError(
-        `${this.constructor.name} has no feature site "${site}"`,
-        `use one of ${this.sites.map((s) => `'${s}'`).join(', ')}`,
-      );
-    }
-    return index;
-  }
-
   private checkInput(x: tf.Tensor): void {
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new PerturbError(
-        `${this.constructor.name} expects NHWC images with ${this.inChannels} channels but got shape [${x.shape}]`,
-        `pass a [batch, height, width, ${this.inChannels}] tensor, or create the model with inChannels: ${x.shape[x.rank - 1]}`,
-      );
-    }
+    checkImageChannels(this.constructor.name, x, this.inChannels);
   }
 }

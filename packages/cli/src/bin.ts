@@ -5,7 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
-import type { ClassificationMetrics } from '@perturb/eval';
 import { gridRuns, hasSharedModels, planGrid, readCompareConfig, recordGrid, runCompare } from './compare';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
@@ -16,7 +15,7 @@ import { LIST_KINDS, listRegistered } from './list';
 import { readConfigWithPlugins } from './plugins';
 import { gridListing } from './grid-listing';
 import { writeCompareReport } from './report';
-import { runEval } from './run-eval';
+import { evalSummary, runEval } from './run-eval';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
@@ -349,7 +348,7 @@ program
 program
   .command('eval')
   .description(
-    "score a trained run's classifier on the test set, optionally under an augmenter; writes <run>/eval.json",
+    "score a trained run's model on the test set (a classifier's accuracy, a segmenter's mean IoU, a detector's mAP), optionally under an augmenter; writes <run>/eval.json",
   )
   .argument('<run>', 'the folder perturb train wrote')
   .option(
@@ -358,7 +357,11 @@ program
   )
   .option(...PLUGIN_FLAG)
   .option('--test-size <n>', "test images, balanced (default: the run's)", integer)
-  .option('--batch-size <n>', "test images per batch (default: the run's with --attack, else 500)", integer)
+  .option(
+    '--batch-size <n>',
+    "test images per batch (default: the run's with --attack, else 500, 50 for a detector)",
+    integer,
+  )
   .option('--seed <n>', "seed of the attack's random stream (default 0)", integer)
   .option('-o, --out <file>', 'JSON output (default <run>/eval.json, or <run>/eval-<augmenter>.json)')
   .action(async (run: string, flags) => {
@@ -371,18 +374,7 @@ program
       out: flags.out,
       plugins: flags.plugin,
     });
-    const scores = (label: string, m: ClassificationMetrics) =>
-      `${label}: accuracy ${(100 * m.accuracy).toFixed(2)}%, top-${m.topK.k} ${(100 * m.topK.accuracy).toFixed(2)}%, ECE ${m.ece.toFixed(4)} (${m.count} images)\n`;
-    const { evaluation } = result;
-    process.stdout.write(scores('clean', evaluation));
-    if (evaluation.attack) {
-      const { attack } = evaluation;
-      process.stdout.write(
-        scores(attack.name, attack) +
-          `  moved the images by L∞ ${attack.linf.mean.toFixed(4)} (max ${attack.linf.max.toFixed(4)}), L2 ${attack.l2.mean.toFixed(4)} (max ${attack.l2.max.toFixed(4)}) on average\n`,
-      );
-    }
-    process.stdout.write(`→ ${result.out}\n`);
+    process.stdout.write(evalSummary(result));
   });
 
 program

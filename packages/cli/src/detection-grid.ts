@@ -6,6 +6,7 @@ import { writeFileAtomic } from '@perturb/core/node';
 import { type Dataset, toBatch } from '@perturb/datasets';
 import { type DetectionGridRow, detectionGrid } from '@perturb/detection';
 import { encodeRgbPng } from '@perturb/segmentation';
+import type { TestGridOptions } from './prediction-grid';
 
 /** Name of the grid each detection run writes. */
 export const DETECTION_GRID = 'detections.png';
@@ -13,9 +14,14 @@ export const DETECTION_GRID = 'detections.png';
 /**
  * Writes `<out>/detections.png`: for the first `count` test images, one row of the image with
  * the model's boxes (its task's predicted targets, the model in eval mode) | the image with the
- * ground-truth boxes, each box in its class's colour.
+ * ground-truth boxes, each box in its class's colour. Returns the file written.
  */
-export function writeDetectionGrid(out: string, model: Model, testSet: Dataset, count = 6): void {
+export function writeDetectionGrid(
+  out: string,
+  model: Model,
+  testSet: Dataset,
+  { prefix = '', count = 6 }: TestGridOptions = {},
+): string {
   const { height, width, channels } = testSet.shape;
   const shown = Math.min(count, testSet.labels.length);
   const batch = toBatch(
@@ -42,8 +48,7 @@ export function writeDetectionGrid(out: string, model: Model, testSet: Dataset, 
       truth: { boxes: truth.boxes[i].flat(), classes: truth.classes[i] },
     };
   });
-  writeFileAtomic(
-    join(out, DETECTION_GRID),
-    encodeRgbPng(detectionGrid(rows, { zoom: width < 128 ? 2 : 1 })),
-  );
+  const file = join(out, prefix + DETECTION_GRID);
+  writeFileAtomic(file, encodeRgbPng(detectionGrid(rows, { zoom: width < 128 ? 2 : 1 })));
+  return file;
 }

@@ -32,5 +32,6 @@ export { runTrainVaeGan } from './run-train-vaegan';
 export type { TrainVaeGanRunResult } from './run-train-vaegan';
 export { writeCompareReport } from './report';
 export { runEval } from './run-eval';
-export type { EvalRunOptions, EvalRunResult } from './run-eval';
+export type { EvalRunOptions, EvalRunResult, EvalRunCommon } from './run-eval';
+export type { DenseEvaluation, DenseAttackEvaluation } from './test-scores';
 export { demoConfig, runDemo } from './demo';

@@ -9,11 +9,25 @@ import { type GridRow, encodeRgbPng, segmentationGrid } from '@perturb/segmentat
 /** Name of the grid each segmentation run writes. */
 export const PREDICTION_GRID = 'predictions.png';
 
+/** Where a test grid goes and how many images it shows. */
+export interface TestGridOptions {
+  /** Put before the file's name (`eval-` writes `eval-predictions.png`). Default none. */
+  prefix?: string;
+  /** Test images shown, the first ones. Default 6. */
+  count?: number;
+}
+
 /**
  * Writes `<out>/predictions.png`: for the first `count` test images, one row of image |
- * prediction | ground truth | error map (wrong pixels red, ignored ones grey), the model in eval mode.
+ * prediction | ground truth | error map (wrong pixels red, ignored ones grey), the model in eval
+ * mode. Returns the file written.
  */
-export function writePredictionGrid(out: string, model: Model, testSet: Dataset, count = 6): void {
+export function writePredictionGrid(
+  out: string,
+  model: Model,
+  testSet: Dataset,
+  { prefix = '', count = 6 }: TestGridOptions = {},
+): string {
   const { height, width, channels } = testSet.shape;
   const shown = Math.min(count, testSet.labels.length);
   const predicted = tf.tidy(() => {
@@ -35,5 +49,7 @@ export function writePredictionGrid(out: string, model: Model, testSet: Dataset,
     };
   });
   const grid = segmentationGrid(rows, { ignoreIndex: maps.ignoreIndex, zoom: width < 128 ? 2 : 1 });
-  writeFileAtomic(join(out, PREDICTION_GRID), encodeRgbPng(grid));
+  const file = join(out, prefix + PREDICTION_GRID);
+  writeFileAtomic(file, encodeRgbPng(grid));
+  return file;
 }

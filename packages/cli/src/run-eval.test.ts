@@ -23,6 +23,7 @@ describe('perturb eval', () => {
     const before = tf.memory().numTensors;
     const result = await runEval({ run });
     expect(tf.memory().numTensors).toBe(before);
+    if (result.task !== 'classification') throw new Error(`a ${result.task} evaluation of a classifier run`);
     expect(result.evaluation.count).toBe(30);
     expect(result.evaluation.accuracy).toBe(trained.testAccuracy);
     expect(result.evaluation.loss).toBeCloseTo(trained.test.loss, 5);

@@ -1,18 +1,32 @@
 /**
- * `perturb eval`: scores a trained run's classifier on the test set — accuracy, top-k, ECE,
- * confusion matrix — and, optionally, on the test images transformed by any augmenter a config
- * can name (pixel PGD for robustness; a method's own augmenter to see how hard and how far its
- * examples are for this classifier).
+ * `perturb eval`: scores a trained run's model on the test set — a classifier's accuracy, top-k,
+ * ECE and confusion matrix; a segmenter's or detector's task scores (mean IoU, COCO mAP…), as
+ * `perturb train` computes its final ones — and, optionally, on the test images transformed by
+ * any augmenter a config can name (pixel PGD for robustness; a method's own augmenter to see how
+ * hard and how far its examples are for this model).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { PerturbError, augmenters, initBackend, optionKeys } from '@perturb/core';
+import {
+  type Model,
+  PerturbError,
+  asClassifier,
+  augmenters,
+  initBackend,
+  optionKeys,
+  taskOf,
+} from '@perturb/core';
 import { loadCheckpoint, writeFileAtomic } from '@perturb/core/node';
-import { type Classifier, asClassifier } from '@perturb/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Dataset, batches } from '@perturb/datasets';
-import { type ClassifierEvaluation, evaluateClassifier } from '@perturb/eval';
+import type { Dataset } from '@perturb/datasets';
+import {
+  type ClassificationMetrics,
+  type ClassifierEvaluation,
+  RESULT_SCORE_FIELDS,
+  evaluateClassifier,
+} from '@perturb/eval';
+import type { EvalResult } from '@perturb/trainer';
 import { checkAugmenterEntries } from './augmenter-check';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import {
@@ -25,6 +39,7 @@ import {
 import { loadPlugins, loadSettingsPlugins, resolvePlugins } from './plugins';
 import { buildModel, loadSplit } from './run-train';
 import type { RawSettings } from './settings';
+import { type DenseEvaluation, scoreDenseModel, testBatches, writeTestGrid } from './test-scores';
 
 /** Options of {@link runEval}. */
 export interface EvalRunOptions {
@@ -33,7 +48,8 @@ export interface EvalRunOptions {
   /**
    * An augmenter applied to every test batch and scored too, as a config names it: a name
    * (`'pixelPgd'`), `{ name: options }`, or that written as YAML text (what `--attack` takes).
-   * Augmenters that replace a share of each batch (`ratio`) replace that share here too.
+   * Augmenters that replace a share of each batch (`ratio`) replace that share here too; on a
+   * segmentation or detection run the augmenter must keep the task's targets (pixelPgd does).
    * An attack here measures accuracy under attack, so an augmenter that has `labels` and
    * `bnMode` settings (pixelPgd, latentAdversarial) defaults to {@link EVALUATION_ATTACK_DEFAULTS}
    * instead of its training defaults; settings the attack names itself are kept. Default none.
@@ -43,7 +59,8 @@ export interface EvalRunOptions {
   testSize?: number;
   /**
    * Test images per batch. Default: the run's training batch size with an attack (the batches
-   * its augmenter was made for, and memory for backpropagating through it), else 500.
+   * its augmenter was made for, and memory for backpropagating through it), else 500 (50 for a
+   * detector), as `perturb train` scores.
    */
   batchSize?: number;
   /** Seeds the attack's random stream. Default 0. */
@@ -57,23 +74,50 @@ export interface EvalRunOptions {
   plugins?: string[];
 }
 
-/** What `perturb eval` writes. */
-export interface EvalRunResult {
+/** What `perturb eval` writes, whatever the run's task (see {@link EvalRunResult}). */
+export interface EvalRunCommon {
   /** The run folder evaluated. */
   run: string;
   /** The augmenter the attacked scores are for, with the evaluation defaults it took, or null. */
   attack: AugmenterConfig | null;
   seed: number;
-  /** Scores on the clean test images and, with an attack, on the attacked ones. */
-  evaluation: ClassifierEvaluation;
   /** Where this result was written. */
   out: string;
 }
 
 /**
+ * What `perturb eval` writes, tagged with the run's task (its model's, as result.json's `task`):
+ * a classifier's metrics, or a dense model's task scores as `perturb train`'s `test` has them.
+ * Check `task` before reading the task's own fields.
+ */
+export type EvalRunResult = EvalRunCommon &
+  (
+    | {
+        task: 'classification';
+        /** Scores on the clean test images and, with an attack, on the attacked ones. */
+        evaluation: ClassifierEvaluation;
+      }
+    | {
+        /** A plugin's own dense task is scored this way too, under its own kind. */
+        task: 'segmentation' | 'detection';
+        /**
+         * Loss, accuracy and the task's scores (segmentation: `meanIoU`, `perClassIoU`, `frequencyWeightedIoU`…;
+         * detection: `mAP`, `AP50`, `AP75`, `APsmall`/`APmedium`/`APlarge`, `AR100`) on the clean
+         * test images and, with an attack, on the attacked ones.
+         */
+        evaluation: DenseEvaluation;
+        /**
+         * The grid of the clean test predictions written next to the result (`eval-predictions.png`,
+         * `eval-detections.png`), or null with an attack (the run's own grid shows the clean ones).
+         */
+        grid: string | null;
+      }
+  );
+
+/**
  * What an attack in evaluation defaults to where its training defaults differ: the true labels
- * (not the classifier's own predictions, which attack its mistakes "back" to being right) and
- * the classifier in eval mode (BatchNorm running statistics, as the scores themselves use).
+ * (not the model's own predictions, which attack its mistakes "back" to being right) and
+ * the model in eval mode (BatchNorm running statistics, as the scores themselves use).
  */
 export const EVALUATION_ATTACK_DEFAULTS = { labels: 'true', bnMode: 'eval' } as const;
 
@@ -122,7 +166,7 @@ async function readRun(run: string): Promise<{ config: TrainConfig; checkpoint: 
       : [];
   if (!source || !settings) {
     throw new PerturbError(
-      `${run} has neither result.json nor config.yaml to say how its classifier was built`,
+      `${run} has neither result.json nor config.yaml to say how its model was built`,
       'evaluate a finished perturb train run, or a run folder of perturb compare',
     );
   }
@@ -141,9 +185,9 @@ function readJson(path: string): unknown {
   }
 }
 
-/** The run's classifier for images like `data`'s, with its trained weights, in eval mode. */
-function loadClassifier(config: TrainConfig, checkpoint: string, data: Dataset): Classifier {
-  const model = asClassifier(buildModel(config, data), 'perturb eval');
+/** The run's model for images like `data`'s, with its trained weights, in eval mode. */
+function loadModel(config: TrainConfig, checkpoint: string, data: Dataset): Model {
+  const model = buildModel(config, data);
   try {
     const { tensors } = loadCheckpoint(checkpoint, model);
     tf.dispose(Object.values(tensors));
@@ -165,22 +209,79 @@ export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   const seed = options.seed ?? 0;
   if (attackConfig) checkAugmenterEntries([attackConfig], '--attack');
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
-  const model = loadClassifier(config, checkpoint, testSet);
+  const model = loadModel(config, checkpoint, testSet);
   const builder = new AugmenterBuilder();
   try {
     const attack = attackConfig ? buildAugmenters([attackConfig], builder)[0] : undefined;
-    const batchSize = options.batchSize ?? (attack ? config.batchSize : 500);
-    const evaluation = evaluateClassifier(model, batches(testSet, { batchSize, shuffle: false }), {
-      ...(attack ? { attack } : {}),
-      seed,
-    });
+    const batchSize = options.batchSize ?? (attack ? config.batchSize : undefined);
     const out =
       options.out ?? join(options.run, attackConfig ? `eval-${attackConfig.name}.json` : 'eval.json');
-    const result: EvalRunResult = { run: options.run, attack: attackConfig, seed, evaluation, out };
+    const common: EvalRunCommon = { run: options.run, attack: attackConfig, seed, out };
+    const task = taskOf(model).kind;
+    const result: EvalRunResult =
+      task === 'classification'
+        ? {
+            ...common,
+            task,
+            evaluation: evaluateClassifier(
+              asClassifier(model, 'perturb eval'),
+              testBatches(model, testSet, batchSize),
+              { ...(attack ? { attack } : {}), seed },
+            ),
+          }
+        : {
+            ...common,
+            task: task as 'segmentation' | 'detection',
+            evaluation: scoreDenseModel(model, testSet, { batchSize, ...(attack ? { attack } : {}), seed }),
+            grid: attack ? null : writeTestGrid(dirname(out), model, testSet, `${basename(out, '.json')}-`),
+          };
     writeFileAtomic(out, JSON.stringify(result, null, 2) + '\n');
     return result;
   } finally {
     model.dispose();
     builder.dispose();
   }
+}
+
+const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
+
+/** One line of a classifier's scores. */
+function classifierLine(label: string, m: ClassificationMetrics): string {
+  return `${label}: accuracy ${percent(m.accuracy)}, top-${m.topK.k} ${percent(m.topK.accuracy)}, ECE ${m.ece.toFixed(4)} (${m.count} images)`;
+}
+
+/** One line of a dense model's scores: loss, accuracy and the headline scores result.json lifts. */
+function denseLine(label: string, task: string, m: EvalResult): string {
+  const headline = Object.keys(RESULT_SCORE_FIELDS)
+    .filter((score) => typeof m.scores?.[score] === 'number')
+    .map((score) => `, ${score} ${percent(m.scores![score] as number)}`);
+  const accuracy = task === 'segmentation' ? 'pixel accuracy' : 'accuracy';
+  return `${label}: loss ${m.loss.toFixed(4)}, ${accuracy} ${percent(m.accuracy)}${headline.join('')} (${m.count} images)`;
+}
+
+/**
+ * What `perturb eval` prints: the clean scores, the attacked ones and how far the attack moved
+ * the images, the grid it drew, and where it wrote the result.
+ */
+export function evalSummary(result: EvalRunResult): string {
+  const lines: string[] = [];
+  if (result.task === 'classification') {
+    const { evaluation } = result;
+    lines.push(classifierLine('clean', evaluation));
+    if (evaluation.attack) lines.push(classifierLine(evaluation.attack.name, evaluation.attack));
+  } else {
+    const { evaluation, task } = result;
+    lines.push(denseLine('clean', task, evaluation));
+    if (evaluation.attack) lines.push(denseLine(evaluation.attack.name, task, evaluation.attack));
+  }
+  const { attack } = result.evaluation;
+  if (attack) {
+    const { linf, l2 } = attack;
+    lines.push(
+      `  moved the images by L∞ ${linf.mean.toFixed(4)} (max ${linf.max.toFixed(4)}), L2 ${l2.mean.toFixed(4)} (max ${l2.max.toFixed(4)}) on average`,
+    );
+  }
+  if (result.task !== 'classification' && result.grid)
+    lines.push(`grid of the test predictions: ${result.grid}`);
+  return [...lines, `→ ${result.out}`].join('\n') + '\n';
 }

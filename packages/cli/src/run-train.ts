@@ -18,9 +18,8 @@ import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
-import { writeDetectionGrid } from './detection-grid';
-import { writePredictionGrid } from './prediction-grid';
 import { batchTargetOf, checkTaskFits } from './task-data';
+import { testEvaluation, writeTestGrid } from './test-scores';
 
 /** What `perturb train` writes to `<out>/result.json`. */
 export interface TrainRunResult {
@@ -193,8 +192,7 @@ export async function runTrain(
         batchesPerEpoch: batchCount(trainSet, { batchSize: config.batchSize }),
         batches: (rng) => batches(trainSet, { batchSize: config.batchSize, rng, target }),
       },
-      // A detector's evaluation holds every image's RoI features: smaller batches bound its memory.
-      test: () => batches(testSet, { batchSize: target === 'boxes' ? 50 : 500, shuffle: false, target }),
+      ...testEvaluation(model, testSet),
       augmenters,
       optimizer: config.optimizer,
       lr: config.lr,
@@ -210,8 +208,7 @@ export async function runTrain(
       label: `${config.model} ${config.augmenters.map((a) => a.name).join('+') || 'baseline'} seed ${config.seed}`,
     });
     const augmentation = writeAugmentationDiagnostics(config.out, model, augmenters, trainSet, config.seed);
-    if (target === 'labelMap') writePredictionGrid(config.out, model, testSet);
-    if (target === 'boxes') writeDetectionGrid(config.out, model, testSet);
+    writeTestGrid(config.out, model, testSet);
     model.dispose();
     builder.dispose();
     const test = result.final as EvalResult;

@@ -7,17 +7,7 @@ import { stringify } from 'yaml';
 import { resolveConfig } from './config';
 import { runTrain } from './run-train';
 import { runPerturb } from './testing/perturb-process';
-
-/** A DeepLabV3+ small enough to train a step on 64×64 scenes in a moment. */
-const TINY_DEEPLAB = {
-  backbone: 'resnet18',
-  blocks: [1, 1, 1, 1],
-  width: 4,
-  channels: 8,
-  lowLevelChannels: 4,
-  stem: 'cifar',
-  outputStride: 8,
-};
+import { TINY_DEEPLAB } from './testing/tiny-models';
 
 describe('segmentation runs', () => {
   it('compares a baseline with A-FAN at a DeepLabV3+ site and reports mean IoU with prediction grids', async () => {

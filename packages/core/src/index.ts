@@ -40,6 +40,7 @@ export type { Conv2dOptions, BatchNorm2dOptions } from './nn';
 export { channelSums, channelMeans, channelAffine } from './nn';
 export { ConvBnAct, Sequence, RESNET_BACKBONES, resnetStages, spaceToDepth, depthToSpace } from './nn';
 export type { ResNetLayer, ResNetBackbone, ResNetStem, ResNetStagesOptions, ResNetStage } from './nn';
+export { siteIndex, checkImageChannels, checkImageSides } from './nn';
 export { ProgressBar, formatDuration } from './progress';
 export type { ProgressBarOptions, ProgressStream, Metrics } from './progress';
 export { TinyClassifier } from './testing/tiny-classifier';
@@ -61,7 +62,7 @@ export {
   requireLabelMap,
   requireBoxes,
 } from './task';
-export type { BatchPart, Task, TaskEvaluation, TaskScores } from './task';
+export type { BatchPart, EvaluationContext, Task, TaskEvaluation, TaskScores } from './task';
 export {
   compose,
   checkTargets,

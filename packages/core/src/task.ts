@@ -19,6 +19,16 @@ export interface TaskEvaluation {
   result(): TaskScores;
 }
 
+/** What an evaluation is told besides its batches. */
+export interface EvaluationContext {
+  /**
+   * The examples the batches bring, all of them in their order (a `Dataset` of
+   * `@perturb/datasets`): a task may score against what it knows of them beyond the batches —
+   * a detector against every object, the crowd and difficult ones batches leave out.
+   */
+  readonly examples?: unknown;
+}
+
 /** What a model's logits mean and how they are scored against a batch. */
 export interface Task {
   /** `'classification'`, `'segmentation'`: names the task in messages and results. */
@@ -32,8 +42,8 @@ export interface Task {
   predictedTargets(logits: ModelOutput, batch: Batch): Batch;
   /** Units right and units counted (images, or labelled pixels): the training accuracy. */
   countCorrect(logits: ModelOutput, batch: Batch): { correct: number; count: number };
-  /** Scores beyond loss and accuracy over an evaluation (mIoU). Default none. */
-  evaluation?(): TaskEvaluation;
+  /** Scores beyond loss and accuracy over an evaluation (mIoU), told `context` when known. Default none. */
+  evaluation?(context?: EvaluationContext): TaskEvaluation;
 }
 
 /** Image classification: softmax cross-entropy of one row of logits per image against `y`. */

@@ -3,7 +3,8 @@
  * accuracy, and the COCO-style evaluation over every image of an evaluation.
  */
 import { boxIouArray } from './boxes';
-import { type CocoAnnotation, type CocoDetection, cocoEvaluate } from './coco-eval';
+import { PerturbError } from '@perturb/core';
+import { type CocoAnnotation, type CocoDetection, type CocoGroundTruth, cocoEvaluate } from './coco-eval';
 import type { ImageBoxes } from './ground-truth';
 import type { Detections } from './postprocess';
 
@@ -61,26 +62,41 @@ export type DetectionScores = {
  * COCO-format detections and ground truth gathered image by image, scored by
  * {@link cocoEvaluate}. Boxes keep their pixel edges: (x1, y1, x2, y2) with exclusive x2/y2
  * becomes [x1, y1, x2 − x1, y2 − y1], as torchvision's COCO evaluation converts them, and an
- * object's area (which sorts it into small/medium/large) is its box's.
+ * object's area (which sorts it into small/medium/large) is its box's. Given the evaluated
+ * set's own ground truth (`datasetGroundTruth`: crowd and difficult objects included, which
+ * batches leave out), the images added are its images in order and class c its c-th category,
+ * and the objects added are not used.
  */
 export class CocoAccumulator {
   private readonly detections: CocoDetection[] = [];
   private readonly annotations: CocoAnnotation[] = [];
   private images = 0;
 
-  constructor(private readonly numClasses: number) {}
+  constructor(
+    private readonly numClasses: number,
+    private readonly groundTruth?: CocoGroundTruth,
+  ) {
+    if (groundTruth && groundTruth.categories.length !== numClasses) {
+      throw new PerturbError(
+        `the ground truth has ${groundTruth.categories.length} categories, but the detector has ${numClasses} classes`,
+        'evaluate a detector on the dataset it was built for (its object classes)',
+      );
+    }
+  }
 
   /** Adds one image: its detections and its ground-truth objects. */
   add(detections: Detections, truth: ImageBoxes): void {
-    const imageId = this.images++;
+    const index = this.images++;
+    const imageId = this.groundTruth ? this.groundTruth.images[index]?.id : index;
     detections.classes.forEach((cls, k) => {
       this.detections.push({
         image_id: imageId,
-        category_id: cls,
+        category_id: this.groundTruth ? this.groundTruth.categories[cls].id : cls,
         bbox: xywh(detections.boxes, k),
         score: detections.scores[k],
       });
     });
+    if (this.groundTruth) return;
     truth.classes.forEach((cls, k) => {
       const bbox = xywh(truth.boxes, k);
       this.annotations.push({
@@ -96,11 +112,21 @@ export class CocoAccumulator {
 
   /** The COCO scores over every image added. */
   result(): DetectionScores {
-    const scores = cocoEvaluate(this.detections, {
-      images: Array.from({ length: this.images }, (_, id) => ({ id })),
-      annotations: this.annotations,
-      categories: Array.from({ length: this.numClasses }, (_, id) => ({ id })),
-    });
+    const { groundTruth } = this;
+    if (groundTruth && groundTruth.images.length !== this.images) {
+      throw new PerturbError(
+        `the detection evaluation saw ${this.images} images, but the ground truth it was given has ${groundTruth.images.length}`,
+        'evaluate every image of the dataset once, in order',
+      );
+    }
+    const scores = cocoEvaluate(
+      this.detections,
+      groundTruth ?? {
+        images: Array.from({ length: this.images }, (_, id) => ({ id })),
+        annotations: this.annotations,
+        categories: Array.from({ length: this.numClasses }, (_, id) => ({ id })),
+      },
+    );
     return {
       mAP: scores.AP,
       AP50: scores.AP50,

@@ -11,9 +11,12 @@ import {
   PerturbError,
   Rng,
   type Task,
+  checkImageChannels,
+  checkImageSides,
   depthToSpace,
   parseOptions,
   resnetStages,
+  siteIndex,
   spaceToDepth,
 } from '@perturb/core';
 import { AnchorGenerator, Matcher } from './anchors';
@@ -204,7 +207,7 @@ export class FasterRcnn extends Module implements Model<DetectorOutput> {
   /** Features at `site` (see the class comment for what each holds). */
   head(x: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
     this.checkInput(x);
-    const index = this.siteIndex(site);
+    const index = siteIndex('FasterRcnn', FASTER_RCNN_SITES, site);
     let context: RoiContext | undefined;
     const features = tf.tidy(() => {
       const flow = this.run({ maps: [x] }, 0, index, options);
@@ -222,7 +225,7 @@ export class FasterRcnn extends Module implements Model<DetectorOutput> {
 
   /** The outputs from features at `site`, as `head` returns them. */
   tail(features: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): DetectorOutput {
-    const index = this.siteIndex(site);
+    const index = siteIndex('FasterRcnn', FASTER_RCNN_SITES, site);
     this.checkFeatures(features, index);
     return tf.tidy(() => {
       if (index === SITE_INDEX.roi)
@@ -461,32 +464,9 @@ export class FasterRcnn extends Module implements Model<DetectorOutput> {
     }
   }
 
-  private siteIndex(site: string): number {
-    const index = FASTER_RCNN_SITES.indexOf(site as FasterRcnnSite);
-    if (index < 0) {
-      throw new PerturbError(
-        `FasterRcnn has no feature site "${site}"`,
-        `use one of ${FASTER_RCNN_SITES.map((s) => `'${s}'`).join(', ')}`,
-      );
-    }
-    return index;
-  }
-
-  private checkInput(x: tf.Tensor): void {
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new PerturbError(
-        `FasterRcnn expects NHWC images with ${this.inChannels} channels but got shape [${x.shape}]`,
-        `pass a [batch, height, width, ${this.inChannels}] tensor, or create the model with inChannels: ${x.shape[x.rank - 1]}`,
-      );
-    }
-    const [, height, width] = x.shape as number[];
-    const m = this.sizeMultiple;
-    if (height % m !== 0 || width % m !== 0) {
-      throw new PerturbError(
-        `FasterRcnn needs image sides that are multiples of its coarsest pyramid stride ${m}, got ${height}×${width}`,
-        `pad or crop the images to a multiple of ${m}`,
-      );
-    }
+  private checkInput(x: tf.Tensor4D): void {
+    checkImageChannels('FasterRcnn', x, this.inChannels);
+    checkImageSides('FasterRcnn', x, this.sizeMultiple, 'its coarsest pyramid stride');
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, type Task, check, parseOptions, z } from '@perturb/core';
+import type { Dataset } from '@perturb/datasets';
+import { datasetGroundTruth } from './dataset-ground-truth';
 import { detectionLosses } from './detection-loss';
 import { CocoAccumulator, countHits } from './detection-metrics';
 import type { DetectorOutput } from './detector-output';
@@ -87,7 +89,9 @@ function countSampledRight(output: DetectorOutput, labels: tf.Tensor2D): { corre
  *   sampled; on an inference one, ground-truth objects found by a detection scoring ≥
  *   `predictionScore` of their class at IoU ≥ 0.5, out of the objects;
  * - `evaluation`: COCO's mAP (AP@[.50:.95]), AP50, AP75, AP by size and AR@100 over every
- *   image evaluated, from the post-processed detections and the batches' boxes.
+ *   image evaluated, from the post-processed detections and the batches' boxes — or, when the
+ *   evaluation is told the dataset the batches come from (`context.examples`), all of that
+ *   dataset's objects (`datasetGroundTruth`: crowd and difficult ones count as crowd regions).
  */
 export function detectionTask(numClasses: number, options: DetectionTaskOptions = {}): Task {
   check(
@@ -136,8 +140,9 @@ export function detectionTask(numClasses: number, options: DetectionTaskOptions 
       const found = predictions(output).reduce((sum, d, i) => sum + countHits(d, truth[i]), 0);
       return { correct: found, count: truth.reduce((sum, t) => sum + t.classes.length, 0) };
     },
-    evaluation: () => {
-      const coco = new CocoAccumulator(numClasses);
+    evaluation: (context) => {
+      const examples = context?.examples as Dataset | undefined;
+      const coco = new CocoAccumulator(numClasses, examples && datasetGroundTruth(examples));
       return {
         add: (logits, batch) => {
           const output = read(logits, 'the detection evaluation');

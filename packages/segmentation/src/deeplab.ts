@@ -20,8 +20,11 @@ import {
   Module,
   PerturbError,
   Sequence,
+  checkImageChannels,
+  checkImageSides,
   depthToSpace,
   resnetStages,
+  siteIndex,
   spaceToDepth,
 } from '@perturb/core';
 import type { ForwardOptions, Model, ResNetLayer, Rng, Task } from '@perturb/core';
@@ -262,7 +265,7 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
   head(x: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
     this.checkInput(x);
     const training = options.training ?? this.training;
-    const index = this.siteIndex(site);
+    const index = siteIndex('DeepLabV3Plus', DEEPLAB_SITES, site);
     return tf.tidy(() => {
       let state: FlowState = { x, low: null };
       for (let i = 0; i <= index; i++) state = this.step(state, i, training);
@@ -273,7 +276,7 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
   /** Logits `[N, H, W, numClasses]` from features at `site`, as `head` returns them. */
   tail(features: tf.Tensor4D, site: string, options: Partial<ForwardOptions> = {}): tf.Tensor4D {
     const training = options.training ?? this.training;
-    const index = this.siteIndex(site);
+    const index = siteIndex('DeepLabV3Plus', DEEPLAB_SITES, site);
     const expected = this.featureChannels(site as DeepLabSite);
     if (features.rank !== 4 || features.shape[3] !== expected) {
       throw new PerturbError(
@@ -286,7 +289,7 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
 
   /** Channels of the tensor `head` returns at `site` (its own plus the packed low-level ones). */
   featureChannels(site: DeepLabSite): number {
-    const index = this.siteIndex(site);
+    const index = siteIndex('DeepLabV3Plus', DEEPLAB_SITES, site);
     if (!this.packs(index)) return this.siteChannels[site];
     const block = this.siteStrides[site] / 4;
     return this.siteChannels[site] + this.lowChannels * block * block;
@@ -331,30 +334,8 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
     return upsample(this.classifier.forward(s.x), height, width);
   }
 
-  private siteIndex(site: string): number {
-    const index = DEEPLAB_SITES.indexOf(site as DeepLabSite);
-    if (index < 0) {
-      throw new PerturbError(
-        `DeepLabV3Plus has no feature site "${site}"`,
-        `use one of ${DEEPLAB_SITES.map((s) => `'${s}'`).join(', ')}`,
-      );
-    }
-    return index;
-  }
-
-  private checkInput(x: tf.Tensor): void {
-    if (x.rank !== 4 || x.shape[3] !== this.inChannels) {
-      throw new PerturbError(
-        `DeepLabV3Plus expects NHWC images with ${this.inChannels} channels but got shape [${x.shape}]`,
-        `pass a [batch, height, width, ${this.inChannels}] tensor, or create the model with inChannels: ${x.shape[x.rank - 1]}`,
-      );
-    }
-    const [, height, width] = x.shape as number[];
-    if (height % this.outputStride !== 0 || width % this.outputStride !== 0) {
-      throw new PerturbError(
-        `DeepLabV3Plus with output stride ${this.outputStride} needs image sides that are multiples of ${this.outputStride}, got ${height}×${width}`,
-        `pad or crop the images to a multiple of ${this.outputStride}`,
-      );
-    }
+  private checkInput(x: tf.Tensor4D): void {
+    checkImageChannels('DeepLabV3Plus', x, this.inChannels);
+    checkImageSides(`DeepLabV3Plus with output stride ${this.outputStride}`, x, this.outputStride);
   }
 }

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Batch, type Model, type TaskScores, batchTensors, taskOf } from '@perturb/core';
+import {
+  type Batch,
+  type EvaluationContext,
+  type Model,
+  type TaskScores,
+  batchTensors,
+  taskOf,
+} from '@perturb/core';
 
 /** A model's mean loss and accuracy over a set of batches. */
 export interface EvalResult {
@@ -19,11 +26,12 @@ export interface EvalResult {
 /**
  * Mean loss and accuracy of `model` in eval mode over `batches` (each disposed after use). Each
  * forward pass gets its batch as `targets`, which a model in eval mode may read (a detector
- * labels its anchors against the ground truth) and classifiers ignore.
+ * labels its anchors against the ground truth) and classifiers ignore. The task's evaluation is
+ * told `context` (the examples the batches bring, for a detector's full ground truth).
  */
-export function evaluate(model: Model, batches: Iterable<Batch>): EvalResult {
+export function evaluate(model: Model, batches: Iterable<Batch>, context?: EvaluationContext): EvalResult {
   const task = taskOf(model);
-  const evaluation = task.evaluation?.();
+  const evaluation = task.evaluation?.(context);
   let lossSum = 0;
   let correct = 0;
   let units = 0;

@@ -10,6 +10,7 @@ import {
   type Augmenter,
   type Batch,
   type LoopEpochRecord,
+  type EvaluationContext,
   type Model,
   type ModelOutput,
   PerturbError,
@@ -37,6 +38,11 @@ export interface TrainOptions {
   train: TrainData;
   /** Test batches, evaluated every `evalEvery` epochs and at the end. Default: no evaluation. */
   test?: () => Iterable<Batch>;
+  /**
+   * What the task's evaluation of `test` is told: the examples its batches bring (the test
+   * `Dataset`), so a detector scores against all of their objects. Default none.
+   */
+  testContext?: EvaluationContext;
   /**
    * Applied in order at every step, as core's `compose` of them (so the list `[a, b]` trains
    * exactly as `[pipeline([a, b])]`). Default none.
@@ -199,7 +205,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         endEpoch: (epoch, isLast) => {
           const test =
             options.test && (isLast || (evalEvery > 0 && epoch % evalEvery === 0))
-              ? evaluate(model, options.test())
+              ? evaluate(model, options.test(), options.testContext)
               : undefined;
           return {
             lr: epochTotals.lr,
@@ -217,7 +223,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const ranNothing = resumedEpochs === history.length;
     const final = options.test
       ? ranNothing
-        ? evaluate(model, options.test())
+        ? evaluate(model, options.test(), options.testContext)
         : history[history.length - 1].test
       : undefined;
     return { epochs: history, ...(final ? { final } : {}), resumedEpochs };
@@ -284,7 +290,11 @@ function trainStep(
 }
 
 /** Adds one part's gradients (`null` where it reaches no parameter) into `sum` by parameter name. */
-function accumulate(sum: tf.NamedTensorMap, parameters: readonly tf.Variable[], part: (tf.Tensor | null)[]): void {
+function accumulate(
+  sum: tf.NamedTensorMap,
+  parameters: readonly tf.Variable[],
+  part: (tf.Tensor | null)[],
+): void {
   parameters.forEach(({ name }, i) => {
     const gradient = part[i];
     if (!gradient) return;

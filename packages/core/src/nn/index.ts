@@ -7,3 +7,4 @@ export { heNormal, fanInUniform } from './init';
 export { channelSums, channelMeans, channelAffine } from './channelwise';
 export { ConvBnAct, Sequence, RESNET_BACKBONES, resnetStages, spaceToDepth, depthToSpace } from './resnet';
 export type { ResNetLayer, ResNetBackbone, ResNetStem, ResNetStagesOptions, ResNetStage } from './resnet';
+export { siteIndex, checkImageChannels, checkImageSides } from './sites';
