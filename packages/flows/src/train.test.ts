@@ -178,6 +178,22 @@ describe('trainFlow', () => {
     resumed.dispose();
   });
 
+  it('keeps the default uniform dequantization numbers (training and test bits/dim)', async () => {
+    const model = new Glow({ ...tiny, rng: new Rng(9) });
+    const result = await trainFlow({ ...common, model, train: blobs(16, 5), test: blobs(8, 4), epochs: 2 });
+    model.dispose();
+    // Measured before the noise option existed: the default must still draw the same noise.
+    const expected = [
+      [7.437896490097046, 7.374464511871338],
+      [7.247165203094482, 7.185286998748779],
+    ];
+    result.history.forEach((record, i) => {
+      expect(record.trainBitsPerDim).toBeCloseTo(expected[i][0], 5);
+      expect(record.testBitsPerDim!).toBeCloseTo(expected[i][1], 5);
+    });
+    expect(result.config.training.noise).toEqual({ kind: 'uniform' });
+  });
+
   it('refuses to resume with other training settings, but may train more epochs', async () => {
     const outDir = tempDir();
     const run = (overrides: { epochs: number; lr?: number }) => {
