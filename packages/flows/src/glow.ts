@@ -14,6 +14,7 @@ import { SplitPrior, TopPrior, gaussianLogProb, gaussianSample, standardize, uns
 import type { Gaussian, PriorKind } from './priors';
 import { Squeeze } from './squeeze';
 import { dequantize } from './dequantize';
+import { type TrainingNoise, UNIFORM_NOISE, addTrainingNoise } from './training-noise';
 
 /**
  * How a Glow is laid out: `'multiscale'`, Glow's L × (squeeze → K × (ActNorm → 1×1 conv →
@@ -349,11 +350,19 @@ export class Glow extends Module {
    * −(log p(x̃) − D·log n_bins) / (D·ln 2) with x̃ = `dequantize(x)`. With `rng`, x̃ adds uniform
    * noise within each bin (the unbiased estimate used for training and test figures); without, x̃
    * is each bin's center (deterministic).
+   *
+   * With `noise: { kind: 'gaussian', std }`, x̃ = clamp(x + std·ε, 0, 1) instead (flow-lp's
+   * notebook): the same formula, then no bound on the images' bits/dim; in the centered data
+   * space (unit Jacobian) it is the notebook's loss mean(½‖z‖² − log|det J|) in nats plus
+   * D·ln(2π)/2, over D·ln 2, plus nBits.
    */
-  bitsPerDim(x: tf.Tensor4D, options: DensityOptions & { rng?: Rng } = {}): tf.Scalar {
+  bitsPerDim(x: tf.Tensor4D, options: DensityOptions & { rng?: Rng; noise?: TrainingNoise } = {}): tf.Scalar {
     return tf.tidy(() => {
-      const xDequantized = dequantize(x, { nBits: this.config.nBits, rng: options.rng });
-      const logProb = this.logProb(xDequantized, options);
+      const xNoised = addTrainingNoise(x, options.noise ?? UNIFORM_NOISE, {
+        nBits: this.config.nBits,
+        rng: options.rng,
+      });
+      const logProb = this.logProb(xNoised, options);
       const logProbDiscrete = tf.sub(logProb, this.dims * this.config.nBits * Math.LN2);
       return tf.div(tf.mean(logProbDiscrete), -this.dims * Math.LN2) as tf.Scalar;
     });

@@ -46,3 +46,5 @@ export { Permute } from './permute';
 export type { DataSpace, DecodeRange } from './data-space';
 export { FLOW_PRESETS } from './presets';
 export type { FlowPreset, FlowPresetName } from './presets';
+export { addTrainingNoise, trainingNoiseSchema } from './training-noise';
+export type { TrainingNoise, TrainingNoiseOptions } from './training-noise';

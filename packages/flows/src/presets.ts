@@ -10,7 +10,10 @@ import type { TrainFlowOptions } from './train';
 export interface FlowPreset {
   model: Readonly<Omit<GlowOptions, 'inputShape' | 'rng'>>;
   training: Readonly<
-    Pick<TrainFlowOptions, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'warmupSteps' | 'gradClipNorm'>
+    Pick<
+      TrainFlowOptions,
+      'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'warmupSteps' | 'gradClipNorm' | 'noise'
+    >
   >;
 }
 
@@ -68,6 +71,8 @@ export const FLOW_PRESETS = {
       optimizer: 'adam', // Adam(betas (0.9, 0.999), eps 1e-8)
       lr: 1e-6, // lr = 1e-6
       warmupSteps: 0, // none
+      // train_flow's noise = 0.1 and prepare_inputs: x += noise·N(0, 1); x = clamp(x, 0, 1).
+      noise: { kind: 'gaussian', std: 0.1 },
       // The notebook clips no gradient; trainFlow's default clip (50) is left in place.
     },
   },

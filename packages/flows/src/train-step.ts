@@ -4,6 +4,7 @@ import { PerturbError } from '@perturb/core';
 import type { Rng } from '@perturb/core';
 import { createOptimizer, globalNorm, type Optimizer } from '@perturb/optim';
 import type { Glow } from './glow';
+import type { TrainingNoise } from './training-noise';
 
 /** The update rules a flow trains with (Glow's paper and flow-lp's CIFAR recipe use Adamax). */
 export type OptimizerKind = 'adam' | 'adamax';
@@ -27,8 +28,13 @@ export function createFlowOptimizer(
 export interface FlowStepOptions {
   /** Learning rate of this step. */
   lr: number;
-  /** Draws the dequantization noise. */
+  /** Draws the training noise. */
   rng: Rng;
+  /**
+   * The noise x is trained on (see `Glow.bitsPerDim`). Default `{ kind: 'uniform' }`, uniform
+   * dequantization.
+   */
+  noise?: TrainingNoise;
   /** Rescale gradients whose global L2 norm exceeds this; `Infinity` for none. Default `Infinity`. */
   gradClipNorm?: number;
   /** The condition (one-hot labels or embeddings), for a conditional model. */
@@ -37,13 +43,14 @@ export interface FlowStepOptions {
 
 /** What one step measured (before the update). */
 export interface FlowStepResult {
+  /** The loss: bits/dim of the noised batch (a bound on its bits/dim only with uniform noise). */
   bitsPerDim: number;
   /** Global gradient L2 norm before clipping. */
   gradNorm: number;
 }
 
 /**
- * Computes the bits/dim loss of `x` (images in [0, 1]) and its gradients, clips them by global
+ * Computes the bits/dim loss of `x` (images in [0, 1], noised as `options.noise` says) and its gradients, clips them by global
  * norm, and applies `optimizer`. Throws a `PerturbError` without updating when the loss or the
  * gradients are NaN or infinite. One device-to-host read per step (loss and norm together).
  */
@@ -54,7 +61,7 @@ export function flowTrainingStep(
   options: FlowStepOptions,
 ): FlowStepResult {
   const { value, grads } = tf.variableGrads(
-    () => model.bitsPerDim(x, { rng: options.rng, condition: options.condition }),
+    () => model.bitsPerDim(x, { rng: options.rng, noise: options.noise, condition: options.condition }),
     model.parameters() as tf.Variable[],
   );
   try {

@@ -9,7 +9,7 @@ import type { ImageArray } from './data';
 import { Glow } from './glow';
 import { loadGlow } from './load-file';
 import { trainFlow } from './train';
-import type { FlowProgress } from './train';
+import type { FlowProgress, TrainFlowOptions } from './train';
 import { createFlowOptimizer, flowTrainingStep } from './train-step';
 import { TINY_GLOW as tiny, temporaryFolders } from './test-helpers';
 
@@ -136,47 +136,51 @@ describe('trainFlow', () => {
     }
   });
 
-  it('resumes after the last completed epoch and ends where an uninterrupted run ends', async () => {
-    const straightDir = tempDir();
-    const resumedDir = tempDir();
-    const run = async (outDir: string, epochs: number, seen: FlowProgress[] = []) => {
-      const model = new Glow({ ...tiny, rng: new Rng(9) });
-      await trainFlow({
-        ...common,
-        model,
-        train: blobs(16, 5),
-        storage: runFolder(outDir),
-        epochs,
-        temperatures: [1],
-        onStep: (p) => seen.push(p),
-      });
-      return model;
-    };
-    const straight = await run(straightDir, 2);
-    (await run(resumedDir, 1)).dispose();
-    const seen: FlowProgress[] = [];
-    const resumed = await run(resumedDir, 2, seen);
-    expect(seen.map((p) => [p.epoch, p.step])).toEqual([
-      [2, 3],
-      [2, 4],
-    ]);
-    const a = straight.parameters().map((p) => Array.from(p.dataSync()));
-    const b = resumed.parameters().map((p) => Array.from(p.dataSync()));
-    expect(b).toEqual(a);
-    const result = JSON.parse(readFileSync(join(resumedDir, 'result.json'), 'utf8'));
-    expect(result.history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
-    // The resumed checkpoint holds exactly the uninterrupted one's model and optimizer state.
-    const tensorsOf = (dir: string) => {
-      const { state, tensors } = readCheckpoint(join(dir, 'checkpoint.safetensors'));
-      const all = { ...state, ...tensors };
-      const values = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, Array.from(t.dataSync())]));
-      tf.dispose(Object.values(all));
-      return values;
-    };
-    expect(tensorsOf(resumedDir)).toEqual(tensorsOf(straightDir));
-    straight.dispose();
-    resumed.dispose();
-  });
+  it.each([{ kind: 'uniform' }, { kind: 'gaussian', std: 0.1 }] as const)(
+    'resumes after the last completed epoch and ends where an uninterrupted run ends (%o noise)',
+    async (noise) => {
+      const straightDir = tempDir();
+      const resumedDir = tempDir();
+      const run = async (outDir: string, epochs: number, seen: FlowProgress[] = []) => {
+        const model = new Glow({ ...tiny, rng: new Rng(9) });
+        await trainFlow({
+          ...common,
+          noise,
+          model,
+          train: blobs(16, 5),
+          storage: runFolder(outDir),
+          epochs,
+          temperatures: [1],
+          onStep: (p) => seen.push(p),
+        });
+        return model;
+      };
+      const straight = await run(straightDir, 2);
+      (await run(resumedDir, 1)).dispose();
+      const seen: FlowProgress[] = [];
+      const resumed = await run(resumedDir, 2, seen);
+      expect(seen.map((p) => [p.epoch, p.step])).toEqual([
+        [2, 3],
+        [2, 4],
+      ]);
+      const a = straight.parameters().map((p) => Array.from(p.dataSync()));
+      const b = resumed.parameters().map((p) => Array.from(p.dataSync()));
+      expect(b).toEqual(a);
+      const result = JSON.parse(readFileSync(join(resumedDir, 'result.json'), 'utf8'));
+      expect(result.history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
+      // The resumed checkpoint holds exactly the uninterrupted one's model and optimizer state.
+      const tensorsOf = (dir: string) => {
+        const { state, tensors } = readCheckpoint(join(dir, 'checkpoint.safetensors'));
+        const all = { ...state, ...tensors };
+        const values = Object.fromEntries(Object.entries(all).map(([k, t]) => [k, Array.from(t.dataSync())]));
+        tf.dispose(Object.values(all));
+        return values;
+      };
+      expect(tensorsOf(resumedDir)).toEqual(tensorsOf(straightDir));
+      straight.dispose();
+      resumed.dispose();
+    },
+  );
 
   it('keeps the default uniform dequantization numbers (training and test bits/dim)', async () => {
     const model = new Glow({ ...tiny, rng: new Rng(9) });
@@ -194,9 +198,34 @@ describe('trainFlow', () => {
     expect(result.config.training.noise).toEqual({ kind: 'uniform' });
   });
 
+  it("trains on flow-lp's Gaussian noise: same seed, same numbers; test bits/dim still dequantizes uniformly", async () => {
+    const test = blobs(8, 4);
+    // The numbers of one epoch, and the test bits/dim recomputed from the trained model with the
+    // uniform dequantization trainFlow's evaluation draws (stream 'test'; one test batch).
+    const run = async (noise: TrainFlowOptions['noise'], seed: number = common.seed) => {
+      const model = new Glow({ ...tiny, rng: new Rng(9) });
+      const result = await trainFlow({ ...common, seed, noise, model, train: blobs(16, 5), test, epochs: 1 });
+      const x = toTensor(test);
+      const bpd = model.bitsPerDim(x, { rng: new Rng(seed).child('test') });
+      const uniformTest = bpd.dataSync()[0];
+      tf.dispose([x, bpd]);
+      model.dispose();
+      const { trainBitsPerDim, testBitsPerDim } = result.history[0];
+      return { trainBitsPerDim, testBitsPerDim, uniformTest, noise: result.config.training.noise };
+    };
+    const gaussian = { kind: 'gaussian', std: 0.1 } as const;
+    const a = await run(gaussian);
+    expect(await run(gaussian)).toEqual(a);
+    expect((await run(gaussian, 8)).trainBitsPerDim).not.toBe(a.trainBitsPerDim);
+    expect(a.noise).toEqual(gaussian);
+    expect(a.testBitsPerDim).toBeCloseTo(a.uniformTest, 5);
+    // The loss is a density of noised pixels, not the bits/dim bound uniform noise trains on.
+    expect(Math.abs(a.trainBitsPerDim - (await run(undefined)).trainBitsPerDim)).toBeGreaterThan(0.01);
+  });
+
   it('refuses to resume with other training settings, but may train more epochs', async () => {
     const outDir = tempDir();
-    const run = (overrides: { epochs: number; lr?: number }) => {
+    const run = (overrides: Pick<TrainFlowOptions, 'epochs' | 'lr' | 'noise'>) => {
       const model = new Glow({ ...tiny, rng: new Rng(9) });
       return trainFlow({
         ...common,
@@ -209,6 +238,9 @@ describe('trainFlow', () => {
     };
     await run({ epochs: 1 });
     await expect(run({ epochs: 2, lr: 5e-4 })).rejects.toThrow(/was written by a run with other settings/);
+    await expect(run({ epochs: 2, noise: { kind: 'gaussian', std: 0.1 } })).rejects.toThrow(
+      /was written by a run with other settings/,
+    );
     await expect(run({ epochs: 2 })).resolves.toMatchObject({ steps: 4 });
   });
 
@@ -248,9 +280,14 @@ describe('trainFlow', () => {
     const options = { inputShape: [8, 8, 1], levels: 1, steps: 1, hidden: 4, conditionSize: 2 } as const;
     const run = (epochs: number) => {
       const model = new Glow({ ...options, rng: new Rng(12) });
-      return trainFlow({ ...common, model, train: data, test: data, storage: runFolder(outDir), epochs }).finally(() =>
-        model.dispose(),
-      );
+      return trainFlow({
+        ...common,
+        model,
+        train: data,
+        test: data,
+        storage: runFolder(outDir),
+        epochs,
+      }).finally(() => model.dispose());
     };
     const first = await run(1);
     expect(Number.isFinite(first.testBitsPerDim!)).toBe(true);
@@ -268,7 +305,13 @@ describe('trainFlow', () => {
     // Without labels, the arrays cannot condition the flow.
     const model = new Glow({ ...options, rng: new Rng(12) });
     await expect(
-      trainFlow({ ...common, model, train: { ...data, labels: undefined }, storage: runFolder(tempDir()), epochs: 1 }),
+      trainFlow({
+        ...common,
+        model,
+        train: { ...data, labels: undefined },
+        storage: runFolder(tempDir()),
+        epochs: 1,
+      }),
     ).rejects.toThrow(/conditional but the images have no labels/);
     model.dispose();
   });

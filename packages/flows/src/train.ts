@@ -14,9 +14,9 @@ import {
 } from '@perturb/core';
 import { asFlowBatch, checkImageArray, gatherBatch } from './data';
 import type { FlowBatch, ImageSource } from './data';
-import { dequantize } from './dequantize';
 import type { Glow, GlowConfig } from './glow';
 import { createFlowOptimizer, flowTrainingStep, type OptimizerKind } from './train-step';
+import { type TrainingNoise, UNIFORM_NOISE, addTrainingNoise, parseTrainingNoise } from './training-noise';
 
 /** What `onStep` receives after every optimizer step (epochs, batches and steps counted from 1). */
 export interface FlowProgress {
@@ -29,7 +29,10 @@ export interface FlowProgress {
   batchesPerEpoch: number | null;
   /** Optimizer steps so far, over all epochs (resumed runs included). */
   step: number;
-  /** The batch's training bits/dim (before this step's update). */
+  /**
+   * The batch's training loss (before this step's update): its bits/dim under the training
+   * noise, a bound on the images' bits/dim only with uniform noise.
+   */
   bitsPerDim: number;
   /** Learning rate used for this step (after warm-up). */
   lr: number;
@@ -39,9 +42,9 @@ export interface FlowProgress {
 
 /** One epoch's summary, as kept in `history` (and written to `metrics.jsonl`). */
 export interface FlowEpochSummary extends LoopEpochRecord {
-  /** Mean training bits/dim over the epoch's steps. */
+  /** Mean training loss over the epoch's steps (bits/dim under the training noise, see `FlowProgress`). */
   trainBitsPerDim: number;
-  /** Test bits/dim after the epoch, or null without test data. */
+  /** Test bits/dim after the epoch (uniform dequantization whatever the training noise), or null without test data. */
   testBitsPerDim: number | null;
 }
 
@@ -54,6 +57,13 @@ export interface FlowTrainingConfig {
   warmupSteps: number;
   weightDecay: number;
   gradClipNorm: number;
+  /**
+   * The noise training images get: `{ kind: 'uniform' }`, uniform dequantization (the training
+   * loss bounds bits/dim), or `{ kind: 'gaussian', std }`, clamp(x + std·ε, 0, 1) on pixels in
+   * [0, 1] before the data space, as flow-lp's notebook trains (std 0.1). Test bits/dim always
+   * uses uniform dequantization, so figures compare across noises.
+   */
+  noise: TrainingNoise;
   seed: number;
   initBatchSize: number;
   testBatchSize: number;
@@ -108,6 +118,7 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
     warmupSteps: options.warmupSteps ?? 200,
     weightDecay: options.weightDecay ?? 0,
     gradClipNorm: options.gradClipNorm ?? 50,
+    noise: parseTrainingNoise(options.noise ?? UNIFORM_NOISE),
     seed: options.seed ?? 0,
     initBatchSize: options.initBatchSize ?? 512,
     testBatchSize: options.testBatchSize ?? 256,
@@ -126,7 +137,7 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
 }
 
 /**
- * Trains `options.model` by maximum likelihood (bits/dim of dequantized images) and returns the
+ * Trains `options.model` by maximum likelihood (bits/dim of noised images) and returns the
  * result, also written to `result.json` in `storage`. Each epoch: shuffled batches (array data),
  * one optimizer step per batch with linear learning-rate warm-up over `warmupSteps` and
  * gradient clipping at `gradClipNorm`, then test bits/dim, PNG grids in `images/`
@@ -136,7 +147,7 @@ function resolveTrainingConfig(options: TrainFlowOptions): FlowTrainingConfig {
  * Throws a `PerturbError` if the loss becomes NaN or infinite.
  *
  * Defaults: batchSize 64, optimizer 'adam', lr 1e-3, warmupSteps 200, weightDecay 0,
- * gradClipNorm 50, seed 0, initBatchSize 512, testBatchSize 256, sampleCount 64,
+ * gradClipNorm 50, noise { kind: 'uniform' }, seed 0, initBatchSize 512, testBatchSize 256, sampleCount 64,
  * temperatures [0.7, 1].
  */
 export async function trainFlow(options: TrainFlowOptions): Promise<FlowTrainingResult> {
@@ -157,7 +168,9 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
   const source = options.train;
   const batchesPerEpoch =
     typeof source === 'function' ? null : Math.floor(source.count / Math.min(config.batchSize, source.count));
-  // The epoch's dequantization noise, and its running sum of bits/dim.
+  // Only uniform dequantization's loss bounds bits/dim; the progress bar says which it shows.
+  const lossLabel = config.noise.kind === 'uniform' ? 'bits/dim' : 'loss';
+  // The epoch's training-noise stream, and its running sum of the loss.
   let noise = rng;
   let bitsSum = 0;
   let batch = 0;
@@ -177,6 +190,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
       resume: options.resume,
       initialize: () => initializeFromData(model, source, config, rng),
       // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
+      // Gaussian noise draws from the stream uniform dequantization always drew from.
       batches: (epoch) => {
         noise = rng.child(`dequantize${epoch - 1}`);
         [bitsSum, batch] = [0, 0];
@@ -188,6 +202,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
           const measured = flowTrainingStep(model, optimizer, x, {
             lr,
             rng: noise,
+            noise: config.noise,
             gradClipNorm: config.gradClipNorm,
             condition: labels,
           });
@@ -202,7 +217,7 @@ export async function trainFlow(options: TrainFlowOptions): Promise<FlowTraining
             lr,
             ...measured,
           });
-          return { loss: measured.bitsPerDim, metrics: { 'bits/dim': measured.bitsPerDim, lr } };
+          return { loss: measured.bitsPerDim, metrics: { [lossLabel]: measured.bitsPerDim, lr } };
         } finally {
           tf.dispose([x, labels ?? []]);
         }
@@ -236,13 +251,16 @@ function resultOf(history: FlowEpochSummary[], model: Glow, config: FlowTraining
   };
 }
 
-/** What a resumed run must share with the run that wrote the checkpoint: everything but `epochs`. */
-function recipeOf(config: FlowTrainingConfig): Omit<FlowTrainingConfig, 'epochs'> {
-  const { epochs: _epochs, ...recipe } = config;
-  return recipe;
+/**
+ * What a resumed run must share with the run that wrote the checkpoint: everything but `epochs`.
+ * The default noise is left out, so checkpoints written before the option existed still resume.
+ */
+function recipeOf(config: FlowTrainingConfig): Partial<Omit<FlowTrainingConfig, 'epochs'>> {
+  const { epochs: _epochs, noise, ...recipe } = config;
+  return noise.kind === 'uniform' ? recipe : { ...recipe, noise };
 }
 
-/** Data-dependent ActNorm initialization on up to `initBatchSize` dequantized training images. */
+/** Data-dependent ActNorm initialization on up to `initBatchSize` training images with the training noise. */
 async function initializeFromData(
   model: Glow,
   source: ImageSource,
@@ -264,7 +282,10 @@ async function initializeFromData(
       .subarray(0, Math.min(config.initBatchSize, source.count));
     batch = gatherBatch(source, indices, model.conditionWidth);
   }
-  const x = dequantize(batch.x, { nBits: model.config.nBits, rng: rng.child('init-noise') });
+  const x = addTrainingNoise(batch.x, config.noise, {
+    nBits: model.config.nBits,
+    rng: rng.child('init-noise'),
+  });
   model.initialize(x, batch.labels);
   tf.dispose([x, batch.x, batch.labels ?? []]);
 }
