@@ -22,6 +22,26 @@ describe('train-flow config', () => {
     expect(resolveFlowConfig([]).scaleForm).toBe('sigmoid');
   });
 
+  it('takes the training noise as uniform (the default) or Gaussian with a positive std, refusing others in one line', () => {
+    expect(resolveFlowConfig([]).noise).toEqual({ kind: 'uniform' });
+    expect(resolveFlowConfig([{ noise: { kind: 'gaussian', std: 0.05 } }]).noise).toEqual({
+      kind: 'gaussian',
+      std: 0.05,
+    });
+    expect(() => resolveFlowConfig([{ noise: { kind: 'gaussian' } }], 'f.yaml')).toThrow(
+      /^"noise\.std" is missing in f\.yaml\. set it \(expected a number\)$/,
+    );
+    expect(() => resolveFlowConfig([{ noise: { kind: 'gaussian', std: 0 } }])).toThrow(
+      /^"noise\.std" is 0 in the flow config\. use a value > 0$/,
+    );
+    expect(() => resolveFlowConfig([{ noise: { kind: 'normal', std: 0.1 } }])).toThrow(
+      /^"noise\.kind" is "normal" in the flow config\. use one of uniform, gaussian$/,
+    );
+    expect(() => resolveFlowConfig([{ noise: { kind: 'uniform', std: 0.1 } }])).toThrow(
+      /"noise\.std" is not a setting/,
+    );
+  });
+
   it("lays flow-lp's Fashion-MNIST Glow under the given settings", () => {
     const config = resolveFlowConfig([{ preset: 'flow-lp' }, { epochs: 2 }]);
     expect(config).toMatchObject({
@@ -44,7 +64,12 @@ describe('train-flow config', () => {
       architecture: 'fc',
       scaleForm: 'exp-atan',
       depth: 12,
+      noise: { kind: 'gaussian', std: 0.1 },
     });
+    expect(resolveFlowConfig([{ preset: 'flow-lp-fc' }, { noise: { kind: 'uniform' } }]).noise).toEqual({
+      kind: 'uniform',
+    });
+    expect(resolveFlowConfig([{ preset: 'flow-lp' }]).noise).toEqual({ kind: 'uniform' });
     expect(() => resolveFlowConfig([{ preset: 'flowlp' }])).toThrow(/did you mean "flow-lp"\?/);
     expect(resolveFlowConfig([]).topPrior).toBe('learned');
   });

@@ -1,6 +1,6 @@
 /** `perturb train-flow` configuration: data, the Glow's shape and the training recipe. */
 import { parseOptions, presetField, withPresets, z } from '@perturb/core';
-import { FLOW_PRESETS, type FlowPreset } from '@perturb/flows';
+import { FLOW_PRESETS, type FlowPreset, trainingNoiseSchema } from '@perturb/flows';
 import { type RawSettings, commonSettings, mergeLayers } from './settings';
 
 /**
@@ -67,6 +67,8 @@ export const flowConfigSchema = z.strictObject({
     .positive()
     .default(50)
     .describe('Gradients are scaled down to this global L2 norm'),
+  // e.g. `noise: { kind: gaussian, std: 0.1 }`; test bits/dim stays uniformly dequantized.
+  noise: trainingNoiseSchema.default({ kind: 'uniform' }),
   seed: z.int().min(0).default(0),
   out: z.string().min(1).default('runs/flow'),
 });

@@ -56,6 +56,7 @@ export async function runTrainFlow(
       warmupSteps: config.warmupSteps,
       weightDecay: config.weightDecay,
       gradClipNorm: config.gradClipNorm,
+      noise: config.noise,
       seed: config.seed,
       progress,
       onEpochEnd: (summary) => {
