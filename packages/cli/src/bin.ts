@@ -6,6 +6,7 @@ import type { CommanderError } from 'commander';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PerturbError } from '@perturb/core';
 import { gridRuns, hasSharedModels, planGrid, readCompareConfig, recordGrid, runCompare } from './compare';
+import { codeOf } from './code-provenance';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
 import { runDemo } from './demo';
 import { parseDevices } from './devices';
@@ -111,7 +112,7 @@ program
       out: flags.out,
     };
     const config = resolveConfig([fromFile, fromFlags], flags.config ?? 'the flags');
-    const result = await runTrain(config, { progress: !flags.quiet });
+    const result = await runTrain(config, { progress: !flags.quiet, code: codeOf(self) });
     const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
     const score =
       result.testMAP !== undefined

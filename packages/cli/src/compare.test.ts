@@ -140,6 +140,28 @@ describe('perturb compare', () => {
     expect(report).toContain('| git commit | not recorded |');
   });
 
+  it("reports the code the runs recorded over the code writing the report, and the script's when they did not", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
+    const writeRun = (method: string, seed: number, code?: object) => {
+      const folder = join(dir, 'runs', method, `n10-s${seed}`);
+      mkdirSync(folder, { recursive: true });
+      const result = { config: { trainSize: 10, seed }, testAccuracy: 0.5, seconds: 1, ...(code ? { code } : {}) };
+      writeFileSync(join(folder, 'result.json'), JSON.stringify(result));
+    };
+    // The report's own script sits in a folder with a package.json of version 9.9.9 and no git.
+    mkdirSync(join(dir, 'pkg', 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'pkg', 'package.json'), '{"version": "9.9.9"}');
+    const bin = join(dir, 'pkg', 'dist', 'bin.js');
+    writeRun('baseline', 0, { commit: 'abc123', version: '1.0.0' });
+    writeRun('flip', 0, { commit: 'def456', version: '1.0.0' });
+    const recorded = readFileSync(writeCompareReport(dir, { bin }).markdown, 'utf8');
+    expect(recorded).toContain('| git commit | abc123, def456 |');
+    expect(recorded).toContain('| perturb version | 1.0.0 |');
+    writeRun('flip', 1);
+    const mixed = readFileSync(writeCompareReport(dir, { bin }).markdown, 'utf8');
+    expect(mixed).toContain('| perturb version | 9.9.9 |');
+  });
+
   it('refuses to reuse finished runs for changed settings, and keeps them when the grid moves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
     const bin = fakeBin(dir);

@@ -115,6 +115,9 @@ describe('detection runs', () => {
       });
     }
     writeDetectionGrid(join(dir, 'runs', 'afan', 'n500-s0'), standInDetector(), DATA);
+    writeDetectionGrid(join(dir, 'runs', 'baseline', 'n500-s0'), standInDetector(), DATA);
+    // The grid lists the baseline first, against the folders' alphabetical order.
+    writeFileSync(join(dir, 'compare.yaml'), 'methods:\n  baseline: {}\n  afan: {}\n');
     const files = writeCompareReport(dir);
     const markdown = readFileSync(files.markdown, 'utf8');
     expect(markdown).toMatch(/: test mAP by method\n/);
@@ -124,6 +127,10 @@ describe('detection runs', () => {
     expect(markdown).toContain('## Test AP50 (%)');
     expect(markdown).toMatch(/\| afan \| 65\.00 \|/);
     expect(markdown).toMatch(/\| baseline \| 61\.00 \|/);
+    // Every table and the images follow compare.yaml's order.
+    expect(markdown).toMatch(/\| baseline \| 61\.00 \|\n\| afan \| 65\.00 \|/);
+    expect(markdown).toContain('baseline: predicted boxes');
+    expect(markdown.indexOf('baseline: predicted boxes')).toBeLessThan(markdown.indexOf('afan: predicted boxes'));
     expect(markdown).toContain('afan: predicted boxes | ground-truth boxes (n500-s0)');
     const html = readFileSync(files.html, 'utf8');
     expect(html).toContain('<h2>Test AP50 (%)</h2>');

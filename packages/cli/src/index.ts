@@ -14,6 +14,7 @@ export type { TrainConfig, AugmenterConfig } from './config';
 export type { RawSettings } from './settings';
 export { runTrain, loadSplits, buildModel } from './run-train';
 export type { TrainRunResult, DataSettings } from './run-train';
+export type { CodeProvenance } from './code-provenance';
 export type { AugmentationDiagnostics } from './diagnostics';
 export { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 export { readCompareConfig, runCompare, gridRuns, planGrid, localExecutor, SHARED } from './compare';

@@ -1,9 +1,8 @@
 /** The report of a `perturb compare` folder: tables, plot, provenance and every run's augmentation grid. */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { PerturbError } from '@perturb/core';
 import {
@@ -20,6 +19,7 @@ import {
   readRunResults,
   writeReport,
 } from '@perturb/eval/node';
+import { codeOf } from './code-provenance';
 import { type RunFailure, describeRun } from './compare';
 import { DETECTION_GRID } from './detection-grid';
 import { PREDICTION_GRID } from './prediction-grid';
@@ -56,7 +56,10 @@ export function writeCompareReport(
   }
   const runs = readRunResults(join(dir, 'runs'));
   const { metric: primary, records } = comparedByPrimaryMetric(runs);
-  const methods = [...new Set(records.map((r) => r.method))];
+  const grid = readGrid(dir);
+  // compare.yaml's order, so tables, images and colours follow the grid as written.
+  const methodOrder = grid ? Object.keys(grid.settings.methods ?? {}) : [];
+  const methods = inOrder([...new Set(records.map((r) => r.method))], methodOrder);
   const baseline = methods.includes('baseline') ? 'baseline' : methods[0];
   const images: ReportImage[] = [];
   for (const method of methods) {
@@ -68,7 +71,6 @@ export function writeCompareReport(
     }
   }
   images.push(...latestFlowImages(join(dir, 'flow', 'images')));
-  const grid = readGrid(dir);
   // Runs that failed for good (a queue's) are named: the tables leave them out.
   const failed = options.failed ?? [];
   const failures =
@@ -81,12 +83,18 @@ export function writeCompareReport(
     records,
     baseline,
     images,
-    methodOrder: grid ? Object.keys(grid.settings.methods ?? {}) : undefined,
+    methodOrder: grid ? methodOrder : undefined,
     provenance: provenance(records, grid, options.bin),
-    ...(primary ? { metric, tables: [secondaryTable(runs, primary.secondary)] } : {}),
+    ...(primary ? { metric, tables: [secondaryTable(runs, methods, primary.secondary)] } : {}),
     notes: `Test ${primary?.description ?? 'accuracy'} per method and training-set size, mean and 95% interval over seeds; improvement and Holm-corrected paired p-values relative to "${baseline}".${failures}`,
   });
   return { markdown: files.markdown, html: files.html };
+}
+
+/** `methods` with those `order` lists first, in its order; the others after them as they were. */
+function inOrder(methods: readonly string[], order: readonly string[]): string[] {
+  const rank = (method: string) => (order.includes(method) ? order.indexOf(method) : order.length);
+  return [...methods].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The grids a run may write, shown for each method's first run that has one. */
@@ -104,9 +112,12 @@ function firstRunWith(dir: string, method: string, file: string): string | undef
     .find((run) => existsSync(join(dir, 'runs', method, run, file)));
 }
 
-/** A second score (%) of the runs, mean over seeds per method and size (— where no run has it). */
-function secondaryTable(runs: readonly RunRecord[], secondary: PrimaryMetric['secondary']): ReportTable {
-  const methods = [...new Set(runs.map((r) => r.method))];
+/** A second score (%) of the runs, mean over seeds per method (in `methods` order) and size (— where no run has it). */
+function secondaryTable(
+  runs: readonly RunRecord[],
+  methods: readonly string[],
+  secondary: PrimaryMetric['secondary'],
+): ReportTable {
   const sizes = [...new Set(runs.map((r) => r.trainSize))].sort((a, b) => a - b);
   const cell = (method: string, size: number) => {
     const values = runs
@@ -143,6 +154,7 @@ function readGrid(dir: string): RecordedGrid | undefined {
 interface RunProvenance {
   backend?: unknown;
   finishedAt?: unknown;
+  code?: { commit?: unknown; version?: unknown };
 }
 
 function provenance(
@@ -154,11 +166,21 @@ function provenance(
   const strings = (values: unknown[]) =>
     [...new Set(values.filter((v): v is string => typeof v === 'string'))].sort();
   const finished = strings(runs.map((r) => r.finishedAt));
+  // The code the runs recorded, when every run did; else (older runs) the report's own script's.
+  const recorded = (field: 'commit' | 'version') => {
+    const values = runs.map((r) => r.code?.[field]);
+    return values.every((v) => typeof v === 'string') ? strings(values).join(', ') : undefined;
+  };
+  const code = { ...(bin ? codeOf(bin) : {}) };
+  for (const field of ['commit', 'version'] as const) {
+    const value = recorded(field);
+    if (value) code[field] = value;
+  }
   const backends = strings(runs.map((r) => r.backend));
   const cores = availableParallelism();
   const date = new Date().toISOString();
   return {
-    ...(bin ? codeProvenance(bin) : {}),
+    ...code,
     ...(grid ? { configHash: grid.hash } : {}),
     date:
       finished.length > 0
@@ -172,35 +194,6 @@ function provenance(
   };
 }
 
-/** `read()`, or undefined where it throws: provenance that cannot be found is "not recorded". */
-function attempt<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
-  }
-}
-
-/** perturb's version and git commit, from the package and checkout of the `perturb` script `bin`. */
-function codeProvenance(bin: string): Pick<ReportProvenance, 'commit' | 'version'> {
-  const folder = dirname(bin);
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-C', folder, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  // An installed package is no git checkout: its version then says which code ran.
-  const commit = attempt(
-    () =>
-      git('rev-parse', 'HEAD') +
-      (git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''),
-  );
-  const version = attempt(
-    () =>
-      (JSON.parse(readFileSync(join(folder, '..', 'package.json'), 'utf8')) as { version?: string }).version,
-  );
-  return { ...(commit ? { commit } : {}), ...(version ? { version } : {}) };
-}
 
 /** The last epoch's sample and reconstruction grids that `perturb train-flow` wrote, if any. */
 function latestFlowImages(imagesDir: string): ReportImage[] {

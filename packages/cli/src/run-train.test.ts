@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -28,8 +28,11 @@ describe('perturb train', () => {
       },
     ]);
     const before = tf.memory().numTensors;
-    const result = await runTrain(config, { progress: false });
+    const code = { commit: 'abc123', version: '1.2.3' };
+    const result = await runTrain(config, { progress: false, code });
     expect(result.epochs.map((e) => e.step)).toEqual([2, 3]);
     expect(tf.memory().numTensors).toBe(before);
+    // The code that trained it is in result.json, for reports written from another checkout.
+    expect(JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')).code).toEqual(code);
   });
 });

@@ -17,6 +17,7 @@ import { RESULT_SCORE_FIELDS } from '@perturb/eval';
 import { train, type EvalResult, type EpochRecord } from '@perturb/trainer';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
+import type { CodeProvenance } from './code-provenance';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
 import { batchTargetOf, checkTaskFits } from './task-data';
 import { testEvaluation, writeTestGrid } from './test-scores';
@@ -63,6 +64,8 @@ export interface TrainRunResult {
   trainingCpuSeconds: number | null;
   /** When the run finished, as an ISO 8601 timestamp. */
   finishedAt: string;
+  /** The code that trained it (`perturb train` records its checkout's commit and version), if known. */
+  code?: CodeProvenance;
 }
 
 type ResultScoreField = (typeof RESULT_SCORE_FIELDS)[keyof typeof RESULT_SCORE_FIELDS];
@@ -175,7 +178,11 @@ export function buildModel(
 /** Runs (or resumes) the training `config` describes and writes `<out>/result.json`. */
 export async function runTrain(
   config: TrainConfig,
-  options: { progress?: boolean } = {},
+  options: {
+    progress?: boolean;
+    /** The code running, recorded in `result.json` as `code` (reports read it). Default: not recorded. */
+    code?: CodeProvenance;
+  } = {},
 ): Promise<TrainRunResult> {
   // One process per run folder: a second one would mix its files with this one's.
   return withRunLock(config.out, 'perturb train', async () => {
@@ -227,6 +234,7 @@ export async function runTrain(
         ? result.epochs.reduce((total, epoch) => total + (epoch.cpuSeconds as number), 0)
         : null,
       finishedAt: new Date().toISOString(),
+      ...(options.code ? { code: options.code } : {}),
     };
     writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(runResult, null, 2) + '\n');
     return runResult;
