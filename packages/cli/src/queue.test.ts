@@ -95,7 +95,10 @@ describe.skipIf(REDIS_MISSING !== null)(`the grid's queue (${REDIS_MISSING ?? 'r
       await withQueue(redis.url, async (queue) => {
         await enqueueRuns(queue, grid, { attempts: 1 });
         let status = '';
-        for (let tries = 0; tries < 400 && !status.includes('1 active, 1 failed'); tries++) {
+        // The held job turns active before its progress lands: wait for both (a loaded machine
+        // can show the state in between).
+        const settled = () => status.includes('1 active, 1 failed') && status.includes('active 40%');
+        for (let tries = 0; tries < 400 && !settled(); tries++) {
           await new Promise((wake) => setTimeout(wake, 50));
           status = await queueStatus(queue, grid.runs);
         }
