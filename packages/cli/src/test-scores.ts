@@ -10,14 +10,12 @@ import {
   type Batch,
   type EvaluationContext,
   type Model,
-  type StepContext,
   PerturbError,
-  Rng,
   batchTensors,
   checkTargets,
 } from '@perturb/core';
 import { type Dataset, batches } from '@perturb/datasets';
-import { type DistanceSummary, imageDistances, mean } from '@perturb/eval';
+import { type BatchAttacker, type DistanceSummary, batchAttacker } from '@perturb/eval';
 import { type EvalResult, evaluate } from '@perturb/trainer';
 import { writeDetectionGrid } from './detection-grid';
 import { writePredictionGrid } from './prediction-grid';
@@ -101,23 +99,15 @@ export function scoreDenseModel(
   const { attack } = options;
   const { test, testContext } = testEvaluation(model, testSet, options.batchSize);
   if (!attack) return evaluate(model, test(), testContext);
-  const linf: number[] = [];
-  const l2: number[] = [];
-  // The attacked pass first: an attack that cannot take the task's batches is refused at once.
-  const attacked = evaluate(
-    model,
-    attackedBatches(model, test(), attack, {
-      seed: options.seed ?? 0,
-      moved: (distances) => {
-        linf.push(...distances.linf);
-        l2.push(...distances.l2);
-      },
-    }),
-    testContext,
-  );
-  const clean = evaluate(model, test(), testContext);
-  const summary = (values: number[]) => ({ mean: mean(values), max: Math.max(...values) });
-  return { ...clean, attack: { name: attack.name, ...attacked, linf: summary(linf), l2: summary(l2) } };
+  const attacker = batchAttacker(model, attack, options.seed ?? 0);
+  try {
+    // The attacked pass first: an attack that cannot take the task's batches is refused at once.
+    const attacked = evaluate(model, attackedBatches(attacker, attack, test()), testContext);
+    const clean = evaluate(model, test(), testContext);
+    return { ...clean, attack: { name: attack.name, ...attacked, ...attacker.distances() } };
+  } finally {
+    attacker.dispose();
+  }
 }
 
 /**
@@ -134,43 +124,19 @@ function refuseUnkeptTargets(attack: Augmenter, batch: Batch): void {
 }
 
 /**
- * `source`'s batches transformed by `attack`, each original disposed once its attacked batch
- * exists. A batch carrying a target the attack does not keep aligned is refused in one line. Whatever the attack does to the model's buffers (BatchNorm
- * statistics, when it runs the model in training mode) is undone after each batch, so the
- * scores are those of the trained model.
+ * `source`'s batches transformed by `attacker`, each original disposed once its attacked batch
+ * exists. A batch carrying a target the attack does not keep aligned is refused in one line.
  */
-function* attackedBatches(
-  model: Model,
-  source: Iterable<Batch>,
-  attack: Augmenter,
-  options: { seed: number; moved(distances: { linf: number[]; l2: number[] }): void },
-): Generator<Batch> {
-  const { transform } = attack;
-  if (!transform) {
-    throw new PerturbError(
-      `augmenter "${attack.name}" has no transform to attack with`,
-      'pass an augmenter with an input stage, e.g. pixelPgd',
-    );
-  }
-  const context: StepContext = { model, rng: new Rng(options.seed).child(attack.name), step: 0, epoch: 0 };
-  const trained = model.namedBuffers().map(([, buffer]) => [buffer, tf.clone(buffer)] as const);
-  const attackOne = (batch: Batch): Batch => {
+function* attackedBatches(attacker: BatchAttacker, attack: Augmenter, source: Iterable<Batch>): Generator<Batch> {
+  for (const batch of source) {
     let adversarial: Batch | undefined;
     try {
       refuseUnkeptTargets(attack, batch);
-      adversarial = transform.call(attack, batch, context);
-      context.step++;
-      for (const [buffer, value] of trained) buffer.assign(value);
-      options.moved(imageDistances(batch.x, adversarial.x));
-      return adversarial;
+      adversarial = attacker.attack(batch);
     } finally {
       const kept = new Set(adversarial ? batchTensors(adversarial) : []);
       tf.dispose(batchTensors(batch).filter((t) => !kept.has(t)));
     }
-  };
-  try {
-    for (const batch of source) yield attackOne(batch);
-  } finally {
-    tf.dispose(trained.map(([, value]) => value));
+    yield adversarial;
   }
 }

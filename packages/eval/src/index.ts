@@ -11,11 +11,12 @@ export type {
 export { imageDistances } from './distances';
 export type { ImageDistances } from './distances';
 export { evaluateClassifier } from './evaluate-classifier';
+export { batchAttacker } from './batch-attacker';
+export type { BatchAttacker, DistanceSummary } from './batch-attacker';
 export type {
   EvaluateClassifierOptions,
   ClassifierEvaluation,
   AttackEvaluation,
-  DistanceSummary,
 } from './evaluate-classifier';
 export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTTail, studentTQuantile } from './special';
 export { mean, sampleStd, summarize, relativeImprovement, pairedTTest, holmAdjust } from './statistics';
