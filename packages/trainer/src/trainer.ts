@@ -272,16 +272,17 @@ function trainStep(
       ...(stage?.terms() ?? []).map((term) => () => tf.mul(term.value(), term.weight) as tf.Scalar),
     ];
     const parameters = model.parameters();
-    let loss = 0;
+    const values: tf.Scalar[] = [];
     const grads: tf.NamedTensorMap = {};
     for (const part of parts) {
       // The engine's gradients allow a part that reaches no parameter (a constant term), which
       // tf.variableGrads refuses.
       const gradient = tf.engine().gradients(part, parameters, undefined, true);
-      loss += gradient.value.dataSync()[0];
+      values.push(gradient.value);
       accumulate(grads, parameters, gradient.grads);
-      gradient.value.dispose();
     }
+    // One read of the summed parts, not one per part: each read waits for the device (webgl).
+    const loss = tf.addN(values).dataSync()[0];
     if (Number.isFinite(loss)) applyGradients(grads);
     const { correct, count: scored } = task.countCorrect(logits, input);
     tf.dispose(logits);
