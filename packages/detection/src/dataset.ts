@@ -6,6 +6,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PerturbError, check } from '@perturb/core';
+import { VOC_CLASSES as VOC_SEGMENTATION_CLASSES } from '@perturb/segmentation';
 import type { CocoAnnotation, CocoGroundTruth } from './coco-eval';
 
 /** The annotations of one image. */
@@ -37,29 +38,11 @@ export interface DetectionDataset {
   records: DetectionRecord[];
 }
 
-/** The twenty Pascal VOC classes, in the devkit's order (labels 1..20). */
-export const VOC_CLASSES: readonly string[] = [
-  'aeroplane',
-  'bicycle',
-  'bird',
-  'boat',
-  'bottle',
-  'bus',
-  'car',
-  'cat',
-  'chair',
-  'cow',
-  'diningtable',
-  'dog',
-  'horse',
-  'motorbike',
-  'person',
-  'pottedplant',
-  'sheep',
-  'sofa',
-  'train',
-  'tvmonitor',
-];
+/**
+ * The twenty Pascal VOC object classes, in the devkit's order (labels 1..20): the segmentation
+ * classes without their background.
+ */
+export const VOC_CLASSES: readonly string[] = VOC_SEGMENTATION_CLASSES.slice(1);
 
 /** `root/name` with one slash between (image paths are kept as given, not resolved). */
 function joinPath(root: string, name: string): string {
