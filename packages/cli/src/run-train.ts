@@ -1,4 +1,4 @@
-/** `perturb train`: one classifier training run from a validated config. */
+/** `perturb train`: one training run of any registered model (classifier, segmenter, detector) from a validated config. */
 import { join } from 'node:path';
 import {
   type Model,

@@ -71,8 +71,10 @@ export interface PgdTarget {
  * the ε-ball and `constrain`. Only the perturbation is differentiated (`tf.grads`), so call it
  * outside any gradient scope; the model's parameters never change (in `'train'` mode its
  * BatchNorm statistics move). The random start comes from `rng`, one draw per part in order;
- * each forward pass gets the attacked batch as its targets and `rng`'s child `forward` as its
- * stream (what a detector samples its anchors and RoIs with).
+ * each forward pass of the ascent gets the attacked batch as its targets and `rng`'s child
+ * `forward` as its stream (what a detector samples its anchors and RoIs with). The one pass that
+ * predicts the targets (`labels: 'predicted'`) sees the images alone: with no targets there is
+ * nothing to sample against.
  *
  * @returns the perturbation found (δ, or x' with `around: 'parts'`), one tensor per part; the
  *   caller owns them.

@@ -124,7 +124,10 @@ export interface StepContext {
   rng: Rng;
   /** Optimizer step, counted from 0 over the whole run (its random streams are named by it). */
   step: number;
-  /** The epoch, counted from 1 (as in the training loop's records and callbacks). */
+  /**
+   * The epoch, counted from 1 (as in the training loop's records and callbacks); 0 when the
+   * augmenter runs outside training, as an evaluation's attack.
+   */
   epoch: number;
 }
 

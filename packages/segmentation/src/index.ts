@@ -1,8 +1,8 @@
 /**
  * @perturb/segmentation: DeepLabV3+, the Fashion-MNIST scenes task, Pascal VOC and Cityscapes
  * parsers, mIoU. Importing it registers the `deeplabv3plus` model in core's registries;
- * `@perturb/segmentation/node` registers the datasets (`fashion-mnist-scenes`, `voc2012`,
- * `cityscapes`), which read files.
+ * `@perturb/segmentation/node` registers the datasets (`fashion-mnist-scenes`,
+ * `fashion-mnist-scenes-small`, `voc2012`, `cityscapes`), which read files.
  */
 export { deeplabModelOptions } from './definitions';
 export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } from './metrics';

@@ -14,7 +14,7 @@ export interface EvalResult {
   loss: number;
   /**
    * Fraction correct in [0, 1] of the task's units: images for classifiers, labelled pixels
-   * (pixel accuracy) for dense models (NaN when there were none).
+   * (pixel accuracy) for segmenters, objects found for detectors (NaN when there were none).
    */
   accuracy: number;
   /** Number of examples evaluated. */

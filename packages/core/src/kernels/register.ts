@@ -58,13 +58,14 @@ const GRADIENTS: readonly GradConfig[] = [fusedBatchNormGradConfig, meanGradConf
  * their kernel names. Only `'wasm'` needs them: it gets the convolution and depthwise
  * gradients and `UnsortedSegmentSum` it lacks, its naive `Conv2DBackpropInput` and copying
  * `Identity` are replaced, its `Sum` and `Mean` run leading-axes (per-channel) reductions
- * by pooling, its `Concat`, `SplitV` and `Slice` copy last-axis (channel) parts in loops, its
- * `Tile` repeats, its `Reverse` flips and its `GatherV2` picks by block copies, its same-dtype `Cast` shares the storage and its
- * per-channel `FusedBatchNorm` is one depthwise pass; its `BatchMatMul` with a transposed operand
- * (every dense layer's gradients) transposes first and runs the fast untransposed product.
- * For any other backend no kernel is registered and the list is empty. On every backend the
- * gradients of `FusedBatchNorm` (tf.batchNorm), `Mean` and `Sum` are replaced. Calling it again is
- * harmless: kernels already registered by perturb are kept.
+ * by pooling, its last-axis float32 `Concat` and every float32 `SplitV` and `Slice` are copy
+ * loops, its `Tile` repeats, its `Reverse` flips and its `GatherV2` picks by block copies, its
+ * same-dtype `Cast` shares the storage and its per-channel `FusedBatchNorm` is one depthwise
+ * pass; its `BatchMatMul` with a transposed operand (every dense layer's gradients) transposes
+ * first and runs the fast untransposed product. For any other backend no kernel is registered
+ * and the list is empty. On every backend the gradients of `FusedBatchNorm` (tf.batchNorm),
+ * `Mean` and `Sum` are replaced and dilated `Conv2D` gets the gradient tfjs lacks. Calling it
+ * again is harmless: kernels already registered by perturb are kept.
  */
 export function registerTrainingKernels(tfBackendName: string): string[] {
   registerDilatedConv2DGradient(); // every backend: tfjs has no gradient for dilated conv2d (issue 18)
