@@ -83,13 +83,13 @@ export function evaluateClassifier(
   if (metrics.count === 0)
     throw new PerturbError('there were no test batches to evaluate', 'pass at least one batch');
   const result: ClassifierEvaluation = { ...metrics, loss: clean.lossSum / metrics.count };
-  if (attack) {
+  if (attack && attacker) {
     const attackedMetrics = attacked.metrics.result();
     result.attack = {
       name: attack.name,
       ...attackedMetrics,
       loss: attacked.lossSum / attackedMetrics.count,
-      ...(attacker as BatchAttacker).distances(),
+      ...attacker.distances(),
     };
   }
   return result;
