@@ -1,13 +1,18 @@
 /**
- * The datasets configs can name: every catalog entry registered in core's `datasets` registry
- * when this package is imported, with the schema of its options. `openDataset` is how a config's
- * dataset is loaded, the built-in ones and those plugins register alike.
+ * The datasets configs can name: every catalog entry and `image-folder` (one's own photos)
+ * registered in core's `datasets` registry when this package is imported, with the schema of
+ * its options. `openDataset` is how a config's dataset is loaded, the built-in ones and those
+ * plugins register alike.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PerturbError, datasets, defineDataset, parseOptions, z } from '@perturb/core';
 import type { DatasetName, DatasetSpec } from './catalog';
 import { DATASET_NAMES, DATASETS } from './catalog';
 import type { Dataset, Split } from './dataset';
+import { imageFolderClasses, readImageFolder, subfolders } from './image-folder';
 import { loadSpec } from './load';
+import { padDataset } from './pad';
 import { stratifiedSubset } from './subset';
 
 /**
@@ -107,6 +112,98 @@ function define(name: DatasetName) {
 export const DATASET_DEFINITIONS = Object.fromEntries(
   DATASET_NAMES.map((name) => [name, define(name)]),
 ) as Record<DatasetName, ReturnType<typeof define>>;
+
+/** Options of `image-folder`: photos in `dataRoot/<split>/<class>/<image>.png|jpg|jpeg`. */
+export const imageFolderOptions = z.strictObject({
+  dataRoot: z
+    .string()
+    .min(1)
+    .describe('The folder holding the split folders, each with one folder of images per class (required)'),
+  trainSplit: z
+    .string()
+    .min(1)
+    .default('train')
+    .describe('The subfolder of dataRoot to train on. Default: train.'),
+  testSplit: z
+    .string()
+    .min(1)
+    .default('test')
+    .describe('The subfolder of dataRoot to test on. Default: test.'),
+  size: z
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Resize the shorter side to size (antialiased bilinear), then centre-crop to size×size, as torchvision's Resize + CenterCrop. Default: none; every image must then have one height×width.",
+    ),
+  channels: z
+    .union([z.literal(1), z.literal(3)])
+    .default(3)
+    .describe('1: gray (colour images by ITU-R 601 luma); 3: RGB (gray images repeated). Default: 3.'),
+  trainSize: subsetSize('training'),
+  testSize: subsetSize('test'),
+  padTo: z
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "Zero-pad to padTo×padTo, centred, when padTo is at least the images' height and width (28 → 32); larger images stay as they are. Default: no padding.",
+    ),
+});
+
+/**
+ * The folder of split `split` under `root`; refuses a missing root, or a missing split naming
+ * the split folders there are and the setting (`key`) that chooses one.
+ */
+function splitFolder(root: string, split: string, key: 'trainSplit' | 'testSplit', other: string): string {
+  if (!existsSync(root)) {
+    throw new PerturbError(
+      `dataRoot ${root} does not exist`,
+      'set dataRoot to the folder holding your split folders: dataRoot/<split>/<class>/<image>.png',
+    );
+  }
+  const folder = join(root, split);
+  if (existsSync(folder)) return folder;
+  const found = subfolders(root);
+  const others = found.filter((name) => name !== other);
+  const fix =
+    others.length === 0
+      ? `create ${folder} with one folder of images per class`
+      : `set ${key}: ${others.length === 1 ? others[0] : `one of ${others.join(', ')}`}`;
+  throw new PerturbError(
+    `${root} has no split folder "${split}" (${found.length > 0 ? `found ${found.join(', ')}` : 'it has no subfolders'})`,
+    fix,
+  );
+}
+
+/**
+ * The splits of an image folder: class ids from the training split's class folders (listed once,
+ * without reading its images), so a test split reads with the same ids.
+ */
+function imageFolderSplits(options: z.output<typeof imageFolderOptions>): DatasetSplits {
+  const { dataRoot, trainSplit, testSplit, size, channels, padTo } = options;
+  const trainFolder = () => splitFolder(dataRoot, trainSplit, 'trainSplit', testSplit);
+  let classes: string[] | undefined;
+  const read = async (folder: () => string, subsetSize: number | undefined) => {
+    classes ??= imageFolderClasses(trainFolder());
+    const data = readImageFolder(folder(), { classes, size, channels, subsetSize });
+    const fits = padTo !== undefined && padTo >= data.shape.height && padTo >= data.shape.width;
+    return fits ? padDataset(data, padTo) : data;
+  };
+  return {
+    train: () => read(trainFolder, options.trainSize),
+    test: () => read(() => splitFolder(dataRoot, testSplit, 'testSplit', trainSplit), options.testSize),
+  };
+}
+
+/** `image-folder`, registered in core's `datasets` when this package loads. */
+export const IMAGE_FOLDER_DEFINITION = defineDataset<DatasetSplits, typeof imageFolderOptions>({
+  name: 'image-folder',
+  summary:
+    "your own photos, torchvision's ImageFolder layout: dataRoot/<split>/<class>/<image>.png|jpg, classes by sorted folder name",
+  schema: imageFolderOptions,
+  load: async (options) => imageFolderSplits(options),
+});
 
 const isSplits = (value: unknown): value is DatasetSplits =>
   typeof (value as DatasetSplits | null)?.train === 'function' &&

@@ -8,8 +8,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import type { Dataset, ObjectBoxes } from '@perturb/datasets';
-import { type RgbImage, decodeJpeg, decodePngImage, resizeImage } from '@perturb/segmentation';
+import {
+  type Dataset,
+  type ObjectBoxes,
+  type RgbImage,
+  decodeJpeg,
+  decodePngImage,
+  resizeImage,
+} from '@perturb/datasets';
 import { defineFolderDataset } from '@perturb/segmentation/node';
 import type { DetectionDataset, DetectionRecord } from './dataset';
 import { loadCocoDetection, loadVocDetection } from './dataset-files';

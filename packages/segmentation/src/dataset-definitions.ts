@@ -6,11 +6,10 @@
  * carry their garments' boxes as well, so a detector trains on the same datasets.
  */
 import { defineDataset, z } from '@perturb/core';
-import type { Dataset } from '@perturb/datasets';
+import { type Dataset, resizeImage, resizeLabels } from '@perturb/datasets';
 import { type DatasetSplits, loadDataset } from '@perturb/datasets/node';
 import { IGNORE_INDEX, type SegmentationSource } from './layouts';
 import { openCityscapes, openVoc } from './layouts-files';
-import { resizeImage, resizeLabels } from './resample';
 import { type SceneSet, TEST_SCENES, generateScenes, sceneObjects } from './scenes';
 import { embeddedScenes } from './scenes-files';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePngImage, encodeRgbPng, vocPalette } from './codecs';
+import { decodePngImage, encodeRgbPng, vocPalette } from '@perturb/datasets';
 import { colorizeLabels, errorMap, segmentationGrid } from './grids';
 
 const target = { width: 2, height: 2, data: new Uint8Array([0, 1, 1, 255]) };

@@ -3,7 +3,7 @@
  * truth and an error map side by side, as RGB bytes (save them with `encodeRgbPng`).
  */
 import { PerturbError } from '@perturb/core';
-import { type LabelImage, type RgbImage, vocPalette } from './codecs';
+import { type LabelImage, type RgbImage, vocPalette } from '@perturb/datasets';
 
 /** Options of {@link colorizeLabels}, {@link errorMap} and {@link segmentationGrid}. */
 export interface GridOptions {

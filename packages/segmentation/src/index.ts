@@ -9,6 +9,8 @@ export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } fro
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
 export { generateScenes, testScenes, sceneTensors, sceneObjects, TEST_SCENES } from './scenes';
 export type { GarmentSource, SceneOptions, SceneBox, SceneSet } from './scenes';
+// The codecs and the resampler live in @perturb/datasets (its folder readers need them too);
+// re-exported so code that imported them from here keeps working.
 export {
   decodeJpeg,
   encodeJpeg,
@@ -18,8 +20,10 @@ export {
   encodeGrayPng,
   encodeRgbPng,
   vocPalette,
-} from './codecs';
-export type { RgbImage, LabelImage } from './codecs';
+  resizeImage,
+  resizeLabels,
+} from '@perturb/datasets';
+export type { RgbImage, LabelImage } from '@perturb/datasets';
 export {
   readAll,
   cityscapesTrainIds,
@@ -35,5 +39,4 @@ export type { DeepLabV3PlusOptions, DeepLabSite } from './deeplab';
 export { segmentationTask, segmentationCrossEntropy } from './task';
 export type { SegmentationLossOptions } from './task';
 export { asRgb, colorizeLabels, errorMap, segmentationGrid, tilePanels } from './grids';
-export { resizeImage, resizeLabels } from './resample';
 export type { GridOptions, GridRow } from './grids';

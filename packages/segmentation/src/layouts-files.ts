@@ -2,7 +2,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import { type LabelImage, type RgbImage, decodeJpeg, decodeLabelPng, decodePngImage } from './codecs';
+import {
+  type LabelImage,
+  type RgbImage,
+  decodeJpeg,
+  decodeLabelPng,
+  decodePngImage,
+} from '@perturb/datasets';
 import {
   CITYSCAPES_CLASSES,
   IGNORE_INDEX,

@@ -5,7 +5,7 @@
  * checked, images are decoded on `read`), give RGB images and label maps of train ids with
  * 255 = ignore, and fail with one line naming the file and the fix.
  */
-import type { LabelImage, RgbImage } from './codecs';
+import type { LabelImage, RgbImage } from '@perturb/datasets';
 
 /** The label value both layouts use for pixels to skip. */
 export const IGNORE_INDEX = 255;

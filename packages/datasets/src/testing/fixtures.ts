@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach } from 'vitest';
 import type { DatasetName, DatasetSpec } from '../catalog';
 import { DATASETS } from '../catalog';
+import type { RgbImage } from '../codecs';
 import { encodeIdx } from '../idx';
 
 const made: string[] = [];
@@ -98,4 +99,18 @@ export function makeTar(files: { name: string; data: Uint8Array }[]): Uint8Array
   }
   blocks.push(new Uint8Array(1024));
   return Buffer.concat(blocks);
+}
+
+/** A smooth colour image whose pixels tests can predict (JPEG keeps it within a few levels). */
+export function photo(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = 10 + 2 * x + 3 * y + 50 * c;
+  return { width, height, channels: 3, data };
+}
+
+/** The largest absolute difference between two byte arrays of one length. */
+export function maxDifference(a: Uint8Array, b: Uint8Array): number {
+  return a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i])), 0);
 }

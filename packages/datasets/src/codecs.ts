@@ -1,9 +1,11 @@
 /**
  * Image and label-map decoding with pure-JavaScript codecs (jpeg-js, fast-png) that run the
- * same in Node and in browsers, with one-line `PerturbError`s that name the file.
+ * same in Node and in browsers, with one-line `PerturbError`s that name the file. Every folder
+ * reader (image folders here, VOC/Cityscapes in segmentation, COCO/VOC in detection) decodes
+ * through these.
  */
 import { PerturbError } from '@perturb/core';
-import { decode as decodePngBytes, encode as encodePngBytes } from 'fast-png';
+import { decode as decodePngBytes, encode as encodePngBytes, hasPngSignature } from 'fast-png';
 import jpeg from 'jpeg-js';
 
 /** An 8-bit image, rows of `width × channels` bytes (HWC). */
@@ -33,7 +35,7 @@ export function decodeJpeg(bytes: Uint8Array, file = 'the JPEG'): RgbImage {
     const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
     return { width, height, channels: 3, data };
   } catch (error) {
-    throw corrupt(file, 'JPEG', error, 'download the dataset again: the file is damaged or not a JPEG');
+    throw corrupt(file, 'JPEG', error, 'replace it with an intact copy: the file is damaged or not a JPEG');
   }
 }
 
@@ -56,7 +58,7 @@ function readPng(bytes: Uint8Array, file: string): DecodedPng {
   try {
     return decodePngBytes(bytes);
   } catch (error) {
-    throw corrupt(file, 'PNG', error, 'download the dataset again: the file is damaged or not a PNG');
+    throw corrupt(file, 'PNG', error, 'replace it with an intact copy: the file is damaged or not a PNG');
   }
 }
 
@@ -107,6 +109,22 @@ export function decodePngImage(bytes: Uint8Array, file = 'the PNG'): RgbImage {
     }
   }
   return { width, height, channels: 3, data };
+}
+
+/** JPEG files start with the start-of-image marker FF D8. */
+const isJpeg = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8;
+
+/**
+ * Decodes a PNG or JPEG photo to RGB bytes, telling the format by its first bytes rather than
+ * the file's name (a `.png` that is really a JPEG decodes all the same).
+ */
+export function decodeImage(bytes: Uint8Array, file = 'the image'): RgbImage {
+  if (hasPngSignature(bytes)) return decodePngImage(bytes, file);
+  if (isJpeg(bytes)) return decodeJpeg(bytes, file);
+  throw new PerturbError(
+    `${file} is neither a PNG nor a JPEG (it starts with neither format's signature)`,
+    'replace it with an intact PNG or JPEG, or move it out of the folder',
+  );
 }
 
 /**

@@ -1,0 +1,167 @@
+/**
+ * A folder of one's own photos as a dataset, laid out as torchvision's `ImageFolder` reads it:
+ * `folder/<class>/<image>.png|jpg|jpeg`. Node only: it lists and reads files.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PerturbError } from '@perturb/core';
+import { type PhotoChannels, convertChannels } from './channels';
+import { type RgbImage, decodeImage } from './codecs';
+import type { Dataset } from './dataset';
+import { readDataFile } from './files';
+import { resizeAndCenterCrop } from './resample';
+import { stratifiedIndices } from './subset';
+
+/** How `readImageFolder` reads a folder. */
+export interface ImageFolderOptions {
+  /**
+   * The class names, ids in this order; each is a subfolder (one may be absent: a test split
+   * need not hold every class). Default: the folder's own class folders, sorted, as torchvision
+   * names them. Give a test split its training split's classes, so the ids agree.
+   */
+  readonly classes?: readonly string[];
+  /**
+   * Resize the shorter side to `size` (antialiased bilinear), then keep the centred
+   * `size × size` square: torchvision's `Resize(size)` + `CenterCrop(size)`. Default: none,
+   * and every image must then have one height × width.
+   */
+  readonly size?: number;
+  /** 1: gray (RGB images by luma); 3: RGB (gray images repeated). Default 3. */
+  readonly channels?: PhotoChannels;
+  /** Read only a class-balanced subset of this many images (the first of each class by name). Default: all. */
+  readonly subsetSize?: number;
+  /** The dataset's display name. Default `image-folder`. */
+  readonly name?: string;
+}
+
+const IMAGE_FILE = /\.(png|jpe?g)$/i;
+const LAYOUT = 'folder/<class>/<image>.png (or .jpg, .jpeg)';
+
+/** Sorted names of the entries of `dir` that pass `keep`, hidden ones (`.DS_Store`, `.ipynb_checkpoints`) left out. */
+function entries(dir: string, keep: (path: string, name: string) => boolean): string[] {
+  return readdirSync(dir)
+    .filter((name) => !name.startsWith('.') && keep(join(dir, name), name))
+    .sort();
+}
+
+const isFolder = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/** The sorted subfolders of `dir` (the splits of a dataset root, the classes of a split). */
+export function subfolders(dir: string): string[] {
+  return entries(dir, isFolder);
+}
+
+/**
+ * The class folders of `folder`, sorted (torchvision's class ids). Refuses a folder that does
+ * not exist or holds no class folder, in one line naming the layout expected.
+ */
+export function imageFolderClasses(folder: string): string[] {
+  if (!isFolder(folder)) {
+    throw new PerturbError(
+      `image folder ${folder} does not exist`,
+      `point to a folder laid out as ${LAYOUT}`,
+    );
+  }
+  const classes = subfolders(folder);
+  if (classes.length === 0) {
+    throw new PerturbError(
+      `image folder ${folder} holds no class folders`,
+      `put each class's images in a subfolder named after it: ${LAYOUT}`,
+    );
+  }
+  return classes;
+}
+
+/** Every image file of `folder` with its class id, classes in id order and files by name within each. */
+function listImages(folder: string, classes: readonly string[]): { files: string[]; labels: number[] } {
+  const own = imageFolderClasses(folder);
+  const stranger = own.find((name) => !classes.includes(name));
+  if (stranger !== undefined) {
+    throw new PerturbError(
+      `${join(folder, stranger)} is a class folder, but "${stranger}" is not one of the training classes (${classes.join(', ')})`,
+      `rename or remove it, or give the training split a folder "${stranger}" too`,
+    );
+  }
+  const files: string[] = [];
+  const labels: number[] = [];
+  classes.forEach((name, id) => {
+    const dir = join(folder, name);
+    if (!own.includes(name)) return;
+    const images = entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path));
+    if (images.length === 0) {
+      throw new PerturbError(
+        `class folder ${dir} holds no .png, .jpg or .jpeg images`,
+        'add its images, or remove the folder',
+      );
+    }
+    for (const image of images) {
+      files.push(join(dir, image));
+      labels.push(id);
+    }
+  });
+  return { files, labels };
+}
+
+/**
+ * The positions of the class-balanced subset of `subsetSize` images, chosen from the labels
+ * alone, so only the chosen images are decoded (the same choice `stratifiedSubset` makes).
+ */
+function subsetPositions(labels: number[], numClasses: number, name: string, subsetSize?: number): number[] {
+  if (subsetSize === undefined) return labels.map((_, i) => i);
+  const labelsOnly: Dataset = {
+    name,
+    images: new Uint8Array(0),
+    labels: Int32Array.from(labels),
+    shape: { height: 0, width: 0, channels: 0 },
+    numClasses,
+    classNames: [],
+  };
+  return Array.from(stratifiedIndices(labelsOnly, { size: subsetSize }));
+}
+
+/** One decoded photo at its dataset's channels and, with `size`, resized and cropped. */
+function prepare(image: RgbImage, channels: PhotoChannels, size: number | undefined): RgbImage['data'] {
+  const pixels = convertChannels(image.data, channels);
+  return size === undefined ? pixels : resizeAndCenterCrop(pixels, image.height, image.width, channels, size);
+}
+
+/**
+ * Reads a folder of photos, `folder/<class>/<image>.png|jpg|jpeg`, as torchvision's
+ * `ImageFolder` does: classes are the subfolders sorted by name (or `options.classes`), files are
+ * taken in name order, hidden files and other extensions are skipped. PNGs of any kind (gray,
+ * RGB, alpha, which is dropped, 16-bit, palette) and JPEGs decode to 8-bit RGB, then become
+ * `channels` channels and, with `size`, `size × size` squares. Every problem — a missing or empty
+ * folder, an unreadable image, images of two sizes without `size` — is one `PerturbError` line
+ * naming the file and the fix.
+ */
+export function readImageFolder(folder: string, options: ImageFolderOptions = {}): Dataset {
+  const { size, channels = 3, name = 'image-folder' } = options;
+  const classes = options.classes ?? imageFolderClasses(folder);
+  const listed = listImages(folder, classes);
+  const chosen = subsetPositions(listed.labels, classes.length, name, options.subsetSize);
+  let first: { file: string; height: number; width: number } | undefined;
+  const pixels = chosen.map((i) => {
+    const file = listed.files[i];
+    const image = decodeImage(readDataFile(file), file);
+    first ??= { file, height: image.height, width: image.width };
+    if (size === undefined && (image.height !== first.height || image.width !== first.width)) {
+      const side = Math.min(first.height, first.width, image.height, image.width);
+      throw new PerturbError(
+        `${first.file} is ${first.height}×${first.width} but ${file} is ${image.height}×${image.width}`,
+        `set size: ${side} to resize every image's shorter side to ${side} and centre-crop it square`,
+      );
+    }
+    return prepare(image, channels, size);
+  });
+  const images = new Uint8Array(pixels.reduce((total, p) => total + p.length, 0));
+  pixels.reduce((offset, p) => (images.set(p, offset), offset + p.length), 0);
+  const labels = chosen.map((i) => listed.labels[i]);
+  return {
+    name,
+    images,
+    labels: classes.length <= 256 ? Uint8Array.from(labels) : Int32Array.from(labels),
+    shape: { height: size ?? first!.height, width: size ?? first!.width, channels },
+    numClasses: classes.length,
+    classNames: [...classes],
+  };
+}
