@@ -3,9 +3,10 @@
  * bin as a user would: each must end with exit code 2 and one line naming the setting, the
  * value and the fix, without a stack trace (which `--debug` shows).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeRgbPng } from '@perturb/datasets';
 import { describe, expect, it } from 'vitest';
 import { CORE_DIST, runPerturb } from './testing/perturb-process';
 
@@ -59,6 +60,17 @@ defineModel({
 `,
 );
 writeFileSync(join(work, 'broken-plugin.mjs'), `throw new Error('boom: the plugin is broken');\n`);
+
+/** A folder of photos with `train` and `val` splits but no `test` one. */
+const photos = join(work, 'photos');
+for (const split of ['train', 'val']) {
+  mkdirSync(join(photos, split, 'cat'), { recursive: true });
+  const data = new Uint8Array(8 * 8 * 3).fill(99);
+  writeFileSync(
+    join(photos, split, 'cat', 'a.png'),
+    encodeRgbPng({ width: 8, height: 8, channels: 3, data }),
+  );
+}
 
 const TINY = 'model: lenet5\ntrainSize: 20\ntestSize: 20\nbatchSize: 10\nsteps: 1\n';
 
@@ -162,6 +174,18 @@ const CASES: Array<[string, string, string, RegExp]> = [
     'train',
     `plugins: [./detection-plugin.mjs]\ndataset: tiny-boxes\n${TINY.replace('lenet5', 'deeplabv3plus')}`,
     /model deeplabv3plus predicts a class per pixel, but dataset "tiny-boxes" has no label maps\. use a segmentation dataset/,
+  ],
+  [
+    'an image folder without the default test split',
+    'train',
+    `dataset: image-folder\ndataRoot: ${photos}\nmodel: lenet5\nsteps: 1`,
+    /photos has no split folder "test" \(found train, val\)\. set testSplit: val/,
+  ],
+  [
+    "a typo in an image folder's options",
+    'train',
+    `dataset: image-folder\ndataRoot: ${photos}\ndatasetOptions: { chanels: 1 }`,
+    /"chanels" is not a setting of the options of dataset image-folder\. did you mean "channels"\?/,
   ],
   [
     'seeds as a scalar',

@@ -18,7 +18,9 @@ describe('perturb list', () => {
     expect(models).toMatch(
       / {2}resnet20 — .*; sites: stem, stage1\.block0, stage1\.block1, stage1, stage2\.block0, .*, stage3\.block1, stage3\n/,
     );
-    expect(await listRegistered('datasets')).toMatch(/fashion-mnist-small/);
+    const datasets = await listRegistered('datasets');
+    expect(datasets).toMatch(/fashion-mnist-small/);
+    expect(datasets).toMatch(/ {2}image-folder — your own photos.*\n( {6}.*\n)* {6}channels: 3 — 1: gray/);
   });
 
   it('prints the version and the defaults in --help', async () => {

@@ -1,6 +1,6 @@
 /**
  * `perturb list`: what configs can name, from core's registries (plugins included): augmenters
- * with their options and defaults, models with their feature sites, datasets.
+ * with their options and defaults, models with their feature sites, datasets with their options.
  */
 import {
   PerturbError,
@@ -68,7 +68,10 @@ async function listModels(): Promise<string> {
 }
 
 function listDatasets(): string {
-  const lines = ['datasets:'];
-  for (const definition of datasets.list()) lines.push(`  ${definition.name} — ${definition.summary}`);
+  const lines = ['datasets (options: default):'];
+  for (const definition of datasets.list()) {
+    lines.push(`  ${definition.name} — ${definition.summary}`);
+    for (const option of describeOptions(definition.schema)) lines.push(`      ${option}`);
+  }
   return `${lines.join('\n')}\n`;
 }

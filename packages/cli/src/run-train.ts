@@ -80,7 +80,10 @@ function headlineScores(test: EvalResult): Partial<Record<ResultScoreField, numb
 }
 
 /** The settings that choose a run's data. */
-export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 'trainSize' | 'testSize'>;
+export type DataSettings = Pick<
+  TrainConfig,
+  'dataset' | 'dataRoot' | 'datasetOptions' | 'padTo' | 'trainSize' | 'testSize'
+>;
 
 /**
  * A config's dataset, opened through core's datasets registry (so a plugin's dataset loads like
@@ -88,10 +91,11 @@ export type DataSettings = Pick<TrainConfig, 'dataset' | 'dataRoot' | 'padTo' | 
  * examples of each class) when its size is given.
  */
 function openConfigDataset(
-  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
+  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'datasetOptions' | 'padTo'>,
   sizes: { trainSize?: number; testSize?: number },
 ): Promise<DatasetSplits> {
   return openDataset(config.dataset, {
+    ...config.datasetOptions,
     padTo: config.padTo,
     ...(config.dataRoot ? { dataRoot: config.dataRoot } : {}),
     ...(sizes.trainSize ? { trainSize: sizes.trainSize } : {}),
@@ -101,7 +105,7 @@ function openConfigDataset(
 
 /** One split of a config's dataset; with `size`, a balanced subset. */
 export async function loadSplit(
-  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'padTo'>,
+  config: Pick<DataSettings, 'dataset' | 'dataRoot' | 'datasetOptions' | 'padTo'>,
   split: 'train' | 'test',
   size?: number,
 ): Promise<Dataset> {

@@ -7,6 +7,9 @@
 import { z } from '@perturb/core';
 import { pluginsSchema } from './plugins';
 
+/** Dataset options every command sets from settings of its own, so `datasetOptions` may not repeat them. */
+const DATA_SETTINGS = ['dataRoot', 'trainSize', 'testSize', 'padTo'];
+
 /** The settings every command's schema starts with: its plugins and where its images come from. */
 export const commonSettings = {
   plugins: pluginsSchema.optional(),
@@ -20,6 +23,22 @@ export const commonSettings = {
     .min(1)
     .optional()
     .describe("Folder with the dataset's files. Default: the search order"),
+  datasetOptions: z
+    .record(z.string(), z.unknown())
+    // Optional rather than `{}` by default: a resolved config without it stays as it was, so the
+    // fingerprints and recorded settings of runs and VAE-GANs trained before it still match.
+    .optional()
+    .superRefine((options, ctx) => {
+      for (const key of Object.keys(options ?? {}).filter((k) => DATA_SETTINGS.includes(k))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `write ${key} as a setting of its own, not in datasetOptions`,
+        });
+      }
+    })
+    .describe(
+      "The dataset's other options (perturb list datasets shows them), e.g. image-folder's size. Default: none",
+    ),
 };
 
 /** Settings from one source, not yet validated. */
