@@ -150,6 +150,23 @@ export function decodeLabelPng(bytes: Uint8Array, file = 'the label PNG'): Label
   return { width: png.width, height: png.height, data: unpack(png, file) };
 }
 
+/** An 8-bit PNG of `image`'s bytes, `channels` samples a pixel, with an optional palette. */
+function encode8Bit(
+  image: { width: number; height: number; data: Uint8Array },
+  channels: 1 | 3,
+  palette?: readonly (readonly number[])[],
+): Uint8Array {
+  const { width, height, data } = image;
+  return encodePngBytes({
+    width,
+    height,
+    data,
+    depth: 8,
+    channels,
+    ...(palette ? { palette: palette.map((c) => [c[0], c[1], c[2]]) } : {}),
+  });
+}
+
 /**
  * Encodes class ids as an 8-bit palette PNG (Pascal VOC's format), with `palette` colours
  * (default: {@link vocPalette}), e.g. for fixtures or to save predictions.
@@ -158,36 +175,17 @@ export function encodeLabelPng(
   labels: LabelImage,
   palette: readonly (readonly number[])[] = vocPalette(),
 ): Uint8Array {
-  return encodePngBytes({
-    width: labels.width,
-    height: labels.height,
-    data: labels.data,
-    depth: 8,
-    channels: 1,
-    palette: palette.map((c) => [c[0], c[1], c[2]]),
-  });
+  return encode8Bit(labels, 1, palette);
 }
 
 /** Encodes class ids as an 8-bit grayscale PNG (Cityscapes' `*_labelIds.png` format). */
 export function encodeGrayPng(labels: LabelImage): Uint8Array {
-  return encodePngBytes({
-    width: labels.width,
-    height: labels.height,
-    data: labels.data,
-    depth: 8,
-    channels: 1,
-  });
+  return encode8Bit(labels, 1);
 }
 
 /** Encodes RGB bytes as an 8-bit RGB PNG (Cityscapes' `*_leftImg8bit.png` format). */
 export function encodeRgbPng(image: RgbImage): Uint8Array {
-  return encodePngBytes({
-    width: image.width,
-    height: image.height,
-    data: image.data,
-    depth: 8,
-    channels: 3,
-  });
+  return encode8Bit(image, 3);
 }
 
 /**
