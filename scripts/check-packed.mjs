@@ -12,8 +12,8 @@
  * 3. checks that `npm ls --all` finds nothing missing, invalid or extraneous, and that every
  *    module a package's dist imports is a dependency (or peer) it declares;
  * 4. imports every `exports` entry of every package with `import()` and with `require()`;
- * 5. type-checks one file importing every entry under `module: node16` (as ESM and as CJS) and
- *    under `moduleResolution: bundler` (skipped with --no-types);
+ * 5. type-checks one file importing every entry under `module: node16` (as ESM and as CJS),
+ *    `moduleResolution: bundler` and the legacy `node10` (skipped with --no-types);
  * 6. runs the installed bin: `perturb --help`, `perturb list`.
  * Prints what failed, one line each, and exits with 1 if anything did. `--keep` keeps the app.
  */
@@ -129,7 +129,7 @@ try {
   run('require() of the entries', process.execPath, ['load.cjs']);
 
   if (!flags.has('--no-types')) {
-    step('type-checking every entry under node16 and bundler resolution');
+    step('type-checking every entry under node16, bundler and node10 resolution');
     checkTypes(entries);
   }
 
@@ -218,4 +218,6 @@ function checkTypes(entries) {
   };
   check('node16', { module: 'node16', moduleResolution: 'node16' }, ['entries.mts', 'entries.cts']);
   check('bundler', { module: 'esnext', moduleResolution: 'bundler' }, ['entries.ts']);
+  // node10 reads no exports: typesVersions maps the /node subpaths.
+  check('node10', { module: 'commonjs', moduleResolution: 'node10' }, ['entries.ts']);
 }
