@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRgbPng } from '@perturb/datasets';
 import { describe, expect, it } from 'vitest';
-import { CORE_DIST, runPerturb } from './testing/perturb-process';
+import { CORE_CJS, CORE_DIST, runPerturb } from './testing/perturb-process';
 
 const work = mkdtempSync(join(tmpdir(), 'perturb-bad-input-'));
 
@@ -60,6 +60,23 @@ defineModel({
 `,
 );
 writeFileSync(join(work, 'broken-plugin.mjs'), `throw new Error('boom: the plugin is broken');\n`);
+/**
+ * A CommonJS plugin whose augmenter refuses its data: its PerturbError comes from core's CJS
+ * build, the command's `instanceof` from the ESM one.
+ */
+writeFileSync(
+  join(work, 'refusing-plugin.cjs'),
+  `const { defineAugmenter, z, PerturbError } = require(${JSON.stringify(CORE_CJS)});
+defineAugmenter({
+  name: 'refuser',
+  summary: 'refuses every run',
+  schema: z.strictObject({}),
+  create: () => { throw new PerturbError('refuser cannot run here', 'use another augmenter'); },
+});
+`,
+);
+/** A file where a run's output folder should go. */
+writeFileSync(join(work, 'a-file'), '');
 
 /** A folder of photos with `train` and `val` splits but no `test` one. */
 const photos = join(work, 'photos');
@@ -247,12 +264,16 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
   });
 
   it('refuses bad flags the same way', async () => {
-    const [epochs, list, schema] = await Promise.all([
+    const [epochs, list, schema, option, command] = await Promise.all([
       runPerturb(['train', '--epochs', 'two']),
       runPerturb(['list', 'modles']),
       runPerturb(['schema', 'trian']),
+      runPerturb(['train', '--modle', 'lenet5']),
+      runPerturb(['trian']),
     ]);
     expectOneLineError(epochs, /argument 'two' is invalid/);
+    expectOneLineError(option, /^perturb: unknown option '--modle'\. did you mean --model\?$/);
+    expectOneLineError(command, /^perturb: unknown command 'trian'\. did you mean train\?$/);
     expectOneLineError(list, /did you mean "models"\?/);
     expectOneLineError(schema, /did you mean "train"\?/);
   });
@@ -278,6 +299,30 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
     expectOneLineError(status, /--status is set without --queue\. add --queue redis:\/\/host:port/);
     expectOneLineError(worker, /--queue "cache:6379" is not a Redis URL/);
     expectOneLineError(lock, /--lock-duration is 0\. give a whole number of 1 or more/);
+  });
+
+  it("refuses an output folder the file system refuses, and a CommonJS plugin's refusal", async () => {
+    const [underFile, plugin] = await Promise.all([
+      runPerturb([
+        'train',
+        '--config',
+        config('under-a-file', TINY),
+        '--out',
+        join(work, 'a-file', 'run'),
+        '-q',
+      ]),
+      runPerturb([
+        'train',
+        '--config',
+        config('cjs-refusal', `${TINY}plugins: [./refusing-plugin.cjs]\naugmenters: [refuser]`),
+        '-q',
+      ]),
+    ]);
+    expectOneLineError(
+      underFile,
+      /cannot mkdir .*a-file\/run: a part of the path is a file, not a folder\. choose another path/,
+    );
+    expectOneLineError(plugin, /^perturb: refuser cannot run here\. use another augmenter$/);
   });
 
   it('shows the stack with --debug', async () => {

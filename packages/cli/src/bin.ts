@@ -8,6 +8,7 @@ import { PerturbError } from '@perturb/core';
 import { gridRuns, hasSharedModels, planGrid, readCompareConfig, recordGrid, runCompare } from './compare';
 import { codeOf } from './code-provenance';
 import { DEFAULT_CONFIG, resolveConfig } from './config';
+import { fileSystemRefusal } from './file-errors';
 import { runDemo } from './demo';
 import { parseDevices } from './devices';
 import { DEFAULT_FLOW_CONFIG, resolveFlowConfig } from './flow-config';
@@ -52,6 +53,15 @@ const PLUGIN_FLAG = [
   'load a plugin module first (repeatable; path or package)',
   collect,
 ] as const;
+/**
+ * Commander's usage error as one line, like every other refusal: its suggestion comes on a line
+ * of its own ("unknown option '--modle'\n(Did you mean --model?)").
+ */
+const oneLine = (text: string) =>
+  `${text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\(Did you mean (.*)\?\)/, '. did you mean $1?')
+    .trimEnd()}\n`;
 /** `(default …)` for a flag's help: the schema's default, which the config file may override. */
 const byDefault = (value: unknown) => `(default ${Array.isArray(value) ? value.join(',') : String(value)})`;
 
@@ -61,7 +71,7 @@ const program = new Command('perturb')
   .option('--debug', 'print the stack of an error')
   // Usage errors, like bad settings, exit with 2; help and --version with 0.
   .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2))
-  .configureOutput({ outputError: (text, write) => write(`perturb: ${text.replace(/^error: /, '')}`) });
+  .configureOutput({ outputError: (text, write) => write(`perturb: ${oneLine(text)}`) });
 
 program
   .command('train')
@@ -422,11 +432,12 @@ program
     process.stdout.write(`${JSON.stringify(configJsonSchema(command), null, 2)}\n`);
   });
 
-program.parseAsync().catch((error: unknown) => {
+program.parseAsync().catch((thrown: unknown) => {
   const debug = process.argv.includes('--debug');
+  const error = fileSystemRefusal(thrown) ?? thrown;
   if (error instanceof PerturbError) {
     // Bad input: one line, what is wrong and how to fix it; the stack only when asked for.
-    process.stderr.write(`perturb: ${debug ? error.stack : error.message}\n`);
+    process.stderr.write(`perturb: ${debug ? ((thrown as Error).stack ?? error.message) : error.message}\n`);
     process.exit(2);
   }
   throw error;

@@ -32,12 +32,16 @@ export function codeOf(bin: string): CodeProvenance {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-  // An installed package is no git checkout: its version then says which code ran.
-  const commit = attempt(
-    () =>
+  // An installed package is no checkout of perturb: its version then says which code ran. It
+  // may still sit inside the user's own repository (node_modules, untracked), whose commit is
+  // not perturb's: only a checkout that tracks this package's manifest is perturb's.
+  const commit = attempt(() => {
+    git('ls-files', '--error-unmatch', '--', '../package.json');
+    return (
       git('rev-parse', 'HEAD') +
-      (git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''),
-  );
+      (git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : '')
+    );
+  });
   const version = attempt(
     () =>
       (JSON.parse(readFileSync(join(folder, '..', 'package.json'), 'utf8')) as { version?: string }).version,

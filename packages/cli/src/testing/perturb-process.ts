@@ -11,6 +11,9 @@ export const PERTURB_BIN = join(packageDir, 'dist', 'bin.js');
 /** `@perturb/core`'s built ESM entry, by URL: plugin fixtures in temp folders import it. */
 export const CORE_DIST = pathToFileURL(join(packageDir, '..', 'core', 'dist', 'index.js')).href;
 
+/** `@perturb/core`'s built CommonJS entry, by path: CommonJS plugin fixtures require it. */
+export const CORE_CJS = join(packageDir, '..', 'core', 'dist', 'index.cjs');
+
 /** What a finished `perturb` process left. */
 export interface PerturbResult {
   code: number | null;
