@@ -81,6 +81,12 @@ try {
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     ),
   );
+  // What npm publishes beside the code: users and registries read these two from the tarball.
+  for (const { name, files } of packed) {
+    for (const required of ['LICENSE', 'README.md']) {
+      if (!files.some((file) => file.path === required)) fail(`${name}'s tarball has no ${required}`);
+    }
+  }
   const tarballs = Object.fromEntries(packed.map((p) => [p.name, `file:${join(work, p.filename)}`]));
 
   step('installing them into a new app');
@@ -137,7 +143,11 @@ try {
   const bin = join(app, 'node_modules', '.bin', 'perturb');
   if (!run('perturb --help', bin, ['--help']).includes('Usage: perturb'))
     fail('perturb --help: no usage shown');
-  if (!/models[^]*lenet5[^]*datasets:[^]*fashion-mnist-small/.test(run('perturb list', bin, ['list']))) {
+  if (
+    !/models[^]*lenet5[^]*datasets[^]*fashion-mnist-small[^]*image-folder/.test(
+      run('perturb list', bin, ['list']),
+    )
+  ) {
     fail('perturb list: the models and datasets are not listed');
   }
 } finally {

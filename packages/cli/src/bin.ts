@@ -121,7 +121,11 @@ program
       evalEvery: flags.evalEvery,
       out: flags.out,
     };
-    const config = resolveConfig([fromFile, fromFlags], flags.config ?? 'the flags');
+    // A setting the flags gave may be the faulty one, so errors name both sources when both exist.
+    const flagsGiven = Object.values(fromFlags).some((value) => value !== undefined);
+    const source =
+      flags.config === undefined ? 'the flags' : flagsGiven ? `${flags.config} with the flags` : flags.config;
+    const config = resolveConfig([fromFile, fromFlags], source);
     const result = await runTrain(config, { progress: !flags.quiet, code: codeOf(self) });
     const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
     const score =

@@ -132,7 +132,7 @@ export async function resolveSpec(spec: DatasetSpec, options: ResolveOptions = {
       return { spec, split, source: 'path', location: options.path, files: result.found };
     throw new PerturbError(
       `${options.path} does not hold ${spec.name} (${split}): ${result.missing}`,
-      `Pass as path the folder holding the ${spec.name} files${spec.format === 'cifar' ? ` or ${spec.archiveName} itself` : ''}`,
+      `set dataRoot (a config, --data-root) or path (loadDataset) to the folder holding the ${spec.name} files${spec.format === 'cifar' ? ` or ${spec.archiveName} itself` : ''}`,
     );
   }
   const cacheDir = options.cacheDir ?? defaultCacheDir();
