@@ -10,7 +10,7 @@ import { PerturbError, datasets, defineDataset, parseOptions, z } from '@perturb
 import type { DatasetName, DatasetSpec } from './catalog';
 import { DATASET_NAMES, DATASETS } from './catalog';
 import type { Dataset, Split } from './dataset';
-import { imageFolderClasses, readImageFolder, subfolders } from './image-folder';
+import { holdsImages, imageFolderClasses, readImageFolder, subfolders } from './image-folder';
 import { loadSpec } from './load';
 import { padDataset } from './pad';
 import { stratifiedSubset } from './subset';
@@ -129,6 +129,14 @@ export const imageFolderOptions = z.strictObject({
     .min(1)
     .default('test')
     .describe('The subfolder of dataRoot to test on. Default: test.'),
+  testFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(
+      "Test on this fraction of each class of the training split instead of testSplit (held out by a shuffle seeded by the class's name, the same in every run) and train on the rest. Default: none, testSplit's folder.",
+    ),
   size: z
     .int()
     .positive()
@@ -165,6 +173,13 @@ function splitFolder(root: string, split: string, key: 'trainSplit' | 'testSplit
   const folder = join(root, split);
   if (existsSync(folder)) return folder;
   const found = subfolders(root);
+  const classFolders = found.filter((name) => holdsImages(join(root, name)));
+  if (classFolders.length > 0 && classFolders.length === found.length) {
+    throw new PerturbError(
+      `${root} holds class folders (${found.join(', ')}), not split folders`,
+      'set trainSplit: . and testFraction: 0.2 to test on a fifth of each class, or move them into train/ and test/ folders',
+    );
+  }
   const others = found.filter((name) => name !== other);
   const fix =
     others.length === 0
@@ -181,18 +196,23 @@ function splitFolder(root: string, split: string, key: 'trainSplit' | 'testSplit
  * without reading its images), so a test split reads with the same ids.
  */
 function imageFolderSplits(options: z.output<typeof imageFolderOptions>): DatasetSplits {
-  const { dataRoot, trainSplit, testSplit, size, channels, padTo } = options;
+  const { dataRoot, trainSplit, testSplit, testFraction, size, channels, padTo } = options;
   const trainFolder = () => splitFolder(dataRoot, trainSplit, 'trainSplit', testSplit);
+  const part = (take: 'held-out' | 'rest') =>
+    testFraction === undefined ? undefined : { fraction: testFraction, take };
   let classes: string[] | undefined;
-  const read = async (folder: () => string, subsetSize: number | undefined) => {
+  const read = async (folder: () => string, take: 'held-out' | 'rest', subsetSize: number | undefined) => {
     classes ??= imageFolderClasses(trainFolder());
-    const data = readImageFolder(folder(), { classes, size, channels, subsetSize });
+    const data = readImageFolder(folder(), { classes, size, channels, subsetSize, holdOut: part(take) });
     const fits = padTo !== undefined && padTo >= data.shape.height && padTo >= data.shape.width;
     return fits ? padDataset(data, padTo) : data;
   };
+  // With testFraction the test images are the training folder's held-out part.
+  const testFolder = () =>
+    testFraction === undefined ? splitFolder(dataRoot, testSplit, 'testSplit', trainSplit) : trainFolder();
   return {
-    train: () => read(trainFolder, options.trainSize),
-    test: () => read(() => splitFolder(dataRoot, testSplit, 'testSplit', trainSplit), options.testSize),
+    train: () => read(trainFolder, 'rest', options.trainSize),
+    test: () => read(testFolder, 'held-out', options.testSize),
   };
 }
 

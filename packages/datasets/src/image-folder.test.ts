@@ -168,4 +168,32 @@ describe('the image-folder dataset', () => {
     await expect(openDataset('image-folder', { dataRoot: root, channels: 2 })).rejects.toThrow(/channels/);
     await expect(openDataset('image-folder', {})).rejects.toThrow(/dataRoot/);
   });
+
+  it('holds out testFraction of each class of a folder without a test split, the same part every time', async () => {
+    const root = tempDir();
+    writeSplit(root, '.', ['a', 'b'], 10);
+    put(join(root, 'c', 'only.png'), encodeRgbPng(flat(4, [20, 0, 0])));
+    await expect((await openDataset('image-folder', { dataRoot: root })).train()).rejects.toThrow(
+      /holds class folders \(a, b, c\), not split folders\. set trainSplit: \. and testFraction: 0\.2/,
+    );
+    const options = { dataRoot: root, trainSplit: '.', testFraction: 0.3 };
+    const splits = await openDataset('image-folder', options);
+    const [train, test] = [await splits.train(), await splits.test()];
+    // 3 of each ten held out; a class of one image stays whole in training.
+    expect(classCounts(test)).toEqual([3, 3, 0]);
+    expect(classCounts(train)).toEqual([7, 7, 1]);
+    // Each image is in exactly one part (the red channel tells them apart: class × 10 + n).
+    const reds = (data: typeof train) =>
+      Array.from(
+        { length: data.labels.length },
+        (_, i) => data.images[(i * data.images.length) / data.labels.length],
+      );
+    expect([...reds(train), ...reds(test)].sort((x, y) => x - y)).toEqual([
+      ...Array.from({ length: 10 }, (_, n) => n),
+      ...Array.from({ length: 10 }, (_, n) => 10 + n),
+      20,
+    ]);
+    const again = await (await openDataset('image-folder', options)).test();
+    expect(Array.from(again.images)).toEqual(Array.from(test.images));
+  });
 });

@@ -4,7 +4,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerturbError } from '@perturb/core';
+import { PerturbError, Rng } from '@perturb/core';
 import { type PhotoChannels, convertChannels } from './channels';
 import { type RgbImage, decodeImage } from './codecs';
 import type { Dataset } from './dataset';
@@ -28,6 +28,14 @@ export interface ImageFolderOptions {
   readonly size?: number;
   /** 1: gray (RGB images by luma); 3: RGB (gray images repeated). Default 3. */
   readonly channels?: PhotoChannels;
+  /**
+   * Divide each class's images in two and read one part: a shuffle of the class's files, seeded
+   * by its name alone (so every run, and both parts, see the same division), whose first
+   * `fraction` (at least one image, and never all of a class with two or more) is held out.
+   * `take: 'held-out'` reads those, `'rest'` the others: a test split from a folder that has none.
+   * Default: every image.
+   */
+  readonly holdOut?: { readonly fraction: number; readonly take: 'held-out' | 'rest' };
   /** Read only a class-balanced subset of this many images (the first of each class by name). Default: all. */
   readonly subsetSize?: number;
   /** The dataset's display name. Default `image-folder`. */
@@ -36,6 +44,11 @@ export interface ImageFolderOptions {
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 const LAYOUT = 'folder/<class>/<image>.png (or .jpg, .jpeg)';
+
+/** Whether `dir` holds image files itself (a class folder, not a folder of class folders). */
+export function holdsImages(dir: string): boolean {
+  return entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path)).length > 0;
+}
 
 /** Sorted names of the entries of `dir` that pass `keep`, hidden ones (`.DS_Store`, `.ipynb_checkpoints`) left out. */
 function entries(dir: string, keep: (path: string, name: string) => boolean): string[] {
@@ -102,6 +115,26 @@ function listImages(folder: string, classes: readonly string[]): { files: string
   return { files, labels };
 }
 
+/** The positions of `labels` in the part of each class `holdOut` takes, in their order. */
+function heldOutPositions(
+  labels: number[],
+  classes: readonly string[],
+  holdOut: NonNullable<ImageFolderOptions['holdOut']>,
+): number[] {
+  const kept: number[] = [];
+  classes.forEach((name, id) => {
+    const members = labels.flatMap((label, i) => (label === id ? [i] : []));
+    const n = members.length;
+    const held = n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * holdOut.fraction)));
+    const order = new Rng(0).child(name).permutation(n);
+    const isHeld = new Uint8Array(n);
+    for (let k = 0; k < held; k++) isHeld[order[k]] = 1;
+    const wanted = holdOut.take === 'held-out' ? 1 : 0;
+    members.forEach((position, k) => isHeld[k] === wanted && kept.push(position));
+  });
+  return kept.sort((a, b) => a - b);
+}
+
 /**
  * The positions of the class-balanced subset of `subsetSize` images, chosen from the labels
  * alone, so only the chosen images are decoded (the same choice `stratifiedSubset` makes).
@@ -137,7 +170,17 @@ function prepare(image: RgbImage, channels: PhotoChannels, size: number | undefi
 export function readImageFolder(folder: string, options: ImageFolderOptions = {}): Dataset {
   const { size, channels = 3, name = 'image-folder' } = options;
   const classes = options.classes ?? imageFolderClasses(folder);
-  const listed = listImages(folder, classes);
+  const all = listImages(folder, classes);
+  const part = options.holdOut && heldOutPositions(all.labels, classes, options.holdOut);
+  const listed = part
+    ? { files: part.map((i) => all.files[i]), labels: part.map((i) => all.labels[i]) }
+    : all;
+  if (listed.files.length === 0) {
+    throw new PerturbError(
+      `the held-out part of ${folder} is empty: every class has fewer than two images`,
+      'add images, or give the test images a folder of their own',
+    );
+  }
   const chosen = subsetPositions(listed.labels, classes.length, name, options.subsetSize);
   let first: { file: string; height: number; width: number } | undefined;
   const pixels = chosen.map((i) => {
