@@ -1,7 +1,4 @@
-/**
- * The one error type perturb throws for bad input: it names what is wrong and how to fix it,
- * so callers (and the CLI) can print a single clear line.
- */
+// perturb's error for bad input, and the brand that recognizes it across builds.
 
 /**
  * Marks every PerturbError, whichever copy of this module made it. A Node app holds two: the
@@ -10,6 +7,10 @@
  */
 const BRAND = Symbol.for('@perturb/core:PerturbError');
 
+/**
+ * The one error type perturb throws for bad input: it names what is wrong and how to fix it,
+ * so callers (and the CLI) can print a single clear line.
+ */
 export class PerturbError extends Error {
   override readonly name = 'PerturbError';
   constructor(
