@@ -8,14 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerturbError } from '@perturb/core';
-import {
-  type Dataset,
-  type ObjectBoxes,
-  type RgbImage,
-  decodeJpeg,
-  decodePngImage,
-  resizeImage,
-} from '@perturb/datasets';
+import { type Dataset, type ObjectBoxes, type RgbImage, decodeImage, resizeImage } from '@perturb/datasets';
 import { defineFolderDataset } from '@perturb/segmentation/node';
 import type { DetectionDataset, DetectionRecord } from './dataset';
 import { loadCocoDetection, loadVocDetection } from './dataset-files';
@@ -32,7 +25,7 @@ function readImage(path: string): RgbImage {
     );
   }
   const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return /\.png$/i.test(path) ? decodePngImage(data, path) : decodeJpeg(data, path);
+  return decodeImage(data, path);
 }
 
 /** The class of an image's largest object (so subsets can balance); 0 for an image without objects. */
