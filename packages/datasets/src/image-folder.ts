@@ -121,16 +121,18 @@ function heldOutPositions(
   classes: readonly string[],
   holdOut: NonNullable<ImageFolderOptions['holdOut']>,
 ): number[] {
+  // Each class's positions, gathered in one pass over the labels.
+  const members: number[][] = classes.map(() => []);
+  labels.forEach((label, i) => members[label].push(i));
+  const wanted = holdOut.take === 'held-out' ? 1 : 0;
   const kept: number[] = [];
-  classes.forEach((name, id) => {
-    const members = labels.flatMap((label, i) => (label === id ? [i] : []));
-    const n = members.length;
+  members.forEach((positions, id) => {
+    const n = positions.length;
     const held = n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(n * holdOut.fraction)));
-    const order = new Rng(0).child(name).permutation(n);
+    const order = new Rng(0).child(classes[id]).permutation(n);
     const isHeld = new Uint8Array(n);
     for (let k = 0; k < held; k++) isHeld[order[k]] = 1;
-    const wanted = holdOut.take === 'held-out' ? 1 : 0;
-    members.forEach((position, k) => isHeld[k] === wanted && kept.push(position));
+    positions.forEach((position, k) => isHeld[k] === wanted && kept.push(position));
   });
   return kept.sort((a, b) => a - b);
 }
