@@ -7,7 +7,8 @@
  *
  *   npm run build && npm run check:packed [-- --keep] [-- --no-types]
  *
- * 1. `npm pack`s every published (not private) package of packages/ into a temp folder;
+ * 1. `npm pack`s every published (not private) package of packages/ into a temp folder, each
+ *    tarball holding its LICENSE and README.md;
  * 2. installs the tarballs into a new app there (`npm install`, the registry for the rest);
  * 3. checks that `npm ls --all` finds nothing missing, invalid or extraneous, and that every
  *    module a package's dist imports is a dependency (or peer) it declares;

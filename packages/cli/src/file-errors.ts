@@ -5,30 +5,22 @@
  */
 import { PerturbError } from '@perturb/core';
 
+const WRITABLE_PATH = 'choose a path you may write (--out, or out: in the config) or change its permissions';
+const FREE_SPACE =
+  'free some space and run the command again (an interrupted run resumes from its last checkpoint)';
+
 /** The problem and fix of each error code a user's paths or disk cause (not perturb's bugs). */
 const REASONS: Record<string, { problem: string; fix: string }> = {
-  EACCES: {
-    problem: 'permission denied',
-    fix: 'choose a path you may write (--out, or out: in the config) or change its permissions',
-  },
-  EPERM: {
-    problem: 'operation not permitted',
-    fix: 'choose a path you may write (--out, or out: in the config) or change its permissions',
-  },
+  EACCES: { problem: 'permission denied', fix: WRITABLE_PATH },
+  EPERM: { problem: 'operation not permitted', fix: WRITABLE_PATH },
   EROFS: { problem: 'the file system is read-only', fix: 'choose a path on a writable disk' },
   ENOTDIR: {
     problem: 'a part of the path is a file, not a folder',
     fix: 'choose another path, or move that file away',
   },
   EISDIR: { problem: 'it is a folder, not a file', fix: 'give the path of a file' },
-  ENOSPC: {
-    problem: 'the disk is full',
-    fix: 'free some space and run the command again (an interrupted run resumes from its last checkpoint)',
-  },
-  EDQUOT: {
-    problem: 'the disk quota is used up',
-    fix: 'free some space and run the command again (an interrupted run resumes from its last checkpoint)',
-  },
+  ENOSPC: { problem: 'the disk is full', fix: FREE_SPACE },
+  EDQUOT: { problem: 'the disk quota is used up', fix: FREE_SPACE },
 };
 
 /** `error` as a PerturbError when the file system refused a path for one of those reasons. */
