@@ -18,6 +18,21 @@ describe('resampling', () => {
     expect(resizeImage(rgb, 2, 3, 3, 3).length).toBe(27);
   });
 
+  it('shrinks a photo to a square through the antialiasing filter, not two taps per output', () => {
+    // A one-pixel checkerboard shrunk 4× is mid-grey everywhere; plain bilinear would read
+    // whichever two squares sit at each output's centre.
+    const board = Uint8Array.from({ length: 16 * 16 }, (_, i) =>
+      ((i % 16) + Math.floor(i / 16)) % 2 ? 255 : 0,
+    );
+    const out = resizeImage(board, 16, 16, 1, 4);
+    for (const v of out) expect(Math.abs(v - 127.5)).toBeLessThanOrEqual(16);
+    // Each axis on its own scale. A ramp 10·x shrunk 4×: inside, the filter spans 8 columns
+    // and reads the ramp at the output's centre (55, 95); at the borders its cut-off side is
+    // renormalised away, as PIL does, which pulls the ends inwards (19 and 131, not 15 and 135).
+    const ramp = columns(8, 16, (x) => 10 * x);
+    expect(rows(resizeImage(ramp, 8, 16, 1, 4), 4)[0]).toEqual([19, 55, 95, 131]);
+  });
+
   it('resizes label maps by nearest sampling', () => {
     expect(Array.from(resizeLabels(new Uint8Array([1, 2, 3, 4]), 2, 2, 4))).toEqual([
       1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4,

@@ -1,5 +1,6 @@
 /**
- * Resizing byte images on the host: bilinear (images), nearest (label maps), and torchvision's
+ * Resizing byte images on the host: bilinear, antialiased when shrinking (images), nearest (label
+ * maps), and torchvision's
  * `Resize(size)` + `CenterCrop(size)` for photos of any shape. Pure JS, so it runs anywhere.
  */
 
@@ -67,7 +68,11 @@ function resample(data: Uint8Array, width: number, channels: number, rows: Taps,
   return out;
 }
 
-/** An HWC byte image of `height × width × channels` resized bilinearly to `side × side`. */
+/**
+ * An HWC byte image of `height × width × channels` resized to `side × side` (aspect not kept),
+ * bilinearly, antialiased when shrinking: torchvision's `Resize((side, side))` of a photo. Without
+ * the antialiasing a 500 × 375 VOC photo shrunk to 64 px would keep 4 of its pixels in 45.
+ */
 export function resizeImage(
   data: Uint8Array,
   height: number,
@@ -79,8 +84,8 @@ export function resizeImage(
     data.subarray(0, height * width * channels),
     width,
     channels,
-    bilinearTaps(side, height),
-    bilinearTaps(side, width),
+    antialiasTaps(side, height),
+    antialiasTaps(side, width),
   );
 }
 
