@@ -7,6 +7,7 @@ import {
   type CocoGroundTruth,
   cocoEvaluate,
 } from './coco-eval';
+import { fixture, maxAbsDiff } from './test-support';
 
 type Box = [number, number, number, number];
 
@@ -197,4 +198,32 @@ describe('cocoEvaluate on hand-computed cases', () => {
       /lacks its images, annotations or categories/,
     );
   });
+});
+
+/** A seeded random case and pycocotools' numbers for it (scripts/eval-reference-fixtures.py). */
+interface CocoReferenceCase {
+  groundTruth: CocoGroundTruth;
+  detections: CocoDetection[];
+  stats: number[];
+  perCategory: { categoryId: number; AP: number }[];
+}
+
+describe('cocoEvaluate against pycocotools on random cases', () => {
+  const { cases } = fixture<{ cases: CocoReferenceCase[] }>('coco-eval.json');
+
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i: the twelve stats and each category’s AP equal COCOeval’s',
+    (_, c) => {
+      const result = cocoEvaluate(c.detections, c.groundTruth);
+      // Only the order of the final means' sums differs (numpy sums pairwise).
+      expect(maxAbsDiff(result.stats, c.stats)).toBeLessThanOrEqual(1e-12);
+      expect(result.perCategory.map((p) => p.categoryId)).toEqual(c.perCategory.map((p) => p.categoryId));
+      expect(
+        maxAbsDiff(
+          result.perCategory.map((p) => p.AP),
+          c.perCategory.map((p) => p.AP),
+        ),
+      ).toBeLessThanOrEqual(1e-12);
+    },
+  );
 });

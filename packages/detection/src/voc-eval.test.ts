@@ -1,5 +1,6 @@
 import { PerturbError } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
+import { fixture } from './test-support';
 import { type VocGroundTruthImage, vocEvaluate } from './voc-eval';
 
 const image = (
@@ -103,4 +104,46 @@ describe('vocEvaluate (VOC07 11-point AP)', () => {
       PerturbError,
     );
   });
+});
+
+/** A seeded random case and the devkit's numbers for it (scripts/eval-reference-fixtures.py); boxes as the devkit reads them. */
+interface VocReferenceCase {
+  iouThreshold: number;
+  groundTruth: { id: string; objects: { label: number; box: number[]; difficult: boolean }[] }[];
+  detections: { imageId: string; label: number; box: number[]; score: number }[];
+  /** AP null where the class has no non-difficult box. */
+  perClass: { label: number; numGroundTruth: number; AP07: number | null; APArea: number | null }[];
+}
+
+describe('vocEvaluate against the Faster R-CNN voc_eval (tf-faster-rcnn’s Python 3 port) on random cases', () => {
+  const { cases } = fixture<{ cases: VocReferenceCase[] }>('voc-eval.json');
+  // The devkit's boxes are 1-based inclusive pixels: [x1, y1, x2, y2] covers [x1 − 1, x2] continuously.
+  const continuous = ([x1, y1, x2, y2]: number[]) => [x1 - 1, y1 - 1, x2, y2];
+
+  it.each(cases.map((c, i) => [i, c] as const))(
+    'case %i: each class’s 11-point and area AP equal voc_eval’s',
+    (_, c) => {
+      const groundTruth = c.groundTruth.map((image): VocGroundTruthImage => ({
+        id: image.id,
+        boxes: image.objects.flatMap((o) => continuous(o.box)),
+        labels: image.objects.map((o) => o.label),
+        difficult: image.objects.map((o) => o.difficult),
+      }));
+      const detections = c.detections.map((d) => ({ ...d, box: continuous(d.box) }));
+      for (const [use07Metric, key] of [
+        [true, 'AP07'],
+        [false, 'APArea'],
+      ] as const) {
+        const result = vocEvaluate(detections, groundTruth, { iouThreshold: c.iouThreshold, use07Metric });
+        expect(result.perClass.map((p) => [p.label, p.numGroundTruth])).toEqual(
+          c.perClass.map((p) => [p.label, p.numGroundTruth]),
+        );
+        const expected = c.perClass.map((p) => p[key] ?? NaN);
+        result.perClass.forEach((p, i) => {
+          if (Number.isNaN(expected[i])) expect(p.AP).toBeNaN();
+          else expect(Math.abs(p.AP - expected[i])).toBeLessThanOrEqual(1e-12);
+        });
+      }
+    },
+  );
 });
