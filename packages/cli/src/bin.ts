@@ -404,9 +404,17 @@ program
     '-o, --out <dir>',
     'output folder: predictions.json, and a label map (segmenter) or the photo with its boxes (detector) per photo as PNG (default <run>/predictions)',
   )
-  .option('--batch-size <n>', 'photos per batch (default 64 for a classifier, 8 for a segmenter, 4 for a detector)', integer)
+  .option(
+    '--batch-size <n>',
+    'photos per batch (default 64 for a classifier, 8 for a segmenter, 4 for a detector)',
+    integer,
+  )
   .option('--top-k <k>', "a classifier's most probable classes listed per photo (default 5)", integer)
-  .option('--score-threshold <s>', "a detector's detections kept: those scoring above s (default 0.5)", number)
+  .option(
+    '--score-threshold <s>',
+    "a detector's detections kept: those scoring above s (default 0.5)",
+    number,
+  )
   .option(...PLUGIN_FLAG)
   .action(async (run: string, inputs: string[], flags) => {
     const result = await runPredict({

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Classifier, Model } from '@perturb/core';
 import { type RgbImage, encodeLabelPng, encodeRgbPng, resizeLabels, vocPalette } from '@perturb/datasets';
 import { detect, imageWithBoxes } from '@perturb/detection';
-import type { Fit } from './predict-inputs';
+import type { Fit, Frame } from './predict-inputs';
 import type { StagedFolder } from './staged-folder';
 
 /** A photo to predict: its place in the input list, its file, its decoded pixels. */
@@ -24,7 +24,7 @@ export interface Predictor<Record> {
   fit: Fit;
   /** Photos per batch when the caller sets none. */
   batchSize: number;
-  /** The records of `photos`, whose model inputs are `x` (`[N, side, side, C]`); files they name are staged in `folder`. */
+  /** The records of `photos`, whose model inputs are `x` (`[N, size, size, C]`); files they name are staged in `folder`. */
   predict(x: tf.Tensor4D, photos: readonly Photo[], folder: StagedFolder): Record[];
 }
 
@@ -114,22 +114,30 @@ export function classificationPredictor(
 }
 
 /**
- * Each photo's label map from `segmenter`: the whole photo squeezed to the model's square, the
- * predicted map resized back to the photo's size by nearest sampling.
+ * Each photo's label map from `segmenter`: the whole photo squeezed to its `frame` in the model's
+ * square, the predicted map of the frame resized back to the photo's size by nearest sampling.
  */
-export function segmentationPredictor(segmenter: Model, classNames: readonly string[]): Predictor<SegmentPrediction> {
+export function segmentationPredictor(
+  segmenter: Model,
+  classNames: readonly string[],
+  { side, top, left }: Frame,
+): Predictor<SegmentPrediction> {
   return {
     fit: 'squeeze',
     batchSize: 8,
     predict(x, photos, folder) {
-      const side = x.shape[1];
+      const size = x.shape[1];
       const maps = tf.tidy(() => tf.argMax(segmenter.logits(x, { training: false }) as tf.Tensor4D, 3));
       const classes = maps.dataSync();
       maps.dispose();
       return photos.map((photo, i) => {
         const { width, height } = photo.image;
-        const square = Uint8Array.from(classes.subarray(i * side * side, (i + 1) * side * side));
-        const data = resizeLabels(square, side, side, height, width);
+        const framed = new Uint8Array(side * side);
+        for (let y = 0; y < side; y++) {
+          const from = (i * size + top + y) * size + left;
+          framed.set(classes.subarray(from, from + side), y * side);
+        }
+        const data = resizeLabels(framed, side, side, height, width);
         const counts = new Array<number>(classNames.length).fill(0);
         for (const c of data) counts[c]++;
         return {
@@ -146,27 +154,37 @@ export function segmentationPredictor(segmenter: Model, classNames: readonly str
 
 /**
  * Each photo's detections scoring above `scoreThreshold` from `detector` (its inference:
- * per-class NMS, at most 100 a photo), the whole photo squeezed to the model's square and the
- * boxes scaled back to the photo's pixels; the photo is drawn with them.
+ * per-class NMS, at most 100 a photo), the whole photo squeezed to its `frame` in the model's
+ * square and the boxes mapped back to the photo's pixels (clipped to it); the photo is drawn
+ * with them.
  */
 export function detectionPredictor(
   detector: Model,
   classNames: readonly string[],
   scoreThreshold: number,
+  { side, top, left }: Frame,
 ): Predictor<PhotoDetections> {
   return {
     fit: 'squeeze',
     batchSize: 4,
     predict(x, photos, folder) {
-      const side = x.shape[1];
       const found = detect(detector, x, { scoreThreshold });
       return photos.map((photo, i) => {
         const { width, height } = photo.image;
         // Box edges are continuous coordinates, and the resize maps pixel edges linearly.
-        const scale = [width / side, height / side];
-        const boxes = Float32Array.from(found[i].boxes, (v, k) => v * scale[k % 2]);
+        const [origin, scale, extent] = [
+          [left, top],
+          [width / side, height / side],
+          [width, height],
+        ];
+        const boxes = Float32Array.from(found[i].boxes, (v, k) =>
+          Math.min(Math.max((v - origin[k % 2]) * scale[k % 2], 0), extent[k % 2]),
+        );
         const { classes, scores } = found[i];
-        const drawn = folder.write(pngName(photo), encodeRgbPng(imageWithBoxes(photo.image, { boxes, classes })));
+        const drawn = folder.write(
+          pngName(photo),
+          encodeRgbPng(imageWithBoxes(photo.image, { boxes, classes })),
+        );
         return {
           image: { id: photo.id, file: photo.file, width, height, drawn },
           detections: Array.from(classes, (c, k) => {

@@ -1,10 +1,18 @@
 /** `perturb predict`: a trained run's model on one's own photos, for each task. */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PerturbError } from '@perturb/core';
+import { PerturbError, asClassifier } from '@perturb/core';
 import {
   type RgbImage,
   convertChannels,
@@ -14,10 +22,12 @@ import {
   encodeJpeg,
   encodeRgbPng,
   resizeImage,
+  toBatch,
 } from '@perturb/datasets';
 import { resolveConfig } from './config';
 import { type PredictResult, predictSummary, runPredict } from './run-predict';
-import { runTrain } from './run-train';
+import { loadSplit, runTrain } from './run-train';
+import { loadModel, readRun } from './trained-run';
 import { TINY_DEEPLAB, TINY_FASTER_RCNN } from './testing/tiny-models';
 
 const temp = (name: string) => mkdtempSync(join(tmpdir(), `perturb-predict-${name}-`));
@@ -52,7 +62,10 @@ async function tinyRun(name: string, settings: Record<string, unknown>): Promise
 }
 
 /** The task-specific side of a result (the test fails on another task's). */
-function as<T extends PredictResult['task']>(result: PredictResult, task: T): Extract<PredictResult, { task: T }> {
+function as<T extends PredictResult['task']>(
+  result: PredictResult,
+  task: T,
+): Extract<PredictResult, { task: T }> {
   if (result.task !== task) throw new Error(`expected a ${task} result, got ${result.task}`);
   return result as Extract<PredictResult, { task: T }>;
 }
@@ -67,7 +80,9 @@ describe('perturb predict with a classifier', () => {
     const photos = temp('folder');
     for (const split of ['train', 'test']) {
       ['ant', 'bee', 'cat'].forEach((name, c) =>
-        [0, 1].forEach((n) => put(join(photos, split, name), `${n}.png`, encodeRgbPng(photo(40, 32, 3 * c + n)))),
+        [0, 1].forEach((n) =>
+          put(join(photos, split, name), `${n}.png`, encodeRgbPng(photo(40, 32, 3 * c + n))),
+        ),
       );
     }
     rgb = await tinyRun('rgb', {
@@ -86,7 +101,10 @@ describe('perturb predict with a classifier', () => {
     put(dir, 'notes.txt', 'not a photo');
     put(join(dir, 'nested'), 'c.png', encodeRgbPng(photo(28, 28, 4)));
     const before = tf.memory().numTensors;
-    const result = as(await runPredict({ run: gray, inputs: [dir], topK: 3, progress: false }), 'classification');
+    const result = as(
+      await runPredict({ run: gray, inputs: [dir], topK: 3, progress: false }),
+      'classification',
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(result.out).toBe(join(gray, 'predictions'));
     expect(result.predictions.map((p) => p.file)).toEqual([join(dir, 'a.png'), join(dir, 'b.jpg')]);
@@ -101,9 +119,17 @@ describe('perturb predict with a classifier', () => {
     }
     expect(JSON.parse(readFileSync(result.file, 'utf8'))).toEqual(result);
     expect(readdirSync(result.out).sort()).toEqual(['predictions.json']);
-    const again = await runPredict({ run: gray, inputs: [dir], topK: 3, progress: false, out: temp('again') });
+    const again = await runPredict({
+      run: gray,
+      inputs: [dir],
+      topK: 3,
+      progress: false,
+      out: temp('again'),
+    });
     expect(as(again, 'classification').predictions).toEqual(result.predictions);
-    expect(predictSummary(result)).toMatch(/a\.png: \S+ \(\d+\.\d%\)\n.*b\.jpg: .*\n→ .*predictions\.json\n$/);
+    expect(predictSummary(result)).toMatch(
+      /a\.png: \S+ \(\d+\.\d%\)\n.*b\.jpg: .*\n→ .*predictions\.json\n$/,
+    );
   });
 
   it('feeds an RGB photo to a gray model as its luma, and a gray PNG to an RGB model as three equal channels', async () => {
@@ -111,8 +137,10 @@ describe('perturb predict with a classifier', () => {
     const colour = photo(28, 28, 5);
     const luma = { width: 28, height: 28, data: convertChannels(colour.data, 1) };
     const probabilities = async (run: string, file: string) =>
-      as(await runPredict({ run, inputs: [file], topK: 100, progress: false, out: temp('out') }), 'classification')
-        .predictions[0].topK;
+      as(
+        await runPredict({ run, inputs: [file], topK: 100, progress: false, out: temp('out') }),
+        'classification',
+      ).predictions[0].topK;
     expect(await probabilities(gray, put(dir, 'colour.png', encodeRgbPng(colour)))).toEqual(
       await probabilities(gray, put(dir, 'luma.png', encodeGrayPng(luma))),
     );
@@ -122,6 +150,35 @@ describe('perturb predict with a classifier', () => {
     expect(fromGray).toEqual(await probabilities(rgb, put(dir, 'gray-as-rgb.png', encodeRgbPng(grayRgb))));
   });
 
+  it("predicts a padded dataset's own images as the run scored them: resized to their size, then padded alike", async () => {
+    const trained = await readRun(gray);
+    expect(trained.data?.unpadded).toEqual({ height: 28, width: 28 });
+    const testSet = await loadSplit(trained.config, 'test', 3);
+    const model = loadModel(trained, testSet);
+    const batch = toBatch(testSet);
+    const expected = tf.tidy(() =>
+      tf.softmax(asClassifier(model, 'test').logits(batch.x, { training: false })).arraySync(),
+    );
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+    // Each test image as the 28×28 photo it was before Fashion-MNIST's padding to 32×32.
+    const dir = temp('fashion');
+    const inputs = expected.map((_, n) => {
+      const own = Uint8Array.from(
+        { length: 28 * 28 },
+        (_, p) => testSet.images[n * 1024 + (2 + Math.floor(p / 28)) * 32 + 2 + (p % 28)],
+      );
+      return put(dir, `${n}.png`, encodeGrayPng({ width: 28, height: 28, data: own }));
+    });
+    const result = as(
+      await runPredict({ run: gray, inputs, topK: 10, progress: false, out: temp('out') }),
+      'classification',
+    );
+    result.predictions.forEach((p, n) => {
+      for (const { class: c, probability } of p.topK) expect(probability).toBeCloseTo(expected[n][c], 6);
+    });
+  });
+
   it('refuses bad inputs in one line and writes nothing', async () => {
     const dir = temp('bad');
     const good = put(dir, 'good.png', encodeRgbPng(photo(28, 28)));
@@ -129,19 +186,28 @@ describe('perturb predict with a classifier', () => {
     const refusal = (options: Partial<Parameters<typeof runPredict>[0]>) =>
       runPredict({ run: gray, inputs: [good], out, progress: false, ...options }).then(
         () => 'no error',
-        (error: Error) => (error instanceof PerturbError ? error.message : `not a PerturbError: ${error.stack}`),
+        (error: Error) =>
+          error instanceof PerturbError ? error.message : `not a PerturbError: ${error.stack}`,
       );
-    expect(await refusal({ inputs: [good, join(dir, 'missing.png')] })).toMatch(/missing\.png does not exist/);
+    expect(await refusal({ inputs: [good, join(dir, 'missing.png')] })).toMatch(
+      /missing\.png does not exist/,
+    );
     put(dir, 'broken.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
-    expect(await refusal({ inputs: [good, join(dir, 'broken.png')] })).toMatch(/broken\.png is not a readable PNG/);
+    expect(await refusal({ inputs: [good, join(dir, 'broken.png')] })).toMatch(
+      /broken\.png is not a readable PNG/,
+    );
     expect(await refusal({ inputs: [good, put(dir, 'notes.txt', 'hello')] })).toMatch(
       /notes\.txt is neither a PNG nor a JPEG/,
     );
     mkdirSync(join(dir, 'empty'));
-    expect(await refusal({ inputs: [join(dir, 'empty')] })).toMatch(/folder .*empty holds no \.png, \.jpg or \.jpeg images/);
+    expect(await refusal({ inputs: [join(dir, 'empty')] })).toMatch(
+      /folder .*empty holds no \.png, \.jpg or \.jpeg images/,
+    );
     expect(await refusal({ inputs: [] })).toMatch(/no images to predict/);
     expect(await refusal({ run: dir })).toMatch(/has no checkpoint/);
-    expect(await refusal({ out: good })).toMatch(/--out .*good\.png is a file, but the outputs go into a folder/);
+    expect(await refusal({ out: good })).toMatch(
+      /--out .*good\.png is a file, but the outputs go into a folder/,
+    );
     expect(await refusal({ topK: 0 })).toMatch(/topK/);
     for (const message of [await refusal({ inputs: [good, join(dir, 'broken.png')] })]) {
       expect(message.split('\n')).toHaveLength(1);
@@ -168,7 +234,12 @@ describe('perturb predict with a segmenter', () => {
     const dir = temp('scenes');
     // A 128×96 photo and, as a 64×64 photo, what the (gray) model sees of it: the same model input.
     const large = grayPhoto(96, 128, 7);
-    const seen: RgbImage = { width: 64, height: 64, channels: 3, data: resizeImage(large.data, 96, 128, 3, 64) };
+    const seen: RgbImage = {
+      width: 64,
+      height: 64,
+      channels: 3,
+      data: resizeImage(large.data, 96, 128, 3, 64),
+    };
     const inputs = [put(dir, 'large.png', encodeRgbPng(large)), put(dir, 'seen.jpg', encodeRgbPng(seen))];
     const before = tf.memory().numTensors;
     const result = as(await runPredict({ run, inputs, progress: false }), 'segmentation');
@@ -181,7 +252,12 @@ describe('perturb predict with a segmenter', () => {
     const smallMap = map(small.labels);
     expect([bigMap.width, bigMap.height, smallMap.width, smallMap.height]).toEqual([128, 96, 64, 64]);
     // Each of the photo's pixels takes the class of the model pixel its centre falls in.
-    for (const [x, y] of [[0, 0], [127, 95], [65, 40], [3, 77]]) {
+    for (const [x, y] of [
+      [0, 0],
+      [127, 95],
+      [65, 40],
+      [3, 77],
+    ]) {
       const [u, v] = [Math.floor(((x + 0.5) * 64) / 128), Math.floor(((y + 0.5) * 64) / 96)];
       expect(bigMap.data[y * 128 + x]).toBe(smallMap.data[v * 64 + u]);
     }
@@ -208,7 +284,12 @@ describe('perturb predict with a detector', () => {
   it("gives COCO detections in the photo's own pixels, and draws them on it", async () => {
     const dir = temp('detect');
     const large = grayPhoto(96, 128, 9);
-    const seen: RgbImage = { width: 64, height: 64, channels: 3, data: resizeImage(large.data, 96, 128, 3, 64) };
+    const seen: RgbImage = {
+      width: 64,
+      height: 64,
+      channels: 3,
+      data: resizeImage(large.data, 96, 128, 3, 64),
+    };
     const inputs = [put(dir, 'large.png', encodeRgbPng(large)), put(dir, 'seen.png', encodeRgbPng(seen))];
     const before = tf.memory().numTensors;
     // Threshold 0: an untrained detector's scores are low, and every detection is wanted here.
@@ -221,7 +302,8 @@ describe('perturb predict with a detector', () => {
     const of = (id: number) => result.detections.filter((d) => d.image_id === id);
     expect(of(0).length).toBeGreaterThan(0);
     expect(of(0)).toHaveLength(of(1).length);
-    const classes = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')).data.boxes.classNames as string[];
+    const classes = JSON.parse(readFileSync(join(run, 'result.json'), 'utf8')).data.boxes
+      .classNames as string[];
     of(0).forEach((d, k) => {
       const twin = of(1)[k];
       expect(d.file_name).toBe(inputs[0]);
@@ -237,8 +319,10 @@ describe('perturb predict with a detector', () => {
     expect(drawn.data).not.toEqual(large.data); // the boxes are on it
     expect(predictSummary(result)).toMatch(/large\.png: \d+ objects? \(.+\) → large\.png\n/);
     expect(
-      as(await runPredict({ run, inputs, scoreThreshold: 1, progress: false, out: temp('none') }), 'detection')
-        .detections,
+      as(
+        await runPredict({ run, inputs, scoreThreshold: 1, progress: false, out: temp('none') }),
+        'detection',
+      ).detections,
     ).toEqual([]);
   });
 

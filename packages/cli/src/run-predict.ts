@@ -15,7 +15,7 @@ import {
   z,
 } from '@perturb/core';
 import { loadPlugins, resolvePlugins } from './plugins';
-import { checkPhotoShape, inputFiles, modelPixels, photoBatch, readPhoto } from './predict-inputs';
+import { type Frame, inputFiles, modelPixels, photoBatch, photoFrame, readPhoto } from './predict-inputs';
 import {
   type ClassPrediction,
   type CocoDetection,
@@ -91,14 +91,24 @@ export type PredictResult = PredictCommon &
   );
 
 /** The predictor for `model`'s task, or a one-line refusal of a task predict does not know. */
-function predictorOf(model: Model, data: ModelData, options: z.output<typeof predictOptionsSchema>) {
+function predictorOf(
+  model: Model,
+  data: ModelData,
+  frame: Frame,
+  options: z.output<typeof predictOptionsSchema>,
+) {
   const { kind } = taskOf(model);
   if (kind === 'classification') {
     return classificationPredictor(asClassifier(model, 'perturb predict'), data.classNames, options.topK);
   }
-  if (kind === 'segmentation') return segmentationPredictor(model, data.classNames);
+  if (kind === 'segmentation') return segmentationPredictor(model, data.classNames, frame);
   if (kind === 'detection') {
-    return detectionPredictor(model, data.boxes?.classNames ?? data.classNames, options.scoreThreshold);
+    return detectionPredictor(
+      model,
+      data.boxes?.classNames ?? data.classNames,
+      options.scoreThreshold,
+      frame,
+    );
   }
   throw new PerturbError(
     `perturb predict knows classification, segmentation and detection models, but ${options.run}'s model is a ${kind} model`,
@@ -113,19 +123,21 @@ function predictorOf(model: Model, data: ModelData, options: z.output<typeof pre
 function predictAll<Record>(
   predictor: Predictor<Record>,
   files: readonly string[],
-  data: ModelData,
+  { data, frame }: { data: ModelData; frame: Frame },
   folder: StagedFolder,
   { batchSize, progress }: { batchSize: number; progress: boolean },
 ): Record[] {
-  const bar = progress && files.length > batchSize ? new ProgressBar({ total: files.length, label: 'predict' }) : null;
+  const bar =
+    progress && files.length > batchSize ? new ProgressBar({ total: files.length, label: 'predict' }) : null;
   const records: Record[] = [];
   for (let start = 0; start < files.length; start += batchSize) {
     const photos: Photo[] = files
       .slice(start, start + batchSize)
       .map((file, i) => ({ id: start + i, file, image: readPhoto(file) }));
     const x = photoBatch(
-      photos.map((photo) => modelPixels(photo.image, data.shape, predictor.fit)),
+      photos.map((photo) => modelPixels(photo.image, data.shape.channels, frame, predictor.fit)),
       data.shape,
+      frame,
     );
     try {
       records.push(...predictor.predict(x, photos, folder));
@@ -139,12 +151,7 @@ function predictAll<Record>(
 }
 
 /** The task's result from its records. */
-function resultOf(
-  task: string,
-  common: PredictCommon,
-  data: ModelData,
-  records: unknown[],
-): PredictResult {
+function resultOf(task: string, common: PredictCommon, data: ModelData, records: unknown[]): PredictResult {
   if (task === 'classification') return { ...common, task, predictions: records as ClassPrediction[] };
   if (task === 'segmentation') {
     return { ...common, task, classNames: [...data.classNames], predictions: records as SegmentPrediction[] };
@@ -171,13 +178,16 @@ export async function runPredict(raw: PredictOptions): Promise<PredictResult> {
   const out = options.out ?? join(options.run, 'predictions');
   await initBackend({ log: false });
   const data = await runModelData(trained);
-  checkPhotoShape(data.shape, trained.config.model);
+  const frame = photoFrame(data, trained.config.model);
   const model = loadModel(trained, data);
   try {
-    const predictor = predictorOf(model, data, options) as Predictor<unknown>;
+    const predictor = predictorOf(model, data, frame, options) as Predictor<unknown>;
     const batchSize = options.batchSize ?? predictor.batchSize;
     return await withStagedFolder(out, '--out', 'perturb predict', (folder) => {
-      const records = predictAll(predictor, files, data, folder, { batchSize, progress: options.progress });
+      const records = predictAll(predictor, files, { data, frame }, folder, {
+        batchSize,
+        progress: options.progress,
+      });
       const common: PredictCommon = { run: options.run, out, file: join(out, PREDICTIONS_FILE) };
       const result = resultOf(taskOf(model).kind, common, data, records);
       folder.write(PREDICTIONS_FILE, JSON.stringify(result, null, 2) + '\n');

@@ -23,11 +23,13 @@ export interface ModelData {
   readonly labelMaps?: { readonly ignoreIndex: number };
   /** Present on a detection dataset: its object class names, ids `0..C-1`. */
   readonly boxes?: { readonly classNames: readonly string[] };
+  /** Present when the images were zero-padded to `shape`: their own size, centred in it. */
+  readonly unpadded?: { readonly height: number; readonly width: number };
 }
 
 /** `data`'s {@link ModelData} alone, as plain JSON (no pixels, labels or boxes). */
 export function dataDescription(data: ModelData): ModelData {
-  const { name, shape, numClasses, classNames, labelMaps, boxes } = data;
+  const { name, shape, numClasses, classNames, labelMaps, boxes, unpadded } = data;
   return {
     name,
     shape: { height: shape.height, width: shape.width, channels: shape.channels },
@@ -35,6 +37,7 @@ export function dataDescription(data: ModelData): ModelData {
     classNames: [...classNames],
     ...(labelMaps ? { labelMaps: { ignoreIndex: labelMaps.ignoreIndex } } : {}),
     ...(boxes ? { boxes: { classNames: [...boxes.classNames] } } : {}),
+    ...(unpadded ? { unpadded: { height: unpadded.height, width: unpadded.width } } : {}),
   };
 }
 

@@ -65,7 +65,11 @@ export async function readRun(run: string): Promise<TrainedRun> {
     );
   }
   await loadSettingsPlugins(settings, run, source);
-  return { config: resolveConfig([settings], source), checkpoint, ...(result?.data ? { data: result.data } : {}) };
+  return {
+    config: resolveConfig([settings], source),
+    checkpoint,
+    ...(result?.data ? { data: result.data } : {}),
+  };
 }
 
 /**

@@ -50,7 +50,9 @@ const LAYOUT = 'folder/<class>/<image>.png (or .jpg, .jpeg)';
  * `dir`: hidden files and subfolders are left out. What is read of each class folder.
  */
 export function imageFiles(dir: string): string[] {
-  return entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path)).map((file) => join(dir, file));
+  return entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path)).map((file) =>
+    join(dir, file),
+  );
 }
 
 /** Whether `dir` holds image files itself (a class folder, not a folder of class folders). */

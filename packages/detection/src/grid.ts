@@ -96,7 +96,10 @@ export function detectionGrid(
   const panels = rows.map((row) => {
     const image = asRgb(row.image);
     const panelOptions = { palette: options.palette, zoom };
-    return [imageWithBoxes(image, row.predicted, panelOptions), imageWithBoxes(image, row.truth, panelOptions)];
+    return [
+      imageWithBoxes(image, row.predicted, panelOptions),
+      imageWithBoxes(image, row.truth, panelOptions),
+    ];
   });
   return tilePanels(panels, { gap: options.gap });
 }
