@@ -3,7 +3,7 @@
  * segmenter's label maps, a detector's boxes — each photo prepared as the run's data was and
  * each prediction given in the photo's own pixels.
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import {
   type Model,
   PerturbError,
@@ -200,24 +200,35 @@ export async function runPredict(raw: PredictOptions): Promise<PredictResult> {
 
 const percent = (value: number) => `${(100 * value).toFixed(1)}%`;
 
+/** What a photo's line names of its detections: the first few, best first. */
+const NAMED_DETECTIONS = 5;
+
 /** One line per photo of what the model found, then where the results are. */
 export function predictSummary(result: PredictResult): string {
-  const shown = (file: string) => relative(process.cwd(), file) || file;
   const lines =
     result.task === 'classification'
-      ? result.predictions.map((p) => `${shown(p.file)}: ${p.className} (${percent(p.probability)})`)
+      ? result.predictions.map((p) => `${p.file}: ${p.className} (${percent(p.probability)})`)
       : result.task === 'segmentation'
         ? result.predictions.map((p) => {
             const top = Object.entries(p.fractions)
               .filter(([, share]) => share > 0)
               .sort((a, b) => b[1] - a[1])
               .slice(0, 3);
-            return `${shown(p.file)}: ${top.map(([name, share]) => `${name} ${percent(share)}`).join(', ')} → ${p.labels}`;
+            return `${p.file}: ${top.map(([name, share]) => `${name} ${percent(share)}`).join(', ')} → ${p.labels}`;
           })
-        : result.images.map((image) => {
-            const found = result.detections.filter((d) => d.image_id === image.id);
-            const names = found.map((d) => `${d.category} ${percent(d.score)}`).join(', ');
-            return `${shown(image.file)}: ${found.length} object${found.length === 1 ? '' : 's'}${names ? ` (${names})` : ''} → ${image.drawn}`;
-          });
+        : detectionLines(result.images, result.detections);
   return [...lines, `→ ${result.file}`].join('\n') + '\n';
+}
+
+/** A line per photo: how many objects, the best few by name and score, and its drawing. */
+function detectionLines(images: readonly DetectedImage[], detections: readonly CocoDetection[]): string[] {
+  const found = images.map((): CocoDetection[] => []);
+  for (const detection of detections) found[detection.image_id].push(detection);
+  return images.map((image) => {
+    const own = found[image.id];
+    const named = own.slice(0, NAMED_DETECTIONS).map((d) => `${d.category} ${percent(d.score)}`);
+    if (own.length > NAMED_DETECTIONS) named.push(`${own.length - NAMED_DETECTIONS} more`);
+    const objects = `${own.length} object${own.length === 1 ? '' : 's'}`;
+    return `${image.file}: ${objects}${named.length > 0 ? ` (${named.join(', ')})` : ''} → ${image.drawn}`;
+  });
 }
