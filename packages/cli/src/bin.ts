@@ -18,6 +18,7 @@ import { readConfigWithPlugins } from './plugins';
 import { gridListing } from './grid-listing';
 import { writeCompareReport } from './report';
 import { evalSummary, runEval } from './run-eval';
+import { predictSummary, runPredict } from './run-predict';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
 import { runTrainVaeGan } from './run-train-vaegan';
@@ -390,6 +391,42 @@ program
       plugins: flags.plugin,
     });
     process.stdout.write(evalSummary(result));
+  });
+
+program
+  .command('predict')
+  .description(
+    "predict one's own photos with a trained run's model: a classifier's classes, a segmenter's label maps, a detector's boxes, each in the photo's own pixels",
+  )
+  .argument('<run>', 'the folder perturb train wrote')
+  .argument('<inputs...>', 'PNG or JPEG files, and folders of them (their .png/.jpg/.jpeg files, by name)')
+  .option(
+    '-o, --out <dir>',
+    'output folder: predictions.json, and a label map (segmenter) or the photo with its boxes (detector) per photo as PNG (default <run>/predictions)',
+  )
+  .option(
+    '--batch-size <n>',
+    'photos per batch (default 64 for a classifier, 8 for a segmenter, 4 for a detector)',
+    integer,
+  )
+  .option('--top-k <k>', "a classifier's most probable classes listed per photo (default 5)", integer)
+  .option(
+    '--score-threshold <s>',
+    "a detector's detections kept: those scoring above s (default 0.5)",
+    number,
+  )
+  .option(...PLUGIN_FLAG)
+  .action(async (run: string, inputs: string[], flags) => {
+    const result = await runPredict({
+      run,
+      inputs,
+      out: flags.out,
+      batchSize: flags.batchSize,
+      topK: flags.topK,
+      scoreThreshold: flags.scoreThreshold,
+      plugins: flags.plugin,
+    });
+    process.stdout.write(predictSummary(result));
   });
 
 program

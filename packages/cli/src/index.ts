@@ -35,4 +35,14 @@ export { writeCompareReport } from './report';
 export { runEval } from './run-eval';
 export type { EvalRunOptions, EvalRunResult, EvalRunCommon } from './run-eval';
 export type { DenseEvaluation, DenseAttackEvaluation } from './test-scores';
+export { runPredict, predictOptionsSchema, PREDICTIONS_FILE } from './run-predict';
+export type { PredictOptions, PredictResult, PredictCommon } from './run-predict';
+export type {
+  ClassPrediction,
+  ClassProbability,
+  SegmentPrediction,
+  DetectedImage,
+  CocoDetection,
+} from './predict-tasks';
+export type { ModelData } from './task-data';
 export { demoConfig, runDemo } from './demo';

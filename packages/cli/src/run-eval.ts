@@ -5,11 +5,9 @@
  * any augmenter a config can name (pixel PGD for robustness; a method's own augmenter to see how
  * hard and how far its examples are for this model).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
-  type Model,
   PerturbError,
   asClassifier,
   augmenters,
@@ -17,9 +15,7 @@ import {
   optionKeys,
   taskOf,
 } from '@perturb/core';
-import { loadCheckpoint, writeFileAtomic } from '@perturb/core/node';
-import * as tf from '@tensorflow/tfjs-core';
-import type { Dataset } from '@perturb/datasets';
+import { writeFileAtomic } from '@perturb/core/node';
 import {
   type ClassificationMetrics,
   type ClassifierEvaluation,
@@ -29,17 +25,11 @@ import {
 import type { EvalResult } from '@perturb/trainer';
 import { checkAugmenterEntries } from './augmenter-check';
 import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
-import {
-  type AugmenterConfig,
-  parseAugmenterEntry,
-  readConfigFile,
-  resolveConfig,
-  type TrainConfig,
-} from './config';
-import { loadPlugins, loadSettingsPlugins, resolvePlugins } from './plugins';
-import { buildModel, loadSplit } from './run-train';
-import type { RawSettings } from './settings';
+import { type AugmenterConfig, parseAugmenterEntry } from './config';
+import { loadPlugins, resolvePlugins } from './plugins';
+import { loadSplit } from './run-train';
 import { type DenseEvaluation, scoreDenseModel, testBatches, writeTestGrid } from './test-scores';
+import { loadModel, readRun } from './trained-run';
 
 /** Options of {@link runEval}. */
 export interface EvalRunOptions {
@@ -144,72 +134,18 @@ function parseAttack(attack: string | AugmenterConfig): AugmenterConfig {
   return parseAugmenterEntry(value, '--attack');
 }
 
-/**
- * The run's validated config — from its `result.json` (what a finished run used) or else the
- * `config.yaml` that `perturb compare` writes into every run folder — and its checkpoint. The
- * plugins the run loaded are loaded first.
- */
-async function readRun(run: string): Promise<{ config: TrainConfig; checkpoint: string }> {
-  const checkpoint = join(run, 'checkpoint.safetensors');
-  if (!existsSync(checkpoint)) {
-    throw new PerturbError(
-      `${run} has no checkpoint (${checkpoint} is missing)`,
-      'pass a folder written by perturb train (--out), after at least one epoch',
-    );
-  }
-  const resultPath = join(run, 'result.json');
-  const configPath = join(run, 'config.yaml');
-  const [source, settings] = existsSync(resultPath)
-    ? [resultPath, (readJson(resultPath) as { config?: RawSettings }).config ?? {}]
-    : existsSync(configPath)
-      ? [configPath, readConfigFile(configPath)]
-      : [];
-  if (!source || !settings) {
-    throw new PerturbError(
-      `${run} has neither result.json nor config.yaml to say how its model was built`,
-      'evaluate a finished perturb train run, or a run folder of perturb compare',
-    );
-  }
-  await loadSettingsPlugins(settings, run, source);
-  return { config: resolveConfig([settings], source), checkpoint };
-}
-
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new PerturbError(
-      `${path} is not valid JSON (${(error as Error).message})`,
-      'rerun the training that wrote it',
-    );
-  }
-}
-
-/** The run's model for images like `data`'s, with its trained weights, in eval mode. */
-function loadModel(config: TrainConfig, checkpoint: string, data: Dataset): Model {
-  const model = buildModel(config, data);
-  try {
-    const { tensors } = loadCheckpoint(checkpoint, model);
-    tf.dispose(Object.values(tensors));
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  model.eval();
-  return model;
-}
-
 /** Evaluates a trained run (see {@link EvalRunOptions}) and writes the result atomically. */
 export async function runEval(options: EvalRunOptions): Promise<EvalRunResult> {
   await loadPlugins(resolvePlugins(options.plugins ?? [], process.cwd(), '--plugin'));
-  const { config, checkpoint } = await readRun(options.run);
+  const trained = await readRun(options.run);
+  const { config } = trained;
   await initBackend({ log: false });
   const attackConfig =
     options.attack === undefined ? null : withEvaluationDefaults(parseAttack(options.attack));
   const seed = options.seed ?? 0;
   if (attackConfig) checkAugmenterEntries([attackConfig], '--attack');
   const testSet = await loadSplit(config, 'test', options.testSize ?? config.testSize);
-  const model = loadModel(config, checkpoint, testSet);
+  const model = loadModel(trained, testSet);
   const builder = new AugmenterBuilder();
   try {
     const attack = attackConfig ? buildAugmenters([attackConfig], builder)[0] : undefined;

@@ -19,7 +19,7 @@ import { AugmenterBuilder, buildAugmenters } from './augmenter-registry';
 import { configFingerprint, type TrainConfig } from './config';
 import type { CodeProvenance } from './code-provenance';
 import { type AugmentationDiagnostics, writeAugmentationDiagnostics } from './diagnostics';
-import { batchTargetOf, checkTaskFits } from './task-data';
+import { type ModelData, batchTargetOf, checkTaskFits, dataDescription } from './task-data';
 import { testEvaluation, writeTestGrid } from './test-scores';
 
 /** What `perturb train` writes to `<out>/result.json`. */
@@ -28,6 +28,11 @@ export interface TrainRunResult {
   config: TrainConfig;
   /** What the model's logits mean: `'classification'`, `'segmentation'`, `'detection'`. */
   task: string;
+  /**
+   * The training set's shape, classes and dense targets: what rebuilding the model needs
+   * (`perturb predict` reads it; runs from before this field load their test split instead).
+   */
+  data: ModelData;
   /** Final test accuracy in [0, 1]: of images, or of labelled pixels (pixel accuracy) for segmentation. */
   testAccuracy: number;
   /** Segmentation: final mean IoU over the classes in [0, 1] (the comparison's score). */
@@ -136,13 +141,13 @@ export async function loadSplits(config: DataSettings): Promise<{ trainSet: Data
 }
 
 /**
- * The config's model (core's models registry, with its `modelOptions`) for images like `data`'s,
- * initialized from its seed. A detector gets the dataset's object classes (`data.boxes`, no
+ * The config's model (core's models registry, with its `modelOptions`) for images like `data`'s
+ * (a dataset, or the description result.json records of one), initialized from its seed. A detector gets the dataset's object classes (`data.boxes`, no
  * background) as its classes. Refuses a model whose task does not fit the data (`checkTaskFits`).
  */
 export function buildModel(
   config: Pick<TrainConfig, 'model' | 'modelOptions' | 'seed' | 'dataset'>,
-  data: Dataset,
+  data: ModelData,
 ): Model {
   const definition = models.get(config.model);
   const { height, width, channels } = data.shape;
@@ -226,6 +231,7 @@ export async function runTrain(
     const runResult: TrainRunResult = {
       config,
       task: taskOf(model).kind,
+      data: dataDescription(trainSet),
       testAccuracy: test.accuracy,
       ...headlineScores(test),
       test,

@@ -116,6 +116,8 @@ describe('padDataset', () => {
       [0, 7, 7, 0],
       [0, 0, 0, 0],
     ]);
+    expect(padded.unpadded).toEqual({ height: 2, width: 2 });
+    expect(padDataset(padded, 6).unpadded).toEqual({ height: 2, width: 2 });
     expect(padDataset(data, 2)).toBe(data);
     expect(() => padDataset(data, 1)).toThrow(/cannot pad 2×2 images of rgb to 1×1/);
   });

@@ -76,6 +76,12 @@ export interface Dataset {
    * label maps and boxes (Fashion-MNIST scenes); `toBatch`'s `target` picks one.
    */
   readonly boxes?: ObjectBoxes;
+  /**
+   * Set by `padDataset`: the images' own size before they were centred on a zero canvas
+   * (28 × 28 of Fashion-MNIST padded to 32 × 32), so new images can be prepared the same way.
+   * Absent: not padded.
+   */
+  readonly unpadded?: { readonly height: number; readonly width: number };
 }
 
 /** Number of examples in `dataset`. */

@@ -45,9 +45,19 @@ export interface ImageFolderOptions {
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 const LAYOUT = 'folder/<class>/<image>.png (or .jpg, .jpeg)';
 
+/**
+ * The image files of `dir` (`.png`, `.jpg`, `.jpeg`, any case), sorted by name, as paths under
+ * `dir`: hidden files and subfolders are left out. What is read of each class folder.
+ */
+export function imageFiles(dir: string): string[] {
+  return entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path)).map((file) =>
+    join(dir, file),
+  );
+}
+
 /** Whether `dir` holds image files itself (a class folder, not a folder of class folders). */
 export function holdsImages(dir: string): boolean {
-  return entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path)).length > 0;
+  return imageFiles(dir).length > 0;
 }
 
 /** Sorted names of the entries of `dir` that pass `keep`, hidden ones (`.DS_Store`, `.ipynb_checkpoints`) left out. */
@@ -100,7 +110,7 @@ function listImages(folder: string, classes: readonly string[]): { files: string
   classes.forEach((name, id) => {
     const dir = join(folder, name);
     if (!own.includes(name)) return;
-    const images = entries(dir, (path, file) => IMAGE_FILE.test(file) && !isFolder(path));
+    const images = imageFiles(dir);
     if (images.length === 0) {
       throw new PerturbError(
         `class folder ${dir} holds no .png, .jpg or .jpeg images`,
@@ -108,7 +118,7 @@ function listImages(folder: string, classes: readonly string[]): { files: string
       );
     }
     for (const image of images) {
-      files.push(join(dir, image));
+      files.push(image);
       labels.push(id);
     }
   });

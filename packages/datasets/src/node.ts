@@ -16,7 +16,7 @@ export { resolveDataset, defaultCacheDir, datasetSpec } from './resolve';
 export type { ResolveOptions, ResolvedDataset, DatasetSource } from './resolve';
 export type { LocatedFiles, ReadLocatedOptions } from './locate';
 export { readIdxFile, loadIdxDataset } from './idx-files';
-export { readImageFolder, imageFolderClasses } from './image-folder';
+export { readImageFolder, imageFolderClasses, imageFiles } from './image-folder';
 export type { ImageFolderOptions } from './image-folder';
 export { downloadFile, DOWNLOAD_DEFAULTS } from './download';
 export type { DownloadOptions, DownloadRequest } from './download';

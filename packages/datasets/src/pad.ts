@@ -5,7 +5,8 @@ import { exampleCount, imageSize } from './dataset';
 
 /**
  * A copy of `dataset` with every image centred on a `size`×`size` zero canvas (an odd margin puts
- * the extra pixel at the bottom/right). Returns `dataset` itself when it already has that size.
+ * the extra pixel at the bottom/right), recording the images' own size as `unpadded`. Returns
+ * `dataset` itself when it already has that size.
  */
 export function padDataset(dataset: Dataset, size: number): Dataset {
   const { height, width, channels } = dataset.shape;
@@ -28,5 +29,6 @@ export function padDataset(dataset: Dataset, size: number): Dataset {
       images.set(dataset.images.subarray(from, from + row), ((n * size + top + y) * size + left) * channels);
     }
   }
-  return { ...dataset, images, shape };
+  // Padded twice, the images' own size is still the first one.
+  return { ...dataset, images, shape, unpadded: dataset.unpadded ?? { height, width } };
 }

@@ -37,6 +37,10 @@ describe('resampling', () => {
     expect(Array.from(resizeLabels(new Uint8Array([1, 2, 3, 4]), 2, 2, 4))).toEqual([
       1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4,
     ]);
+    // To a rectangle, and back: a square map stretched to 2 × 4 and returned to 2 × 2 is itself.
+    const wide = resizeLabels(new Uint8Array([1, 2, 3, 4]), 2, 2, 2, 4);
+    expect(Array.from(wide)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    expect(Array.from(resizeLabels(wide, 2, 4, 2))).toEqual([1, 2, 3, 4]);
   });
 
   it('crops the centre of a non-square image whose shorter side is already the size', () => {

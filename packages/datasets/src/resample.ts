@@ -125,13 +125,23 @@ export function resizeAndCenterCrop(
   );
 }
 
-/** A label map of `height × width` resized to `side × side` by nearest sampling (class ids are never blended). */
-export function resizeLabels(data: Uint8Array, height: number, width: number, side: number): Uint8Array {
-  const out = new Uint8Array(side * side);
-  for (let r = 0; r < side; r++) {
-    const y = Math.min(Math.floor(((r + 0.5) * height) / side), height - 1);
-    for (let c = 0; c < side; c++) {
-      out[r * side + c] = data[y * width + Math.min(Math.floor(((c + 0.5) * width) / side), width - 1)];
+/**
+ * A label map of `height × width` resized to `toHeight × toWidth` (default square) by nearest
+ * sampling, class ids never blended: to a model's square input, and its predictions back to the
+ * photo's size.
+ */
+export function resizeLabels(
+  data: Uint8Array,
+  height: number,
+  width: number,
+  toHeight: number,
+  toWidth = toHeight,
+): Uint8Array {
+  const out = new Uint8Array(toHeight * toWidth);
+  for (let r = 0; r < toHeight; r++) {
+    const y = Math.min(Math.floor(((r + 0.5) * height) / toHeight), height - 1);
+    for (let c = 0; c < toWidth; c++) {
+      out[r * toWidth + c] = data[y * width + Math.min(Math.floor(((c + 0.5) * width) / toWidth), width - 1)];
     }
   }
   return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classColor, detectionGrid, drawBox } from './grid';
+import { classColor, detectionGrid, drawBox, imageWithBoxes } from './grid';
 
 const pixel = (image: { width: number; data: Uint8Array }, x: number, y: number) =>
   Array.from(image.data.subarray((y * image.width + x) * 3, (y * image.width + x) * 3 + 3));
@@ -37,5 +37,14 @@ describe('detection grids', () => {
     // Ground-truth panel starts at x = 18.
     expect(pixel(grid, 18 + 4, 1 + 13)).toEqual([...classColor(4)]);
     expect(classColor(2)).not.toEqual(classColor(4));
+  });
+
+  it('draws boxes on a copy of one image at its own size, leaving the image as it was', () => {
+    const photo = { width: 6, height: 4, channels: 3 as const, data: new Uint8Array(6 * 4 * 3).fill(50) };
+    const drawn = imageWithBoxes(photo, { boxes: [0, 0, 3, 2, 0, 0, 6, 4], classes: [1, -1] });
+    expect([drawn.width, drawn.height]).toEqual([6, 4]);
+    expect(pixel(drawn, 2, 1)).toEqual([...classColor(1)]);
+    expect(pixel(drawn, 5, 3)).toEqual([50, 50, 50]);
+    expect(photo.data.every((v) => v === 50)).toBe(true);
   });
 });

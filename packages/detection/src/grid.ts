@@ -62,9 +62,18 @@ export function drawBox(image: RgbImage, box: ArrayLike<number>, colour: readonl
   }
 }
 
-function withBoxes(image: RgbImage, boxes: GridBoxes, options: DetectionGridOptions, zoom: number): RgbImage {
+/**
+ * A copy of `image`, enlarged `zoom` times (default 1), with `boxes` outlined in their classes'
+ * colours: one panel of a detection grid, or a photo with a detector's boxes on its own.
+ */
+export function imageWithBoxes(
+  image: RgbImage | LabelImage,
+  boxes: GridBoxes,
+  options: Pick<DetectionGridOptions, 'palette' | 'zoom'> = {},
+): RgbImage {
+  const zoom = options.zoom ?? 1;
   // One panel tiled without gaps is the image enlarged: boxes are drawn at the zoomed size.
-  const panel = tilePanels([[image]], { gap: 0, zoom });
+  const panel = tilePanels([[asRgb(image)]], { gap: 0, zoom });
   for (let i = 0; i < boxes.classes.length; i++) {
     const classId = boxes.classes[i];
     if (classId < 0) continue;
@@ -86,7 +95,11 @@ export function detectionGrid(
   }
   const panels = rows.map((row) => {
     const image = asRgb(row.image);
-    return [withBoxes(image, row.predicted, options, zoom), withBoxes(image, row.truth, options, zoom)];
+    const panelOptions = { palette: options.palette, zoom };
+    return [
+      imageWithBoxes(image, row.predicted, panelOptions),
+      imageWithBoxes(image, row.truth, panelOptions),
+    ];
   });
   return tilePanels(panels, { gap: options.gap });
 }

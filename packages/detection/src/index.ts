@@ -48,7 +48,7 @@ export { vocEvaluate } from './voc-eval';
 export type { VocDetection, VocGroundTruthImage, VocEvaluateOptions, VocEvaluation } from './voc-eval';
 export { VOC_CLASSES, cocoDetectionFromJson, vocRecordFromXml, toCocoGroundTruth } from './dataset';
 export type { DetectionRecord, DetectionDataset } from './dataset';
-export { detectionGrid, drawBox, classColor } from './grid';
+export { detectionGrid, imageWithBoxes, drawBox, classColor } from './grid';
 export type { DetectionGridRow, DetectionGridOptions, GridBoxes } from './grid';
 export { datasetGroundTruth } from './dataset-ground-truth';
 export type { DetectorOutput } from './detector-output';
