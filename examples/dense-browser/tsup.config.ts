@@ -25,6 +25,7 @@ export default defineConfig({
   target: 'es2022',
   noExternal: [/.*/],
   publicDir: 'public',
+  minify: true,
   clean: true,
   async onSuccess() {
     await copyFiles(join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist'), 'dist', (name) =>

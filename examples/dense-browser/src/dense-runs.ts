@@ -61,20 +61,7 @@ const TASKS: Record<DenseTask, TaskSetup> = {
     scoreName: 'mAP',
     // fasterrcnn's defaults (ResNet-18, CIFAR stem) at the fewest channels, proposals and RoIs.
     model: (data, rng) =>
-      new FasterRcnn({
-        rng,
-        numClasses: data.boxes!.classNames.length,
-        inChannels: 1,
-        blocks: [1, 1, 1, 1],
-        width: 4,
-        fpnChannels: 8,
-        representationSize: 16,
-        rpnPreNmsTopNTrain: 40,
-        rpnPostNmsTopNTrain: 20,
-        rpnPreNmsTopNTest: 20,
-        rpnPostNmsTopNTest: 10,
-        roiSamples: 16,
-      }),
+      new FasterRcnn({ rng, numClasses: data.boxes!.classNames.length, inChannels: 1, preset: 'tiny' }),
     // experiments/scenes-detection.yaml's a-fan: the backbone's layer2 at four strengths (A-FN
     // on the two strongest), then the RoI features; clean weights multiply across stages.
     afanStages: () => [

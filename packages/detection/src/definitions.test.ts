@@ -48,6 +48,24 @@ describe('the fasterrcnn model', () => {
     });
   });
 
+  it('has a tiny preset that keeps the defaults it does not shrink', () => {
+    const tiny = parseOptions(fasterRcnnOptionsSchema, { preset: 'tiny', width: 8 }, 'fasterrcnn options');
+    const defaults = parseOptions(fasterRcnnOptionsSchema, {}, 'fasterrcnn options');
+    expect(tiny).toEqual({
+      ...defaults,
+      preset: 'tiny',
+      blocks: [1, 1, 1, 1],
+      width: 8,
+      fpnChannels: 8,
+      representationSize: 16,
+      rpnPreNmsTopNTrain: 40,
+      rpnPostNmsTopNTrain: 20,
+      rpnPreNmsTopNTest: 20,
+      rpnPostNmsTopNTest: 10,
+      roiSamples: 16,
+    });
+  });
+
   it('refuses a dataset whose image sides are not multiples of the coarsest stride, in one line', () => {
     const definition = models.get('fasterrcnn');
     const create = () =>
