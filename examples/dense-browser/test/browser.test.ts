@@ -36,8 +36,12 @@ describe.skipIf(noChromium() !== null)('the dense-browser page in headless Chrom
   /** Opens the page on `backend` and waits until it has run everything (or failed). */
   async function runPage(backend: string): Promise<{ state: DensePageState; pageErrors: string[] }> {
     const page = await browser.newPage();
+    // Uncaught exceptions and console errors (a file that failed to load, a WebGL error).
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
     try {
       await page.goto(`${server.url}?backend=${backend}`);
       await page.waitForFunction(() => window.__dense?.done || window.__dense?.error, null, {
