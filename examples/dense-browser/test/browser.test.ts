@@ -2,7 +2,8 @@
  * The built page in a real headless Chromium (Debian's, through playwright-core; skipped, saying
  * why, without one), once on wasm and once on WebGL (SwiftShader): a tiny Faster R-CNN and a tiny
  * DeepLabV3+ trained plain and with A-FAN must report finite losses, moved weights, no tensor
- * left behind by a step or by the run, scores in [0, 1] and well-formed outputs.
+ * left behind by a step or by the run, scores in [0, 1] and well-formed outputs, and the two
+ * backends the same losses.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,8 +34,15 @@ describe.skipIf(noChromium() !== null)('the dense-browser page in headless Chrom
     await server?.close();
   });
 
+  // Each backend's page runs once, whichever test asks first.
+  const pageRuns = new Map<string, Promise<PageRun>>();
+  const pageRun = (backend: string): Promise<PageRun> => {
+    if (!pageRuns.has(backend)) pageRuns.set(backend, runPage(backend));
+    return pageRuns.get(backend)!;
+  };
+
   /** Opens the page on `backend` and waits until it has run everything (or failed). */
-  async function runPage(backend: string): Promise<{ state: DensePageState; pageErrors: string[] }> {
+  async function runPage(backend: string): Promise<PageRun> {
     const page = await browser.newPage();
     // Uncaught exceptions and console errors (a file that failed to load, a WebGL error).
     const pageErrors: string[] = [];
@@ -54,7 +62,7 @@ describe.skipIf(noChromium() !== null)('the dense-browser page in headless Chrom
   }
 
   it.each(['wasm', 'webgl'])('trains, scores and frees both dense models on %s', async (backend) => {
-    const { state, pageErrors } = await runPage(backend);
+    const { state, pageErrors } = await pageRun(backend);
     expect(pageErrors).toEqual([]);
     expect(state.error).toBeNull();
     expect(state.backend).toBe(backend);
@@ -66,7 +74,20 @@ describe.skipIf(noChromium() !== null)('the dense-browser page in headless Chrom
     ]);
     state.runs.forEach((run) => checkRun(run));
   });
+
+  it('trains to the same losses on both backends', async () => {
+    const [wasm, webgl] = await Promise.all([pageRun('wasm'), pageRun('webgl')]);
+    const losses = (run: PageRun) => run.state.runs.flatMap((r) => r.losses);
+    expect(losses(wasm)).toHaveLength(4 * RUN_SETTINGS.steps);
+    // Same seed, same scenes: float32 on either backend, so only rounding may differ.
+    losses(webgl).forEach((loss, i) => expect(loss, `loss ${i}`).toBeCloseTo(losses(wasm)[i], 3));
+  });
 });
+
+interface PageRun {
+  state: DensePageState;
+  pageErrors: string[];
+}
 
 function checkRun(run: RunReport): void {
   const which = `${run.task} ${run.method}`;
