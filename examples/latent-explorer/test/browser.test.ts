@@ -7,23 +7,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { launchChromium, noChromium, serveFolder, type StaticServer } from '@perturb/browser-check/testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExplorerState } from '../src/main';
-import { serveFolder, type StaticServer } from './static-server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const distDir = join(here, '..', 'dist');
 const screenshot = join(here, '..', '..', '..', 'docs', 'images', 'latent-explorer.png');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) {
-  console.warn(
-    `skipping the browser test: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
-}
-
-describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => {
+describe.skipIf(noChromium() !== null)('the latent explorer in headless Chromium', () => {
   let server: StaticServer;
   let browser: Browser;
   let page: Page;
@@ -37,11 +29,7 @@ describe.skipIf(!hasChromium)('the latent explorer in headless Chromium', () => 
       );
     }
     server = await serveFolder(distDir);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      // Containers have no user namespaces for the sandbox; SwiftShader gives WebGL without a GPU.
-      args: ['--no-sandbox', '--headless=new', '--enable-unsafe-swiftshader'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server.url);

@@ -3,41 +3,30 @@
  * driven by playwright-core through its executable path; no browser download) with
  * `tf.loadLayersModel` over HTTP: the page's logits must be Node's, from the same saved files.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Rng, initBackend } from '@perturb/core';
-import { type Browser, chromium } from 'playwright-core';
+import { launchChromium, noChromium, serveFolder } from '@perturb/browser-check/testing';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPage } from './browser/build-page';
 import type { BrowserLogits, InputBatch } from './browser/page';
-import { serveFolder } from './browser/static-server';
 import { folderHandler } from './file-handler';
 import { logitsModel } from './logits';
 import { TINY_RUN } from './tiny-run';
 import { disposeRun, runLayersModelExample } from './train';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// Without a Chromium the test is skipped, saying why, rather than downloading a browser.
-const noChromium = existsSync(chromiumPath)
-  ? null
-  : `skipping the browser test: no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
-if (noChromium) console.warn(noChromium);
-
-describe.skipIf(noChromium !== null)('the saved LayersModel in headless Chromium', () => {
+describe.skipIf(noChromium() !== null)('the saved LayersModel in headless Chromium', () => {
   let browser: Browser;
   const folders: string[] = [];
 
   beforeAll(async () => {
     await initBackend({ backend: 'wasm', log: false });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      // Containers have no user namespaces for the sandbox.
-      args: ['--no-sandbox', '--headless=new'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

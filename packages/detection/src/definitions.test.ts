@@ -3,6 +3,7 @@ import { PerturbError, Rng, initBackend, models, parseOptions } from '@perturb/c
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fasterRcnnOptionsSchema } from './definitions';
 import { FasterRcnn } from './faster-rcnn';
+import { FASTER_RCNN_PRESETS } from './faster-rcnn-options';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -46,6 +47,14 @@ describe('the fasterrcnn model', () => {
       canonicalScale: 224,
       roiSamples: 256,
     });
+  });
+
+  it('has a tiny preset, laid under the options given over the defaults', () => {
+    const tiny = parseOptions(fasterRcnnOptionsSchema, { preset: 'tiny', width: 8 }, 'fasterrcnn options');
+    const defaults = parseOptions(fasterRcnnOptionsSchema, {}, 'fasterrcnn options');
+    expect(tiny).toEqual({ ...defaults, ...FASTER_RCNN_PRESETS.tiny, preset: 'tiny', width: 8 });
+    expect(tiny.blocks).toEqual([1, 1, 1, 1]);
+    expect(tiny.roiSamples).toBeLessThan(defaults.roiSamples);
   });
 
   it('refuses a dataset whose image sides are not multiples of the coarsest stride, in one line', () => {

@@ -1,16 +1,29 @@
 /**
  * The options of {@link FasterRcnn} and of the `fasterrcnn` model configs name: defaults sized
- * for 64×64 Fashion-MNIST scenes (garments of 14–42 pixels), and a preset with torchvision's
- * `fasterrcnn_resnet50_fpn` sizes.
+ * for 64×64 Fashion-MNIST scenes (garments of 14–42 pixels), a preset with torchvision's
+ * `fasterrcnn_resnet50_fpn` sizes and a `tiny` one for tests and demos.
  */
 import { presetField, withPresets, z } from '@perturb/core';
 
 /**
  * Named settings: `torchvision-resnet50-fpn` is torchvision's `fasterrcnn_resnet50_fpn` (a
  * ResNet-50 with the ImageNet stem, a 256-channel pyramid, anchors 32…512, 2000/1000 proposals,
- * 512 RoIs per image, a 1024-wide box head); its BatchNorm is trained, not frozen.
+ * 512 RoIs per image, a 1024-wide box head); its BatchNorm is trained, not frozen. `tiny` is the
+ * defaults at one block per stage and the fewest channels, proposals and RoIs that still train:
+ * a step in a moment, for tests and demos (a page trains it in the browser), not for scores.
  */
 export const FASTER_RCNN_PRESETS = {
+  tiny: {
+    blocks: [1, 1, 1, 1],
+    width: 4,
+    fpnChannels: 8,
+    representationSize: 16,
+    rpnPreNmsTopNTrain: 40,
+    rpnPostNmsTopNTrain: 20,
+    rpnPreNmsTopNTest: 20,
+    rpnPostNmsTopNTest: 10,
+    roiSamples: 16,
+  },
   'torchvision-resnet50-fpn': {
     backbone: 'resnet50',
     width: 64,
@@ -33,7 +46,7 @@ const fraction = (fallback: number, what: string) =>
 
 const fields = z.strictObject({
   preset: presetField(FASTER_RCNN_PRESETS).describe(
-    "torchvision-resnet50-fpn: torchvision's fasterrcnn_resnet50_fpn sizes",
+    "torchvision-resnet50-fpn: torchvision's fasterrcnn_resnet50_fpn sizes; tiny: a step in a moment, for tests and demos",
   ),
   backbone: z.enum(['resnet18', 'resnet34', 'resnet50']).default('resnet18').describe('Backbone depth'),
   blocks: z

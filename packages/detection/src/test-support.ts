@@ -206,15 +206,7 @@ export function tinyFasterRcnn(seed = 1, extra: Partial<FasterRcnnOptions> = {})
     rng: new Rng(seed),
     numClasses: 2,
     inChannels: 1,
-    blocks: [1, 1, 1, 1],
-    width: 4,
-    fpnChannels: 8,
-    representationSize: 16,
-    rpnPreNmsTopNTrain: 40,
-    rpnPostNmsTopNTrain: 20,
-    rpnPreNmsTopNTest: 20,
-    rpnPostNmsTopNTest: 10,
-    roiSamples: 16,
+    preset: 'tiny',
     ...extra,
   });
 }

@@ -8,50 +8,11 @@
 import { defineDataset, z } from '@perturb/core';
 import { type Dataset, resizeImage, resizeLabels } from '@perturb/datasets';
 import { type DatasetSplits, loadDataset } from '@perturb/datasets/node';
-import { IGNORE_INDEX, type SegmentationSource } from './layouts';
+import type { SegmentationSource } from './layouts';
 import { openCityscapes, openVoc } from './layouts-files';
-import { type SceneSet, TEST_SCENES, generateScenes, sceneObjects } from './scenes';
+import { sceneDataset, segmentationDataset } from './scene-dataset';
+import { TEST_SCENES, generateScenes } from './scenes';
 import { embeddedScenes } from './scenes-files';
-
-/** The image-level label of a scene: the class covering most labelled pixels (so subsets can balance). */
-function dominantClasses(maps: Uint8Array, count: number, numClasses: number): Uint8Array {
-  const area = maps.length / Math.max(count, 1);
-  const labels = new Uint8Array(count);
-  const counts = new Int32Array(numClasses);
-  for (let i = 0; i < count; i++) {
-    counts.fill(0);
-    for (let p = i * area; p < (i + 1) * area; p++) if (maps[p] < numClasses) counts[maps[p]]++;
-    labels[i] = counts.indexOf(Math.max(...counts));
-  }
-  return labels;
-}
-
-/** A segmentation split as a `Dataset` with label maps. */
-function segmentationDataset(
-  name: string,
-  parts: { images: Uint8Array; maps: Uint8Array; count: number; side: number; channels: number },
-  classNames: readonly string[],
-): Dataset {
-  return {
-    name,
-    images: parts.images,
-    labels: dominantClasses(parts.maps, parts.count, classNames.length),
-    shape: { height: parts.side, width: parts.side, channels: parts.channels },
-    numClasses: classNames.length,
-    classNames,
-    labelMaps: { classes: parts.maps, ignoreIndex: IGNORE_INDEX },
-  };
-}
-
-/** Scenes as a dataset for both tasks: label maps for a segmenter, boxes for a detector. */
-const sceneDataset = (scenes: SceneSet): Dataset => ({
-  ...segmentationDataset(
-    'fashion-mnist-scenes',
-    { images: scenes.images, maps: scenes.labels, count: scenes.count, side: scenes.size, channels: 1 },
-    scenes.classNames,
-  ),
-  boxes: sceneObjects(scenes),
-});
 
 const countOf = (what: string, fallback: string) =>
   z.int().positive().optional().describe(`${what} Default: ${fallback}.`);

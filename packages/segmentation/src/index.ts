@@ -9,6 +9,7 @@ export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } fro
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
 export { generateScenes, testScenes, sceneTensors, sceneObjects, TEST_SCENES } from './scenes';
 export type { GarmentSource, SceneOptions, SceneBox, SceneSet } from './scenes';
+export { sceneDataset } from './scene-dataset';
 // The codecs and the resampler live in @perturb/datasets (its folder readers need them too);
 // re-exported so code that imported them from here keeps working.
 export {

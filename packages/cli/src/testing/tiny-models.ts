@@ -11,15 +11,5 @@ export const TINY_DEEPLAB = {
   outputStride: 8,
 };
 
-/** A Faster R-CNN (`fasterrcnn`) as small: few channels, proposals and RoIs. */
-export const TINY_FASTER_RCNN = {
-  blocks: [1, 1, 1, 1],
-  width: 4,
-  fpnChannels: 8,
-  representationSize: 16,
-  rpnPreNmsTopNTrain: 40,
-  rpnPostNmsTopNTrain: 20,
-  rpnPreNmsTopNTest: 20,
-  rpnPostNmsTopNTest: 10,
-  roiSamples: 16,
-};
+/** A Faster R-CNN (`fasterrcnn`) as small: its `tiny` preset (few channels, proposals and RoIs). */
+export const TINY_FASTER_RCNN = { preset: 'tiny' };

@@ -1,4 +1,4 @@
-/** A static file server for the built page, on a free port of 127.0.0.1 (for the browser test). */
+/** A static file server for a built page, on a free port of 127.0.0.1 (for the browser tests). */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
