@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Augmenter, type Model, Rng } from '@perturb/core';
 import { afan } from '@perturb/afan';
-import { type BatchTarget, type Dataset, batchCount, batches } from '@perturb/datasets';
+import { type BatchTarget, type Dataset, batchCount, batches, toBatch } from '@perturb/datasets';
 import { FasterRcnn, detect } from '@perturb/detection';
 import { DeepLabV3Plus } from '@perturb/segmentation';
 import { evaluate, train } from '@perturb/trainer';
@@ -176,10 +176,9 @@ export async function denseRun(
 
 /** The trained model's output on the test scenes: its shape, and a detector's detections. */
 function testOutputs(model: Model, task: DenseTask, testSet: Dataset) {
-  const { height, width, channels } = testSet.shape;
-  const x = tf.tidy(() =>
-    tf.div(tf.tensor4d(testSet.images, [testSet.labels.length, height, width, channels], 'float32'), 255),
-  ) as tf.Tensor4D;
+  // The test scenes scaled as training batches are (datasets' toBatch); only the images are wanted.
+  const { x, y } = toBatch(testSet, undefined, { target: 'none' });
+  y.dispose();
   try {
     if (task === 'detection') {
       const detections = detect(model.eval(), x).map((d) => ({
