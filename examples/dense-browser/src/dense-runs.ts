@@ -94,14 +94,7 @@ const TASKS: Record<DenseTask, TaskSetup> = {
         rng,
         numClasses: data.numClasses,
         inChannels: 1,
-        backbone: 'resnet18',
-        blocks: [1, 1, 1, 1],
-        width: 4,
-        stem: 'cifar',
-        outputStride: 8,
-        channels: 8,
-        lowLevelChannels: 4,
-        atrousRates: [1, 2, 3],
+        preset: 'tiny',
       }),
     // experiments/scenes-segmentation.yaml's a-fan: layer3 and the ASPP output, two strengths.
     afanStages: () => [

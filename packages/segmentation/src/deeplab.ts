@@ -22,39 +22,28 @@ import {
   Sequence,
   checkImageChannels,
   checkImageSides,
+  parseOptions,
   depthToSpace,
   resnetStages,
   siteIndex,
   spaceToDepth,
 } from '@perturb/core';
 import type { ForwardOptions, Model, ResNetLayer, Rng, Task } from '@perturb/core';
+import { type DeepLabV3PlusConfig, deeplabModelOptions } from './deeplab-options';
 import { segmentationTask } from './task';
 
-/** Options of {@link DeepLabV3Plus}. */
-export interface DeepLabV3PlusOptions {
+/**
+ * Options of {@link DeepLabV3Plus}: the `deeplabv3plus` config options (with their defaults, a
+ * preset such as `tiny`) and what the data decides.
+ */
+export type DeepLabV3PlusOptions = DeepLabV3PlusConfig & {
   /** Seeded stream for the weights. */
   rng: Rng;
   /** Output classes (including background). */
   numClasses: number;
   /** Image channels. Default 3. */
   inChannels?: number;
-  /** Backbone depth. Default `'resnet50'`. */
-  backbone?: 'resnet18' | 'resnet34' | 'resnet50';
-  /** Blocks per stage, overriding the backbone's (e.g. `[1, 1, 1, 1]` for tiny models). */
-  blocks?: readonly [number, number, number, number];
-  /** Channels of the first stage (64 in the papers); later stages double it. Default 64. */
-  width?: number;
-  /** `'imagenet'` (7×7/2 conv + max pool, stride 4) or `'cifar'` (3×3/2 conv, stride 2). Default `'imagenet'`. */
-  stem?: 'imagenet' | 'cifar';
-  /** Input size / ASPP feature size: 8 or 16 (also 4 or 32). Default 16. */
-  outputStride?: 4 | 8 | 16 | 32;
-  /** ASPP atrous rates. Default `[6, 12, 18]` × 16 / outputStride. */
-  atrousRates?: readonly number[];
-  /** Channels of the ASPP branches and of the decoder. Default 256. */
-  channels?: number;
-  /** Channels the low-level features are reduced to. Default 48. */
-  lowLevelChannels?: number;
-}
+};
 
 /** The feature sites of {@link DeepLabV3Plus}, in forward order. */
 export const DEEPLAB_SITES = ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'aspp', 'decoder'] as const;
@@ -183,15 +172,14 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
 
   constructor(options: DeepLabV3PlusOptions) {
     super();
-    const { rng } = options;
-    this.numClasses = options.numClasses;
-    this.inChannels = options.inChannels ?? 3;
-    const stem = options.stem ?? 'imagenet';
-    const width = options.width ?? 64;
-    const channels = options.channels ?? 256;
-    this.outputStride = options.outputStride ?? 16;
+    const { rng, numClasses, inChannels = 3, ...config } = options;
+    const settings = parseOptions(deeplabModelOptions, config, 'deeplabv3plus options');
+    const { stem, width, channels } = settings;
+    this.numClasses = numClasses;
+    this.inChannels = inChannels;
+    this.outputStride = settings.outputStride;
     const stemStride = stem === 'imagenet' ? 4 : 2;
-    if (![4, 8, 16, 32].includes(this.outputStride) || this.outputStride < stemStride * 2) {
+    if (this.outputStride < stemStride * 2) {
       throw new PerturbError(
         `outputStride ${this.outputStride} is not possible with the ${stem} stem`,
         `use one of ${[4, 8, 16, 32].filter((s) => s >= stemStride * 2).join(', ')}`,
@@ -204,15 +192,15 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
       );
     }
     this.task = segmentationTask(this.numClasses);
-    this.atrousRates = options.atrousRates ?? [6, 12, 18].map((r) => (r * 16) / this.outputStride);
+    this.atrousRates = settings.atrousRates ?? [6, 12, 18].map((r) => (r * 16) / this.outputStride);
 
     const strides: Partial<Record<DeepLabSite, number>> = {};
     const siteChannels: Partial<Record<DeepLabSite, number>> = {};
     const stages = resnetStages({
       rng,
       inChannels: this.inChannels,
-      backbone: options.backbone ?? 'resnet50',
-      blocks: options.blocks,
+      backbone: settings.backbone,
+      blocks: settings.blocks,
       width,
       stem,
       outputStride: this.outputStride,
@@ -231,7 +219,7 @@ export class DeepLabV3Plus extends Module implements Model<tf.Tensor4D> {
     );
     strides.aspp = this.outputStride;
     siteChannels.aspp = channels;
-    const lowOut = options.lowLevelChannels ?? 48;
+    const lowOut = settings.lowLevelChannels;
     this.reduceLow = this.addModule(
       'lowLevel',
       new ConvBnAct(rng.child('lowLevel'), this.lowChannels, lowOut, { kernelSize: 1 }),

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import './definitions';
 import './dataset-definitions';
 import { DEEPLAB_SITES } from './deeplab';
+import { DEEPLAB_PRESETS, deeplabModelOptions } from './deeplab-options';
 
 describe('registered segmentation model and datasets', () => {
   beforeAll(async () => {
@@ -29,9 +30,7 @@ describe('registered segmentation model and datasets', () => {
     const definition = models.get('deeplabv3plus');
     const options = parseOptions(
       definition.schema,
-      { backbone: 'resnet18', blocks: [1, 1, 1, 1], width: 4, channels: 8, stem: 'cifar', outputStride: 8 },
-      'test',
-    );
+{ preset: 'tiny' }, 'test');
     const context = { numClasses: 11, inputShape: [32, 32, 1] as [number, number, number], rng: new Rng(0) };
     const model = definition.create(options, context);
     expect(model.sites).toEqual(DEEPLAB_SITES);
@@ -40,5 +39,13 @@ describe('registered segmentation model and datasets', () => {
     expect(() => definition.create(options, { ...context, inputShape: [28, 28, 1] })).toThrow(
       /needs image sides that are multiples of it, but the dataset's images are 28×28/,
     );
+  });
+
+  it('deeplabv3plus lays a preset under the given options, and the defaults under both', () => {
+    const tiny = parseOptions(deeplabModelOptions, { preset: 'tiny', width: 8 }, 'deeplabv3plus options');
+    const defaults = parseOptions(deeplabModelOptions, {}, 'deeplabv3plus options');
+    expect(defaults).toMatchObject({ backbone: 'resnet50', width: 64, stem: 'imagenet', outputStride: 16 });
+    expect(tiny).toEqual({ ...defaults, ...DEEPLAB_PRESETS.tiny, preset: 'tiny', width: 8 });
+    expect(() => parseOptions(deeplabModelOptions, { preset: 'tin' }, 'deeplabv3plus options')).toThrow(/tiny/);
   });
 });

@@ -4,7 +4,10 @@
  * `@perturb/segmentation/node` registers the datasets (`fashion-mnist-scenes`,
  * `fashion-mnist-scenes-small`, `voc2012`, `cityscapes`), which read files.
  */
+// Re-exported through definitions.ts so that importing the package registers `deeplabv3plus`.
 export { deeplabModelOptions } from './definitions';
+export { DEEPLAB_PRESETS } from './deeplab-options';
+export type { DeepLabV3PlusConfig, DeepLabV3PlusSettings } from './deeplab-options';
 export { SegmentationMetrics, confusionMatrix, meanIoU, segmentationScores } from './metrics';
 export type { LabelMap, SegmentationMetricsOptions, SegmentationScores } from './metrics';
 export { generateScenes, testScenes, sceneTensors, sceneObjects, TEST_SCENES } from './scenes';

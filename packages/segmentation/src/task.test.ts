@@ -52,13 +52,7 @@ describe('segmentationTask', () => {
       rng: new Rng(1),
       numClasses: 3,
       inChannels: 1,
-      backbone: 'resnet18',
-      blocks: [1, 1, 1, 1],
-      width: 4,
-      channels: 8,
-      lowLevelChannels: 4,
-      stem: 'cifar',
-      outputStride: 8,
+      preset: 'tiny',
     });
     const rng = new Rng(2);
     const batch: Batch = {
