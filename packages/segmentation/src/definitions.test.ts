@@ -28,9 +28,7 @@ describe('registered segmentation model and datasets', () => {
 
   it('deeplabv3plus builds from a config with every site and refuses sides off its output stride', () => {
     const definition = models.get('deeplabv3plus');
-    const options = parseOptions(
-      definition.schema,
-{ preset: 'tiny' }, 'test');
+    const options = parseOptions(definition.schema, { preset: 'tiny' }, 'test');
     const context = { numClasses: 11, inputShape: [32, 32, 1] as [number, number, number], rng: new Rng(0) };
     const model = definition.create(options, context);
     expect(model.sites).toEqual(DEEPLAB_SITES);
@@ -46,6 +44,8 @@ describe('registered segmentation model and datasets', () => {
     const defaults = parseOptions(deeplabModelOptions, {}, 'deeplabv3plus options');
     expect(defaults).toMatchObject({ backbone: 'resnet50', width: 64, stem: 'imagenet', outputStride: 16 });
     expect(tiny).toEqual({ ...defaults, ...DEEPLAB_PRESETS.tiny, preset: 'tiny', width: 8 });
-    expect(() => parseOptions(deeplabModelOptions, { preset: 'tin' }, 'deeplabv3plus options')).toThrow(/tiny/);
+    expect(() => parseOptions(deeplabModelOptions, { preset: 'tin' }, 'deeplabv3plus options')).toThrow(
+      /tiny/,
+    );
   });
 });
