@@ -14,13 +14,33 @@ beforeAll(async () => {
 
 const tinyModel = () => new TinyClassifier({ numClasses: CLASSES, seed: 1 });
 
-/** One loss stage, as the trainer runs it; returns the terms' names. */
+/**
+ * One loss stage as the trainer runs it, without the model's update: each term's weighted value
+ * differentiated with respect to the stage's learned inputs, the sum handed to `learn`. Returns
+ * the terms' names.
+ */
 function runStep(plugin: LalfaAugmenter, model: TinyClassifier, step: number): string[] {
-  return tf.tidy(() =>
-    plugin.losses!(toyBatch(4, step), contextFor(model, 0, step))
-      .terms()
-      .map((t) => t.name),
-  );
+  return tf.tidy(() => {
+    const stage = plugin.losses!(toyBatch(4, step), contextFor(model, 0, step));
+    const learned = stage.learned!;
+    const terms = stage.terms();
+    // Each term reads one site's weight: the engine's gradients allow the others to go unreached.
+    const perTerm = terms.map(
+      (term) =>
+        tf
+          .engine()
+          .gradients(
+            () => tf.mul(term.value(), term.weight) as tf.Scalar,
+            [...learned.tensors],
+            undefined,
+            true,
+          ).grads,
+    );
+    learned.learn(
+      learned.tensors.map((tensor, i) => tf.addN(perTerm.map((grads) => grads[i] ?? tf.zerosLike(tensor)))),
+    );
+    return terms.map((t) => t.name);
+  });
 }
 
 function expectOnSimplex(weights: number[]): void {
@@ -60,11 +80,12 @@ describe('lalfa', () => {
   it('steps the weights along the gradient of the adversarial loss', () => {
     const model = tinyModel();
     const sites = ['stem', 'features'];
-    const attack = { stepSize: 0.05, steps: 3, bnMode: 'eval' as const };
+    const attack = { stepSize: 0.05, steps: 3 };
     const weightLr = 0.05;
     const plugin = lalfa({ sites, ...attack, weightLr, weightMomentum: 0, l1Coefficient: 0 });
     runStep(plugin, model, 0);
-    // Central differences of ¼·CE(tail(f_i + w·δ_i)) at w = ½, from the same features and attack.
+    // Central differences of ¼·CE(tail(f_i + w·δ_i)) at w = ½, from the same features and attack,
+    // the tail in training mode as the terms run it.
     const { x, y } = toyBatch(4, 0);
     const slopes = sites.map((site) =>
       tf.tidy(() => {
@@ -72,7 +93,7 @@ describe('lalfa', () => {
         const delta = featurePgd(model, site, f, y, attack);
         const lossAt = (w: number) =>
           crossEntropy(
-            model.tail(tf.add(f, tf.mul(delta, w)) as tf.Tensor4D, site, { training: false }),
+            model.tail(tf.add(f, tf.mul(delta, w)) as tf.Tensor4D, site, { training: true }),
             y,
           ).dataSync()[0];
         const h = 1e-2;

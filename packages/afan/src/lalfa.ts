@@ -1,14 +1,11 @@
 /**
  * L-ALFA, A-FAN's learnable variant: adversarial perturbations at several sites at once, each
- * scaled by a learned weight w_i, f_i = f + w_i·δ_i. The weights live in the plugin, which
- * updates them itself every step (the trainer only optimizes the model's parameters).
+ * scaled by a learned weight w_i, f_i = f + w_i·δ_i. The weights live in the plugin, which steps
+ * them itself from the gradient the trainer hands it (the loss stage's `learned` inputs).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   type Augmenter,
-  type Batch,
-  type ModelOutput,
-  type Task,
   check,
   defineAugmenter,
   parseOptions,
@@ -18,7 +15,7 @@ import {
   z,
 } from '@perturb/core';
 import { checkRandomInit, featureAttackShape, pluginSettings, pluginShape, sitesField } from './options';
-import { type AttackedSite, attackSites, forwardOptions, termFeatures } from './sites';
+import { attackSites, forwardOptions, termFeatures } from './sites';
 import { projectOntoSimplex } from './simplex';
 
 /** The official script's attack: PGD-3 with sign steps of 1/255 (also the defaults). */
@@ -124,16 +121,16 @@ export interface LalfaAugmenter extends Augmenter {
 
 /**
  * The L-ALFA augmenter. Every step, in `losses()` (outside the trainer's gradient scope), it
- * runs PGD at each site, then takes the gradient of the step's loss
- * (CE_clean + mean_i CE(tail(f_i + w_i·δ_i)))/2 + λ‖w‖₁ with respect to w, and updates w by SGD
- * with momentum followed by projection onto the simplex. `terms()` returns one cross-entropy per
- * site, named `<name>/<site>`, built with the weights from before the update: w and the model
- * take their step from the same loss, as in the official code.
+ * runs PGD at each site; `terms()` returns one cross-entropy per site, named `<name>/<site>`, of
+ * tail(f_i + w_i·δ_i). The weights w enter those terms as the stage's learned inputs, so the
+ * trainer's backward passes give the step's loss (CE_clean + mean_i CE(tail(f_i + w_i·δ_i)))/2
+ * its gradient with respect to w along with the model's, and after the model's update w takes
+ * an SGD step with momentum on that gradient plus λ‖w‖₁'s, then is projected onto the simplex:
+ * w and the model step from the same loss, as in the official code (one `loss.backward()`).
  *
  * Defaults follow the official L-ALFA script: PGD-3 with sign steps of 1/255, no random init,
- * no clipping, BatchNorm in training mode during the attack (and during the extra tail passes
- * that give w its gradient), w_i = 1/n at the start, weight lr 0.01 with momentum 0.9, λ = 1,
- * head features detached.
+ * no clipping, BatchNorm in training mode during the attack, w_i = 1/n at the start, weight lr
+ * 0.01 with momentum 0.9, λ = 1, head features detached.
  *
  * The weights are plugin state: `@perturb/trainer` saves {@link LalfaAugmenter.state} in its
  * checkpoints and restores it when a run resumes; elsewhere save it yourself and call
@@ -174,12 +171,14 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
     losses(batch, ctx) {
       const attacked = attackSites(ctx.model, batch, sites, attack, ctx.rng, true);
       const task = taskOf(ctx.model);
-      const stepWeights = weights;
-      const attackTail = (f: tf.Tensor4D, site: string) =>
-        ctx.model.tail(f, site, forwardOptions(batch, ctx.rng, attack.bnMode === 'train'));
-      updateWeights(weightGradient(attacked, stepWeights, adversarialWeight, attackTail, task, batch));
+      const stepWeights = weights.map((w) => tf.scalar(w));
       return {
         cleanWeight,
+        learned: {
+          tensors: stepWeights,
+          // One read of all the sites' gradients: each read waits for the device (webgl).
+          learn: (gradients) => updateWeights(Array.from(tf.stack(gradients as tf.Scalar[]).dataSync())),
+        },
         terms: () =>
           attacked.map((site, i) => ({
             name: `${name}/${site.site}`,
@@ -206,32 +205,6 @@ function createLalfa(options: z.output<typeof lalfaFields>): LalfaAugmenter {
 /** f + w·δ. */
 function weighted(features: tf.Tensor4D, delta: tf.Tensor4D, weight: tf.Scalar | number): tf.Tensor4D {
   return tf.add(features, tf.mul(delta, weight)) as tf.Tensor4D;
-}
-
-/**
- * ∂/∂w of adversarialWeight·Σ_i loss(tail(f_i + w_i·δ_i)), on the host. Each w_i enters only its
- * own site's term, so the gradient is taken one site at a time: one tail's activations live at
- * once instead of every site's (nine ResNet tails of a batch of 128 overflow wasm's 4 GB heap),
- * and the numbers are those of the gradient of the sum.
- */
-function weightGradient(
-  attacked: AttackedSite[],
-  weights: number[],
-  adversarialWeight: number,
-  tail: (features: tf.Tensor4D, site: string) => ModelOutput,
-  task: Task,
-  batch: Batch,
-): number[] {
-  return attacked.map((site, i) =>
-    tf.tidy(() => {
-      const lossOf = (w: tf.Tensor) =>
-        tf.mul(
-          task.loss(tail(weighted(site.features, site.delta, w as tf.Scalar), site.site), batch),
-          adversarialWeight,
-        ) as tf.Scalar;
-      return tf.grad(lossOf)(tf.scalar(weights[i])).dataSync()[0];
-    }),
-  );
 }
 
 function checkState(state: LalfaState, sites: number): void {

@@ -116,6 +116,32 @@ describe('compose', () => {
     expect(compose([])).toEqual({ name: 'compose' });
   });
 
+  it('hands each loss stage back the gradients of its own learned inputs', () => {
+    const received: Record<string, number[]> = {};
+    const learning = (name: string, values: number[]): Augmenter => ({
+      name,
+      losses: () => ({
+        terms: () => [],
+        learned: {
+          tensors: values.map((v) => tf.scalar(v)),
+          learn: (gradients) => (received[name] = gradients.map((g) => g.dataSync()[0])),
+        },
+      }),
+    });
+    const stage = compose([
+      learning('a', [1, 2]),
+      { name: 'none', losses: () => ({ terms: () => [] }) },
+      compose([learning('b', [3])]),
+    ]).losses!(batch(), at(0));
+    expect(stage.learned!.tensors.map((t) => t.dataSync()[0])).toEqual([1, 2, 3]);
+    stage.learned!.learn([tf.scalar(10), tf.scalar(20), tf.scalar(30)]);
+    expect(received).toEqual({ a: [10, 20], b: [30] });
+    expect(compose([learning('a', [1]), { name: 'none' }]).losses!(batch(), at(0)).learned).toBeDefined();
+    expect(
+      compose([{ name: 'none', losses: () => ({ terms: () => [] }) }]).losses!(batch(), at(0)).learned,
+    ).toBeUndefined();
+  });
+
   it('refuses two children of one name, across nested sequences too', () => {
     expect(() => compose([{ name: 'a' }, compose([{ name: 'a' }])], { name: 'the run' })).toThrow(
       /the run has two augmenters named "a", which would share one random stream and one saved state\. give each a unique `name` option/,

@@ -164,11 +164,27 @@ export function compose(children: readonly Augmenter[], options: { name?: string
   return Object.defineProperty(sequence, SEQUENCE_CHILDREN, { value: flat });
 }
 
-/** All terms of `stages`, with the product of their clean weights. */
+/** All terms of `stages`, with the product of their clean weights and all their learned inputs. */
 export function combineLossStages(stages: readonly LossStage[]): LossStage {
+  const learning = stages.flatMap((stage) => (stage.learned ? [stage.learned] : []));
   return {
     cleanWeight: stages.reduce((weight, stage) => weight * (stage.cleanWeight ?? 1), 1),
     terms: () => stages.flatMap((stage) => stage.terms()),
+    ...(learning.length > 0
+      ? {
+          learned: {
+            tensors: learning.flatMap((learned) => learned.tensors),
+            // Each stage gets back the slice of gradients of its own tensors.
+            learn(gradients) {
+              let offset = 0;
+              for (const learned of learning) {
+                learned.learn(gradients.slice(offset, offset + learned.tensors.length));
+                offset += learned.tensors.length;
+              }
+            },
+          },
+        }
+      : {}),
   };
 }
 

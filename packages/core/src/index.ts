@@ -33,6 +33,7 @@ export type {
   StepContext,
   LossTerm,
   LossStage,
+  LearnedInputs,
   Augmenter,
 } from './plugin';
 export { Conv2d, Linear, BatchNorm2d, heNormal, fanInUniform } from './nn';

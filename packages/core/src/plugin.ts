@@ -154,6 +154,26 @@ export interface LossStage {
   /** Multiplies the clean cross-entropy (e.g. 0.5 for ½ clean + ½ adversarial). Default 1. */
   cleanWeight?: number;
   terms(): LossTerm[];
+  /** Tensors the terms read that the augmenter learns from the step's loss. Default none. */
+  learned?: LearnedInputs;
+}
+
+/**
+ * What an augmenter learns by gradient descent on the step's own loss (L-ALFA's per-site weights,
+ * as the official code steps them from the loss that trains the model). The trainer
+ * differentiates the step's loss with respect to `tensors` in the same backward passes that give
+ * the model its gradient, so learning them costs no extra forward pass, and hands the gradients
+ * to `learn`.
+ */
+export interface LearnedInputs {
+  /** Made by `losses()` for this step (the step's scope disposes them); the terms' `value()` read them. */
+  readonly tensors: readonly tf.Tensor[];
+  /**
+   * Called once after the model's update with d(loss)/d(tensor), in `tensors`' order (zeros for
+   * one no term reads); not called when the step's loss is not finite and the model skips its
+   * update too. Keep what it learns as state (`Augmenter.state`), not as tensors.
+   */
+  learn(gradients: readonly tf.Tensor[]): void;
 }
 
 /**

@@ -231,6 +231,39 @@ describe('train', () => {
     expect(withExtra.epochs[0].trainLoss).toBeCloseTo(0.5 * plain.epochs[0].trainLoss + 2, 5);
   });
 
+  it("hands a loss stage the gradient of the step's loss with respect to its learned inputs", async () => {
+    const received: number[][] = [];
+    const learning: Augmenter = {
+      name: 'learning',
+      losses: () => {
+        const a = tf.scalar(3);
+        const unread = tf.tensor1d([1, 2]);
+        return {
+          learned: {
+            tensors: [a, unread],
+            learn: (gradients) => received.push(gradients.flatMap((g) => Array.from(g.dataSync()))),
+          },
+          // d/da of 2·(5a) + 1·a² at a = 3: 10 + 6; the clean pass and `unread` give nothing.
+          terms: () => [
+            { name: 'linear', weight: 2, value: () => tf.mul(a, 5) as tf.Scalar },
+            { name: 'square', weight: 1, value: () => tf.square(a) },
+          ],
+        };
+      },
+    };
+    await train(options({ epochs: 1, augmenters: [learning] }));
+    expect(received).toEqual(Array.from({ length: 4 }, () => [16, 0, 0]));
+
+    // A step whose loss is not finite updates nothing: neither the model nor the learned inputs.
+    received.length = 0;
+    const poisoned: Augmenter = {
+      ...learning,
+      transform: (batch) => ({ x: tf.mul(batch.x, NaN) as tf.Tensor4D, y: batch.y }),
+    };
+    await expect(train(options({ augmenters: [poisoned] }))).rejects.toThrow(/the loss became NaN/);
+    expect(received).toEqual([]);
+  });
+
   it("holds one loss term's activations at a time, however many terms a step has", async () => {
     // Each term keeps a 512 KB tensor alive for its gradient; were the terms differentiated
     // together, the bytes in use when the eighth is built would hold the seven before it too.

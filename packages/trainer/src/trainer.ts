@@ -244,7 +244,9 @@ interface StepResult {
 /**
  * One optimizer step inside its own tensor scope, `augmenters` composed into one. The gradient
  * of `cleanWeight · task.loss + Σ weight · term` is taken one part at a time and summed, so a
- * step holds the activations of one part (the clean pass, or one term's tail) at once.
+ * step holds the activations of one part (the clean pass, or one term's tail) at once. The same
+ * backward passes give the loss stage's learned inputs their gradient, handed to it after the
+ * model's update.
  */
 function trainStep(
   model: Model,
@@ -272,18 +274,27 @@ function trainStep(
       ...(stage?.terms() ?? []).map((term) => () => tf.mul(term.value(), term.weight) as tf.Scalar),
     ];
     const parameters = model.parameters();
+    const learned = stage?.learned;
+    const learnedTensors = learned?.tensors ?? [];
     const values: tf.Scalar[] = [];
     const grads: tf.NamedTensorMap = {};
+    const learnedGrads = learnedTensors.map((tensor) => tf.zerosLike(tensor));
     for (const part of parts) {
       // The engine's gradients allow a part that reaches no parameter (a constant term), which
       // tf.variableGrads refuses.
-      const gradient = tf.engine().gradients(part, parameters, undefined, true);
+      const gradient = tf.engine().gradients(part, [...parameters, ...learnedTensors], undefined, true);
       values.push(gradient.value);
       accumulate(grads, parameters, gradient.grads);
+      gradient.grads.slice(parameters.length).forEach((partGrad, i) => {
+        if (partGrad) learnedGrads[i] = tf.add(learnedGrads[i], partGrad);
+      });
     }
     // One read of the summed parts, not one per part: each read waits for the device (webgl).
     const loss = tf.addN(values).dataSync()[0];
-    if (Number.isFinite(loss)) applyGradients(grads);
+    if (Number.isFinite(loss)) {
+      applyGradients(grads);
+      learned?.learn(learnedGrads);
+    }
     const { correct, count: scored } = task.countCorrect(logits, input);
     tf.dispose(logits);
     return { loss, correct, scored, count: input.x.shape[0] };
