@@ -3,12 +3,16 @@
  * across sittings has its current figures committed after each one:
  *   node experiments/snapshot-grid.mjs runs/fashion-mnist-low-data fashion-mnist-low-data
  * → docs/results/<name>.runs.json (every finished run: its config, accuracy, task scores and
- *   training time) and docs/results/<name>.table.md (mean ± std per method and size of the score
+ *   training time), docs/results/<name>.table.md (mean ± std per method and size of the score
  *   the grid's report compares by — accuracy, or mean IoU / mAP for dense tasks — seeds, time per
- *   run, and how far the grid is). The prose around the table lives in docs/results/<name>.md.
+ *   run, and how far the grid is) and docs/results/<name>/ laid out as the compare folder the
+ *   report reads: compare.yaml and each finished run's result.json, config.yaml and image grids.
+ *   That copy is what a later sitting on another machine starts from (restore-grid.mjs) and what
+ *   `perturb report docs/results/<name>` writes the report from. The prose around the table lives
+ *   in docs/results/<name>.md.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { aggregateRuns, comparedByPrimaryMetric } from '@perturb/eval';
 import { readRunResults } from '@perturb/eval/node';
@@ -37,6 +41,10 @@ const runs = records.map((r) => {
   };
 });
 const out = join(root, 'docs/results');
+keepRunRecords(
+  records.map((r) => dirname(r.source)),
+  join(out, name),
+);
 atomicWrite(
   join(out, `${name}.runs.json`),
   JSON.stringify({ grid: gridDir, planned, finished: runs.length, runs }, null, 2) + '\n',
@@ -45,7 +53,9 @@ atomicWrite(
 const percent = (x) => (100 * x).toFixed(2);
 const minutes = (seconds) => `${(seconds / 60).toFixed(1)} min`;
 const { metric, records: compared } = comparedByPrimaryMetric(records);
-const rows = aggregateRuns(compared, { baseline: grid.methods.baseline ? 'baseline' : undefined });
+// A sitting may finish other methods before the baseline's runs: no "vs baseline" until they exist.
+const hasBaseline = compared.some((record) => record.method === 'baseline');
+const rows = aggregateRuns(compared, { baseline: hasBaseline ? 'baseline' : undefined });
 const lines = [
   `${runs.length} of ${planned} runs finished (${new Date().toISOString().slice(0, 10)}).`,
   '',
@@ -66,3 +76,23 @@ const lines = [
 ];
 atomicWrite(join(out, `${name}.table.md`), lines.join('\n'));
 console.log(lines.join('\n'));
+
+/**
+ * Copies the grid's compare.yaml and, of each finished run folder, what records it (result.json,
+ * config.yaml, the PNG grids the report shows) into `kept`, as <kept>/runs/<method>/<run>/: the
+ * checkpoints and logs stay behind. Files are written whole (atomically), so an interrupted
+ * snapshot leaves no torn record for a restore to trust.
+ */
+function keepRunRecords(runDirs, kept) {
+  mkdirSync(kept, { recursive: true });
+  atomicWrite(join(kept, 'compare.yaml'), readFileSync(join(gridDir, 'compare.yaml')));
+  for (const runDir of runDirs) {
+    const target = join(kept, 'runs', basename(dirname(runDir)), basename(runDir));
+    mkdirSync(target, { recursive: true });
+    for (const file of readdirSync(runDir)) {
+      if (file === 'result.json' || file === 'config.yaml' || file.endsWith('.png')) {
+        atomicWrite(join(target, file), readFileSync(join(runDir, file)));
+      }
+    }
+  }
+}
