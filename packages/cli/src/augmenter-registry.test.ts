@@ -40,10 +40,15 @@ describe('augmenter registry', () => {
         y: tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3), 'float32') as tf.Tensor2D,
       };
       const stage = plugin.losses!(batch, { model, rng, step: 0, epoch: 0 });
+      // The trainer hands the stage the gradient of the step's loss with respect to w; given
+      // (1, −1), w moves by weightLr·(∇ + λ·sign w) = 0.05·(2, 0) and back onto the simplex.
+      stage.learned!.learn([tf.scalar(1), tf.scalar(-1)]);
       return stage.terms().map((term) => term.name);
     });
     expect(names).toEqual(['lalfa-2/stem', 'lalfa-2/features']);
-    expect(plugin.weights()).not.toEqual([0.5, 0.5]); // the plugin took its own weight step
+    const [w0, w1] = plugin.weights();
+    expect(w0).toBeCloseTo(0.45, 12);
+    expect(w1).toBeCloseTo(0.55, 12);
     model.dispose();
     builder.dispose();
   });
