@@ -21,7 +21,7 @@ import { evalSummary, runEval } from './run-eval';
 import { predictSummary, runPredict } from './run-predict';
 import { runTrain } from './run-train';
 import { runTrainFlow } from './run-train-flow';
-import { runTrainVaeGan } from './run-train-vaegan';
+import { runTrainVaeGan, runVaeGanWorker } from './run-train-vaegan';
 import { DEFAULT_ATTEMPTS, enqueueRuns, parseQueueUrl, queueExecutor, queueStatus, withQueue } from './queue';
 import { slurmScript } from './slurm';
 import { DEFAULT_VAEGAN_CONFIG, resolveVaeGanTrainingConfig } from './vaegan-config';
@@ -179,15 +179,26 @@ program
   .option('--class-agnostic', 'also train a model on all classes (default: not)')
   .option('--seed <n>', `seed ${byDefault(DEFAULT_VAEGAN_CONFIG.seed)}`, integer)
   .option('-o, --out <dir>', `output folder ${byDefault(DEFAULT_VAEGAN_CONFIG.out)}`)
+  .option(
+    '-j, --jobs <n>',
+    'class models trained at once, each in its own process (default 1: one after another in this one)',
+    integer,
+  )
   .option('-q, --quiet', 'no progress bar')
+  // How train-vaegan --jobs starts its children; not for people.
+  .addOption(new Option('--worker <task>').hideHelp())
   .action(async (flags) => {
+    if (flags.worker) return runVaeGanWorker(flags.worker);
     const fromFile = await readConfigWithPlugins(flags.config, flags.plugin);
     const { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out } = flags;
     const config = resolveVaeGanTrainingConfig(
       [fromFile, { dataset, trainSize, latentSize, epochs, classAgnostic, seed, out }],
       flags.config ?? 'the flags',
     );
-    const result = await runTrainVaeGan(config, { progress: !flags.quiet });
+    const result = await runTrainVaeGan(config, {
+      progress: !flags.quiet,
+      processes: { count: flags.jobs ?? 1, bin: self },
+    });
     process.stdout.write(`${result.classes} class-specific VAE-GANs → ${config.out}\n`);
   });
 

@@ -43,7 +43,7 @@ export class ChildWatchdog {
   spawn(
     script: string,
     args: string[],
-    options: { env: NodeJS.ProcessEnv; stdout: number; stderr: number | 'inherit' },
+    options: { env: NodeJS.ProcessEnv; stdout: number | 'pipe'; stderr: number | 'inherit' },
   ): ChildProcess {
     const child = spawn(process.execPath, [script, ...args], {
       env: options.env,

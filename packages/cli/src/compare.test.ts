@@ -145,7 +145,12 @@ describe('perturb compare', () => {
     const writeRun = (method: string, seed: number, code?: object) => {
       const folder = join(dir, 'runs', method, `n10-s${seed}`);
       mkdirSync(folder, { recursive: true });
-      const result = { config: { trainSize: 10, seed }, testAccuracy: 0.5, seconds: 1, ...(code ? { code } : {}) };
+      const result = {
+        config: { trainSize: 10, seed },
+        testAccuracy: 0.5,
+        seconds: 1,
+        ...(code ? { code } : {}),
+      };
       writeFileSync(join(folder, 'result.json'), JSON.stringify(result));
     };
     // The report's own script sits in a folder with a package.json of version 9.9.9 and no git.
@@ -255,13 +260,15 @@ describe('perturb compare', () => {
       methods: { vae: { augmenters: [{ onManifoldAdversarial: { models: 'shared' } }] } },
       seeds: [0, 1],
       vaegan: { dataset: 'fashion-mnist-small', epochs: 2 },
-      jobs: 1,
+      jobs: 2,
       out: join(dir, 'out'),
     };
     const calls = () => readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
     const vaeganDir = join(dir, 'out', 'vaegan');
     await runCompare(readCompareConfig(compareFile(dir, settings)), { bin });
     expect(calls()[0]).toBe(`train-vaegan ${vaeganDir}`);
+    // Two class models at once, as the grid runs two runs at once.
+    expect(readFileSync(join(dir, 'flags.log'), 'utf8').split('\n')[0]).toBe('--jobs 2');
     expect(
       calls()
         .slice(1)

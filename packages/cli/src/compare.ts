@@ -70,6 +70,8 @@ export interface SharedModel {
   description: string;
   /** The `perturb` command that trains it. */
   command: string;
+  /** Whether that command trains parts of it at once in processes of its own (`--jobs`). */
+  splits: boolean;
   /** What the option is set to, given the model's folder. */
   path(dir: string): string;
   /** Validates the section's settings and returns the image size they train on. */
@@ -82,6 +84,7 @@ const SHARED_MODELS: SharedModel[] = [
     option: 'flow',
     description: 'the shared flow',
     command: 'train-flow',
+    splits: false,
     path: (dir) => join(dir, 'checkpoint.safetensors'),
     resolve: (settings, source) => resolveFlowConfig([settings], source),
   },
@@ -90,6 +93,7 @@ const SHARED_MODELS: SharedModel[] = [
     option: 'models',
     description: 'the shared class-specific VAE-GANs',
     command: 'train-vaegan',
+    splits: true,
     path: (dir) => dir,
     resolve: (settings, source) => resolveVaeGanTrainingConfig([settings], source),
   },
@@ -216,19 +220,20 @@ export function sharedTrainings(config: CompareConfig, methods?: readonly string
 
 /**
  * Trains each shared model of `trainings` that has not finished, in a child process of
- * `children`, one process at a time per model (see {@link withSharedModelLock}).
+ * `children`, one process at a time per model (see {@link withSharedModelLock}); a model made
+ * of parts (the VAE-GANs, one per class) trains `jobs` of them at once.
  */
 export async function trainSharedModels(
   trainings: readonly SharedTraining[],
   out: string,
   bin: string,
   children: ChildWatchdog,
-  device?: string,
+  { device, jobs = 1 }: { device?: string; jobs?: number } = {},
 ): Promise<void> {
   for (const { section, settings } of trainings) {
     const model = SHARED_MODELS.find((m) => m.section === section)!;
     await withSharedModelLock(model, out, () =>
-      trainSharedModel(model, settings, out, bin, children, device),
+      trainSharedModel(model, settings, out, bin, children, { device, jobs }),
     );
   }
 }
@@ -270,7 +275,7 @@ async function trainSharedModel(
   out: string,
   bin: string,
   children: ChildWatchdog,
-  device?: string,
+  { device, jobs }: { device?: string; jobs: number },
 ): Promise<void> {
   const dir = join(out, model.section);
   const configPath = join(dir, 'config.yaml');
@@ -291,8 +296,10 @@ async function trainSharedModel(
   if (existsSync(join(dir, 'result.json'))) return;
   process.stderr.write(`compare: training ${model.description} in ${dir}\n`);
   writeFileAtomic(configPath, stringify({ ...settings, out: dir }));
-  // Alone on the machine: the child's default, one wasm thread per core.
-  await runChild(children, bin, [model.command, '--config', configPath], join(dir, 'log.txt'), {
+  // Alone on the machine: the child's default, one wasm thread per core (split among its own
+  // processes when it trains parts at once).
+  const parallel = model.splits && jobs > 1 ? ['--jobs', String(jobs)] : [];
+  await runChild(children, bin, [model.command, '--config', configPath, ...parallel], join(dir, 'log.txt'), {
     echo: true,
     device,
   });
@@ -591,7 +598,10 @@ export function localExecutor({ bin, devices }: { bin: string; devices?: readonl
     async execute(plan) {
       const children = new ChildWatchdog();
       try {
-        await trainSharedModels(plan.shared, plan.out, bin, children, devices?.[0]);
+        await trainSharedModels(plan.shared, plan.out, bin, children, {
+          device: devices?.[0],
+          jobs: plan.config.jobs,
+        });
         return await runPool(plan, { bin, children, devices });
       } finally {
         children.close();

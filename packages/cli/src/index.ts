@@ -30,7 +30,7 @@ export { runTrainFlow } from './run-train-flow';
 export { resolveVaeGanTrainingConfig, DEFAULT_VAEGAN_CONFIG, vaeganConfigSchema } from './vaegan-config';
 export type { TrainVaeGanConfig } from './vaegan-config';
 export { runTrainVaeGan } from './run-train-vaegan';
-export type { TrainVaeGanRunResult } from './run-train-vaegan';
+export type { TrainVaeGanRunResult, TrainVaeGanOptions } from './run-train-vaegan';
 export { writeCompareReport } from './report';
 export { runEval } from './run-eval';
 export type { EvalRunOptions, EvalRunResult, EvalRunCommon } from './run-eval';

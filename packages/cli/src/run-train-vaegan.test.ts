@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '@perturb/datasets';
 import { describe, expect, it } from 'vitest';
 import { runTrainVaeGan, vaeGanStepPlan } from './run-train-vaegan';
+import { runPerturb } from './testing/perturb-process';
 import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
 describe('perturb train-vaegan', () => {
@@ -38,4 +39,44 @@ describe('perturb train-vaegan', () => {
       /holds VAE-GANs trained with other settings/,
     );
   });
+
+  it('trains the same models with --jobs 2, a class per child process, as in one process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perturb-vaegan-jobs-'));
+    const train = async (name: string, flags: string[]) => {
+      const config = join(dir, `${name}.yaml`);
+      const out = join(dir, name);
+      writeFileSync(
+        config,
+        `trainSize: 20\nlatentSize: 2\nwidths: [4]\nepochs: 2\nbatchSize: 4\nout: ${out}\n`,
+      );
+      const { code, stdout, stderr } = await runPerturb(['train-vaegan', '--config', config, ...flags]);
+      expect(stderr).not.toMatch(/error/i);
+      expect([code, stdout]).toEqual([0, `10 class-specific VAE-GANs → ${out}\n`]);
+      return out;
+    };
+    const [alone, split] = [await train('alone', ['--quiet']), await train('split', ['--jobs', '2'])];
+    for (let k = 0; k < 10; k++) {
+      expect(tensorBytes(join(split, `class-${k}.safetensors`))).toEqual(
+        tensorBytes(join(alone, `class-${k}.safetensors`)),
+      );
+    }
+    expect(JSON.parse(readFileSync(join(split, 'result.json'), 'utf8')).epochsRun).toEqual(
+      Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`class-${k}`, 2])),
+    );
+    const stray = await runPerturb([
+      'train-vaegan',
+      '--worker',
+      JSON.stringify({ config: { out: split }, classes: [0] }),
+    ]);
+    expect([stray.code, stray.stderr.trim()]).toEqual([
+      2,
+      'perturb: --worker is only for the child processes of `perturb train-vaegan --jobs`. run `perturb train-vaegan --jobs <n>` instead',
+    ]);
+  }, 120_000);
 });
+
+/** A safetensors file's tensor data, without its header (which records training times). */
+function tensorBytes(path: string): Buffer {
+  const file = readFileSync(path);
+  return file.subarray(8 + Number(file.readBigUInt64LE(0)));
+}

@@ -1,17 +1,23 @@
 /**
- * `perturb train-vaegan`: Stutz et al.'s class-specific VAE-GANs, one per class, trained one after
- * the other into `<out>/class-<k>.safetensors` (what `onManifoldAdversarial`'s `models` loads).
+ * `perturb train-vaegan`: Stutz et al.'s class-specific VAE-GANs, one per class, trained into
+ * `<out>/class-<k>.safetensors` (what `onManifoldAdversarial`'s `models` loads): one after the
+ * other in this process, or several at once in child processes (`processes`), which train the
+ * same models since each depends only on the seed and its class's images.
  * A rerun resumes: finished models are skipped, an interrupted one continues from its last epoch.
  * It must use the same settings (data included; only `epochs` may grow), which
  * `<out>/settings.json` records.
  */
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
 import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
-import { runFolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
+import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
+import { ChildWatchdog } from './child-process';
+import { loadPlugins } from './plugins';
 import { loadSplit } from './run-train';
 import type { TrainVaeGanConfig } from './vaegan-config';
 
@@ -50,11 +56,30 @@ export function vaeGanStepPlan(
   return { offsets, total };
 }
 
+/** Options of {@link runTrainVaeGan}. */
+export interface TrainVaeGanOptions {
+  /** Show one progress bar over every model's steps. Default true. */
+  progress?: boolean;
+  /**
+   * Train `count` class models at once, each in a child process running `node <bin>
+   * train-vaegan` (`bin`: the `perturb` script) with its share of the cores as wasm threads.
+   * Default: one model after the other, in this process.
+   */
+  processes?: { count: number; bin: string };
+}
+
 /** Trains (or resumes) the models `config` describes and writes `<out>/result.json`. */
 export async function runTrainVaeGan(
   config: TrainVaeGanConfig,
-  options: { progress?: boolean } = {},
+  options: TrainVaeGanOptions = {},
 ): Promise<TrainVaeGanRunResult> {
+  const { processes } = options;
+  if (processes && !(Number.isInteger(processes.count) && processes.count >= 1)) {
+    throw new PerturbError(
+      `train-vaegan cannot train ${processes.count} models at once`,
+      'pass --jobs 1 or more',
+    );
+  }
   // One process per run folder: a second one would mix its files with this one's.
   return withRunLock(config.out, 'perturb train-vaegan', async () => {
     const started = Date.now();
@@ -62,41 +87,23 @@ export async function runTrainVaeGan(
     checkSameSettings(config);
     await initBackend({ log: progress });
     const trainSet = await loadSplit(config, 'train', config.trainSize);
-    const plan = vaeGanStepPlan(trainSet, config);
-    let bar: ProgressBar | null = null;
+    const bar = new ModelsProgress(vaeGanStepPlan(trainSet, config), progress);
+    const inChildren =
+      processes && processes.count > 1
+        ? await trainInChildren(config, trainSet.numClasses, processes, bar)
+        : {};
+    // Loads what the children trained (and trains whatever is left: the class-agnostic model).
     const trained = await trainClassSpecific({
-      dataset: trainSet,
-      storage: runFolder(config.out),
-      epochs: config.epochs,
-      architecture: {
-        latentSize: config.latentSize,
-        widths: config.widths,
-        gamma: config.gamma,
-        reconstruction: config.reconstruction,
-      },
-      beta: config.beta,
-      classAgnostic: config.classAgnostic,
-      agnosticBeta: config.agnosticBeta,
-      batchSize: config.batchSize,
-      lr: config.lr,
-      lrDecay: config.lrDecay,
-      weightDecay: config.weightDecay,
-      seed: config.seed,
-      onStep: (p) => {
-        if (!progress) return;
-        const done = plan.offsets[p.model] + (p.epoch - 1) * p.stepsPerEpoch + p.step;
-        // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
-        bar ??= new ProgressBar({ total: plan.total, label: 'train-vaegan', start: done - 1 });
-        bar.update(done, { model: p.model, epoch: `${p.epoch}/${p.epochs}`, vae: p.losses.vae });
-      },
+      ...trainingOptions(config, trainSet),
+      onStep: (p) => bar.step(p.model, p, { vae: p.losses.vae }),
     });
-    (bar as ProgressBar | null)?.done();
+    bar.close();
     for (const model of trained.models) model.dispose();
     trained.agnostic?.dispose();
     const result: TrainVaeGanRunResult = {
       config,
       classes: trained.models.length,
-      epochsRun: trained.epochsRun,
+      epochsRun: { ...trained.epochsRun, ...inChildren },
       backend: activeBackend()?.name ?? 'unknown',
       seconds: (Date.now() - started) / 1000,
       finishedAt: new Date().toISOString(),
@@ -104,6 +111,173 @@ export async function runTrainVaeGan(
     writeFileAtomic(join(config.out, 'result.json'), JSON.stringify(result, null, 2) + '\n');
     return result;
   });
+}
+
+/** `trainClassSpecific`'s options for `config`'s models of `dataset`, without progress. */
+function trainingOptions(config: TrainVaeGanConfig, dataset: Dataset) {
+  return {
+    dataset,
+    storage: runFolder(config.out),
+    epochs: config.epochs,
+    architecture: {
+      latentSize: config.latentSize,
+      widths: config.widths,
+      gamma: config.gamma,
+      reconstruction: config.reconstruction,
+    },
+    beta: config.beta,
+    classAgnostic: config.classAgnostic,
+    agnosticBeta: config.agnosticBeta,
+    batchSize: config.batchSize,
+    lr: config.lr,
+    lrDecay: config.lrDecay,
+    weightDecay: config.weightDecay,
+    seed: config.seed,
+  };
+}
+
+/** Where a model's training stands: epoch (from 1) and step within it (from 1). */
+interface ModelStep {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+}
+
+/**
+ * One progress bar over every model's steps, whether the models train one after the other or
+ * several at once: it counts each model's own steps, and a model as whole once it is known to
+ * be finished.
+ */
+class ModelsProgress {
+  private readonly models: string[];
+  private readonly stepsDone = new Map<string, number>();
+  private bar: ProgressBar | null = null;
+
+  constructor(
+    private readonly plan: { offsets: Record<string, number>; total: number },
+    private readonly enabled: boolean,
+  ) {
+    this.models = Object.keys(plan.offsets);
+  }
+
+  /** `model` has run `p`'s step; in-process training also means every model before it is done. */
+  step(model: string, p: ModelStep, shown: Record<string, number> = {}, inOrder = true): void {
+    if (!this.enabled) return;
+    if (inOrder && !this.stepsDone.has(model)) {
+      for (const earlier of this.models.slice(0, this.models.indexOf(model))) this.finish(earlier);
+    }
+    this.stepsDone.set(model, (p.epoch - 1) * p.stepsPerEpoch + p.step);
+    const done = [...this.stepsDone.values()].reduce((a, b) => a + b, 0);
+    // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
+    this.bar ??= new ProgressBar({ total: this.plan.total, label: 'train-vaegan', start: done - 1 });
+    this.bar.update(done, { model, epoch: `${p.epoch}/${p.epochs}`, ...shown });
+  }
+
+  /** `model` has all its steps (finished now, or before this run). */
+  finish(model: string): void {
+    const next = this.models[this.models.indexOf(model) + 1];
+    this.stepsDone.set(
+      model,
+      (next === undefined ? this.plan.total : this.plan.offsets[next]) - this.plan.offsets[model],
+    );
+  }
+
+  /** Ends the bar's line. */
+  close(): void {
+    this.bar?.done();
+  }
+}
+
+/** What a `train-vaegan` child process is given (the hidden `--worker` flag's JSON). */
+interface WorkerTask {
+  config: TrainVaeGanConfig;
+  classes: number[];
+}
+
+/** A line a child writes to its stdout: a step of a model, or at the end what it ran. */
+type WorkerMessage = { model: string; step: ModelStep } | { epochsRun: Record<string, number> };
+
+/**
+ * Trains every class's model in child processes, `count` at a time, each given the next class
+ * not yet taken; returns the epochs each ran. A failed child does not stop the others: the
+ * error names every failed class once all have ended, and a rerun resumes them.
+ */
+async function trainInChildren(
+  config: TrainVaeGanConfig,
+  numClasses: number,
+  { count, bin }: { count: number; bin: string },
+  progress: ModelsProgress,
+): Promise<Record<string, number>> {
+  const children = new ChildWatchdog();
+  const env = { ...process.env };
+  env.PERTURB_WASM_THREADS ??= String(Math.max(1, Math.floor(availableParallelism() / count)));
+  const untaken = Array.from({ length: numClasses }, (_, k) => k);
+  const epochsRun: Record<string, number> = {};
+  const failures: string[] = [];
+  const lane = async () => {
+    for (let k = untaken.shift(); k !== undefined; k = untaken.shift()) {
+      const task: WorkerTask = { config, classes: [k] };
+      const child = children.spawn(bin, ['train-vaegan', '--worker', JSON.stringify(task)], {
+        env,
+        stdout: 'pipe',
+        stderr: 'inherit',
+      });
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        const message = JSON.parse(line) as WorkerMessage;
+        if ('epochsRun' in message) Object.assign(epochsRun, message.epochsRun);
+        else progress.step(message.model, message.step, {}, false);
+      });
+      const outcome = await new Promise<string | null>((resolve) => {
+        child.on('error', (error) => resolve(error.message));
+        child.on('exit', (code, signal) =>
+          resolve(code === 0 ? null : signal ? `killed by ${signal}` : `exited with code ${code}`),
+        );
+      });
+      if (outcome === null) progress.finish(`class-${k}`);
+      else failures.push(`class ${k} ${outcome}`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(count, numClasses) }, lane));
+  } finally {
+    children.close();
+  }
+  if (failures.length > 0) {
+    throw new PerturbError(
+      `${failures.length} VAE-GAN child process(es) failed: ${failures.join(', ')}`,
+      'fix the cause shown above and run the same command again: finished models are kept and the others resume',
+    );
+  }
+  return epochsRun;
+}
+
+/**
+ * A child process of {@link runTrainVaeGan} (`perturb train-vaegan --worker <task>`): trains
+ * the task's classes in the folder its parent holds locked, reporting each step on stdout.
+ */
+export async function runVaeGanWorker(taskJson: string): Promise<void> {
+  const { config, classes } = JSON.parse(taskJson) as WorkerTask;
+  if (runLockHolder(config.out)?.pid !== process.ppid) {
+    throw new PerturbError(
+      '--worker is only for the child processes of `perturb train-vaegan --jobs`',
+      'run `perturb train-vaegan --jobs <n>` instead',
+    );
+  }
+  const say = (message: WorkerMessage) => process.stdout.write(JSON.stringify(message) + '\n');
+  await loadPlugins(config.plugins ?? []);
+  await initBackend({ log: false });
+  const trainSet = await loadSplit(config, 'train', config.trainSize);
+  const trained = await trainClassSpecific({
+    ...trainingOptions(config, trainSet),
+    classes,
+    classAgnostic: false,
+    onStep: ({ model, epoch, epochs, step, stepsPerEpoch }) =>
+      say({ model, step: { epoch, epochs, step, stepsPerEpoch } }),
+  });
+  for (const model of trained.models) model.dispose();
+  say({ epochsRun: trained.epochsRun });
 }
 
 /**

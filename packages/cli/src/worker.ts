@@ -124,7 +124,7 @@ async function processRun(
   };
   const timer = setInterval(() => void report().catch(() => undefined), PROGRESS_MS);
   try {
-    await trainSharedModels(shared, grid, context.bin, context.children, context.device);
+    await trainSharedModels(shared, grid, context.bin, context.children, { device: context.device });
     await trainRun(run, context);
   } catch (error) {
     throw new Error(`${(error as Error).message}${lastWords(runLog(run))} (see ${runLog(run)})`);

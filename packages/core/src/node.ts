@@ -14,5 +14,5 @@ export {
 } from './checkpoint-files';
 export { writeImageGrid } from './image-grid-file';
 export { runFolder } from './run-folder';
-export { lockRunFolder, withRunLock, RUN_LOCK } from './run-lock';
+export { lockRunFolder, withRunLock, runLockHolder, RUN_LOCK } from './run-lock';
 export type { RunLock, RunLockHolder } from './run-lock';

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PerturbError } from './errors';
-import { RUN_LOCK, lockRunFolder, withRunLock } from './run-lock';
+import { RUN_LOCK, lockRunFolder, runLockHolder, withRunLock } from './run-lock';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'perturb-lock-'));
 
@@ -34,9 +34,11 @@ describe('lockRunFolder', () => {
       hostname: hostname(),
     });
     expect(() => lockRunFolder(dir, 'perturb train')).toThrow(PerturbError);
+    expect(runLockHolder(dir)).toMatchObject({ pid: process.pid, command: 'perturb train' });
     lock.release();
     lock.release();
     expect(existsSync(lock.path)).toBe(false);
+    expect(runLockHolder(dir)).toBeNull();
     await withRunLock(dir, 'perturb train', async () => expect(existsSync(lock.path)).toBe(true));
     expect(existsSync(lock.path)).toBe(false);
   });

@@ -33,6 +33,12 @@ export interface TrainClassSpecificOptions {
   architecture?: Partial<Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma' | 'reconstruction'>>;
   /** Reconstruction weight of the class-specific models. Default 2.75 (`STUTZ_BETA.classSpecific`). */
   beta?: number;
+  /**
+   * The classes whose models this call trains (or loads, when finished), in this order. Each
+   * class's model depends only on the seed and its own images, so processes given disjoint
+   * lists train the same models as one call given all. Default: every class, `0 … K − 1`.
+   */
+  classes?: readonly number[];
   /** Also train a class-agnostic model on all images. Default false. */
   classAgnostic?: boolean;
   /** Reconstruction weight of the class-agnostic model. Default 3 (`STUTZ_BETA.classAgnostic`). */
@@ -53,7 +59,7 @@ export interface TrainClassSpecificOptions {
 
 /** What {@link trainClassSpecific} returns; the caller owns (and disposes) the models. */
 export interface ClassSpecificResult {
-  /** The trained model of each class, in class order. */
+  /** The trained model of each class in `classes`, in that order. */
   models: VaeGan[];
   /** The class-agnostic model, with `classAgnostic`. */
   agnostic?: VaeGan;
@@ -108,7 +114,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
 
   const models: VaeGan[] = [];
   const epochsRun: Record<string, number> = {};
-  for (let k = 0; k < dataset.numClasses; k++) {
+  for (const k of classesToTrain(dataset, options.classes)) {
     const members = indicesOfClass(dataset, k);
     if (members.length === 0) {
       throw new PerturbError(
@@ -135,6 +141,18 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
   );
   epochsRun.agnostic = agnostic.epochsRun;
   return { models, agnostic: agnostic.model, epochsRun };
+}
+
+function classesToTrain(dataset: Dataset, classes: readonly number[] | undefined): readonly number[] {
+  if (!classes) return Array.from({ length: dataset.numClasses }, (_, k) => k);
+  const bad = classes.find((k) => !Number.isInteger(k) || k < 0 || k >= dataset.numClasses);
+  if (bad !== undefined) {
+    throw new PerturbError(
+      `class ${bad} is not a class of ${dataset.name}`,
+      `name classes from 0 to ${dataset.numClasses - 1}`,
+    );
+  }
+  return classes;
 }
 
 function indicesOfClass(dataset: Dataset, k: number): number[] {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, assertNoTensorLeak, initBackend } from '@perturb/core';
+import { PerturbError, Rng, assertNoTensorLeak, initBackend, memoryStorage } from '@perturb/core';
 import { runFolder } from '@perturb/core/node';
 import { toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,5 +123,26 @@ describe('trainClassSpecific', () => {
     expect(values(loaded[1].decoder.parameters()[0])).toEqual(
       values(first.models[1].decoder.parameters()[0]),
     );
+  });
+
+  it('trains a subset of the classes to the same models as training them all', async () => {
+    const options = {
+      dataset: bandDataset(4),
+      epochs: 1,
+      batchSize: 4,
+      architecture: { latentSize: 4, widths: [4] },
+    };
+    const all = await trainClassSpecific({ ...options, storage: memoryStorage() });
+    const subsetDir = join(dir, 'subset');
+    const one = await trainClassSpecific({ ...options, storage: runFolder(subsetDir), classes: [1] });
+    expect(readdirSync(subsetDir)).toEqual(['class-1.safetensors']);
+    expect(one.epochsRun).toEqual({ 'class-1': 1 });
+    expect(values(one.models[0].encoder.parameters()[0])).toEqual(
+      values(all.models[1].encoder.parameters()[0]),
+    );
+    await expect(trainClassSpecific({ ...options, storage: memoryStorage(), classes: [2] })).rejects.toThrow(
+      /class 2 is not a class of bands. name classes from 0 to 1/,
+    );
+    for (const model of [...all.models, ...one.models]) model.dispose();
   });
 });

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * A stand-in for the `perturb` script: `<command> --config <file>` appends the command and the
- * output folder to a log (its PERTURB_WASM_THREADS to another, its folder and CUDA_VISIBLE_DEVICES
- * to a third) and writes result.json, or fails for seed 13 on its first attempt, as a killed run
+ * A stand-in for the `perturb` script: `<command> --config <file> [flags]` appends the command
+ * and the output folder to a log (its flags to another, its PERTURB_WASM_THREADS to a third, its
+ * folder and CUDA_VISIBLE_DEVICES to a fourth) and writes result.json, or fails for seed 13 on its first attempt, as a killed run
  * would.
  */
 export function fakeBin(dir: string): string {
@@ -22,6 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { parse } from ${JSON.stringify(yamlUrl)};
 const config = parse(readFileSync(process.argv[4], 'utf8'));
 appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, process.argv[2] + ' ' + config.out + '\\n');
+appendFileSync(${JSON.stringify(join(dir, 'flags.log'))}, process.argv.slice(5).join(' ') + '\\n');
 appendFileSync(${JSON.stringify(join(dir, 'threads.log'))}, process.env.PERTURB_WASM_THREADS + '\\n');
 appendFileSync(${JSON.stringify(join(dir, 'devices.log'))}, config.out + ' ' + process.env.CUDA_VISIBLE_DEVICES + '\\n');
 const marker = join(config.out, 'attempted');
