@@ -142,7 +142,7 @@ describe('perturb compare', () => {
 
   it("reports the code the runs recorded over the code writing the report, and the script's when they did not", () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-grid-'));
-    const writeRun = (method: string, seed: number, code?: object) => {
+    const writeRun = (method: string, seed: number, code?: object, threads?: number) => {
       const folder = join(dir, 'runs', method, `n10-s${seed}`);
       mkdirSync(folder, { recursive: true });
       const result = {
@@ -150,6 +150,7 @@ describe('perturb compare', () => {
         testAccuracy: 0.5,
         seconds: 1,
         ...(code ? { code } : {}),
+        ...(threads ? { threads } : {}),
       };
       writeFileSync(join(folder, 'result.json'), JSON.stringify(result));
     };
@@ -162,9 +163,15 @@ describe('perturb compare', () => {
     const recorded = readFileSync(writeCompareReport(dir, { bin }).markdown, 'utf8');
     expect(recorded).toContain('| git commit | abc123, def456 |');
     expect(recorded).toContain('| perturb version | 1.0.0 |');
-    writeRun('flip', 1);
+    expect(recorded).toMatch(
+      /\| threads \| \d+ (\(PERTURB_WASM_THREADS\)|wasm thread\(s\) a run \(cores ÷ runs at once, compare's rule\)); the runs did not record it \|/,
+    );
+    writeRun('flip', 1, undefined, 3);
     const mixed = readFileSync(writeCompareReport(dir, { bin }).markdown, 'utf8');
     expect(mixed).toContain('| perturb version | 9.9.9 |');
+    expect(mixed).toMatch(
+      /\| threads \| 3 thread\(s\) a run \(recorded by the runs\); 2 run\(s\) did not record theirs: \d+ /,
+    );
   });
 
   it('refuses to reuse finished runs for changed settings, and keeps them when the grid moves', async () => {

@@ -153,6 +153,7 @@ function readGrid(dir: string): RecordedGrid | undefined {
 /** The fields of a run's `result.json` the provenance reads. */
 interface RunProvenance {
   backend?: unknown;
+  threads?: unknown;
   finishedAt?: unknown;
   code?: { commit?: unknown; version?: unknown };
 }
@@ -188,12 +189,30 @@ function provenance(
         : `report ${date}`,
     machine: `${machineDescription()} (the machine writing the report)`,
     ...(backends.length > 0 ? { backend: backends.join(', ') } : {}),
-    threads: process.env.PERTURB_WASM_THREADS
-      ? `${process.env.PERTURB_WASM_THREADS} (PERTURB_WASM_THREADS)`
-      : `${Math.max(1, Math.floor(cores / (grid?.settings.jobs ?? cores)))} wasm thread(s) a run (cores ÷ runs at once, compare's rule; the runs do not record it)`,
+    threads: threadsOf(runs, cores, grid),
   };
 }
 
+/**
+ * The threads the runs ran on, as they recorded them; for runs from before they did, what
+ * compare's rule would have given them (cores ÷ runs at once, unless PERTURB_WASM_THREADS).
+ */
+function threadsOf(runs: readonly RunProvenance[], cores: number, grid: RecordedGrid | undefined): string {
+  const recorded = [...new Set(runs.map((r) => r.threads).filter((t) => typeof t === 'number'))].sort();
+  const unrecorded = runs.filter((r) => typeof r.threads !== 'number').length;
+  const parts = recorded.length > 0 ? [`${recorded.join(', ')} thread(s) a run (recorded by the runs)`] : [];
+  if (unrecorded > 0) {
+    const rule = process.env.PERTURB_WASM_THREADS
+      ? `${process.env.PERTURB_WASM_THREADS} (PERTURB_WASM_THREADS)`
+      : `${Math.max(1, Math.floor(cores / (grid?.settings.jobs ?? cores)))} wasm thread(s) a run (cores ÷ runs at once, compare's rule)`;
+    parts.push(
+      recorded.length > 0
+        ? `${unrecorded} run(s) did not record theirs: ${rule}`
+        : `${rule}; the runs did not record it`,
+    );
+  }
+  return parts.join('; ');
+}
 
 /** The last epoch's sample and reconstruction grids that `perturb train-flow` wrote, if any. */
 function latestFlowImages(imagesDir: string): ReportImage[] {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { activeBackend } from '@perturb/core';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
 import { runTrain } from './run-train';
@@ -32,7 +33,8 @@ describe('perturb train', () => {
     const result = await runTrain(config, { progress: false, code });
     expect(result.epochs.map((e) => e.step)).toEqual([2, 3]);
     expect(tf.memory().numTensors).toBe(before);
-    // The code that trained it is in result.json, for reports written from another checkout.
-    expect(JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8')).code).toEqual(code);
+    // The code and the threads that trained it are in result.json, for the grid's report.
+    const recorded = JSON.parse(readFileSync(join(dir, 'run', 'result.json'), 'utf8'));
+    expect([recorded.code, recorded.threads]).toEqual([code, activeBackend()!.threads]);
   });
 });

@@ -49,6 +49,8 @@ export interface TrainRunResult {
   epochs: EpochRecord[];
   /** The TensorFlow.js backend that ran (`BackendName` of `@perturb/core`). */
   backend: string;
+  /** Threads its kernels ran on (more than 1 only for wasm's threaded build). */
+  threads: number;
   /**
    * What the input-stage augmenters do to the first training images (see `augmented.png`), or
    * null when no augmenter has an input stage.
@@ -237,6 +239,7 @@ export async function runTrain(
       test,
       epochs: result.epochs,
       backend: activeBackend()?.name ?? 'unknown',
+      threads: activeBackend()?.threads ?? 1,
       augmentation,
       seconds: (Date.now() - started) / 1000,
       trainingSeconds: result.epochs.reduce((total, epoch) => total + epoch.seconds, 0),
