@@ -3,7 +3,7 @@
  * bin as a user would: each must end with exit code 2 and one line naming the setting, the
  * value and the fix, without a stack trace (which `--debug` shows).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRgbPng } from '@perturb/datasets';
@@ -323,6 +323,22 @@ describe.concurrent('bad input ends in one line and exit code 2', () => {
       /cannot mkdir .*a-file\/run: a part of the path is a file, not a folder\. choose another path/,
     );
     expectOneLineError(plugin, /^perturb: refuser cannot run here\. use another augmenter$/);
+  });
+
+  // procfs refuses folders with ENOENT, on which Node's own recursive mkdir never returns.
+  it.runIf(existsSync('/proc/self'))('refuses an output folder in /proc instead of hanging', async () => {
+    const inProc = await runPerturb([
+      'train',
+      '--config',
+      config('in-proc', TINY),
+      '--out',
+      '/proc/perturb-runs/run',
+      '-q',
+    ]);
+    expectOneLineError(
+      inProc,
+      /^perturb: cannot mkdir \/proc\/perturb-runs: this file system allows no folders there\. choose a path you may write/,
+    );
   });
 
   it('shows the stack with --debug', async () => {

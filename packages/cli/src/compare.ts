@@ -9,13 +9,13 @@
  * models, what is finished) and writes its report; a {@link GridExecutor} trains what the plan
  * lists: the local pool of child processes ({@link localExecutor}) or a queue's workers (queue.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { PerturbError, ProgressBar, parseOptions } from '@perturb/core';
-import { type RunLock, lockRunFolder, writeFileAtomic } from '@perturb/core/node';
+import { type RunLock, lockRunFolder, makeFolder, writeFileAtomic } from '@perturb/core/node';
 import { ChildWatchdog, runChild } from './child-process';
 import { DevicePool } from './devices';
 import { compareConfigSchema } from './compare-config';
@@ -251,7 +251,7 @@ export async function trainRun(
     device,
   }: { bin: string; children: ChildWatchdog; threads: number; device?: string },
 ): Promise<void> {
-  mkdirSync(run.dir, { recursive: true });
+  makeFolder(run.dir);
   writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
   await runChild(children, bin, ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'], runLog(run), {
     threads,
@@ -480,7 +480,7 @@ function refuseOutsideGrid<T>(
 /** Writes the grid's settings to `<out>/compare.yaml`, the record of what its folder holds. */
 export function recordGrid(config: CompareConfig): void {
   const out = resolve(config.out);
-  mkdirSync(out, { recursive: true });
+  makeFolder(out);
   writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
 }
 
@@ -545,7 +545,7 @@ export function planGrid(config: CompareConfig, options: Omit<CompareOptions, 'b
   // One task of many (maybe on other hosts) leaves the grid's record to `--emit`, which wrote it:
   // writers on several hosts could remove each other's temp files.
   if (options.runIndex === undefined) recordGrid(config);
-  else mkdirSync(out, { recursive: true });
+  else makeFolder(out);
   const runs =
     options.runIndex === undefined
       ? gridRuns(config).filter(

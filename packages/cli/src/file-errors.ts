@@ -23,10 +23,21 @@ const REASONS: Record<string, { problem: string; fix: string }> = {
   EDQUOT: { problem: 'the disk quota is used up', fix: FREE_SPACE },
 };
 
+/**
+ * mkdir's ENOENT: perturb makes a folder's missing parents first (`makeFolder`), so this is a
+ * file system that allows no folders there (procfs, sysfs).
+ */
+const NO_FOLDERS_HERE = { problem: 'this file system allows no folders there', fix: WRITABLE_PATH };
+
 /** `error` as a PerturbError when the file system refused a path for one of those reasons. */
 export function fileSystemRefusal(error: unknown): PerturbError | undefined {
   const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
-  const reason = code === undefined ? undefined : REASONS[code];
+  const reason =
+    code === 'ENOENT' && syscall === 'mkdir'
+      ? NO_FOLDERS_HERE
+      : code === undefined
+        ? undefined
+        : REASONS[code];
   if (!reason || path === undefined) return undefined;
   return new PerturbError(`cannot ${syscall ?? 'use'} ${path}: ${reason.problem}`, reason.fix);
 }

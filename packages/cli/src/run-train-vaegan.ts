@@ -8,12 +8,12 @@
  * `<out>/settings.json` records.
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
 import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
-import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
+import { makeFolder, runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { ChildWatchdog } from './child-process';
@@ -293,6 +293,6 @@ function checkSameSettings(config: TrainVaeGanConfig): void {
       'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',
     );
   }
-  mkdirSync(config.out, { recursive: true });
+  makeFolder(config.out);
   writeFileAtomic(path, JSON.stringify(settings, null, 2) + '\n');
 }

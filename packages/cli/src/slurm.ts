@@ -8,8 +8,8 @@
  * find one missing (task 0 failed, or everything was submitted at once) train it themselves,
  * one at a time under its lock, the others waiting.
  */
-import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { makeFolder } from '@perturb/core/node';
 
 /** What the script runs and how big each task is. */
 export interface SlurmOptions {
@@ -42,7 +42,7 @@ const command = (words: readonly string[]) => words.map(shellQuote).join(' ');
  */
 export function slurmScript(options: SlurmOptions): string {
   const logs = join(options.out, 'slurm');
-  mkdirSync(logs, { recursive: true });
+  makeFolder(logs);
   const name = `perturb-${basename(resolve(options.out))}`;
   const last = options.runs - 1;
   const report = `sbatch --dependency=afterany:$ARRAY --job-name=${name}-report --output=${shellQuote(join(logs, 'report-%j.log'))} --wrap=${shellQuote(command([...options.perturb, 'report', options.out]))}`;

@@ -3,7 +3,6 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   renameSync,
@@ -14,6 +13,7 @@ import {
 import { hostname } from 'node:os';
 import { dirname, basename, join } from 'node:path';
 import { PerturbError } from './errors';
+import { makeFolder } from './make-folder';
 
 /** This host in temp file names, dots (the names' separator) and other punctuation replaced. */
 const HOST_TAG = hostname().replace(/[^A-Za-z0-9-]/g, '-');
@@ -31,7 +31,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
       'pass the path of a file, or remove the folder',
     );
   }
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   removeStaleTempFiles(path);
   const temp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.${HOST_TAG}.tmp`);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -4,6 +4,7 @@
 import './node-platform';
 
 export { writeFileAtomic, removeStaleTempFiles } from './atomic';
+export { makeFolder } from './make-folder';
 export {
   saveSafetensors,
   loadSafetensors,

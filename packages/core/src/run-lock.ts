@@ -9,10 +9,11 @@
  * signal listener would run only when the event loop is free, and training runs synchronously,
  * so listening for SIGINT would keep Ctrl-C from stopping a run until it ended.
  */
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PerturbError } from './errors';
+import { makeFolder } from './make-folder';
 
 /** The lock file's name inside a run folder. */
 export const RUN_LOCK = 'run.lock';
@@ -41,7 +42,7 @@ export interface RunLock {
  * @param command what this process is doing, shown to a second process that is refused.
  */
 export function lockRunFolder(dir: string, command: string): RunLock {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const path = join(dir, RUN_LOCK);
   const mine: RunLockHolder = {
     pid: process.pid,
