@@ -64,12 +64,39 @@ export class ChildWatchdog {
 }
 
 /**
- * Runs `perturb <args>` (`bin` is the script) as a child of `children`, its output appended to
- * `logPath` (and its stderr shown if `echo`), with `threads` wasm threads unless
- * PERTURB_WASM_THREADS says otherwise, and seeing only GPU `device` if given. Rejects when the
- * child fails, naming its exit code or signal.
+ * This process's environment for a child with `threads` wasm threads unless
+ * PERTURB_WASM_THREADS says otherwise, seeing only GPU `device` if given.
  */
-export function runChild(
+export function childEnvironment({
+  threads,
+  device,
+}: {
+  threads?: number;
+  device?: string;
+}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
+  if (device !== undefined) env.CUDA_VISIBLE_DEVICES = device;
+  return env;
+}
+
+/** Settles when `child` ends: resolves if it exited with 0, else rejects naming its exit code or signal. */
+export function childExit(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else reject(new Error(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Runs `perturb <args>` (`bin` is the script) as a child of `children`, its output appended to
+ * `logPath` (and its stderr shown if `echo`), in {@link childEnvironment}'s environment. Rejects
+ * when the child fails, naming its exit code or signal.
+ */
+export async function runChild(
   children: ChildWatchdog,
   bin: string,
   args: string[],
@@ -77,16 +104,10 @@ export function runChild(
   { echo = false, threads, device }: { echo?: boolean; threads?: number; device?: string } = {},
 ): Promise<void> {
   const log = openSync(logPath, 'a');
-  const env = { ...process.env };
-  if (threads !== undefined && !env.PERTURB_WASM_THREADS) env.PERTURB_WASM_THREADS = String(threads);
-  if (device !== undefined) env.CUDA_VISIBLE_DEVICES = device;
-  return new Promise<void>((resolvePromise, reject) => {
-    const child = children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      closeSync(log);
-      if (code === 0) resolvePromise();
-      else reject(new Error(signal ? `killed by ${signal}` : `exited with code ${code}`));
-    });
-  });
+  try {
+    const env = childEnvironment({ threads, device });
+    await childExit(children.spawn(bin, args, { env, stdout: log, stderr: echo ? 'inherit' : log }));
+  } finally {
+    closeSync(log);
+  }
 }

@@ -251,7 +251,6 @@ export async function trainRun(
     device,
   }: { bin: string; children: ChildWatchdog; threads: number; device?: string },
 ): Promise<void> {
-  makeFolder(run.dir);
   writeFileAtomic(join(run.dir, 'config.yaml'), stringify(run.settings));
   await runChild(children, bin, ['train', '--config', join(run.dir, 'config.yaml'), '--quiet'], runLog(run), {
     threads,
@@ -479,9 +478,7 @@ function refuseOutsideGrid<T>(
 
 /** Writes the grid's settings to `<out>/compare.yaml`, the record of what its folder holds. */
 export function recordGrid(config: CompareConfig): void {
-  const out = resolve(config.out);
-  makeFolder(out);
-  writeFileAtomic(join(out, 'compare.yaml'), stringify(config));
+  writeFileAtomic(join(resolve(config.out), 'compare.yaml'), stringify(config));
 }
 
 /** Refuses a run index outside the grid, or given with a choice of methods or seeds. */

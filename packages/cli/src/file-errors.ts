@@ -32,12 +32,7 @@ const NO_FOLDERS_HERE = { problem: 'this file system allows no folders there', f
 /** `error` as a PerturbError when the file system refused a path for one of those reasons. */
 export function fileSystemRefusal(error: unknown): PerturbError | undefined {
   const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
-  const reason =
-    code === 'ENOENT' && syscall === 'mkdir'
-      ? NO_FOLDERS_HERE
-      : code === undefined
-        ? undefined
-        : REASONS[code];
+  const reason = code === 'ENOENT' && syscall === 'mkdir' ? NO_FOLDERS_HERE : REASONS[code ?? ''];
   if (!reason || path === undefined) return undefined;
   return new PerturbError(`cannot ${syscall ?? 'use'} ${path}: ${reason.problem}`, reason.fix);
 }

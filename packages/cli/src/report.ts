@@ -198,7 +198,9 @@ function provenance(
  * compare's rule would have given them (cores ÷ runs at once, unless PERTURB_WASM_THREADS).
  */
 function threadsOf(runs: readonly RunProvenance[], cores: number, grid: RecordedGrid | undefined): string {
-  const recorded = [...new Set(runs.map((r) => r.threads).filter((t) => typeof t === 'number'))].sort();
+  const recorded = [...new Set(runs.map((r) => r.threads).filter((t) => typeof t === 'number'))].sort(
+    (a, b) => a - b,
+  );
   const unrecorded = runs.filter((r) => typeof r.threads !== 'number').length;
   const parts = recorded.length > 0 ? [`${recorded.join(', ')} thread(s) a run (recorded by the runs)`] : [];
   if (unrecorded > 0) {

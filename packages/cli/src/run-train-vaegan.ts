@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
 import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
-import { makeFolder, runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
+import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
-import { ChildWatchdog } from './child-process';
+import { ChildWatchdog, childEnvironment, childExit } from './child-process';
 import { loadPlugins } from './plugins';
 import { loadSplit } from './run-train';
 import type { TrainVaeGanConfig } from './vaegan-config';
@@ -95,7 +95,11 @@ export async function runTrainVaeGan(
     // Loads what the children trained (and trains whatever is left: the class-agnostic model).
     const trained = await trainClassSpecific({
       ...trainingOptions(config, trainSet),
-      onStep: (p) => bar.step(p.model, p, { vae: p.losses.vae }),
+      onStep: (p) => {
+        // In this process the models train in order, so every model before this one is done.
+        bar.finishBefore(p.model);
+        bar.step(p.model, p, { vae: p.losses.vae });
+      },
     });
     bar.close();
     for (const model of trained.models) model.dispose();
@@ -161,12 +165,9 @@ class ModelsProgress {
     this.models = Object.keys(plan.offsets);
   }
 
-  /** `model` has run `p`'s step; in-process training also means every model before it is done. */
-  step(model: string, p: ModelStep, shown: Record<string, number> = {}, inOrder = true): void {
+  /** `model` has run `p`'s step. */
+  step(model: string, p: ModelStep, shown: Record<string, number> = {}): void {
     if (!this.enabled) return;
-    if (inOrder && !this.stepsDone.has(model)) {
-      for (const earlier of this.models.slice(0, this.models.indexOf(model))) this.finish(earlier);
-    }
     this.stepsDone.set(model, (p.epoch - 1) * p.stepsPerEpoch + p.step);
     const done = [...this.stepsDone.values()].reduce((a, b) => a + b, 0);
     // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
@@ -181,6 +182,11 @@ class ModelsProgress {
       model,
       (next === undefined ? this.plan.total : this.plan.offsets[next]) - this.plan.offsets[model],
     );
+  }
+
+  /** Every model before `model` in the plan has all its steps. */
+  finishBefore(model: string): void {
+    for (const earlier of this.models.slice(0, this.models.indexOf(model))) this.finish(earlier);
   }
 
   /** Ends the bar's line. */
@@ -210,8 +216,7 @@ async function trainInChildren(
   progress: ModelsProgress,
 ): Promise<Record<string, number>> {
   const children = new ChildWatchdog();
-  const env = { ...process.env };
-  env.PERTURB_WASM_THREADS ??= String(Math.max(1, Math.floor(availableParallelism() / count)));
+  const env = childEnvironment({ threads: Math.max(1, Math.floor(availableParallelism() / count)) });
   const untaken = Array.from({ length: numClasses }, (_, k) => k);
   const epochsRun: Record<string, number> = {};
   const failures: string[] = [];
@@ -227,16 +232,14 @@ async function trainInChildren(
         if (!line.startsWith('{')) return;
         const message = JSON.parse(line) as WorkerMessage;
         if ('epochsRun' in message) Object.assign(epochsRun, message.epochsRun);
-        else progress.step(message.model, message.step, {}, false);
+        else progress.step(message.model, message.step);
       });
-      const outcome = await new Promise<string | null>((resolve) => {
-        child.on('error', (error) => resolve(error.message));
-        child.on('exit', (code, signal) =>
-          resolve(code === 0 ? null : signal ? `killed by ${signal}` : `exited with code ${code}`),
-        );
-      });
-      if (outcome === null) progress.finish(`class-${k}`);
-      else failures.push(`class ${k} ${outcome}`);
+      const failure = await childExit(child).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      if (failure === null) progress.finish(`class-${k}`);
+      else failures.push(`class ${k} ${failure}`);
     }
   };
   try {
@@ -293,6 +296,5 @@ function checkSameSettings(config: TrainVaeGanConfig): void {
       'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',
     );
   }
-  makeFolder(config.out);
   writeFileAtomic(path, JSON.stringify(settings, null, 2) + '\n');
 }
