@@ -9,10 +9,17 @@ import { fixedBatch, sgdTraining, type StepSpec, type TimedStep } from './classi
 
 type Symbolic = tfl.SymbolicTensor;
 
-/** Seeds every layer's initializer from one counter, so a build gives the same weights. */
+/**
+ * Seeds every layer's initializer from one counter, so a build gives the same weights; a layer
+ * left on its default initializer would draw from `Math.random` and make the step's losses
+ * differ from run to run.
+ */
 function seeds(first: number) {
   let next = first;
-  return () => tfl.initializers.heNormal({ seed: next++ });
+  return {
+    heNormal: () => tfl.initializers.heNormal({ seed: next++ }),
+    glorotUniform: () => tfl.initializers.glorotUniform({ seed: next++ }),
+  };
 }
 
 /** ResNet-20 (3 stages of 3 basic blocks, 16/32/64 channels, 1×1 conv shortcuts) as a `tf.LayersModel`. */
@@ -25,7 +32,7 @@ export function layersResNet20(size: number, inChannels: number, numClasses: num
       strides,
       padding: 'same',
       useBias: false,
-      kernelInitializer: init(),
+      kernelInitializer: init.heNormal(),
     });
     // PyTorch's and perturb's BatchNorm settings, so the three rows do the same work.
     const bn = tfl.layers.batchNormalization({ epsilon: 1e-5, momentum: 0.9 });
@@ -45,7 +52,9 @@ export function layersResNet20(size: number, inChannels: number, numClasses: num
     }
   });
   const pooled = tfl.layers.globalAveragePooling2d({}).apply(h) as Symbolic;
-  const logits = tfl.layers.dense({ units: numClasses }).apply(pooled) as Symbolic;
+  const logits = tfl.layers
+    .dense({ units: numClasses, kernelInitializer: init.glorotUniform() })
+    .apply(pooled) as Symbolic;
   return tfl.model({ inputs: input, outputs: logits });
 }
 
