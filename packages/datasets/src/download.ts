@@ -6,11 +6,12 @@
  * Streamed to disk rather than buffered, hence no `writeFileAtomic`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PerturbError } from '@perturb/core';
+import { makeFolder } from '@perturb/core/node';
 import type { ProgressListener } from './progress';
 
 /** How long a download waits and how often it tries again. */
@@ -207,7 +208,7 @@ export async function downloadFile(request: DownloadRequest): Promise<void> {
   const { url, dest, sha256 } = request;
   const settings = downloadSettings(request);
   if (existsSync(dest)) return;
-  mkdirSync(dirname(dest), { recursive: true });
+  makeFolder(dirname(dest)); // Node's recursive mkdirSync can hang on a path like /proc/x
   const part = `${dest}.part`;
   for (let attempt = 1; ; attempt++) {
     try {
