@@ -68,10 +68,11 @@ describe('perturb train-vaegan', () => {
       '--worker',
       JSON.stringify({ config: { out: split }, classes: [0] }),
     ]);
-    expect([stray.code, stray.stderr.trim()]).toEqual([
-      2,
-      'perturb: --worker is only for the child processes of `perturb train-vaegan --jobs`. run `perturb train-vaegan --jobs <n>` instead',
-    ]);
+    const refusal =
+      'perturb: --worker is only for the child processes of `perturb train-vaegan --jobs`. run `perturb train-vaegan --jobs <n>` instead';
+    expect([stray.code, stray.stderr.trim()]).toEqual([2, refusal]);
+    const typed = await runPerturb(['train-vaegan', '--worker', 'class 3']);
+    expect([typed.code, typed.stderr.trim()]).toEqual([2, refusal]);
   }, 120_000);
 });
 

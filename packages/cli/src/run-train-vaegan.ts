@@ -256,18 +256,31 @@ async function trainInChildren(
   return epochsRun;
 }
 
+/** The `--worker` flag's task, or undefined when it is not one (typed by hand, say). */
+function parseWorkerTask(taskJson: string): WorkerTask | undefined {
+  try {
+    const task = JSON.parse(taskJson) as Partial<WorkerTask> | null;
+    return typeof task?.config?.out === 'string' && Array.isArray(task.classes)
+      ? (task as WorkerTask)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A child process of {@link runTrainVaeGan} (`perturb train-vaegan --worker <task>`): trains
  * the task's classes in the folder its parent holds locked, reporting each step on stdout.
  */
 export async function runVaeGanWorker(taskJson: string): Promise<void> {
-  const { config, classes } = JSON.parse(taskJson) as WorkerTask;
-  if (runLockHolder(config.out)?.pid !== process.ppid) {
+  const task = parseWorkerTask(taskJson);
+  if (!task || runLockHolder(task.config.out)?.pid !== process.ppid) {
     throw new PerturbError(
       '--worker is only for the child processes of `perturb train-vaegan --jobs`',
       'run `perturb train-vaegan --jobs <n>` instead',
     );
   }
+  const { config, classes } = task;
   const say = (message: WorkerMessage) => process.stdout.write(JSON.stringify(message) + '\n');
   await loadPlugins(config.plugins ?? []);
   await initBackend({ log: false });
