@@ -10,6 +10,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { MAX_WASM_THREADS } from '@perturb/core';
 
 /** The watchdog's program: remember pids, kill those still listed when the parent is gone. */
 const WATCHDOG = `
@@ -64,6 +66,15 @@ export class ChildWatchdog {
 }
 
 /**
+ * The wasm threads each of `count` children sharing the machine's `cores` gets: its part of
+ * the cores, so threads do not outnumber them, and never more than wasm can use (a child
+ * asked for more would refuse to start).
+ */
+export function threadsPerChild(count: number, cores: number = availableParallelism()): number {
+  return Math.min(MAX_WASM_THREADS, Math.max(1, Math.floor(cores / count)));
+}
+
+/**
  * This process's environment for a child with `threads` wasm threads unless
  * PERTURB_WASM_THREADS says otherwise, seeing only GPU `device` if given.
  */
@@ -80,11 +91,15 @@ export function childEnvironment({
   return env;
 }
 
-/** Settles when `child` ends: resolves if it exited with 0, else rejects naming its exit code or signal. */
+/**
+ * Settles when `child` ends and its output has been read ('close', not 'exit', which can come
+ * before the last lines of a piped stdout): resolves if it exited with 0, else rejects naming
+ * its exit code or signal.
+ */
 export function childExit(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolvePromise, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (code === 0) resolvePromise();
       else reject(new Error(signal ? `killed by ${signal}` : `exited with code ${code}`));
     });

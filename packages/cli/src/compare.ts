@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { PerturbError, ProgressBar, parseOptions } from '@perturb/core';
 import { type RunLock, lockRunFolder, makeFolder, writeFileAtomic } from '@perturb/core/node';
-import { ChildWatchdog, runChild } from './child-process';
+import { ChildWatchdog, runChild, threadsPerChild } from './child-process';
 import { DevicePool } from './devices';
 import { compareConfigSchema } from './compare-config';
 import { mergeTrainSettings, resolveConfig } from './config';
@@ -615,9 +615,8 @@ async function runPool(
   const bar = new ProgressBar({ total: runs.length, label: 'compare', start: runs.length - pending.length });
   let done = runs.length - pending.length;
   bar.update(done, { running: 0 });
-  // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
   const jobs = runIndex === undefined ? Math.max(1, config.jobs) : 1;
-  const threads = Math.max(1, Math.floor(availableParallelism() / jobs));
+  const threads = threadsPerChild(jobs);
   const pool = devices && new DevicePool(devices);
   let next = 0;
   let running = 0;

@@ -19,6 +19,7 @@ import {
   readRunResults,
   writeReport,
 } from '@perturb/eval/node';
+import { threadsPerChild } from './child-process';
 import { codeOf } from './code-provenance';
 import { type RunFailure, describeRun } from './compare';
 import { DETECTION_GRID } from './detection-grid';
@@ -206,7 +207,7 @@ function threadsOf(runs: readonly RunProvenance[], cores: number, grid: Recorded
   if (unrecorded > 0) {
     const rule = process.env.PERTURB_WASM_THREADS
       ? `${process.env.PERTURB_WASM_THREADS} (PERTURB_WASM_THREADS)`
-      : `${Math.max(1, Math.floor(cores / (grid?.settings.jobs ?? cores)))} wasm thread(s) a run (cores ÷ runs at once, compare's rule)`;
+      : `${threadsPerChild(grid?.settings.jobs ?? cores, cores)} wasm thread(s) a run (cores ÷ runs at once, compare's rule)`;
     parts.push(
       recorded.length > 0
         ? `${unrecorded} run(s) did not record theirs: ${rule}`

@@ -7,7 +7,6 @@
  * It must use the same settings (data included; only `epochs` may grow), which
  * `<out>/settings.json` records.
  */
-import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +15,7 @@ import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/
 import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
-import { ChildWatchdog, childEnvironment, childExit } from './child-process';
+import { ChildWatchdog, childEnvironment, childExit, threadsPerChild } from './child-process';
 import { loadPlugins } from './plugins';
 import { loadSplit } from './run-train';
 import type { TrainVaeGanConfig } from './vaegan-config';
@@ -216,7 +215,7 @@ async function trainInChildren(
   progress: ModelsProgress,
 ): Promise<Record<string, number>> {
   const children = new ChildWatchdog();
-  const env = childEnvironment({ threads: Math.max(1, Math.floor(availableParallelism() / count)) });
+  const env = childEnvironment({ threads: threadsPerChild(count) });
   const untaken = Array.from({ length: numClasses }, (_, k) => k);
   const epochsRun: Record<string, number> = {};
   const failures: string[] = [];

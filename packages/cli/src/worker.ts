@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { type Job, Worker } from 'bullmq';
-import { ChildWatchdog } from './child-process';
+import { ChildWatchdog, threadsPerChild } from './child-process';
 import { describeRun, runLog, trainRun, trainSharedModels } from './compare';
 import { DevicePool } from './devices';
 import { QUEUE_NAME, type RunJobData, type RunProgress, connectRedis, readRunProgress } from './queue';
@@ -60,8 +60,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await connectRedis(options.queue, 'worker');
   const concurrency = Math.max(1, options.concurrency ?? options.devices?.length ?? availableParallelism());
-  // Runs share the cores: each gets its part of them, so threads do not outnumber cores.
-  const threads = Math.max(1, Math.floor(availableParallelism() / concurrency));
+  const threads = threadsPerChild(concurrency);
   const devices = options.devices && new DevicePool(options.devices);
   const children = new ChildWatchdog();
   const worker = new Worker<RunJobData>(
