@@ -5,6 +5,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './code-provenance';
 
+/** A committer, and no signing or hooks a developer's own git config may ask for. */
+const IDENTITY = [
+  '-c',
+  'user.name=t',
+  '-c',
+  'user.email=t@t',
+  '-c',
+  'commit.gpgsign=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+];
+
 /** A git repository in a new temp folder, with `files` (path → text) committed unless ignored. */
 function repository(files: Record<string, string>): { root: string; head: string } {
   const root = mkdtempSync(join(tmpdir(), 'perturb-provenance-'));
@@ -13,9 +25,7 @@ function repository(files: Record<string, string>): { root: string; head: string
     writeFileSync(join(root, path), text);
   }
   const git = (...args: string[]) =>
-    execFileSync('git', ['-C', root, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
-      encoding: 'utf8',
-    }).trim();
+    execFileSync('git', ['-C', root, ...IDENTITY, ...args], { encoding: 'utf8' }).trim();
   git('init', '-q');
   git('add', '-A');
   git('commit', '-q', '-m', 'files');

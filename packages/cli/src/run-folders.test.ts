@@ -3,12 +3,12 @@
  * run folder (a second is refused naming the holder, a killed holder's lock is taken over), and
  * compare's children end with compare, which then resumes.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { RUN_LOCK } from '@perturb/core/node';
+import { RUN_LOCK, runLockHolder } from '@perturb/core/node';
 import { runPerturb, startPerturb, waitFor } from './testing/perturb-process';
 
 /** Long enough to be interrupted: the processes are stopped long before it ends. */
@@ -16,7 +16,8 @@ const LONG = { model: 'lenet5', trainSize: 100, testSize: 20, batchSize: 10, epo
 /** Short enough to finish in a few seconds. */
 const SHORT = { model: 'lenet5', trainSize: 20, testSize: 20, batchSize: 10, epochs: 2 };
 
-const holder = (lock: string) => (JSON.parse(readFileSync(lock, 'utf8')) as { pid: number }).pid;
+/** The lock's holder's pid; undefined while a taking-over process has the file renamed away. */
+const holder = (lock: string) => runLockHolder(dirname(lock))?.pid;
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -61,8 +62,8 @@ describe('run folders', () => {
     const lock = join(run, RUN_LOCK);
 
     const compare = startPerturb(['compare', '--config', grid]);
-    await waitFor(() => existsSync(lock), 'the child run to lock its folder');
-    const child = holder(lock);
+    await waitFor(() => holder(lock) !== undefined, 'the child run to lock its folder');
+    const child = holder(lock)!;
     compare.child.kill('SIGKILL');
     await compare.exited;
     await waitFor(() => !isAlive(child), 'the child to end with compare', 20_000);

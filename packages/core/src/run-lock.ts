@@ -85,12 +85,12 @@ function tryLink(from: string, to: string): boolean {
   }
 }
 
-/** The lock's holder, or null when the file is gone or unreadable (not ours to trust). */
 /** Who holds `dir`'s lock, or null when nobody does (or its file cannot be read). */
 export function runLockHolder(dir: string): RunLockHolder | null {
   return readHolder(join(dir, RUN_LOCK));
 }
 
+/** The lock's holder, or null when the file is gone or unreadable (not ours to trust). */
 function readHolder(path: string): RunLockHolder | null {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as RunLockHolder;

@@ -28,6 +28,7 @@ describe('resolveDataset', () => {
     const env = tempDir();
     const cache = tempDir();
     writeIdxPair(join(cache, 'mnist'), 'train', [1, 2]);
+    vi.stubEnv('PERTURB_DATA', ''); // a developer's own data folder must not come first
     const fromCache = await resolveDataset('mnist', { cacheDir: cache });
     expect(fromCache.source).toBe('cache');
     writeIdxPair(join(env, 'mnist'), 'train', [3], { gzip: true });
