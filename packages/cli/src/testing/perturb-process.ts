@@ -27,8 +27,9 @@ export function startPerturb(
   args: string[],
   { cwd, timeoutMs = 90_000 }: { cwd?: string; timeoutMs?: number } = {},
 ): { child: ChildProcess; exited: Promise<PerturbResult> } {
-  // One wasm thread: five engineers' tests share two cores.
-  const env = { ...process.env, PERTURB_WASM_THREADS: '1' };
+  // One wasm thread: five engineers' tests share two cores. Wasm whatever the developer's shell
+  // sets or has installed, so the bit-exact checks compare numbers from one backend.
+  const env = { ...process.env, PERTURB_BACKEND: 'wasm', PERTURB_WASM_THREADS: '1' };
   const child = spawn(process.execPath, [PERTURB_BIN, ...args], { cwd, env });
   let stdout = '';
   let stderr = '';
