@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { RUN_LOCK, runLockHolder } from '@perturb/core/node';
@@ -16,8 +16,8 @@ const LONG = { model: 'lenet5', trainSize: 100, testSize: 20, batchSize: 10, epo
 /** Short enough to finish in a few seconds. */
 const SHORT = { model: 'lenet5', trainSize: 20, testSize: 20, batchSize: 10, epochs: 2 };
 
-/** The lock's holder's pid; undefined while a taking-over process has the file renamed away. */
-const holder = (lock: string) => runLockHolder(dirname(lock))?.pid;
+/** The pid holding `folder`'s lock; undefined while a taking-over process has the file renamed away. */
+const holder = (folder: string) => runLockHolder(folder)?.pid;
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -31,11 +31,11 @@ describe('run folders', () => {
   it('admit one process at a time, and a killed holder frees them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perturb-lock-'));
     const config = join(dir, 'run.yaml');
-    writeFileSync(config, stringify({ ...LONG, out: join(dir, 'run') }));
-    const lock = join(dir, 'run', RUN_LOCK);
+    const out = join(dir, 'run');
+    writeFileSync(config, stringify({ ...LONG, out }));
 
     const first = startPerturb(['train', '--config', config, '--quiet']);
-    await waitFor(() => existsSync(lock), 'the first run to lock its folder');
+    await waitFor(() => existsSync(join(out, RUN_LOCK)), 'the first run to lock its folder');
     const second = await runPerturb(['train', '--config', config, '--quiet']);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(new RegExp(`is in use by process ${first.child.pid} \\(perturb train`));
@@ -43,10 +43,10 @@ describe('run folders', () => {
     // Stopped by a signal, it leaves its lock (see core's run-lock.ts), which the next run takes over.
     first.child.kill('SIGTERM');
     expect((await first.exited).signal).toBe('SIGTERM');
-    expect(holder(lock)).toBe(first.child.pid);
+    expect(holder(out)).toBe(first.child.pid);
 
     const next = startPerturb(['train', '--config', config, '--quiet']);
-    await waitFor(() => holder(lock) === next.child.pid, "the dead holder's lock to be taken over");
+    await waitFor(() => holder(out) === next.child.pid, "the dead holder's lock to be taken over");
     next.child.kill('SIGKILL');
     await next.exited;
   });
@@ -59,11 +59,10 @@ describe('run folders', () => {
       stringify({ base: SHORT, methods: { baseline: {} }, jobs: 1, out: join(dir, 'out') }),
     );
     const run = join(dir, 'out', 'runs', 'baseline', 'n20-s0');
-    const lock = join(run, RUN_LOCK);
 
     const compare = startPerturb(['compare', '--config', grid]);
-    await waitFor(() => holder(lock) !== undefined, 'the child run to lock its folder');
-    const child = holder(lock)!;
+    await waitFor(() => holder(run) !== undefined, 'the child run to lock its folder');
+    const child = holder(run)!;
     compare.child.kill('SIGKILL');
     await compare.exited;
     await waitFor(() => !isAlive(child), 'the child to end with compare', 20_000);
