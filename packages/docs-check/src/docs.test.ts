@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CodeBlock } from './blocks';
-import { typescriptBlocks } from './blocks';
+import { typescriptBlocks, yamlBlocks } from './blocks';
 import { REPO_ROOT, documents } from './documents';
 import { KNOWN_FAILURES } from './known-failures';
 import { typecheckBlocks } from './typecheck';
@@ -74,7 +74,7 @@ describe('the checker', () => {
   });
 });
 
-describe('typescriptBlocks', () => {
+describe('typescriptBlocks and yamlBlocks', () => {
   const markdown = [
     '# Title', // 1
     '```ts', // 2
@@ -97,6 +97,13 @@ describe('typescriptBlocks', () => {
       { file: 'a.md', index: 1, line: 2, code: 'const a = 1;', fragment: false },
       { file: 'a.md', index: 2, line: 9, code: 'interface X { f(x) }', fragment: true },
       { file: 'a.md', index: 3, line: 12, code: '```', fragment: false },
+    ]);
+  });
+
+  it('counts YAML blocks on their own', () => {
+    const withYaml = `${markdown}\n\`\`\`yaml fragment\nepochs: 1\n\`\`\``;
+    expect(yamlBlocks('a.md', withYaml)).toEqual([
+      { file: 'a.md', index: 1, line: 15, code: 'epochs: 1', fragment: true },
     ]);
   });
 });
