@@ -53,6 +53,8 @@ export interface TrainClassSpecificOptions {
   weightDecay?: number;
   /** Seeds every model's initialization and training. Default 0. */
   seed?: number;
+  /** Draw a progress bar on stderr for each model as it trains, labelled `class-<k>` or `agnostic`. Default false. */
+  progress?: boolean;
   /** Called after every step of every model; `model` is `'class-<k>'` or `'agnostic'`. */
   onStep?: (progress: VaeGanProgress & { model: string }) => void;
 }
@@ -107,6 +109,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
       seed: rng.child('train').nextUint32(),
       storage,
       fileName,
+      progress: options.progress,
       onStep: options.onStep && ((p) => options.onStep!({ ...p, model: name })),
     });
     return { model, epochsRun: result.epochsRun };

@@ -125,6 +125,28 @@ describe('trainClassSpecific', () => {
     );
   });
 
+  it('draws a bar per model on stderr with progress, labelled by model, and none without', async () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(String(text)) > 0) as typeof process.stderr.write;
+    try {
+      const options = {
+        dataset: bandDataset(4),
+        epochs: 1,
+        batchSize: 4,
+        architecture: { latentSize: 4, widths: [4, 8] },
+      };
+      await trainClassSpecific({ ...options, storage: memoryStorage() });
+      expect(written.join('')).toBe('');
+      await trainClassSpecific({ ...options, storage: memoryStorage(), progress: true });
+    } finally {
+      process.stderr.write = write;
+    }
+    const text = written.join('');
+    expect(text).toMatch(/class-0 .*100%/);
+    expect(text).toMatch(/class-1 .*100%/);
+  });
+
   it('trains a subset of the classes to the same models as training them all', async () => {
     const options = {
       dataset: bandDataset(4),

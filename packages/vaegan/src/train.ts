@@ -41,6 +41,11 @@ export interface TrainVaeGanOptions {
   fileName?: string;
   /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
+  /**
+   * Draw a progress bar on stderr, labelled with `fileName` without its extension (one line per
+   * epoch when stderr is not a terminal). Default false.
+   */
+  progress?: boolean;
   /** Called after every step. */
   onStep?: (progress: VaeGanProgress) => void;
   /** Called after every epoch, once its checkpoint is written. */
@@ -194,6 +199,7 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
         return { losses: means as unknown as VaeGanLosses };
       },
       divergenceFix: 'lower the learning rate, or check the images for NaN and that they are in [0, 1]',
+      progress: options.progress ? fileName.replace(/\.safetensors$/, '') : false,
       onEpochEnd: options.onEpochEnd,
     });
     return {
