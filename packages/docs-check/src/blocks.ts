@@ -37,29 +37,50 @@ export function yamlBlocks(file: string, markdown: string): CodeBlock[] {
 
 /** `file`'s blocks whose fence's first word is one of `languages` (lower case), in order. */
 function blocksIn(file: string, markdown: string, languages: ReadonlySet<string>): CodeBlock[] {
-  const lines = markdown.split(/\r?\n/);
   const blocks: CodeBlock[] = [];
+  for (const fenced of fencedBlocks(markdown.split(/\r?\n/))) {
+    const [language = '', ...flags] = fenced.info.trim().split(/\s+/);
+    if (!languages.has(language.toLowerCase())) continue;
+    blocks.push({
+      file,
+      index: blocks.length + 1,
+      line: fenced.open + 1,
+      code: fenced.body.join('\n'),
+      fragment: flags.includes('fragment'),
+    });
+  }
+  return blocks;
+}
+
+/** `markdown` with every fenced block (fences included) removed: its prose, where links are links. */
+export function outsideFences(markdown: string): string {
+  const lines = markdown.split(/\r?\n/);
+  const inside = new Set<number>();
+  for (const { open, close } of fencedBlocks(lines)) for (let i = open; i <= close; i++) inside.add(i);
+  return lines.filter((_, i) => !inside.has(i)).join('\n');
+}
+
+interface Fenced {
+  /** Line indices (from 0) of the opening and closing fence; `close` is past the end when unclosed. */
+  open: number;
+  close: number;
+  info: string;
+  /** The lines between the fences, the opening fence's indentation removed. */
+  body: string[];
+}
+
+function* fencedBlocks(lines: readonly string[]): Generator<Fenced> {
   for (let i = 0; i < lines.length; i++) {
-    const open = FENCE.exec(lines[i]);
-    if (!open) continue;
-    const [, indent, fence, info] = open;
-    const [language = '', ...flags] = info.trim().split(/\s+/);
+    const opening = FENCE.exec(lines[i]);
+    if (!opening) continue;
+    const [, indent, fence, info] = opening;
     const body: string[] = [];
     let end = i + 1;
     // A fence closes on the same character, at least as long, and nothing after it.
     while (end < lines.length && !isClosing(lines[end], fence)) body.push(stripIndent(lines[end++], indent));
-    if (languages.has(language.toLowerCase())) {
-      blocks.push({
-        file,
-        index: blocks.length + 1,
-        line: i + 1,
-        code: body.join('\n'),
-        fragment: flags.includes('fragment'),
-      });
-    }
+    yield { open: i, close: end, info, body };
     i = end;
   }
-  return blocks;
 }
 
 function isClosing(line: string, fence: string): boolean {

@@ -1,6 +1,7 @@
 /** Finding the relative links of Markdown files that point at nothing. */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import { outsideFences } from './blocks';
 import { REPO_ROOT } from './documents';
 
 /** Folders that hold no hand-kept Markdown: installs, builds, caches, experiment output. */
@@ -23,9 +24,7 @@ export function markdownFiles(dir = ''): string[] {
  * since a `[x](y)` there is text, not a link.
  */
 export function relativeLinks(markdown: string): string[] {
-  const prose = markdown
-    .replace(/^( {0,3})(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1?\2[`~]*\s*$/gm, '')
-    .replace(/`[^`\n]*`/g, '');
+  const prose = outsideFences(markdown).replace(/`[^`\n]*`/g, '');
   return [...prose.matchAll(/\]\(\s*(?:<([^>\n]+)>|([^)\s]+))(?:\s+"[^"]*")?\s*\)/g)]
     .map((match) => match[1] ?? match[2])
     .filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !target.startsWith('#'))
