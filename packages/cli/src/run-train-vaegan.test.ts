@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dataset } from '@perturb/datasets';
-import { describe, expect, it } from 'vitest';
-import { runTrainVaeGan, vaeGanStepPlan } from './run-train-vaegan';
+import { describe, expect, it, vi } from 'vitest';
+import { ModelsProgress, runTrainVaeGan, vaeGanStepPlan } from './run-train-vaegan';
 import { runPerturb } from './testing/perturb-process';
 import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
@@ -18,6 +18,29 @@ describe('perturb train-vaegan', () => {
     expect(vaeGanStepPlan(dataset, { batchSize: 2, epochs: 10, classAgnostic: true }).offsets.agnostic).toBe(
       40,
     );
+  });
+
+  it('leaves steps done before this run out of the rate, even when a resumed model is heard of late', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const lines: string[] = [];
+      const progress = new ModelsProgress({ offsets: { 'class-0': 0, 'class-1': 100 }, total: 200 }, true, {
+        isTTY: false,
+        write: (text) => lines.push(text),
+      });
+      const at = (step: number) => ({ epoch: 1, epochs: 1, step, stepsPerEpoch: 100 });
+      // Two children resume from step 50 and 60; the second is heard of once the bar runs.
+      progress.step('class-0', at(51));
+      vi.advanceTimersByTime(10_000);
+      progress.step('class-1', at(61));
+      progress.step('class-0', at(52));
+      vi.advanceTimersByTime(10_000);
+      progress.step('class-1', at(62));
+      // 3 steps timed in 20 s (the first of each model after the bar's first is one of them).
+      expect(lines.at(-1)).toMatch(/ 114\/200 20s ETA 9m33s /);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('trains one model per class, writes result.json, and skips them when run again', async () => {

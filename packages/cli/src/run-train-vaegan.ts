@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
-import { activeBackend, initBackend, PerturbError, ProgressBar } from '@perturb/core';
+import { activeBackend, initBackend, PerturbError, ProgressBar, type ProgressStream } from '@perturb/core';
 import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
@@ -150,16 +150,21 @@ interface ModelStep {
 /**
  * One progress bar over every model's steps, whether the models train one after the other or
  * several at once: it counts each model's own steps, and a model as whole once it is known to
- * be finished.
+ * be finished. Steps a model had before this run (resumed from its checkpoint, or finished
+ * earlier) move the bar but stay out of its rate, even when that model is first heard of after
+ * the bar has started, as parallel children resuming one by one are.
  */
-class ModelsProgress {
+export class ModelsProgress {
   private readonly models: string[];
   private readonly stepsDone = new Map<string, number>();
+  /** Steps done before this run, by the models heard of so far. */
+  private stepsBefore = 0;
   private bar: ProgressBar | null = null;
 
   constructor(
     private readonly plan: { offsets: Record<string, number>; total: number },
     private readonly enabled: boolean,
+    private readonly stream?: ProgressStream,
   ) {
     this.models = Object.keys(plan.offsets);
   }
@@ -167,20 +172,22 @@ class ModelsProgress {
   /** `model` has run `p`'s step. */
   step(model: string, p: ModelStep, shown: Record<string, number> = {}): void {
     if (!this.enabled) return;
-    this.stepsDone.set(model, (p.epoch - 1) * p.stepsPerEpoch + p.step);
-    const done = [...this.stepsDone.values()].reduce((a, b) => a + b, 0);
-    // Created at the first step actually run, so a resumed job's rate and ETA count only new work.
-    this.bar ??= new ProgressBar({ total: this.plan.total, label: 'train-vaegan', start: done - 1 });
-    this.bar.update(done, { model, epoch: `${p.epoch}/${p.epochs}`, ...shown });
+    const count = (p.epoch - 1) * p.stepsPerEpoch + p.step;
+    // The step that starts the bar was not timed by it, so it counts as done before; a model's
+    // first step once the bar runs was, so only the steps before it do.
+    if (!this.stepsDone.has(model)) this.stepsBefore += this.bar ? count - 1 : count;
+    this.stepsDone.set(model, count);
+    this.bar ??= new ProgressBar({ total: this.plan.total, label: 'train-vaegan', stream: this.stream });
+    this.bar.setStart(this.stepsBefore);
+    this.bar.update(this.done(), { model, epoch: `${p.epoch}/${p.epochs}`, ...shown });
   }
 
   /** `model` has all its steps (finished now, or before this run). */
   finish(model: string): void {
     const next = this.models[this.models.indexOf(model) + 1];
-    this.stepsDone.set(
-      model,
-      (next === undefined ? this.plan.total : this.plan.offsets[next]) - this.plan.offsets[model],
-    );
+    const steps = (next === undefined ? this.plan.total : this.plan.offsets[next]) - this.plan.offsets[model];
+    if (!this.stepsDone.has(model)) this.stepsBefore += steps;
+    this.stepsDone.set(model, steps);
   }
 
   /** Every model before `model` in the plan has all its steps. */
@@ -191,6 +198,10 @@ class ModelsProgress {
   /** Ends the bar's line. */
   close(): void {
     this.bar?.done();
+  }
+
+  private done(): number {
+    return [...this.stepsDone.values()].reduce((a, b) => a + b, 0);
   }
 }
 

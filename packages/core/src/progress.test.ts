@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProgressBar, formatDuration } from './progress';
 
 function fakeStream(isTTY: boolean) {
@@ -24,6 +24,19 @@ describe('ProgressBar', () => {
     bar.update(3);
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => l.endsWith('\n'))).toBe(true);
+  });
+
+  it('leaves units done before the run out of the rate, including those found after it started', () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const bar = new ProgressBar({ total: 100, stream: fakeStream(false).stream, start: 10 });
+      vi.advanceTimersByTime(10_000);
+      bar.setStart(40); // 30 more units turn out to have been done before.
+      bar.update(50); // 10 units in 10 s: 50 left take 50 s.
+      expect(bar.render()).toMatch(/ 50\/100 10s ETA 50s$/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('formats durations', () => {

@@ -53,7 +53,7 @@ export type Metrics = Record<string, number | string>;
 export class ProgressBar {
   private readonly stream: ProgressStream;
   private readonly startedAt = Date.now();
-  private readonly startValue: number;
+  private startValue: number;
   private lastLogAt = 0;
   private lastLogged: number;
   private current: number;
@@ -69,6 +69,14 @@ export class ProgressBar {
   update(current: number, metrics: Metrics = {}): void {
     this.current = current;
     this.draw(metrics, false);
+  }
+
+  /**
+   * Sets the units done before this run to `units`, for work found already done after the bar
+   * started (parallel workers that resume one by one): they move the bar but not its rate.
+   */
+  setStart(units: number): void {
+    this.startValue = units;
   }
 
   /** Finishes the line. */
