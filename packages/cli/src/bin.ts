@@ -168,7 +168,7 @@ program
 program
   .command('train-vaegan')
   .description(
-    'train one VAE-GAN per class (for onManifoldAdversarial); writes <out>/class-<k>.safetensors and result.json',
+    'train one VAE-GAN per class (for onManifoldAdversarial); writes <out>/class-<k>.safetensors, image grids in <out>/images and result.json',
   )
   .option('-c, --config <file>', 'YAML config (flags override its settings)')
   .option(...PLUGIN_FLAG)

@@ -127,6 +127,7 @@ function trainingOptions(config: TrainVaeGanConfig, dataset: Dataset) {
       widths: config.widths,
       gamma: config.gamma,
       reconstruction: config.reconstruction,
+      batchNorm: config.batchNorm,
     },
     beta: config.beta,
     classAgnostic: config.classAgnostic,

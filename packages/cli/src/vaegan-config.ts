@@ -23,7 +23,7 @@ export const vaeganConfigSchema = z.strictObject({
     .enum(VAEGAN_PRESET_NAMES)
     .default('stutz')
     .describe(
-      "The recipe widths, reconstruction, epochs, batchSize, lr, lrDecay and weightDecay default to: 'stutz' (Stutz et al.'s) or 'perturb-v0' (perturb's before it)",
+      "The recipe widths, reconstruction, batchNorm, epochs, batchSize, lr, lrDecay and weightDecay default to: 'stutz' (Stutz et al.'s) or 'perturb-v0' (perturb's before it)",
     ),
   latentSize: z.int().min(1).default(10).describe("Size of each model's code (Stutz et al.: 10)"),
   widths: z
@@ -37,6 +37,10 @@ export const vaeganConfigSchema = z.strictObject({
     .enum(['absolute', 'squared'])
     .optional()
     .describe("Absolute (L1) or squared (L2) reconstruction error. Default: the preset's"),
+  batchNorm: z
+    .boolean()
+    .optional()
+    .describe("BatchNorm after every hidden convolution, as Stutz et al.'s networks. Default: the preset's"),
   beta: z
     .number()
     .min(0)
@@ -68,11 +72,16 @@ export const vaeganConfigSchema = z.strictObject({
     .optional()
     .describe("Coupled L2 weight decay of Adam. Default: the preset's"),
   seed: z.int().min(0).default(0),
-  out: z.string().min(1).default('runs/vaegan').describe('Folder of class-<k>.safetensors and result.json'),
+  out: z
+    .string()
+    .min(1)
+    .default('runs/vaegan')
+    .describe('Folder of class-<k>.safetensors, images/class-<k>.png and result.json'),
 });
 
 /** The settings a preset fills in when a config leaves them out. */
-type PresetSetting = 'widths' | 'reconstruction' | 'epochs' | 'batchSize' | 'lr' | 'lrDecay' | 'weightDecay';
+type PresetSetting =
+  'widths' | 'reconstruction' | 'batchNorm' | 'epochs' | 'batchSize' | 'lr' | 'lrDecay' | 'weightDecay';
 
 /** The settings of one `perturb train-vaegan` run, every default (the preset's included) filled in. */
 export type TrainVaeGanConfig = Omit<z.output<typeof vaeganConfigSchema>, PresetSetting> &
@@ -89,6 +98,7 @@ export function resolveVaeGanTrainingConfig(
     ...parsed,
     widths: parsed.widths ?? preset.widths,
     reconstruction: parsed.reconstruction ?? preset.reconstruction,
+    batchNorm: parsed.batchNorm ?? preset.batchNorm,
     epochs: parsed.epochs ?? preset.epochs,
     batchSize: parsed.batchSize ?? preset.batchSize,
     lr: parsed.lr ?? preset.lr,

@@ -20,7 +20,11 @@ import { STUTZ_BETA, VaeGan, type VaeGanConfig } from './vaegan';
 export interface TrainClassSpecificOptions {
   /** Training set; each class's model sees only that class's images. */
   dataset: Dataset;
-  /** Where the checkpoints go: `runFolder(dir)` from `@perturb/core/node`, or `memoryStorage()`. */
+  /**
+   * Where the checkpoints go, with each model's grid of images, reconstructions and samples in
+   * `images/class-<k>.png` (see `gridImages`): `runFolder(dir)` from `@perturb/core/node`, or
+   * `memoryStorage()`.
+   */
   storage: RunStorage;
   /**
    * The recipe every setting below (and `widths`, `reconstruction`) defaults to: `'stutz'`
@@ -29,8 +33,10 @@ export interface TrainClassSpecificOptions {
   preset?: VaeGanPresetName;
   /** Epochs of every model. Default: the preset's. */
   epochs?: number;
-  /** Architecture of every model (the image shape comes from the dataset). Defaults: the preset's widths and reconstruction, otherwise as in `VaeGanConfig`. */
-  architecture?: Partial<Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma' | 'reconstruction'>>;
+  /** Architecture of every model (the image shape comes from the dataset). Defaults: the preset's widths, reconstruction and batchNorm, otherwise as in `VaeGanConfig`. */
+  architecture?: Partial<
+    Pick<VaeGanConfig, 'latentSize' | 'widths' | 'gamma' | 'reconstruction' | 'batchNorm'>
+  >;
   /** Reconstruction weight of the class-specific models. Default 2.75 (`STUTZ_BETA.classSpecific`). */
   beta?: number;
   /**
@@ -53,6 +59,8 @@ export interface TrainClassSpecificOptions {
   weightDecay?: number;
   /** Seeds every model's initialization and training. Default 0. */
   seed?: number;
+  /** Images per row of each model's grid, as `trainVaeGan`'s `gridImages`. Default 10; 0 writes none. */
+  gridImages?: number;
   /** Draw a progress bar on stderr for each model as it trains, labelled `class-<k>` or `agnostic`. Default false. */
   progress?: boolean;
   /** Called after every step of every model; `model` is `'class-<k>'` or `'agnostic'`. */
@@ -86,13 +94,14 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
   const { height, width, channels } = dataset.shape;
   const imageShape: [number, number, number] = [height, width, channels];
   const root = new Rng(seed);
-  const { widths, reconstruction } = vaeGanPreset(options.preset);
+  const { widths, reconstruction, batchNorm } = vaeGanPreset(options.preset);
   const train = async (name: string, data: Dataset, beta: number, fileName: string) => {
     const rng = root.child(name);
     const model = new VaeGan({
       ...options.architecture,
       widths: options.architecture?.widths ?? widths,
       reconstruction: options.architecture?.reconstruction ?? reconstruction,
+      batchNorm: options.architecture?.batchNorm ?? batchNorm,
       imageShape,
       beta,
       rng: rng.child('init'),
@@ -109,6 +118,7 @@ export async function trainClassSpecific(options: TrainClassSpecificOptions): Pr
       seed: rng.child('train').nextUint32(),
       storage,
       fileName,
+      gridImages: options.gridImages,
       progress: options.progress,
       onStep: options.onStep && ((p) => options.onStep!({ ...p, model: name })),
     });
@@ -187,7 +197,9 @@ export function vaeGanFrom(
         'pass a checkpoint written by trainVaeGan',
       );
     }
-    return new VaeGan(meta.config);
+    // Checkpoints from before the batchNorm setting have none; their configs do not name it.
+    const { batchNorm = false } = meta.config as Partial<VaeGanConfig>;
+    return new VaeGan({ ...meta.config, batchNorm }).eval();
   });
 }
 

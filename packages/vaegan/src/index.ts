@@ -13,6 +13,7 @@ export type { VaeGanPreset, VaeGanPresetName } from './presets';
 export { vaeGanStep, createVaeGanOptimizers, PARAMETER_GROUPS } from './step';
 export type { VaeGanLosses, VaeGanOptimizers, ParameterGroup } from './step';
 export { trainVaeGan, computeCodeRange, scheduledLr } from './train';
+export { vaeGanGridPng } from './grid';
 export type {
   TrainVaeGanOptions,
   TrainVaeGanResult,

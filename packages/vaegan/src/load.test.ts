@@ -9,6 +9,7 @@ import { classCheckpointName, loadClassSpecific } from './class-specific';
 import { loadVaeGan } from './load-file';
 import { tinyVaeGan } from './test-support';
 import type { VaeGanCheckpointMeta } from './train';
+import { VaeGan } from './vaegan';
 
 let dir: string;
 beforeAll(async () => {
@@ -44,5 +45,21 @@ describe('VAE-GAN loaders after a checkpoint that does not fit', () => {
     saveTiny(join(outDir, classCheckpointName(0)), 4);
     saveTiny(join(outDir, classCheckpointName(1)), 5);
     expect(tensorsLeftByFailures(() => loadClassSpecific(runFolder(outDir)), /has shape/)).toBe(0);
+  });
+});
+
+describe('loadVaeGan', () => {
+  it('loads a checkpoint from before the batchNorm setting as a model without BatchNorm, in evaluation mode', () => {
+    const path = join(dir, 'before-batchnorm.safetensors');
+    const model = new VaeGan({ imageShape: [8, 8, 1], latentSize: 4, widths: [4, 8], batchNorm: false });
+    const { batchNorm: _, ...oldConfig } = model.config;
+    saveCheckpoint(path, model, { config: oldConfig });
+    const loaded = loadVaeGan(path);
+    expect(loaded.config.batchNorm).toBe(false);
+    expect(loaded.training).toBe(false);
+    const x = tf.fill([1, 8, 8, 1], 0.5) as tf.Tensor4D;
+    expect(Array.from(loaded.reconstruct(x).dataSync())).toEqual(Array.from(model.reconstruct(x).dataSync()));
+    tf.dispose([x]);
+    for (const m of [model, loaded]) m.dispose();
   });
 });

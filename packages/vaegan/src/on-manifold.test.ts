@@ -31,7 +31,8 @@ const context = (seed: number): StepContext => ({ model: classifier, rng: new Rn
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
-  models = [tinyVaeGan(10), tinyVaeGan(11)];
+  // Trained models are in evaluation mode; the mode test below checks one that is not.
+  models = [tinyVaeGan(10).eval(), tinyVaeGan(11).eval()];
   classifier = new TinyClassifier({ inChannels: 1, numClasses: 2, width: 4, seed: 1 });
   batch = toBatch(bandDataset(2)); // classes 0, 1, 0, 1
 });
@@ -49,8 +50,20 @@ describe('onManifoldAttack', () => {
     expect(maxAbs(tf.sub(images, expected))).toBeLessThan(1e-6);
   });
 
+  it('runs the VAE-GANs in evaluation mode, leaving their mode and BatchNorm statistics as they were', () => {
+    const training = [tinyVaeGan(10), tinyVaeGan(11)];
+    const statistics = training.map((model) => model.namedBuffers().map(([, v]) => values(v)));
+    const { images } = onManifoldAttack(classifier, training, batch.x, batch.y, new Rng(0), fast);
+    expect(training.map((model) => model.training)).toEqual([true, true]);
+    expect(training.map((model) => model.namedBuffers().map(([, v]) => values(v)))).toEqual(statistics);
+    // The same numbers as the same weights in evaluation mode.
+    const evaluated = onManifoldAttack(classifier, models, batch.x, batch.y, new Rng(0), fast).images;
+    expect(maxAbs(tf.sub(images, evaluated))).toBe(0);
+    for (const model of training) model.dispose();
+  });
+
   it('keeps |δ|∞ ≤ ε and z + δ inside the code range', () => {
-    const model = tinyVaeGan(10);
+    const model = tinyVaeGan(10).eval();
     const z = values(model.encode(tf.slice(batch.x, 0, 1)).mean);
     model.setCodeRange(
       z.map((v) => v - 0.01),

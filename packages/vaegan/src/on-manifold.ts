@@ -111,6 +111,21 @@ function perClass<T extends tf.Tensor>(
   return (parts.length === 1 ? parts[0] : tf.concat(parts)) as T;
 }
 
+/**
+ * Runs `run` with `models` in evaluation mode, whatever mode their owner left them in, and
+ * restores each one's mode after: the attack uses trained VAE-GANs, BatchNorm on its running
+ * statistics, which must not move.
+ */
+function inEvalMode<T>(models: readonly VaeGan[], run: () => T): T {
+  const modes = models.map((model) => model.training);
+  for (const model of models) model.eval();
+  try {
+    return run();
+  } finally {
+    models.forEach((model, k) => model.train(modes[k]));
+  }
+}
+
 /** What the attack returns; the caller owns both tensors. */
 export interface OnManifoldAttackResult {
   /** x' = decode_y(clip(z + δ)), in the order of the input. */
@@ -153,70 +168,72 @@ function attackOnManifold(
 ): OnManifoldAttackResult {
   const { order, groups } = groupByClass(y, models.length);
   for (const [label] of groups) assertFits(models[label], x, label);
-  return tf.tidy(() => {
-    const rows = tf.tensor1d(order, 'int32');
-    const labels = tf.gather(y, rows);
-    const codes = perClass<tf.Tensor2D>(
-      groups,
-      tf.gather(x, rows),
-      (k, part) => models[k].encode(part as tf.Tensor4D).mean,
-    );
-    const decodeAll = (delta: tf.Tensor) =>
-      perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) =>
-        models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)),
+  return inEvalMode(models, () =>
+    tf.tidy(() => {
+      const rows = tf.tensor1d(order, 'int32');
+      const labels = tf.gather(y, rows);
+      const codes = perClass<tf.Tensor2D>(
+        groups,
+        tf.gather(x, rows),
+        (k, part) => models[k].encode(part as tf.Tensor4D).mean,
       );
-    // Per-sample cross-entropy, so that each sample can keep its own best iterate.
-    const lossesAt = (delta: tf.Tensor) =>
-      tf.neg(
-        tf.sum(
-          tf.mul(
-            labels,
-            tf.logSoftmax(classifier.logits(decodeAll(delta), { training: bnMode === 'train' })),
-          ),
-          1,
-        ),
-      ) as tf.Tensor1D;
-    // The gradient of the mean loss: valueAndGrad weights the per-sample losses by this.
-    const meanWeights: tf.Tensor1D = tf.fill([codes.shape[0]], 1 / codes.shape[0]);
-
-    // Stutz et al. return each sample's highest-loss iterate, not the last one: `best` holds
-    // it and `bestLoss` its loss (−∞ before the first score; ties keep the earlier iterate).
-    const initial = rng.uniformTensor(codes.shape, -epsilon, epsilon) as tf.Tensor2D;
-    let state: AttackState = {
-      delta: initial,
-      m: tf.zerosLike(initial),
-      v: tf.zerosLike(initial),
-      best: initial,
-      bestLoss: tf.fill([codes.shape[0]], -Infinity),
-    };
-    const [beta1, beta2, tiny] = [0.9, 0.999, 1e-8];
-    for (let t = 1; t <= iterations; t++) {
-      const previous = state;
-      // Adam ascent on δ, one tidy per step so a long attack's memory stays flat.
-      state = tf.tidy(() => {
-        const { delta, m, v } = previous;
-        const { value, grad } = tf.valueAndGrad(lossesAt)(delta, meanWeights);
-        if (onStep) onStep(t, tf.mean(value).dataSync()[0]);
-        const nextM = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
-        const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
-        const step = tf.div(
-          tf.div(nextM, 1 - beta1 ** t),
-          tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny),
+      const decodeAll = (delta: tf.Tensor) =>
+        perClass<tf.Tensor4D>(groups, tf.add(codes, delta), (k, part) =>
+          models[k].decode(models[k].clipToCodeRange(part as tf.Tensor2D)),
         );
-        return {
-          ...keepBest(previous, value as tf.Tensor1D),
-          delta: tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon) as tf.Tensor2D,
-          m: nextM as tf.Tensor2D,
-          v: nextV as tf.Tensor2D,
-        };
-      });
-      tf.dispose([previous.delta, previous.m, previous.v, previous.best, previous.bestLoss]);
-    }
-    // The last iterate has not been scored yet; without iterations δ₀ is the only candidate.
-    const best = iterations > 0 ? keepBest(state, lossesAt(state.delta)).best : state.delta;
-    const back = tf.tensor1d(inversePermutation(order), 'int32');
-    return { images: tf.gather(decodeAll(best), back), delta: tf.gather(best, back) as tf.Tensor2D };
-  });
+      // Per-sample cross-entropy, so that each sample can keep its own best iterate.
+      const lossesAt = (delta: tf.Tensor) =>
+        tf.neg(
+          tf.sum(
+            tf.mul(
+              labels,
+              tf.logSoftmax(classifier.logits(decodeAll(delta), { training: bnMode === 'train' })),
+            ),
+            1,
+          ),
+        ) as tf.Tensor1D;
+      // The gradient of the mean loss: valueAndGrad weights the per-sample losses by this.
+      const meanWeights: tf.Tensor1D = tf.fill([codes.shape[0]], 1 / codes.shape[0]);
+
+      // Stutz et al. return each sample's highest-loss iterate, not the last one: `best` holds
+      // it and `bestLoss` its loss (−∞ before the first score; ties keep the earlier iterate).
+      const initial = rng.uniformTensor(codes.shape, -epsilon, epsilon) as tf.Tensor2D;
+      let state: AttackState = {
+        delta: initial,
+        m: tf.zerosLike(initial),
+        v: tf.zerosLike(initial),
+        best: initial,
+        bestLoss: tf.fill([codes.shape[0]], -Infinity),
+      };
+      const [beta1, beta2, tiny] = [0.9, 0.999, 1e-8];
+      for (let t = 1; t <= iterations; t++) {
+        const previous = state;
+        // Adam ascent on δ, one tidy per step so a long attack's memory stays flat.
+        state = tf.tidy(() => {
+          const { delta, m, v } = previous;
+          const { value, grad } = tf.valueAndGrad(lossesAt)(delta, meanWeights);
+          if (onStep) onStep(t, tf.mean(value).dataSync()[0]);
+          const nextM = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
+          const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
+          const step = tf.div(
+            tf.div(nextM, 1 - beta1 ** t),
+            tf.add(tf.sqrt(tf.div(nextV, 1 - beta2 ** t)), tiny),
+          );
+          return {
+            ...keepBest(previous, value as tf.Tensor1D),
+            delta: tf.clipByValue(tf.add(delta, tf.mul(step, lr)), -epsilon, epsilon) as tf.Tensor2D,
+            m: nextM as tf.Tensor2D,
+            v: nextV as tf.Tensor2D,
+          };
+        });
+        tf.dispose([previous.delta, previous.m, previous.v, previous.best, previous.bestLoss]);
+      }
+      // The last iterate has not been scored yet; without iterations δ₀ is the only candidate.
+      const best = iterations > 0 ? keepBest(state, lossesAt(state.delta)).best : state.delta;
+      const back = tf.tensor1d(inversePermutation(order), 'int32');
+      return { images: tf.gather(decodeAll(best), back), delta: tf.gather(best, back) as tf.Tensor2D };
+    }),
+  );
 }
 
 /** The attack's running state: Adam's δ and moments, and each sample's best iterate so far. */

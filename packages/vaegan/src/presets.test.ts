@@ -9,6 +9,7 @@ describe('VAE-GAN presets', () => {
     expect(vaeGanPreset()).toEqual({
       widths: [64, 128],
       reconstruction: 'absolute',
+      batchNorm: true,
       epochs: 60,
       batchSize: 100,
       lr: 0.005,
@@ -18,6 +19,7 @@ describe('VAE-GAN presets', () => {
     expect(vaeGanPreset('perturb-v0')).toMatchObject({
       widths: [32, 64],
       reconstruction: 'squared',
+      batchNorm: false,
       lrDecay: 1,
     });
   });

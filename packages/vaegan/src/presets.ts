@@ -12,6 +12,8 @@ export interface VaeGanPreset {
   widths: number[];
   /** The reconstruction error of the VAE-GAN losses. */
   reconstruction: ReconstructionKind;
+  /** BatchNorm after every hidden convolution of the three networks. */
+  batchNorm: boolean;
   /** Epochs of every model. */
   epochs: number;
   /** Images per batch. */
@@ -35,12 +37,13 @@ export const DEFAULT_VAEGAN_PRESET: VaeGanPresetName = 'stutz';
 /**
  * `stutz`: the official `experiments/*\/learn_manifolds.py` (base_lr 0.005, base_lr_decay 0.9,
  * weight_decay 1e-4, batch_size 100, absolute_error, 60 epochs, network_channels 64, doubled
- * per stage). `perturb-v0`: perturb's settings before this preset existed.
+ * per stage, BatchNorm on, as train_vae_gan2.py's default). `perturb-v0`: perturb's settings before this preset existed.
  */
 export const VAEGAN_PRESETS: Readonly<Record<VaeGanPresetName, Readonly<VaeGanPreset>>> = {
   stutz: {
     widths: [64, 128],
     reconstruction: 'absolute',
+    batchNorm: true,
     epochs: 60,
     batchSize: 100,
     lr: 0.005,
@@ -50,6 +53,7 @@ export const VAEGAN_PRESETS: Readonly<Record<VaeGanPresetName, Readonly<VaeGanPr
   'perturb-v0': {
     widths: [32, 64],
     reconstruction: 'squared',
+    batchNorm: false,
     epochs: 20,
     batchSize: 64,
     lr: 1e-3,

@@ -64,6 +64,8 @@ export function vaeGanStep(
   return tf.tidy(() => {
     const n = x.shape[0];
     const noise = rng.normalTensor([n, latentSize]);
+    // BatchNorm's running statistics move in the forward passes; a bad step puts them back.
+    const buffersBefore = model.namedBuffers().map(([, v]) => [v, tf.clone(v)] as const);
     let reconstruction!: tf.Scalar;
     let kl!: tf.Scalar;
     let fool!: tf.Scalar;
@@ -103,6 +105,7 @@ export function vaeGanStep(
     };
     const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
     if (bad) {
+      for (const [variable, before] of buffersBefore) variable.assign(before);
       throw new PerturbError(
         `the VAE-GAN ${bad[0]} loss became ${bad[1]}`,
         'lower the learning rate, or check the images for NaN and that they are in [0, 1]',

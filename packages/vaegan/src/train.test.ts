@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PerturbError, Rng, assertNoTensorLeak, initBackend, memoryStorage } from '@perturb/core';
 import { runFolder } from '@perturb/core/node';
-import { toBatch } from '@perturb/datasets';
+import { decodePngImage, toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassSpecific, trainClassSpecific } from './class-specific';
 import { loadVaeGan } from './load-file';
@@ -54,12 +54,24 @@ describe('vaeGanStep', () => {
     tf.dispose([x, y]);
   });
 
-  it('raises a PerturbError on a NaN loss and leaves the model unchanged', () => {
+  it('raises a PerturbError on a NaN loss and leaves the model unchanged, BatchNorm statistics too', () => {
     const model = tinyVaeGan();
-    const before = values(model.encoder.parameters()[0]);
+    const state = () => Object.values(model.stateDict()).map(values);
+    const before = state();
     const x = tf.fill([2, 8, 8, 1], NaN) as tf.Tensor4D;
     expect(() => vaeGanStep(model, createVaeGanOptimizers(model), x, new Rng(0), 1e-3)).toThrow(PerturbError);
-    expect(values(model.encoder.parameters()[0])).toEqual(before);
+    expect(state()).toEqual(before);
+  });
+
+  it("moves BatchNorm's running statistics in training mode", () => {
+    const model = tinyVaeGan();
+    const statistics = () => model.namedBuffers().filter(([name]) => name.includes('.bn'));
+    expect(statistics().length).toBeGreaterThan(0);
+    const before = statistics().map(([, v]) => values(v));
+    const { x, y } = toBatch(bandDataset(2));
+    vaeGanStep(model, createVaeGanOptimizers(model), x, new Rng(1), 1e-3);
+    expect(statistics().map(([, v]) => values(v))).not.toEqual(before);
+    tf.dispose([x, y]);
   });
 });
 
@@ -95,6 +107,34 @@ describe('trainVaeGan', () => {
       trainVaeGan({ model: tinyVaeGan(3), data, epochs: 3, batchSize: 4, seed: 5, lr: 0.1, storage }),
     ).rejects.toThrow(/other settings/);
   });
+
+  it('replaces a grid of images, reconstructions and prior decodes after every epoch, without leaking', async () => {
+    const storage = memoryStorage();
+    const options = {
+      data: bandDataset(4),
+      epochs: 1,
+      batchSize: 4,
+      fileName: 'class-3.safetensors',
+      storage,
+    };
+    const [model, resumed, silent] = [tinyVaeGan(3), tinyVaeGan(3), tinyVaeGan(3)];
+    const before = tf.memory().numTensors;
+    await trainVaeGan({ model, ...options });
+    expect(model.training).toBe(false);
+    const first = storage.files.get('images/class-3.png')!;
+    // Three rows of the first batch's 4 images, 8×8 each with 1 pixel of padding.
+    const grid = decodePngImage(first);
+    expect([grid.width, grid.height]).toEqual([4 * 9 + 1, 3 * 9 + 1]);
+    await trainVaeGan({ model: resumed, ...options, epochs: 2 });
+    expect(storage.files.get('images/class-3.png')).not.toEqual(first);
+    const none = memoryStorage();
+    await trainVaeGan({ model: silent, ...options, storage: none, gridImages: 0 });
+    expect([...none.files.keys()]).toEqual(['class-3.safetensors']);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(trainVaeGan({ model, ...options, gridImages: -1 })).rejects.toThrow(
+      /gridImages = -1 is invalid/,
+    );
+  });
 });
 
 describe('trainClassSpecific', () => {
@@ -114,6 +154,12 @@ describe('trainClassSpecific', () => {
       'agnostic.safetensors',
       'class-0.safetensors',
       'class-1.safetensors',
+      'images',
+    ]);
+    expect(readdirSync(join(outDir, 'images')).sort()).toEqual([
+      'agnostic.png',
+      'class-0.png',
+      'class-1.png',
     ]);
     expect([first.models[0].config.beta, first.agnostic!.config.beta]).toEqual([2.75, 3]);
     const again = await trainClassSpecific(options);
@@ -157,7 +203,7 @@ describe('trainClassSpecific', () => {
     const all = await trainClassSpecific({ ...options, storage: memoryStorage() });
     const subsetDir = join(dir, 'subset');
     const one = await trainClassSpecific({ ...options, storage: runFolder(subsetDir), classes: [1] });
-    expect(readdirSync(subsetDir)).toEqual(['class-1.safetensors']);
+    expect(readdirSync(subsetDir)).toEqual(['class-1.safetensors', 'images']);
     expect(one.epochsRun).toEqual({ 'class-1': 1 });
     expect(values(one.models[0].encoder.parameters()[0])).toEqual(
       values(all.models[1].encoder.parameters()[0]),

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type LoopEpochRecord, Rng, type RunStorage, check, runTrainingLoop } from '@perturb/core';
 import { imageBatches, type ImageBatches, type VaeGanData } from './data';
+import { vaeGanGridPng } from './grid';
 import { type VaeGanPresetName, vaeGanPreset } from './presets';
 import { PARAMETER_GROUPS, createVaeGanOptimizers, vaeGanStep, type VaeGanLosses } from './step';
 import type { VaeGan, VaeGanConfig } from './vaegan';
@@ -39,6 +40,12 @@ export interface TrainVaeGanOptions {
   storage?: RunStorage;
   /** File name of the checkpoint in `storage`. Default `'vaegan.safetensors'`. */
   fileName?: string;
+  /**
+   * With `storage`, after every epoch `images/<fileName without extension>.png` is replaced by a
+   * grid of this many training images above their reconstructions, above decodes of as many
+   * codes drawn from the prior (the same codes every epoch). Default 10; 0 writes no grid.
+   */
+  gridImages?: number;
   /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
   /**
@@ -85,9 +92,10 @@ export interface VaeGanCheckpointMeta {
 }
 
 /**
- * Trains `model` with Adam on the three VAE-GAN losses (see `vaeGanStep`). After every epoch it
- * stores the range of the training codes in the model (`setCodeRange`) and, with `storage`,
- * writes the checkpoint; a rerun resumes after the last finished epoch.
+ * Trains `model` with Adam on the three VAE-GAN losses (see `vaeGanStep`), in training mode.
+ * After every epoch it stores the range of the training codes in the model (`setCodeRange`)
+ * and, with `storage`, writes the checkpoint; a rerun resumes after the last finished epoch.
+ * The model is left in evaluation mode, the mode it is used in.
  */
 export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVaeGanResult> {
   const preset = vaeGanPreset(options.preset);
@@ -99,7 +107,13 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
     lrDecay = preset.lrDecay,
     weightDecay = preset.weightDecay,
     seed = 0,
+    gridImages = 10,
   } = options;
+  check(
+    Number.isInteger(gridImages) && gridImages >= 0,
+    `gridImages = ${gridImages} is invalid`,
+    'use a whole number ≥ 0 (0 writes no grid)',
+  );
   check(
     Number.isInteger(batchSize) && batchSize >= 1,
     `batchSize = ${batchSize} is invalid`,
@@ -118,12 +132,14 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
   );
   const data = imageBatches(options.data, batchSize);
   const fileName = options.fileName ?? 'vaegan.safetensors';
+  const modelName = fileName.replace(/\.safetensors$/, '');
   const optimizers = createVaeGanOptimizers(model, weightDecay);
   const rng = new Rng(seed);
   // The epoch's noise stream and its running sums of the losses.
   let noiseRng = rng;
   let sums = new Map<keyof VaeGanLosses, number>();
   let stepInEpoch = 0;
+  model.train();
   try {
     const { history, resumedEpochs } = await runTrainingLoop<
       tf.Tensor4D,
@@ -193,13 +209,22 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
         return { loss: losses.vae, metrics: { vae: losses.vae } };
       },
       endEpoch: () => {
+        // In evaluation mode, as the attack will use the model; then back to training.
+        model.eval();
         const range = codeRangeOf(model, data);
         model.setCodeRange(range.min, range.max);
+        if (options.storage && gridImages > 0) {
+          options.storage.write(
+            `images/${modelName}.png`,
+            modelGridPng(model, data, gridImages, rng.child('grid')),
+          );
+        }
+        model.train();
         const means = Object.fromEntries([...sums].map(([k, v]) => [k, v / stepInEpoch]));
         return { losses: means as unknown as VaeGanLosses };
       },
       divergenceFix: 'lower the learning rate, or check the images for NaN and that they are in [0, 1]',
-      progress: options.progress ? fileName.replace(/\.safetensors$/, '') : false,
+      progress: options.progress ? modelName : false,
       onEpochEnd: options.onEpochEnd,
     });
     return {
@@ -208,7 +233,21 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       ...(options.storage ? { checkpoint: options.storage.describe(fileName) } : {}),
     };
   } finally {
+    model.eval();
     for (const group of PARAMETER_GROUPS) optimizers[group].dispose();
+  }
+}
+
+/** {@link vaeGanGridPng} of the first `count` images of a fixed batch of `data`. */
+function modelGridPng(model: VaeGan, data: ImageBatches, count: number, rng: Rng): Uint8Array {
+  let first: tf.Tensor4D | undefined;
+  for (first of data.images(new Rng(0))) break;
+  const shown = tf.slice(first!, [0, 0, 0, 0], [Math.min(count, first!.shape[0]), -1, -1, -1]);
+  first!.dispose();
+  try {
+    return vaeGanGridPng(model, shown, rng);
+  } finally {
+    shown.dispose();
   }
 }
 
@@ -221,8 +260,9 @@ export function scheduledLr(lr: number, decay: number, epoch: number, fraction: 
 }
 
 /**
- * Per-dimension [min, max] of the encoder means over one pass of `data`: the box the
- * on-manifold attack keeps z + δ in (Stutz et al.). `trainVaeGan` stores it in the model.
+ * Per-dimension [min, max] of the encoder means over one pass of `data`, in the model's current
+ * mode (evaluation, after `trainVaeGan`): the box the on-manifold attack keeps z + δ in (Stutz
+ * et al.). `trainVaeGan` stores it in the model.
  */
 export function computeCodeRange(
   model: VaeGan,

@@ -32,6 +32,11 @@ export interface VaeGanConfig {
   gamma: number;
   /** Absolute (L1) or squared (L2) reconstruction error. Default `'absolute'` (the `stutz` preset). */
   reconstruction: ReconstructionKind;
+  /**
+   * BatchNorm after every hidden convolution of the three networks, as Stutz et al.'s. Default
+   * true (the `stutz` preset); checkpoints written before this setting existed have none.
+   */
+  batchNorm: boolean;
 }
 
 /** Options of the `VaeGan` constructor: `imageShape` is required, the rest default as in {@link VaeGanConfig}. */
@@ -50,6 +55,7 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
     beta = STUTZ_BETA.classSpecific,
     gamma = 1,
     reconstruction = VAEGAN_PRESETS.stutz.reconstruction,
+    batchNorm = VAEGAN_PRESETS.stutz.batchNorm,
   } = options;
   check(
     Array.isArray(widths) && widths.length > 0 && widths.every((w) => Number.isInteger(w) && w > 0),
@@ -89,7 +95,20 @@ export function resolveVaeGanConfig(options: VaeGanOptions): VaeGanConfig {
     `VaeGan reconstruction ${JSON.stringify(reconstruction)} is invalid`,
     'pass "absolute" or "squared"',
   );
-  return { imageShape: [...imageShape], latentSize, widths: [...widths], beta, gamma, reconstruction };
+  check(
+    typeof batchNorm === 'boolean',
+    `VaeGan batchNorm ${JSON.stringify(batchNorm)} is invalid`,
+    'pass true or false',
+  );
+  return {
+    imageShape: [...imageShape],
+    latentSize,
+    widths: [...widths],
+    beta,
+    gamma,
+    reconstruction,
+    batchNorm,
+  };
 }
 
 /**
