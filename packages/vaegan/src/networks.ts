@@ -2,8 +2,8 @@
  * The three networks of a VAE-GAN: a convolutional encoder to a diagonal Gaussian, a decoder
  * that upsamples a code back to an image, and a discriminator that scores images as real.
  * With `batchNorm`, every hidden convolution is followed by BatchNorm, as in Stutz et al.'s
- * networks: without it, their recipe (lr 0.005, L1 reconstruction) kills the decoder's ReLUs in
- * the first epoch and every image decodes to black. BatchNorm makes the modes matter:
+ * networks: without it, their recipe (lr 0.005, L1 reconstruction) saturates the decoder's output
+ * at 0 in the first epoch and every image decodes to black. BatchNorm makes the modes matter:
  * `trainVaeGan` trains in training mode and leaves the model in evaluation mode, the mode the
  * code range, the grids and the on-manifold attack use.
  */
