@@ -59,8 +59,13 @@ describe('perturb train-vaegan', () => {
       { trainSize: 30, latentSize: 2, widths: [4], epochs: 1, batchSize: 2, out },
     ]);
     await expect(runTrainVaeGan(otherData, { progress: false })).rejects.toThrow(
-      /holds VAE-GANs trained with other settings/,
+      /holds VAE-GANs trained with other settings than these \(trainSize 20 → 30\)/,
     );
+    // A folder from before the batchNorm setting names it as what changed.
+    const settingsPath = join(out, 'settings.json');
+    const { batchNorm: _, ...before } = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    writeFileSync(settingsPath, JSON.stringify(before));
+    await expect(runTrainVaeGan(config, { progress: false })).rejects.toThrow(/\(batchNorm unset → true\)/);
   });
 
   it('trains the same models with --jobs 2, a class per child process, as in one process', async () => {

@@ -314,11 +314,21 @@ export async function runVaeGanWorker(taskJson: string): Promise<void> {
 function checkSameSettings(config: TrainVaeGanConfig): void {
   const path = join(config.out, 'settings.json');
   const { out: _out, epochs: _epochs, ...settings } = config;
-  if (existsSync(path) && !isDeepStrictEqual(JSON.parse(readFileSync(path, 'utf8')), settings)) {
-    throw new PerturbError(
-      `${config.out} holds VAE-GANs trained with other settings than these`,
-      'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',
+  if (existsSync(path)) {
+    const recorded = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const differing = [...new Set([...Object.keys(recorded), ...Object.keys(settings)])].filter(
+      (key) => !isDeepStrictEqual(recorded[key], (settings as Record<string, unknown>)[key]),
     );
+    if (differing.length > 0) {
+      const shown = (value: unknown) => (value === undefined ? 'unset' : JSON.stringify(value));
+      const changes = differing.map(
+        (key) => `${key} ${shown(recorded[key])} → ${shown((settings as Record<string, unknown>)[key])}`,
+      );
+      throw new PerturbError(
+        `${config.out} holds VAE-GANs trained with other settings than these (${changes.join(', ')})`,
+        'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',
+      );
+    }
   }
   writeFileAtomic(path, JSON.stringify(settings, null, 2) + '\n');
 }
