@@ -256,7 +256,7 @@ describe('perturb compare', () => {
 
     const decayed = { ...settings, flow: { epochs: 1, weightDecay: 1e-4 } };
     await expect(runCompare(readCompareConfig(compareFile(dir, decayed)), { bin })).rejects.toThrow(
-      /holds the shared flow trained with other settings than the `flow:` section/,
+      /holds the shared flow trained with other settings than the `flow:` section \(weightDecay unset → 0\.0001\)/,
     );
   });
 

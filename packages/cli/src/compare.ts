@@ -22,7 +22,7 @@ import { compareConfigSchema } from './compare-config';
 import { mergeTrainSettings, resolveConfig } from './config';
 import { readConfigFile } from './config-file';
 import { resolveFlowConfig } from './flow-config';
-import type { RawSettings } from './settings';
+import { type RawSettings, settingChanges } from './settings';
 import { resolveVaeGanTrainingConfig } from './vaegan-config';
 
 /** A `perturb compare` grid: methods × training-set sizes × seeds, and the models they share. */
@@ -280,15 +280,15 @@ async function trainSharedModel(
   const configPath = join(dir, 'config.yaml');
   // The folder is the grid's own, so only the other settings tell two trainings apart (and a
   // grid folder that moved keeps its models).
-  if (
-    existsSync(configPath) &&
-    !isDeepStrictEqual(
-      withoutLocations(parseYaml(readFileSync(configPath, 'utf8'))),
-      withoutLocations(settings),
-    )
-  ) {
+  const changes = existsSync(configPath)
+    ? settingChanges(
+        withoutLocations(parseYaml(readFileSync(configPath, 'utf8'))),
+        withoutLocations(settings),
+      )
+    : [];
+  if (changes.length > 0) {
     throw new PerturbError(
-      `${dir} holds ${model.description} trained with other settings than the \`${model.section}:\` section`,
+      `${dir} holds ${model.description} trained with other settings than the \`${model.section}:\` section (${changes.join(', ')})`,
       `restore the section's settings, or delete ${dir} to train it again`,
     );
   }

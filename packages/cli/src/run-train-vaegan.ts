@@ -10,13 +10,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isDeepStrictEqual } from 'node:util';
 import { activeBackend, initBackend, PerturbError, ProgressBar, type ProgressStream } from '@perturb/core';
 import { runFolder, runLockHolder, withRunLock, writeFileAtomic } from '@perturb/core/node';
 import { batchCount, type Dataset } from '@perturb/datasets';
 import { trainClassSpecific } from '@perturb/vaegan';
 import { ChildWatchdog, childEnvironment, childExit, threadsPerChild } from './child-process';
 import { loadPlugins } from './plugins';
+import { type RawSettings, settingChanges } from './settings';
 import { loadSplit } from './run-train';
 import type { TrainVaeGanConfig } from './vaegan-config';
 
@@ -315,15 +315,8 @@ function checkSameSettings(config: TrainVaeGanConfig): void {
   const path = join(config.out, 'settings.json');
   const { out: _out, epochs: _epochs, ...settings } = config;
   if (existsSync(path)) {
-    const recorded = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    const differing = [...new Set([...Object.keys(recorded), ...Object.keys(settings)])].filter(
-      (key) => !isDeepStrictEqual(recorded[key], (settings as Record<string, unknown>)[key]),
-    );
-    if (differing.length > 0) {
-      const shown = (value: unknown) => (value === undefined ? 'unset' : JSON.stringify(value));
-      const changes = differing.map(
-        (key) => `${key} ${shown(recorded[key])} → ${shown((settings as Record<string, unknown>)[key])}`,
-      );
+    const changes = settingChanges(JSON.parse(readFileSync(path, 'utf8')) as RawSettings, settings);
+    if (changes.length > 0) {
       throw new PerturbError(
         `${config.out} holds VAE-GANs trained with other settings than these (${changes.join(', ')})`,
         'use the settings they were trained with (only epochs may change), another output folder, or delete the folder to train again',

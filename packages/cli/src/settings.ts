@@ -4,6 +4,7 @@
  * are then checked by the command's schema, whose plugins and dataset settings are the same in
  * every command.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from '@perturb/core';
 import { pluginsSchema } from './plugins';
 
@@ -51,4 +52,16 @@ export function mergeLayers(layers: RawSettings[]): RawSettings {
     for (const [key, value] of Object.entries(layer)) if (value !== undefined) merged[key] = value;
   }
   return merged;
+}
+
+/**
+ * The top-level settings whose values differ between `recorded` and `current`, each as
+ * `name old → new` (`unset` for a missing one), for an error that says what changed. Empty when
+ * they agree.
+ */
+export function settingChanges(recorded: RawSettings, current: RawSettings): string[] {
+  const shown = (value: unknown) => (value === undefined ? 'unset' : JSON.stringify(value));
+  return [...new Set([...Object.keys(recorded), ...Object.keys(current)])]
+    .filter((key) => !isDeepStrictEqual(recorded[key], current[key]))
+    .map((key) => `${key} ${shown(recorded[key])} → ${shown(current[key])}`);
 }
