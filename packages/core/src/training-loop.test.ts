@@ -87,6 +87,16 @@ describe('runTrainingLoop', () => {
     expect(JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'))).toEqual({ epochs: 3 });
   });
 
+  it('writes the metrics log under another name, or none', async () => {
+    const named = memoryStorage();
+    await runTrainingLoop(loop(new Scalar(), { storage: named, metricsLog: 'metrics/a.jsonl' }));
+    expect(readMetrics(named, 'metrics/a.jsonl').map((r) => r.epoch)).toEqual([1, 2, 3]);
+    expect(readMetrics(named)).toEqual([]);
+    const silent = memoryStorage();
+    await runTrainingLoop(loop(new Scalar(), { storage: silent, metricsLog: false }));
+    expect([...silent.files.keys()].some((name) => name.includes('metrics'))).toBe(false);
+  });
+
   it('resumes a killed run to the same model, optimizer state and history', async () => {
     const straight = new Scalar();
     const full = await runTrainingLoop(loop(straight));

@@ -88,8 +88,11 @@ export interface TrainingLoopOptions<Batch, Summary extends object> {
   storage?: RunStorage;
   /** The checkpoint's file name in `storage`. Default `'checkpoint.safetensors'`. */
   checkpointName?: string;
-  /** Write `metrics.jsonl` to `storage`, one epoch summary a line. Default true. */
-  metricsLog?: boolean;
+  /**
+   * Write one epoch summary a line to `storage`: `true` to `metrics.jsonl`, a file name there
+   * instead (several models sharing a folder keep one log each), `false` nowhere. Default true.
+   */
+  metricsLog?: boolean | string;
   /** Resume from the checkpoint in `storage` if there is one. Default true. */
   resume?: boolean;
   /** JSON kept in the checkpoint's run state beside the loop's, e.g. the model's configuration. */
@@ -226,8 +229,12 @@ export async function runTrainingLoop<Batch, Summary extends object>(
         checkpointSource,
       );
       storage.write(checkpointName, checkpoint);
-      if (options.metricsLog ?? true) {
-        storage.write(METRICS, history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      const metricsLog = options.metricsLog ?? true;
+      if (metricsLog !== false) {
+        storage.write(
+          metricsLog === true ? METRICS : metricsLog,
+          history.map((r) => JSON.stringify(r)).join('\n') + '\n',
+        );
       }
     }
     options.onEpochEnd?.(record);
@@ -285,11 +292,12 @@ function stripPrefix(tensors: Record<string, tf.Tensor>, prefix: string): Record
   );
 }
 
-/** Reads the `metrics.jsonl` a run wrote to `storage` (empty when there is none). */
+/** Reads the metrics log (`metrics.jsonl`, or `fileName`) a run wrote to `storage` (empty when there is none). */
 export function readMetrics<Summary extends object = Record<string, unknown>>(
   storage: RunStorage,
+  fileName = METRICS,
 ): Array<Summary & LoopEpochRecord> {
-  return (readText(storage, METRICS) ?? '')
+  return (readText(storage, fileName) ?? '')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Summary & LoopEpochRecord);

@@ -2,13 +2,20 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PerturbError, Rng, assertNoTensorLeak, initBackend, memoryStorage } from '@perturb/core';
+import {
+  PerturbError,
+  Rng,
+  assertNoTensorLeak,
+  initBackend,
+  memoryStorage,
+  readMetrics,
+} from '@perturb/core';
 import { runFolder } from '@perturb/core/node';
 import { decodePngImage, toBatch } from '@perturb/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassSpecific, trainClassSpecific } from './class-specific';
 import { loadVaeGan } from './load-file';
-import { createVaeGanOptimizers, vaeGanStep, PARAMETER_GROUPS } from './step';
+import { createVaeGanOptimizers, vaeGanStep, PARAMETER_GROUPS, type VaeGanLosses } from './step';
 import { bandDataset, tinyVaeGan, values } from './test-support';
 import { trainVaeGan } from './train';
 
@@ -127,9 +134,13 @@ describe('trainVaeGan', () => {
     expect([grid.width, grid.height]).toEqual([4 * 9 + 1, 3 * 9 + 1]);
     await trainVaeGan({ model: resumed, ...options, epochs: 2 });
     expect(storage.files.get('images/class-3.png')).not.toEqual(first);
+    // Its own metrics log: one line of mean losses per epoch.
+    const logged = readMetrics<{ losses: VaeGanLosses }>(storage, 'metrics/class-3.jsonl');
+    expect(logged.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(logged[1].losses.reconstruction).toBeGreaterThan(0);
     const none = memoryStorage();
     await trainVaeGan({ model: silent, ...options, storage: none, gridImages: 0 });
-    expect([...none.files.keys()]).toEqual(['class-3.safetensors']);
+    expect([...none.files.keys()].sort()).toEqual(['class-3.safetensors', 'metrics/class-3.jsonl']);
     expect(tf.memory().numTensors).toBe(before);
     await expect(trainVaeGan({ model, ...options, gridImages: -1 })).rejects.toThrow(
       /gridImages = -1 is invalid/,
@@ -155,6 +166,7 @@ describe('trainClassSpecific', () => {
       'class-0.safetensors',
       'class-1.safetensors',
       'images',
+      'metrics',
     ]);
     expect(readdirSync(join(outDir, 'images')).sort()).toEqual([
       'agnostic.png',
@@ -203,7 +215,7 @@ describe('trainClassSpecific', () => {
     const all = await trainClassSpecific({ ...options, storage: memoryStorage() });
     const subsetDir = join(dir, 'subset');
     const one = await trainClassSpecific({ ...options, storage: runFolder(subsetDir), classes: [1] });
-    expect(readdirSync(subsetDir)).toEqual(['class-1.safetensors', 'images']);
+    expect(readdirSync(subsetDir).sort()).toEqual(['class-1.safetensors', 'images', 'metrics']);
     expect(one.epochsRun).toEqual({ 'class-1': 1 });
     expect(values(one.models[0].encoder.parameters()[0])).toEqual(
       values(all.models[1].encoder.parameters()[0]),

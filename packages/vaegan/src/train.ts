@@ -38,7 +38,11 @@ export interface TrainVaeGanOptions {
    * `@perturb/core/node`, `memoryStorage()`, or your own. Default: nothing written.
    */
   storage?: RunStorage;
-  /** File name of the checkpoint in `storage`. Default `'vaegan.safetensors'`. */
+  /**
+   * File name of the checkpoint in `storage`; the epochs' mean losses go to
+   * `metrics/<fileName without extension>.jsonl` (`readMetrics(storage, path)` reads them).
+   * Default `'vaegan.safetensors'`.
+   */
   fileName?: string;
   /**
    * With `storage`, after every epoch `images/<fileName without extension>.png` is replaced by a
@@ -172,8 +176,8 @@ export async function trainVaeGan(options: TrainVaeGanOptions): Promise<TrainVae
       checkpointMeta: { config: model.config } satisfies VaeGanCheckpointMeta,
       storage: options.storage,
       checkpointName: fileName,
-      // Class-specific models share a folder, so one metrics log would mix them.
-      metricsLog: false,
+      // Class-specific models share a folder, so each keeps its own log.
+      metricsLog: `metrics/${modelName}.jsonl`,
       resume: options.resume,
       // The epoch streams keep their 0-based names, so seeds give the numbers they always gave.
       batches: (epoch) => {
